@@ -71,8 +71,8 @@ class SlackPlatform:
     ) -> None:
         self._tokens = tokens
         self._api_url = api_url
-        self._workspace_rate = workspace_rate
-        self._channel_interval = channel_interval
+        self.workspace_rate = workspace_rate
+        self.channel_interval = channel_interval
         self._clients: dict[str, AsyncWebClient] = {}
         self._pacers: dict[str, Pacer] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
@@ -86,7 +86,7 @@ class SlackPlatform:
 
     def pacer(self, workspace: str) -> Pacer:
         if workspace not in self._pacers:
-            self._pacers[workspace] = Pacer(self._workspace_rate, self._channel_interval)
+            self._pacers[workspace] = Pacer(self.workspace_rate, self.channel_interval)
         return self._pacers[workspace]
 
     async def client(self, workspace: str) -> AsyncWebClient:

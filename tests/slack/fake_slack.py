@@ -398,3 +398,34 @@ class FakeSlack:
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+
+# -- signed requests, as Slack sends them -------------------------------------------------
+def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """``X-Slack-Signature`` and ``X-Slack-Request-Timestamp`` for ``body``."""
+    from slack_sdk.signature import SignatureVerifier
+
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+
+
+def message_event(user: str, text: str, event_id: str, team: str = TEAM) -> dict[str, Any]:
+    """The ``event_callback`` body of a ``message.im`` event."""
+    return {
+        "token": "verification-token",
+        "team_id": team,
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "event": {
+            "type": "message",
+            "channel": "D" + user[1:],
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": f"{time.time():.6f}",
+            "team": team,
+        },
+    }
