@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from adapters.slack.neutral import escape, neutralise, neutralise_mrkdwn
+from adapters.slack.neutral import neutralise, neutralise_mrkdwn
 from bot.messages import Choices, Divider, Heading, Outgoing, Quote, Text
 
 MAX_BLOCKS = 50
@@ -57,10 +57,11 @@ def _section(text: dict[str, Any]) -> Block:
 
 
 def _text_blocks(text: str) -> list[Block]:
+    # The core's own texts may use *bold* and _italic_, so only pings and links are disarmed
+    # (a theme or headline typed by a person can be part of them).
     return [
-        _section({"type": "mrkdwn", "text": piece})
-        for piece in _cut(text, escape, MAX_SECTION)
-        for piece in [escape(piece)]
+        _section({"type": "mrkdwn", "text": neutralise(piece)})
+        for piece in _cut(text, neutralise, MAX_SECTION)
     ]
 
 
@@ -72,13 +73,13 @@ def _quote_blocks(text: str) -> list[Block]:
 
 
 def _heading_blocks(text: str) -> list[Block]:
-    if len(escape(text)) <= MAX_HEADER:
-        return [{"type": "header", "text": {"type": "plain_text", "text": escape(text)}}]
+    if len(neutralise(text)) <= MAX_HEADER:
+        return [{"type": "header", "text": {"type": "plain_text", "text": neutralise(text)}}]
     return _text_blocks(f"*{text}*")
 
 
 def _label(text: str) -> str:
-    text = escape(text)
+    text = neutralise(text)
     return text if len(text) <= MAX_BUTTON else text[: MAX_BUTTON - 1] + "…"
 
 
@@ -137,10 +138,10 @@ def fallback(message: Outgoing) -> str:
     parts: list[str] = []
     for block in message.blocks:
         if isinstance(block, Heading | Text):
-            parts.append(escape(block.text))
+            parts.append(neutralise(block.text))
         elif isinstance(block, Quote):
             parts.append(neutralise_mrkdwn(block.text))
         elif isinstance(block, Choices):
-            parts.append(" / ".join(escape(option.label) for option in block.options))
+            parts.append(" / ".join(neutralise(option.label) for option in block.options))
     text = "\n".join(parts).strip() or " "
     return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"

@@ -13,7 +13,11 @@ STORIES = [
 ]
 HEADLINES = ["Buurtapp verbindt", "Buren doen samen boodschappen", "Buurtapp helpt ouderen"]
 DREAMS = ["Een wijk waar iedereen elkaar kent", "Samen de wijk groen maken", "Een wijk vol buren"]
-IDEAS = ["Een buurtfeest, de gemeente betaalt", "Moestuin, bewoners beginnen", "Buurtapp voor iedereen"]
+IDEAS = [
+    "Een buurtfeest, de gemeente betaalt",
+    "Moestuin, bewoners beginnen",
+    "Buurtapp voor iedereen",
+]
 
 
 async def test_a_whole_round_from_the_form_to_the_summary(world: World, fake: FakeSlack) -> None:
@@ -33,7 +37,6 @@ async def test_a_whole_round_from_the_form_to_the_summary(world: World, fake: Fa
     )
     assert status == 200, answer
     await world.settle()
-    print([(c.method, c.error) for c in fake.calls], fake.ephemeral, answer)
 
     # The channel hears that a round started; every human member gets an invitation, the
     # bots and the app itself do not.
