@@ -159,6 +159,9 @@ class SlackAdapter:
     # -- HTTP -----------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.Response:
         """``POST /slack/events``: events, slash commands and interactivity."""
+        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
+            # bolt would fail on int("") with a 500; an unreadable timestamp is simply unsigned.
+            return web.Response(status=401)
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 

@@ -7,6 +7,7 @@ Block Kit over its limits, a member that is not in the channel.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
@@ -93,6 +94,7 @@ class FakeSlack:
         self.tokens = {BOT_TOKEN, APP_TOKEN}
         self.limits = Limits()
         self.fail_next: list[tuple[str, int, dict[str, Any]]] = []  # (method, status, body)
+        self.post_delay = 0.0  # seconds between storing a post and answering (crash window)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -178,6 +180,8 @@ class FakeSlack:
         call = Call(method, params)
         self.calls.append(call)
         status, body, headers = self._answer(method, params)
+        if method in POSTING and status == 200 and self.post_delay:
+            await asyncio.sleep(self.post_delay)
         call.status = status
         if not body.get("ok", True) or status != 200:
             call.error = str(body.get("error", f"http_{status}"))

@@ -101,6 +101,13 @@ class World:
         event_id = event_id or f"Ev{next(self._ids):06d}"
         return await self.event(message_event(user, text, event_id))
 
+    async def event_retry(
+        self, user: str, text: str, event_id: str, attempt: int
+    ) -> aiohttp.ClientResponse:
+        """Slack delivering ``event_id`` again, as it does when an ack seemed late."""
+        headers = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.event(message_event(user, text, event_id), **headers)
+
     async def command(self, user: str, text: str, channel: str = CHANNEL) -> aiohttp.ClientResponse:
         form = {
             "token": "verification-token",
