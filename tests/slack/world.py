@@ -49,16 +49,16 @@ class World:
 
     async def boot(self, dispatch: bool = True, **env: object) -> None:
         """Start (or restart) the bot process on the same database."""
-        settings = load_settings(
-            DIALOOG_DATABASE_URL=f"sqlite+aiosqlite:///{self.tmp / 'bot.db'}",
-            DIALOOG_SECRET_FILE=self.tmp / "bot.secret",
-            DIALOOG_LANGUAGE="nl",
-            DIALOOG_MIN_RESPONDENTS=3,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=self.fake.url,
-            **env,
-        )
+        values: dict[str, object] = {
+            "DIALOOG_DATABASE_URL": f"sqlite+aiosqlite:///{self.tmp / 'bot.db'}",
+            "DIALOOG_SECRET_FILE": self.tmp / "bot.secret",
+            "DIALOOG_LANGUAGE": "nl",
+            "DIALOOG_MIN_RESPONDENTS": 3,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": self.fake.url,
+        }
+        settings = load_settings(**{**values, **env})
         self.app = await App.create(settings, synthesizer=OfflineSynthesizer())
         web_app, connected = await build_web_app(self.app)
         assert "slack" in connected
