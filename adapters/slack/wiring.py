@@ -73,6 +73,7 @@ class SlackAdapter:
         self.bolt = bolt
         self.platform = platform
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[str, asyncio.Task[None]] = {}  # per person: the latest queued work
         self.failures = 0
         bolt.command(COMMAND)(self._on_command)
         bolt.event("message")(self._on_message)
@@ -81,10 +82,17 @@ class SlackAdapter:
         bolt.view(modal.CALLBACK_ID)(self._on_form)
 
     # -- background work ------------------------------------------------------------------
-    def spawn(self, work: Awaitable[None], what: str) -> None:
-        """Run ``work`` after the acknowledgement; failures are logged with no user text."""
+    def spawn(self, work: Awaitable[None], what: str, person: str | None = None) -> None:
+        """Run ``work`` after the acknowledgement; failures are logged with no user text.
+
+        Work for the same ``person`` runs in arrival order (two quick answers must not race
+        each other); different people run at the same time.
+        """
+        before = self._last.get(person) if person else None
 
         async def guarded() -> None:
+            if before is not None:
+                await asyncio.wait([before])
             try:
                 await work
             except Exception:
@@ -94,6 +102,13 @@ class SlackAdapter:
         task = asyncio.create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if person:
+            self._last[person] = task
+            task.add_done_callback(lambda done: self._forget(person, done))
+
+    def _forget(self, person: str, task: asyncio.Task[None]) -> None:
+        if self._last.get(person) is task:
+            del self._last[person]
 
     async def settle(self) -> None:
         """Wait until every acknowledged request has been handed to the core."""
@@ -104,12 +119,12 @@ class SlackAdapter:
     async def _on_message(self, body: dict[str, Any]) -> None:
         item = incoming.from_message(body)
         if item is not None:
-            self.spawn(self.handle(item), "answer")
+            self.spawn(self.handle(item), "answer", _person(item))
 
     async def _on_mention(self, body: dict[str, Any]) -> None:
         item = incoming.from_mention(body)
         if item is not None:
-            self.spawn(self.handle(item), "mention")
+            self.spawn(self.handle(item), "mention", _person(item))
 
     async def _on_command(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -119,7 +134,7 @@ class SlackAdapter:
         if item.channel_id is not None and item.text.casefold() in START_WORDS:
             self.spawn(self._open_form(client, body, item.channel_id), "start form")
         else:
-            self.spawn(self.handle(item), "command")
+            self.spawn(self.handle(item), "command", _person(item))
 
     async def _open_form(self, client: AsyncWebClient, body: dict[str, Any], channel: str) -> None:
         view = modal.start_view(
@@ -135,7 +150,7 @@ class SlackAdapter:
         await ack()
         item = incoming.from_action(body)
         if item is not None:
-            self.spawn(self.handle(item), "button")
+            self.spawn(self.handle(item), "button", _person(item))
 
     async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         channel, words, errors = modal.submission(body.get("view") or {}, self.catalog)
@@ -154,7 +169,7 @@ class SlackAdapter:
             is_command=True,
             event_id=f"form:{body.get('trigger_id') or (body.get('view') or {}).get('id')}",
         )
-        self.spawn(self.handle(item), "start form")
+        self.spawn(self.handle(item), "start form", _person(item))
 
     # -- HTTP -----------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.Response:
@@ -180,6 +195,10 @@ class SlackAdapter:
     async def close(self) -> None:
         await self.settle()
         await self.platform.close()
+
+
+def _person(item: Incoming) -> str:
+    return f"{item.workspace}:{item.user_id}"
 
 
 def build(
