@@ -328,20 +328,24 @@ async def ingest_ours(users: int, concurrency: int, database: str | None) -> dic
                 started = time.perf_counter()
                 await load.run(people, ANSWERS)
 
-                async def stored_and_confirmed() -> bool:
-                    if len(fake.posts()) - before < expected:
-                        return False
+                async def stored() -> bool:
                     async with engine.connect() as connection:
                         query = select(func.count()).select_from(AnswerRow)
                         return int((await connection.scalar(query)) or 0) >= expected
 
-                await _until(stored_and_confirmed)
+                async def confirmed() -> bool:
+                    return len(fake.posts()) - before >= expected
+
+                acked = time.perf_counter() - started
+                await _until(stored)
+                all_stored = time.perf_counter() - started
+                await _until(confirmed)
                 elapsed = time.perf_counter() - started
         finally:
             await engine.dispose()
             await drop()
             await fake.stop()
-    return _result(expected, elapsed, load)
+    return {**_result(expected, elapsed, load), "acked_s": acked, "stored_s": all_stored}
 
 
 async def fanout(
@@ -428,6 +432,11 @@ async def _main(args: argparse.Namespace) -> int:
             )
         )
         sys.stdout.write(_table(title, ("app", "answers/s", "p99 ack ms", "failed"), rows))
+        sys.stdout.write(
+            f"\ndialoogbot: all {ours['answers']:.0f} acknowledged after {ours['acked_s']:.1f} s, "
+            f"stored after {ours['stored_s']:.1f} s, confirmed after "
+            f"{ours['answers'] / ours['per_second']:.1f} s\n"
+        )
     if args.only in (None, "fanout"):
         r = await fanout(args.participants, args.workspace_rate, args.storm, args.database_url)
         title = (
