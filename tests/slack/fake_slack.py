@@ -140,6 +140,15 @@ class FakeSlack:
             if m.metadata and "key" in (m.metadata.get("event_payload") or {})
         )
 
+    def limit(
+        self, workspace_rate: float, burst: float = 1.0, channel_interval: float = 1.0
+    ) -> None:
+        """Enforce a workspace-wide post rate (with a burst allowance) and a channel interval."""
+        self.limits.workspace_rate = workspace_rate
+        self.limits.workspace_burst = self.limits.tokens = burst
+        self.limits.refilled = time.monotonic()
+        self.limits.channel_interval = channel_interval
+
     def storm(self, seconds: float) -> None:
         self.limits.storm_until = time.monotonic() + seconds
 

@@ -87,7 +87,7 @@ async def test_a_restart_in_the_middle_of_a_fan_out_sends_nobody_a_prompt_twice(
 ) -> None:
     users = people(fake, 40)
     await world.boot()
-    fake.limits.workspace_rate = 40.0  # the fan-out takes about a second
+    fake.limit(40.0, burst=4)  # the fan-out takes about a second
     fake.post_delay = 0.3  # Slack stores a post a while before it answers: the crash window
     await _start(world)
     await world.adapter.settle()
