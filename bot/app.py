@@ -10,6 +10,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import CommandError
 from bot.core import Dialoog
 from bot.dispatch import Dispatcher
+from bot.logsafety import quiet_chatty_loggers
 from bot.messages import Incoming
 from bot.metrics import Metrics
 from bot.outbox import enqueue
@@ -51,6 +52,7 @@ class App:
         synthesizer: Synthesizer,
         clock: Clock,
     ) -> None:
+        quiet_chatty_loggers()
         self.settings = settings
         self.db = db
         self.catalog = catalog

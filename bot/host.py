@@ -56,13 +56,13 @@ class Hosts:
     async def start(self, turn: Turn, command: Command) -> None:
         i = turn.incoming
         assert i.channel_id is not None
-        turn.lang = command.language or turn.lang
+        if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
+            raise CommandError("error.round_running")
+        turn.lang = command.language or self.settings.language
         template = self.templates.get(command.template)
         if template is None:
             raise CommandError("error.unknown_template", template=command.template,
                                known=", ".join(self.templates.names()))
-        if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
-            raise CommandError("error.round_running")
         deadline = None
         if command.deadline is not None:
             deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
