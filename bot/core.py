@@ -112,4 +112,3 @@ class Dialoog:
     def refusal(self, lang: str, error: CommandError) -> Outgoing:
         self.metrics.rejected.inc()
         return Outgoing((Text(self.catalog.text(lang, error.key, **error.values)),))
-

@@ -14,7 +14,15 @@ from sqlalchemy import DateTime, inspect, select, text
 from adapters.local import LocalDriver
 from bot.settings import Settings
 from storage.models import AnswerRow, Base, RoundKeyRow
-from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel, story
+from tests.core.conversation import (
+    CHANNEL,
+    HEADLINES,
+    HOST,
+    PEOPLE,
+    answer_all,
+    setup_channel,
+    story,
+)
 
 
 def identities() -> list[str]:
