@@ -1,8 +1,8 @@
 """Dutch and English text analysis for synthesis: tokens, stop words and Snowball stems.
 
-Stop words come from published lists (scikit-learn's English list, the ``stop-words``
-package's Dutch list, which is the Snowball one); stems from the Snowball stemmers. Scrub
-markers such as ``[name]`` are dropped so they never become theme words.
+Stop words are the Snowball lists (:mod:`bot.synthesis.stopwords`) plus a few words that carry
+no theme in any dialogue answer; stems come from the Snowball stemmers. Scrub markers such as
+``[name]`` are dropped so they never become theme words.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from stop_words import get_stop_words
+
+from bot.synthesis.stopwords import LISTS
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _MARKER = re.compile(r"\[[^\]\n]{1,40}\]")
@@ -27,7 +27,7 @@ _EXTRA = {
     "nl": "wel gewoon echt heel veel meer even nog eigenlijk misschien ook zo jij ik wij we "
     "zij hun jullie onze ons mijn jouw hij wie wat waar hoe waarom moet moeten kunnen kan "
     "zou zouden willen wil gaan gaat gaan komen komt",
-    "en": "just really like lot lots im ive dont doesnt isnt cant wont think",
+    "en": "just really like lot lots think also",
 }
 
 
@@ -45,8 +45,7 @@ def fold(text: str) -> str:
 @cache
 def stop_words(lang: str) -> frozenset[str]:
     lang = language_of(lang)
-    base: Iterable[str] = ENGLISH_STOP_WORDS if lang == "en" else get_stop_words("dutch")
-    return frozenset(fold(w) for w in (*base, *_EXTRA[lang].split()))
+    return frozenset(fold(w) for w in (*LISTS[lang], *_EXTRA[lang].split()))
 
 
 @dataclass
@@ -85,7 +84,7 @@ class Analyzer:
         return stems
 
     def clean(self, text: str) -> str:
-        """The content words joined by spaces (input for character n-grams)."""
+        """The content words joined by spaces (for comparing short items)."""
         return " ".join(fold(w) for w in self.words(text))
 
     def surface(self, stem: str) -> str:
@@ -100,3 +99,8 @@ def sentences(text: str) -> Sequence[str]:
     """Sentences of an answer, each an exact substring of it."""
     parts = re.findall(r"[^.!?\n]+[.!?]*", text)
     return [p.strip() for p in parts if p.strip()]
+
+
+def plain(text: str) -> str:
+    """Folded text without scrub markers (input for character n-grams)."""
+    return fold(_MARKER.sub(" ", text))
