@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -42,6 +42,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
 @cache
 def stop_words(lang: str) -> frozenset[str]:
     lang = language_of(lang)
@@ -56,6 +61,7 @@ class Analyzer:
     _stemmer: snowballstemmer.stemmer = field(init=False, repr=False)
     _stops: frozenset[str] = field(init=False, repr=False)
     _surface: dict[str, Counter[str]] = field(default_factory=dict, init=False, repr=False)
+    _stems: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.lang = language_of(self.lang)
@@ -68,7 +74,7 @@ class Analyzer:
         out = []
         for match in _WORD.finditer(text):
             word = match.group().casefold().replace("’", "'")
-            if len(word) < 2 or fold(word) in self._stops:
+            if len(word) < 2 or _fold_word(word) in self._stops:
                 continue
             if self.lang == "en" and "'" in word and word.endswith(_CLITICS):
                 continue  # don't, isn't, it's, we'll: function words
@@ -78,10 +84,17 @@ class Analyzer:
 
     def stems(self, text: str) -> list[str]:
         words = self.words(text)
-        stems: list[str] = self._stemmer.stemWords([fold(w) for w in words])
+        stems = [self._stem(word) for word in words]
         for word, stem in zip(words, stems, strict=True):
             self._surface.setdefault(stem, Counter())[word] += 1
         return stems
+
+    def _stem(self, word: str) -> str:
+        # The Snowball stemmer is pure Python; a round repeats few distinct words.
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = str(self._stemmer.stemWord(_fold_word(word)))
+        return stem
 
     def clean(self, text: str) -> str:
         """The content words joined by spaces (for comparing short items)."""
