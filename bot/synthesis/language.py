@@ -82,11 +82,13 @@ class Analyzer:
             out.append(word)
         return out
 
-    def stems(self, text: str) -> list[str]:
+    def stems(self, text: str, record: bool = True) -> list[str]:
+        """Stems of the content words; ``record`` counts their written forms for labels."""
         words = self.words(text)
         stems = [self._stem(word) for word in words]
-        for word, stem in zip(words, stems, strict=True):
-            self._surface.setdefault(stem, Counter())[word] += 1
+        if record:
+            for word, stem in zip(words, stems, strict=True):
+                self._surface.setdefault(stem, Counter())[word] += 1
         return stems
 
     def _stem(self, word: str) -> str:
