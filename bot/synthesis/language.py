@@ -31,6 +31,19 @@ _EXTRA = {
 }
 
 
+# Light verbs and fillers: fine inside an answer, never the name of a theme.
+_NOT_A_LABEL = {
+    "nl": "kunnen kan kon moeten moet krijgen krijg kreeg maken maak maakte gaan ga ging nemen "
+    "neem nam doen doe deed weten weet zeggen zeg zegt vinden vind vond willen wil graag "
+    "hebben heb heeft zien zie zag laten laat komen kom kwam staan staat geven geef gaf "
+    "nodig manier keer jaar dag mensen iedereen dingen ding",
+    "en": "can could will would need needs needed get gets got getting make makes made take "
+    "takes took want wanted know tell use using used go going went come came see seen give "
+    "gave please help way time thing things people everyone anyone someone something "
+    "able back still yet ago",
+}
+
+
 def language_of(lang: str) -> str:
     """``nl`` or ``en``; anything else is treated as Dutch, the default language."""
     return lang if lang in _STEMMERS else "nl"
@@ -62,11 +75,13 @@ class Analyzer:
     _stops: frozenset[str] = field(init=False, repr=False)
     _surface: dict[str, Counter[str]] = field(default_factory=dict, init=False, repr=False)
     _stems: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _not_label: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.lang = language_of(self.lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[self.lang])
         self._stops = stop_words(self.lang)
+        self._not_label = frozenset(self._stem(w) for w in _NOT_A_LABEL[self.lang].split())
 
     def words(self, text: str) -> list[str]:
         """Content words in reading order, lower case, scrub markers and stop words removed."""
@@ -97,6 +112,10 @@ class Analyzer:
         if stem is None:
             stem = self._stems[word] = str(self._stemmer.stemWord(_fold_word(word)))
         return stem
+
+    def labels_well(self, stem: str) -> bool:
+        """Whether a stem may name a theme (light verbs like *need* or *krijgen* may not)."""
+        return stem not in self._not_label
 
     def clean(self, text: str) -> str:
         """The content words joined by spaces (for comparing short items)."""

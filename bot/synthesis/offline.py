@@ -130,13 +130,17 @@ class OfflineSynthesizer:
         themes = []
         for t in shown:
             members = grouping.members(t)
-            best = [s for s in top_stems(scores[t], vocabulary, 12) if s not in shared_stems]
-            best = best or top_stems(scores[t], vocabulary, 12)
+            ranked = top_stems(scores[t], vocabulary, 16)
+            best = [s for s in ranked if analyzer.labels_well(s)] or ranked
             label = _title(members, answers, headlines, analyzer, best, used_titles)
             if label is None:
                 label = _label([texts[i] for i in _central(grouping, members)[:30]], analyzer, best)
             label_stems = set(analyzer.stems(label, record=False))
-            apart = [analyzer.surface(s) for s in best if s not in label_stems][:3]
+            # With a single theme there is nothing to set it apart from.
+            apart = [
+                analyzer.surface(s) for s in best if s not in label_stems and s not in shared_stems
+            ][:3]
+            apart = apart if len(shown) > 1 else []
             themes.append(
                 Theme(
                     label=label,
