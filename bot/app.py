@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, SystemClock
@@ -22,7 +23,7 @@ from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
 from storage.database import Database
-from storage.models import ProcessedEventRow
+from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
         offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key
     )
     return synthesizer
+
+
+async def check_secret_fits(db: Database, keyring: Keyring) -> None:
+    """Refuse to start when the secret file cannot open the round keys in this database (a
+    lost or swapped file): better one clear line now than failures in every round later."""
+    async with db.sessions() as session:
+        row = await session.scalar(select(RoundKeyRow).limit(1))
+    if row is not None:
+        keyring.unwrap(row.round_id, row.wrapped)
 
 
 class App:
@@ -81,8 +91,13 @@ class App:
         templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
         db = Database(settings.database_url)
-        if migrate:
-            await db.upgrade()
+        try:
+            if migrate:
+                await db.upgrade()
+            await check_secret_fits(db, keyring)
+        except BaseException:
+            await db.dispose()
+            raise
         return cls(
             settings,
             db,
