@@ -9,6 +9,7 @@ import signal
 import sys
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App
 from bot.prompts import PromptError
@@ -31,6 +32,12 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(serve(args.host, args.port))
     except (SettingsError, PromptError, SecretError) as exc:
         print(f"dialoogbot: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        print(
+            f"dialoogbot: DIALOOG_DATABASE_URL: cannot use the database ({reason})", file=sys.stderr
+        )
         return 2
     except KeyboardInterrupt:
         return 0
