@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from sqlalchemy import select
@@ -35,11 +34,9 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
     offline = OfflineSynthesizer()
     if not settings.llm_url:
         return offline
-    llm = importlib.import_module("bot.synthesis.llm")
-    synthesizer: Synthesizer = llm.LLMSynthesizer(
-        offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key
-    )
-    return synthesizer
+    from bot.synthesis.llm import LLMSynthesizer
+
+    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key)
 
 
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:
