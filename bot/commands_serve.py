@@ -15,6 +15,7 @@ from bot.prompts import PromptError
 from bot.pseudonyms import SecretError
 from bot.server import build_web_app
 from bot.settings import SettingsError, load_settings
+from storage.database import AlreadyRunning
 
 log = logging.getLogger("dialoogbot")
 
@@ -39,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
 async def serve(host: str, port: int) -> int:
     settings = load_settings()
     app = await App.create(settings)
+    try:
+        app.db.claim_single_process()
+    except AlreadyRunning as exc:
+        await app.stop()
+        print(f"dialoogbot: {exc}", file=sys.stderr)
+        return 2
     web_app, connected = await build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()

@@ -31,16 +31,28 @@ def env_for(folder: Path, **extra: str) -> dict[str, str]:
 
 def dialoogbot(*args: str, folder: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=folder,
-        env=env_for(folder, **extra), timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=env_for(folder, **extra),
+        timeout=120,
     )
 
 
 async def test_serve_answers_healthz_and_metrics_and_says_how_to_connect(tmp_path: Path) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--port", str(port), cwd=tmp_path,
-        env=env_for(tmp_path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         async with aiohttp.ClientSession() as http:

@@ -100,15 +100,17 @@ async def test_concurrent_answers_and_starts_on_postgres(pg_local: LocalDriver) 
         assert await session.scalar(select(func.count()).select_from(RoundRow)) == 1
     await asyncio.gather(
         *(
-            app.handle(Incoming("local", "local", user, f"knel: verhaal van {i}", None,
-                                event_id=f"Ev{i}"))
+            app.handle(
+                Incoming("local", "local", user, f"knel: verhaal van {i}", None, event_id=f"Ev{i}")
+            )
             for i, user in enumerate(people)
         )
     )
     await asyncio.gather(
         *(
-            app.handle(Incoming("local", "local", user, f"knel: verhaal van {i}", None,
-                                event_id=f"Ev{i}"))
+            app.handle(
+                Incoming("local", "local", user, f"knel: verhaal van {i}", None, event_id=f"Ev{i}")
+            )
             for i, user in enumerate(people)
         )
     )
