@@ -68,7 +68,7 @@ class App:
         self.core = Dialoog(
             settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
         )
-        self.scheduler = Scheduler(db, self.core, self.dispatcher, clock)
+        self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
 
     @classmethod
     async def create(

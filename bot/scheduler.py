@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Mapping
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -62,9 +63,11 @@ class Scheduler:
         core: Dialoog,
         dispatcher: Dispatcher,
         clock: Clock,
+        platforms: Mapping[str, object],
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.db = db
+        self.platforms = platforms
         self.core = core
         self.dispatcher = dispatcher
         self.clock = clock
@@ -87,6 +90,8 @@ class Scheduler:
         now = self.clock.now()
         fired = []
         for job in coalesce(await self.planned(), now):
+            if job.platform not in self.platforms:
+                continue  # not connected here: another process (or a later start) fires it
             if await self._run(job, now):
                 fired.append(job.key)
         if fired:

@@ -29,13 +29,14 @@ DIGEST_LOOKBACK = dt.timedelta(days=8)
 @dataclass(frozen=True, slots=True)
 class Job:
     """One occurrence of a timer. ``ref`` is a round or digest id; ``arg`` the phase index,
-    reminder slot or local date."""
+    reminder slot or local date; ``platform`` where its messages go."""
 
     key: str
     due: dt.datetime
     kind: str
     ref: str
     arg: str = ""
+    platform: str = ""
 
 
 def digest_trigger(digest: DigestRow) -> CronTrigger:
@@ -66,10 +67,10 @@ def round_jobs(row: RoundRow, phases: int) -> list[Job]:
     """Every job an open round still has, due or not (fired ones are filtered later)."""
     jobs: list[Job] = []
     if row.deadline is not None:
-        jobs.append(Job(f"close:{row.id}", row.deadline, "close", row.id))
+        jobs.append(Job(f"close:{row.id}", row.deadline, "close", row.id, "", row.platform))
         for slot in filter(None, row.reminders.split(",")):
             due = row.deadline - slot_length(slot)
-            jobs.append(Job(f"remind:{row.id}:{slot}", due, "remind", row.id, slot))
+            jobs.append(Job(f"remind:{row.id}:{slot}", due, "remind", row.id, slot, row.platform))
     if (
         row.paced
         and row.phase_seconds
@@ -79,7 +80,14 @@ def round_jobs(row: RoundRow, phases: int) -> list[Job]:
         due = row.phase_opened + dt.timedelta(seconds=row.phase_seconds)
         if row.deadline is None or due < row.deadline:
             jobs.append(
-                Job(f"phase:{row.id}:{row.open_phase}", due, "phase", row.id, str(row.open_phase))
+                Job(
+                    f"phase:{row.id}:{row.open_phase}",
+                    due,
+                    "phase",
+                    row.id,
+                    str(row.open_phase),
+                    row.platform,
+                )
             )
     return jobs
 
@@ -105,6 +113,7 @@ async def planned_jobs(
                         "digest",
                         digest.id,
                         day,
+                        digest.platform,
                     )
                 )
     if not jobs:

@@ -297,3 +297,21 @@ async def test_digest_typed_in_the_private_chat_is_refused(local: LocalDriver) -
     reply = await local.say("U02BRAM", "digest weekly maandag 09:00")
     assert "hoort bij een kanaal" in reply.fallback
     assert await local.app.scheduler.planned() == []
+
+
+async def test_digest_at_a_time_the_spring_clock_change_skips_fires_once_that_day(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    """02:30 does not exist in Amsterdam on 29 March 2026 (02:00 becomes 03:00): the digest
+    comes at 03:30 local time (01:30 UTC) that Sunday, once, and at 02:30 again after."""
+    setup_channel(local)
+    clock.set(dt.datetime(2026, 3, 23, 12, 0, tzinfo=dt.UTC))
+    await set_digest(local, "digest weekly sunday 02:30")
+    clock.set(dt.datetime(2026, 3, 29, 1, 29, tzinfo=dt.UTC))
+    assert await tick(local) == []
+    clock.set(dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC))
+    assert len(await tick(local)) == 1
+    clock.set(dt.datetime(2026, 3, 29, 23, 0, tzinfo=dt.UTC))
+    assert await tick(local) == []
+    clock.set(dt.datetime(2026, 4, 5, 0, 30, tzinfo=dt.UTC))  # 02:30 summer time
+    assert len(await tick(local)) == 1
