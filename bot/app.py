@@ -18,6 +18,7 @@ from bot.outbox import enqueue
 from bot.port import Member, Platform
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
@@ -74,6 +75,7 @@ class App:
         self.core = Dialoog(
             settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
         )
+        self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
 
     @classmethod
     async def create(
@@ -142,6 +144,8 @@ class App:
                 incoming, None, self.settings.language, CommandError("error.conflict")
             )
         self.dispatcher.kick()
+        if not incoming.is_private:
+            self.scheduler.changed()
 
     async def _refuse(
         self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
@@ -156,8 +160,13 @@ class App:
             enqueue(session, turn.deliveries)
 
     async def start(self) -> None:
+        """Start delivering and keeping time. On SQLite this process must be the only one
+        using the database file (:class:`storage.database.AlreadyRunning` otherwise)."""
+        self.db.claim_single_process()
         await self.dispatcher.start()
+        await self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.dispatcher.stop()
         await self.db.dispose()

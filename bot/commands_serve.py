@@ -16,6 +16,7 @@ from bot.prompts import PromptError
 from bot.pseudonyms import SecretError
 from bot.server import build_web_app
 from bot.settings import SettingsError, load_settings
+from storage.database import AlreadyRunning
 
 log = logging.getLogger("dialoogbot")
 
@@ -45,7 +46,15 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(host: str, port: int) -> int:
     settings = load_settings()
-    app = await App.create(settings)
+    app = await App.create(settings, migrate=False)
+    try:
+        # Before migrating: a second process on one SQLite file stops here, touching nothing.
+        app.db.claim_single_process()
+    except AlreadyRunning as exc:
+        await app.stop()
+        print(f"dialoogbot: {exc}", file=sys.stderr)
+        return 2
+    await app.db.upgrade()
     web_app, connected = await build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
