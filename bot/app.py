@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandError
 from bot.core import Dialoog
 from bot.dispatch import Dispatcher
+from bot.logsafety import quiet_chatty_loggers
 from bot.messages import Incoming
 from bot.metrics import Metrics
 from bot.outbox import enqueue
 from bot.port import Member, Platform
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
 from storage.database import Database
-from storage.models import ProcessedEventRow
+from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,16 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
         return offline
     from bot.synthesis.llm import LLMSynthesizer
 
-    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "",
-                          settings.llm_api_key)
+    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key)
+
+
+async def check_secret_fits(db: Database, keyring: Keyring) -> None:
+    """Refuse to start when the secret file cannot open the round keys in this database (a
+    lost or swapped file): better one clear line now than failures in every round later."""
+    async with db.sessions() as session:
+        row = await session.scalar(select(RoundKeyRow).limit(1))
+    if row is not None:
+        keyring.unwrap(row.round_id, row.wrapped)
 
 
 class App:
@@ -51,6 +62,7 @@ class App:
         synthesizer: Synthesizer,
         clock: Clock,
     ) -> None:
+        quiet_chatty_loggers()
         self.settings = settings
         self.db = db
         self.catalog = catalog
@@ -60,8 +72,10 @@ class App:
         self.metrics = Metrics()
         self.platforms: dict[str, Platform] = {}
         self.dispatcher = Dispatcher(db, self.platforms, self.metrics)
-        self.core = Dialoog(settings, catalog, templates, keyring, synthesizer, self.members,
-                            clock, self.metrics)
+        self.core = Dialoog(
+            settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
+        )
+        self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
 
     @classmethod
     async def create(
@@ -71,15 +85,34 @@ class App:
         synthesizer: Synthesizer | None = None,
         migrate: bool = True,
     ) -> App:
-        """Load prompts (failing on a broken file), open the database, apply migrations."""
-        catalog = Catalog.load()
-        templates = Templates.load()
+        """Load prompts (failing on a broken file), open the database, apply migrations and
+        check the secret file opens its round keys. With ``migrate=False`` the caller does
+        both later (:meth:`upgrade`)."""
+        catalog = Catalog.load(settings.prompts_dir)
+        templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
         db = Database(settings.database_url)
-        if migrate:
-            await db.upgrade()
-        return cls(settings, db, catalog, templates, keyring,
-                   synthesizer or default_synthesizer(settings), clock or SystemClock())
+        try:
+            if migrate:
+                await db.upgrade()
+                await check_secret_fits(db, keyring)
+        except BaseException:
+            await db.dispose()
+            raise
+        return cls(
+            settings,
+            db,
+            catalog,
+            templates,
+            keyring,
+            synthesizer or default_synthesizer(settings),
+            clock or SystemClock(),
+        )
+
+    async def upgrade(self) -> None:
+        """Apply migrations and check the secret file fits this database."""
+        await self.db.upgrade()
+        await check_secret_fits(self.db, self.keyring)
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
@@ -114,9 +147,12 @@ class App:
         except IntegrityError:
             # Two deliveries raced (the same event twice, or two starts in one channel).
             log.info("concurrent change refused; nothing stored", exc_info=True)
-            await self._refuse(incoming, None, self.settings.language,
-                               CommandError("error.conflict"))
+            await self._refuse(
+                incoming, None, self.settings.language, CommandError("error.conflict")
+            )
         self.dispatcher.kick()
+        if not incoming.is_private:
+            self.scheduler.changed()
 
     async def _refuse(
         self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
@@ -131,8 +167,13 @@ class App:
             enqueue(session, turn.deliveries)
 
     async def start(self) -> None:
+        """Start delivering and keeping time. On SQLite this process must be the only one
+        using the database file (:class:`storage.database.AlreadyRunning` otherwise)."""
+        self.db.claim_single_process()
         await self.dispatcher.start()
+        await self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.dispatcher.stop()
         await self.db.dispose()

@@ -4,7 +4,7 @@ The columns are those slack_sdk's ``AsyncSQLAlchemyInstallationStore`` and
 ``AsyncSQLAlchemyOAuthStateStore`` read and write (slack_sdk 3.x); owned by adapters/slack.
 
 Revision ID: slack_0001
-Revises: 0001
+Revises: 0002_schedules
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "slack_0001"
-down_revision = "0001"
+down_revision = "0002_schedules"
 branch_labels = None
 depends_on = None
 
