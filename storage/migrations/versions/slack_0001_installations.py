@@ -9,6 +9,8 @@ Revises: 0002_schedules
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _bot_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _bot_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("bot_token", sa.String(200)),
         sa.Column("bot_id", sa.String(32)),
