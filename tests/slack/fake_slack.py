@@ -95,6 +95,8 @@ class FakeSlack:
         self.limits = Limits()
         self.fail_next: list[tuple[str, int, dict[str, Any]]] = []  # (method, status, body)
         self.post_delay = 0.0  # seconds between storing a post and answering (crash window)
+        self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections
+        self.socket_acks: list[str] = []
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -156,6 +158,7 @@ class FakeSlack:
     async def start(self) -> str:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_get("/socket-mode", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -167,6 +170,34 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record the envelope ids the app acknowledges."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}}
+        )
+        async for message in ws:
+            data = json.loads(message.data) if isinstance(message.data, str) else {}
+            if "envelope_id" in data:
+                self.socket_acks.append(str(data["envelope_id"]))
+        return ws
+
+    async def push(self, kind: str, payload: dict[str, Any]) -> str:
+        """Send an envelope (``events_api``, ``slash_commands``, ``interactive``) over the
+        latest Socket Mode connection; returns its id."""
+        envelope_id = f"env-{next(self._ts)}"
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+        return envelope_id
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -383,6 +414,14 @@ class FakeSlack:
             "messages": page,
             "has_more": bool(cursor),
             "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("token") != APP_TOKEN:
+            return {"ok": False, "error": "invalid_auth"}
+        return {
+            "ok": True,
+            "url": self.url.replace("http://", "ws://").replace("/api/", "/socket-mode"),
         }
 
     def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
