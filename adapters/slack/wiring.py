@@ -19,7 +19,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import incoming, modal
 from adapters.slack.installations import (
@@ -206,46 +208,44 @@ def build(
     handle: Handle,
     catalog: Catalog,
     templates: Templates,
-    engine: Any = None,
-    workspace_rate: float | None = None,
+    engine: AsyncEngine | None = None,
 ) -> SlackAdapter:
     """The adapter for the configured mode: one workspace (bot token) or OAuth installs."""
     api_url = settings.slack_api_url
-    oauth = bool(settings.slack_client_id)
-    if oauth and not settings.slack_client_secret:
+    if settings.slack_client_id and not settings.slack_client_secret:
         raise SettingsError("SLACK_CLIENT_SECRET: needed with SLACK_CLIENT_ID")
     if not settings.slack_signing_secret and not settings.slack_app_token:
         raise SettingsError("SLACK_SIGNING_SECRET: needed to verify Slack's requests")
-    extra = {} if workspace_rate is None else {"workspace_rate": workspace_rate}
-    if oauth:
-        assert settings.slack_client_id is not None and engine is not None
+    # bolt's own calls (auth.test, views.open, oauth.v2.access) wait out a 429 too.
+    client = AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    oauth: dict[str, Any] = {}
+    if settings.slack_client_id:
+        assert engine is not None, "OAuth installs are stored in the database"
         store = installation_store(settings.slack_client_id, engine)
-        platform = SlackPlatform(installed_tokens(store), api_url, **extra)
-        client = AsyncWebClient(base_url=api_url)
-        bolt = AsyncApp(
-            signing_secret=settings.slack_signing_secret,
-            client=client,
+        tokens = installed_tokens(store)
+        oauth["installation_store"] = store
+        oauth["oauth_settings"] = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
             installation_store=store,
-            oauth_settings=AsyncOAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret,
-                scopes=list(BOT_SCOPES),
-                installation_store=store,
-                state_store=state_store(engine),
-                install_path="/slack/install",
-                redirect_uri_path="/slack/oauth_redirect",
-            ),
-            process_before_response=True,
-            request_verification_enabled=settings.slack_signing_secret is not None,
+            state_store=state_store(engine),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
         )
     else:
         assert settings.slack_bot_token is not None
-        platform = SlackPlatform(fixed_token(settings.slack_bot_token), api_url, **extra)
-        client = AsyncWebClient(token=settings.slack_bot_token, base_url=api_url)
-        bolt = AsyncApp(
-            signing_secret=settings.slack_signing_secret,
-            client=client,
-            process_before_response=True,
-            request_verification_enabled=settings.slack_signing_secret is not None,
-        )
-    return SlackAdapter(settings, handle, catalog, templates, bolt, platform)
+        tokens = fixed_token(settings.slack_bot_token)
+    bolt = AsyncApp(
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        # Listeners return at once (the work is spawned), so bolt answers after them.
+        process_before_response=True,
+        request_verification_enabled=settings.slack_signing_secret is not None,
+        **oauth,
+    )
+    return SlackAdapter(settings, handle, catalog, templates, bolt, SlackPlatform(tokens, api_url))
