@@ -76,6 +76,7 @@ class Limits:
     tokens: float = 1.0
     refilled: float = field(default_factory=time.monotonic)
     last_post: dict[str, float] = field(default_factory=dict)
+    refused: Counter[str] = field(default_factory=Counter)  # 429s by reason
 
 
 class FakeSlack:
@@ -262,10 +263,12 @@ class FakeSlack:
         limits = self.limits
         now = time.monotonic()
         if now < limits.storm_until:
+            limits.refused["storm"] += 1
             return limits.storm_until - now
         if limits.channel_interval:
             since = now - limits.last_post.get(channel, -math.inf)
             if since < limits.channel_interval * 0.95:  # a little clock slack for the client
+                limits.refused["channel"] += 1
                 return limits.channel_interval - since
         if limits.workspace_rate:
             limits.tokens = min(
@@ -274,6 +277,7 @@ class FakeSlack:
             )
             limits.refilled = now
             if limits.tokens < 1:
+                limits.refused["workspace"] += 1
                 return (1 - limits.tokens) / limits.workspace_rate
             limits.tokens -= 1
         limits.last_post[channel] = now
