@@ -21,18 +21,20 @@ SIMILAR = 0.7  # cosine similarity of character n-grams for two answers to be on
 MAX_COMPARED = 1500  # beyond this many distinct answers only exact duplicates are merged
 
 
-def _key(text: str) -> str:
+def item_key(text: str) -> str:
+    """Two texts with the same key differ only in case, accents and punctuation."""
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def merge_items(
     texts: Sequence[str], respondents: Sequence[int], analyzer: Analyzer
 ) -> list[tuple[str, int]]:
-    """(text, distinct people) per merged item, most given first; the commonest wording shown."""
+    """(text, distinct people) per merged item, most given first; the commonest (then the
+    fullest) wording is shown."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
         if text.strip():
-            by_key[_key(text) or text.strip()].append(i)
+            by_key[item_key(text) or text.strip()].append(i)
     keys = sorted(by_key)
     groups = _similar(keys, analyzer)
     merged: dict[int, list[int]] = defaultdict(list)
@@ -41,7 +43,7 @@ def merge_items(
     items = []
     for members in merged.values():
         wording = Counter(texts[i].strip() for i in members)
-        text = min(wording.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+        text = min(wording.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
         items.append((text, len({respondents[i] for i in members})))
     items.sort(key=lambda item: (-item[1], fold(item[0]), item[0]))
     return items

@@ -26,6 +26,7 @@ _CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m")
 _EXTRA = {
     "nl": "wel gewoon echt heel veel meer even nog eigenlijk misschien ook zo jij ik wij we "
     "zij hun jullie onze ons mijn jouw hij wie wat waar hoe waarom moet moeten kunnen kan "
+    "elk elke ieder iedere alle "
     "zou zouden willen wil gaan gaat gaan komen komt",
     "en": "just really like lot lots think also",
 }

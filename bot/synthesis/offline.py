@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
-from bot.synthesis.items import merge_items
+from bot.synthesis.items import item_key, merge_items
 from bot.synthesis.keywords import contrast, keyphrase, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import Grouping, group
@@ -170,11 +170,11 @@ class OfflineSynthesizer:
             if answer.respondent in seen_people:
                 continue
             quote = _excerpt(answer.text, analyzer, best)
-            if quote.casefold() in seen_texts:
+            if item_key(quote) in seen_texts:
                 continue
             quotes.append(quote)
             seen_people.add(answer.respondent)
-            seen_texts.add(quote.casefold())
+            seen_texts.add(item_key(quote))
             if len(quotes) == self.max_quotes:
                 break
         return tuple(quotes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 from bot.messages import Heading, Quote, Text
 from bot.prompts import Catalog
@@ -107,3 +108,18 @@ async def test_a_summary_renders_for_an_english_round(catalog: Catalog) -> None:
     markdown = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
     assert catalog.text("en", "summary.section.ideas") in markdown
     assert catalog.text("en", "summary.count.respondents", count=3) in markdown
+
+
+async def test_markdown_does_not_depend_on_input_order(catalog: Catalog) -> None:
+    request = round_request()
+    rng = random.Random(11)
+    people = list(range(len(ROUND_NL)))
+    rng.shuffle(people)
+    answers = [AnswerText(people[a.respondent], a.phase, a.text, a.choice) for a in request.answers]
+    rng.shuffle(answers)
+    shuffled = SynthesisRequest(
+        request.language, request.phases, tuple(answers), request.min_respondents, request.theme
+    )
+    first = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
+    second = summary_markdown(await OfflineSynthesizer().synthesize(shuffled), catalog)
+    assert first.encode() == second.encode()
