@@ -19,7 +19,7 @@ from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest
 from bot.synthesis.items import item_key, merge_items
 from bot.synthesis.keywords import contrast, keyphrase, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
-from bot.synthesis.themes import Grouping, group
+from bot.synthesis.themes import SMALLEST, Grouping, group
 
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 LISTED_ROLES = ("headline", "dream", "ideas")
@@ -37,9 +37,12 @@ class _Answer:
 class OfflineSynthesizer:
     """Deterministic synthesis with scikit-learn, Snowball stems and YAKE keyphrases."""
 
-    def __init__(self, max_themes: int = 6, max_quotes: int = 3) -> None:
+    def __init__(
+        self, max_themes: int = 6, max_quotes: int = 3, smallest: float = SMALLEST
+    ) -> None:
         self.max_themes = max_themes
         self.max_quotes = max_quotes
+        self.smallest = smallest  # share of a phase's answers a theme needs to count
 
     async def synthesize(self, request: SynthesisRequest) -> Summary:
         # CPU-bound for large rounds; keep the event loop free for Slack's 3-second acks.
@@ -118,7 +121,7 @@ class OfflineSynthesizer:
         headlines: dict[int, str],
     ) -> tuple[tuple[Theme, ...], tuple[str, ...]]:
         texts = [a.text for a in answers]
-        grouping = group(texts, analyzer, self.max_themes, minimum)
+        grouping = group(texts, analyzer, self.max_themes, minimum, self.smallest)
         scores = contrast(grouping.words, grouping.labels, grouping.count)
         vocabulary = grouping.vocabulary
         people = [

@@ -76,14 +76,14 @@ def vectorize(texts: Sequence[str], analyzer: Analyzer) -> tuple[csr_matrix, csr
 
 
 @dataclass(frozen=True)
-class _Space:
+class SimilaritySpace:
     """Maps vectors to points whose Euclidean distances are those of rows of normalised S³."""
 
     svd: TruncatedSVD
     root: np.ndarray  # (d, d): square root of the metric
 
     @classmethod
-    def fit(cls, vectors: csr_matrix) -> _Space | None:
+    def fit(cls, vectors: csr_matrix) -> SimilaritySpace | None:
         n, m = vectors.shape
         dims = min(DIMENSIONS, n - 1, m - 1)
         if dims < 2:
@@ -112,15 +112,17 @@ def _scaled(svd: TruncatedSVD, vectors: csr_matrix, weights: np.ndarray) -> np.n
     return scaled
 
 
-def _cut(points: np.ndarray, vectors: csr_matrix, max_k: int, min_size: int) -> np.ndarray:
+def _cut(
+    points: np.ndarray, vectors: csr_matrix, max_k: int, min_size: int, smallest: float
+) -> np.ndarray:
     """The Ward tree cut with the best silhouette, counting only themes big enough to show.
 
-    A theme is big enough with ``min_size`` answers and 5% of all; a cut must have 2 to
+    A theme is big enough with ``min_size`` answers and ``smallest`` of all; a cut must have 2 to
     ``max_k`` of them. Its score is the cosine silhouette of the answers in big themes times
     the share of answers they hold, so that cutting off a few odd answers is no gain.
     """
     n = len(points)
-    big_enough = max(min_size, math.ceil(SMALLEST * n))
+    big_enough = max(min_size, math.ceil(smallest * n))
     tree = linkage(points, method="ward")
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, max_k + 1):
@@ -146,7 +148,13 @@ def _relabel(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping[t] for t in labels.tolist()], dtype=int)
 
 
-def group(texts: Sequence[str], analyzer: Analyzer, max_k: int = 6, min_size: int = 3) -> Grouping:
+def group(
+    texts: Sequence[str],
+    analyzer: Analyzer,
+    max_k: int = 6,
+    min_size: int = 3,
+    smallest: float = SMALLEST,
+) -> Grouping:
     """Group texts into at most ``max_k`` themes (one theme when there are too few texts)."""
     vectors, words, vocabulary = vectorize(texts, analyzer)
     n = len(texts)
@@ -154,11 +162,11 @@ def group(texts: Sequence[str], analyzer: Analyzer, max_k: int = 6, min_size: in
     if n < 2 * max(min_size, 2):
         return one
     sample = np.arange(n) if n <= SAMPLE else np.linspace(0, n - 1, SAMPLE).round().astype(int)
-    space = _Space.fit(vectors[sample])
+    space = SimilaritySpace.fit(vectors[sample])
     if space is None:
         return one
     points = space.points(vectors[sample])
-    cut = _cut(points, vectors[sample], min(max_k, len(sample) // 2), min_size)
+    cut = _cut(points, vectors[sample], min(max_k, len(sample) // 2), min_size, smallest)
     if n <= SAMPLE:
         labels = cut
     else:
