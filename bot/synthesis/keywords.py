@@ -38,6 +38,7 @@ def contrast(words: csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
     p = inside / np.maximum(sizes, 1)[:, None]
     q = (total[None, :] - inside) / rest_sizes
     scores: np.ndarray = np.sqrt(p) * (p - q)
+    scores[inside < 2] = 0.0  # a word only one answer uses neither names nor describes a theme
     return scores
 
 

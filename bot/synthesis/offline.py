@@ -287,27 +287,29 @@ def _choices(answers: list[_Answer]) -> tuple[tuple[str, int], ...]:
 def _round_shared(
     request: SynthesisRequest, by_phase: dict[str, list[_Answer]], limit: int = 5
 ) -> tuple[str, ...]:
-    """Words that many different people used, across the phases that were published."""
+    """Words that many different people used in at least two published phases.
+
+    With one published phase there is nothing to add to that phase's own "shared" line.
+    """
     analyzer = Analyzer(request.language)
     people: dict[str, set[int]] = defaultdict(set)
     phases: dict[str, set[str]] = defaultdict(set)
+    published = 0
     for phase in request.phases:
         answers = by_phase.get(phase.key, [])
         if len({a.respondent for a in answers}) < request.min_respondents:
             continue
+        published += 1
         for answer in answers:
             for stem in set(analyzer.stems(answer.text)):
                 people[stem].add(answer.respondent)
                 phases[stem].add(phase.key)
+    if published < 2:
+        return ()
     total = len({a.respondent for a in request.answers})
     needed = max(request.min_respondents, int(np.ceil(0.25 * total)))
-    several = len(request.phases) > 1
     ranked = sorted(
-        (
-            s
-            for s, who in people.items()
-            if len(who) >= needed and (len(phases[s]) > 1 or not several)
-        ),
+        (s for s, who in people.items() if len(who) >= needed and len(phases[s]) > 1),
         key=lambda s: (-len(people[s]), s),
     )
     return tuple(analyzer.surface(s) for s in ranked[:limit])
