@@ -36,7 +36,10 @@ def _title(summary: Summary, catalog: Catalog) -> str:
     return _t(catalog, summary, "title.round")
 
 
-def _choice_label(summary: Summary, catalog: Catalog, value: str) -> str:
+def _choice_label(summary: Summary, catalog: Catalog, phase: PhaseSummary, value: str) -> str:
+    labels = dict(phase.choice_labels)
+    if value in labels:
+        return labels[value]
     key = f"summary.choice.{value}"
     if catalog.has(key):
         return catalog.text(summary.language, key)
@@ -47,10 +50,9 @@ def _choice_label(summary: Summary, catalog: Catalog, value: str) -> str:
 
 def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
     parts = [_t(catalog, summary, "count.respondents", count=phase.respondents)]
-    parts += [
-        _t(catalog, summary, "label.choice", label=_choice_label(summary, catalog, v), count=n)
-        for v, n in phase.choices
-    ]
+    for value, count in phase.choices:
+        label = _choice_label(summary, catalog, phase, value)
+        parts.append(_t(catalog, summary, "label.choice", label=label, count=count))
     return " · ".join(parts)
 
 

@@ -78,7 +78,9 @@ class LLMSynthesizer:
             return summary
 
     def _endpoint(self) -> URL:
-        return self.url.with_path(self.url.path.rstrip("/") + "/chat/completions")
+        # with_path drops the query, which Azure OpenAI needs (api-version)
+        path = self.url.path.rstrip("/") + "/chat/completions"
+        return self.url.with_path(path).with_query(self.url.query)
 
     async def _ask(self, request: SynthesisRequest, summary: Summary) -> dict[str, Any]:
         language = LANGUAGES.get(request.language, "Dutch")

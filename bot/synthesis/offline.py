@@ -111,6 +111,7 @@ class OfflineSynthesizer:
             items=items,
             choices=choices,
             shared=shared,
+            choice_labels=phase.choice_labels,
         )
 
     def _themes(

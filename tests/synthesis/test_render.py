@@ -123,3 +123,18 @@ async def test_markdown_does_not_depend_on_input_order(catalog: Catalog) -> None
     first = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
     second = summary_markdown(await OfflineSynthesizer().synthesize(shuffled), catalog)
     assert first.encode() == second.encode()
+
+
+async def test_choices_show_the_template_labels_when_given(catalog: Catalog) -> None:
+    request = round_request()
+    pictures = (("3", "Een lange tafel met buren"), ("12", "Een moestuin tussen flats"))
+    phases = tuple(
+        PhaseInfo(p.key, p.title, p.role, pictures if p.role == "dream" else ())
+        for p in request.phases
+    )
+    summary = await OfflineSynthesizer().synthesize(
+        SynthesisRequest("nl", phases, request.answers, 3)
+    )
+    markdown = summary_markdown(summary, catalog)
+    assert "Een lange tafel met buren: 3" in markdown
+    assert catalog.text("nl", "summary.choice.kiem") in markdown
