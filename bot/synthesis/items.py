@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_distances
 
 from bot.synthesis.language import Analyzer, fold
 
@@ -57,16 +59,12 @@ def _similar(keys: Sequence[str], analyzer: Analyzer) -> list[int]:
         analyzer="char_wb", ngram_range=(3, 5), preprocessor=analyzer.clean
     )
     try:
-        vectors = vectorizer.fit_transform(keys).toarray()
-    except ValueError:
+        vectors = vectorizer.fit_transform(keys)
+    except ValueError:  # nothing but stop words everywhere
         return list(range(len(keys)))
-    if vectors.shape[1] == 0:
-        return list(range(len(keys)))
-    empty = ~vectors.any(axis=1)
-    vectors[empty, 0] = 1.0  # no content words: keep apart, never merge on nothing
-    tree = linkage(vectors, method="complete", metric="cosine")
-    groups = fcluster(tree, t=1.0 - SIMILAR, criterion="distance")
-    result = [int(g) for g in groups]
-    for i in np.flatnonzero(empty):
-        result[i] = -1 - int(i)
-    return result
+    empty = np.asarray(vectors.sum(axis=1)).ravel() == 0
+    distances = np.clip(cosine_distances(vectors), 0.0, 2.0)
+    distances[empty, :] = distances[:, empty] = 2.0  # no content words: never merged on nothing
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="complete")
+    return [int(g) for g in fcluster(tree, t=1.0 - SIMILAR, criterion="distance")]

@@ -88,7 +88,7 @@ class SimilaritySpace:
         dims = min(DIMENSIONS, n - 1, m - 1)
         if dims < 2:
             return None
-        svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=7, random_state=0)
+        svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=4, random_state=0)
         svd.fit(vectors)
         weights = svd.singular_values_ ** (2 * POWER)
         scaled = _scaled(svd, vectors, weights)
