@@ -21,6 +21,7 @@ from bot.synthesis.stopwords import LISTS
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _MARKER = re.compile(r"\[[^\]\n]{1,40}\]")
 _STEMMERS = {"nl": "dutch", "en": "english"}
+PREFIXES = (4, 5, 6)
 _CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m")
 # Words that carry no theme in a dialogue answer whatever the topic (added to the lists).
 _EXTRA = {
@@ -113,6 +114,15 @@ class Analyzer:
         if stem is None:
             stem = self._stems[word] = str(self._stemmer.stemWord(_fold_word(word)))
         return stem
+
+    def prefixes(self, text: str) -> list[str]:
+        """The first 4, 5 and 6 letters of each content word: the parts Dutch compounds share
+        (*fietsenstalling*, *fietspad* and *fietsers* all start with *fiets*)."""
+        out = []
+        for word in self.words(text):
+            folded = _fold_word(word)
+            out += [folded[:n] for n in PREFIXES if len(folded) >= n]
+        return out
 
     def labels_well(self, stem: str) -> bool:
         """Whether a stem may name a theme (light verbs like *need* or *krijgen* may not)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
 from bot.synthesis.items import item_key, merge_items
-from bot.synthesis.keywords import contrast, keyphrase, presence, top_stems
+from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
@@ -137,6 +137,9 @@ class OfflineSynthesizer:
             ranked = top_stems(scores[t], vocabulary, 16)
             best = [s for s in ranked if analyzer.labels_well(s)] or ranked
             label = _title(members, answers, headlines, analyzer, best, used_titles)
+            if label is None and not best:
+                others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
+                label = prefix_word([texts[i] for i in members], others, analyzer)
             if label is None:
                 label = _label([texts[i] for i in _central(grouping, members)[:30]], analyzer, best)
             label_stems = set(analyzer.stems(label, record=False))
@@ -185,9 +188,13 @@ class OfflineSynthesizer:
 
 
 def _label(texts: Sequence[str], analyzer: Analyzer, best: Sequence[str]) -> str:
-    """The keyphrase around the theme's best word, plus its second word when not in it."""
+    """The keyphrase around the theme's best word, plus its second word when not in it.
+
+    Without a word that two answers share, the best YAKE keyphrase of the answers names it.
+    """
     if not best:
-        return texts[0][:40]
+        words = analyzer.words(texts[0])
+        return keyphrase(texts, analyzer, None) or (words[0] if words else texts[0][:40])
     phrase = keyphrase(texts, analyzer, best[:1]) or analyzer.surface(best[0])
     if len(best) > 1 and best[1] not in analyzer.stems(phrase, record=False):
         phrase = f"{phrase} · {analyzer.surface(best[1])}"

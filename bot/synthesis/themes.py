@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -30,6 +31,7 @@ from bot.synthesis.language import Analyzer, plain
 SAMPLE = 2000  # answers clustered directly; the rest are assigned to the nearest theme
 DIMENSIONS = 100  # LSA components
 POWER = 3  # order of the similarity used for grouping
+PREFIX_WEIGHT = 0.7  # of the Dutch word-prefix block against words and n-grams
 SMALLEST = 0.05  # share of the answers below which a group does not count as a theme
 
 
@@ -50,29 +52,32 @@ class Grouping:
         return np.flatnonzero(self.labels == theme)
 
 
+def _tfidf(texts: Sequence[str], **options: Any) -> tuple[csr_matrix, list[str]]:
+    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **options)
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # nothing left to count (only stop words)
+        return csr_matrix((len(texts), 0), dtype=np.float32), []
+    return matrix.tocsr(), list(vectorizer.get_feature_names_out())
+
+
 def vectorize(texts: Sequence[str], analyzer: Analyzer) -> tuple[csr_matrix, csr_matrix, list[str]]:
-    """Word-stem and character n-gram TF-IDF, each L2-normalised, joined and normalised."""
+    """Word-stem and character n-gram TF-IDF, each L2-normalised, joined and normalised.
+
+    Dutch also gets word prefixes (see :meth:`Analyzer.prefixes`): n-grams alone hardly link
+    *fietsenstalling* to *fietspad* in short answers. English, which writes compounds apart,
+    recovered banking77 themes slightly worse with them, so it does without.
+    """
     many = len(texts) > 500
-    word = TfidfVectorizer(analyzer=analyzer.stems, sublinear_tf=True, dtype=np.float32)
-    try:
-        words = word.fit_transform(texts)
-        vocabulary = list(word.get_feature_names_out())
-    except ValueError:  # nothing but stop words
-        words, vocabulary = csr_matrix((len(texts), 0), dtype=np.float32), []
-    char = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        preprocessor=plain,
-        sublinear_tf=True,
-        min_df=2 if many else 1,
-        dtype=np.float32,
+    words, vocabulary = _tfidf(texts, analyzer=analyzer.stems)
+    chars, _ = _tfidf(
+        texts, analyzer="char_wb", ngram_range=(3, 5), preprocessor=plain, min_df=2 if many else 1
     )
-    try:
-        chars = char.fit_transform(texts)
-    except ValueError:  # no n-gram left
-        chars = csr_matrix((len(texts), 0), dtype=np.float32)
-    joined = normalize(hstack([normalize(words), normalize(chars)]).tocsr())
-    return joined, words.tocsr(), vocabulary
+    blocks = [normalize(words), normalize(chars)]
+    if analyzer.lang == "nl":
+        prefixes, _ = _tfidf(texts, analyzer=analyzer.prefixes)
+        blocks.append(PREFIX_WEIGHT * normalize(prefixes))
+    return normalize(hstack(blocks).tocsr()), words, vocabulary
 
 
 @dataclass(frozen=True)

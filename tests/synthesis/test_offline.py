@@ -167,3 +167,33 @@ async def test_an_english_round_gets_english_theme_words() -> None:
     assert len(themes) == 2
     words = " ".join(t.label for t in themes)
     assert "bus" in words and "library" in words
+
+
+async def test_dutch_compounds_group_by_their_parts() -> None:
+    """Character n-grams see that fietsenstalling, fietspad and fietsers belong together."""
+    cycling = [
+        "De fietsenstalling bij het station is altijd overvol.",
+        "Het nieuwe fietspad langs de dijk is een verademing.",
+        "Fietsers voelen zich eindelijk veilig op de rotonde.",
+        "Een fietsroute naar school zonder drukke kruisingen.",
+    ]
+    playing = [
+        "De speeltuin achter de flat is opgeknapt door bewoners.",
+        "Kinderen hebben weer een speelplek op het plein.",
+        "Het speelveld wordt elke middag gebruikt door de buurtkinderen.",
+        "Een speeltoestel voor peuters in het park.",
+    ]
+    texts = cycling + playing
+    request = SynthesisRequest(
+        "nl",
+        (PhaseInfo("p", "Verhaal", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    summary = await OfflineSynthesizer().synthesize(request)
+    themes = summary.phases[0].themes
+    assert len(themes) == 2
+    for theme in themes:
+        topics = {request.answers[i].text in cycling for i in theme.answers}
+        assert len(topics) == 1, theme
+    assert sorted(theme.label[:5] for theme in themes) == ["fiets", "speel"]
