@@ -129,7 +129,7 @@ class OfflineSynthesizer:
             {answers[i].respondent for i in grouping.members(t)} for t in range(grouping.count)
         ]
         shown = [t for t in range(grouping.count) if len(people[t]) >= minimum]
-        shared_stems = _shared(grouping, shown)
+        shared_stems = _shared(grouping, shown, analyzer)
         used_titles: set[str] = set()
         themes = []
         for t in shown:
@@ -229,8 +229,11 @@ def _excerpt(text: str, analyzer: Analyzer, best: Sequence[str]) -> str:
     return choice[: cut if cut > 0 else MAX_QUOTE]
 
 
-def _shared(grouping: Grouping, shown: Sequence[int], share: float = 0.2) -> list[str]:
-    """Stems used by at least ``share`` of the answers in at least two shown themes."""
+def _shared(
+    grouping: Grouping, shown: Sequence[int], analyzer: Analyzer, share: float = 0.2
+) -> list[str]:
+    """Stems used by at least ``share`` of the answers in at least two shown themes (light
+    verbs such as *need* left out: they are shared by everything and say nothing)."""
     if len(shown) < 2:
         return []
     binary = presence(grouping.words)
@@ -238,7 +241,11 @@ def _shared(grouping: Grouping, shown: Sequence[int], share: float = 0.2) -> lis
         [np.asarray(binary[grouping.labels == t].mean(axis=0)).ravel() for t in shown]
     )
     common = (rates >= share).sum(axis=0)
-    candidates = np.flatnonzero(common >= max(2, (len(shown) + 1) // 2))
+    candidates = [
+        j
+        for j in np.flatnonzero(common >= max(2, (len(shown) + 1) // 2))
+        if analyzer.labels_well(grouping.vocabulary[j])
+    ]
     ranked = sorted(
         candidates, key=lambda j: (-round(float(rates[:, j].mean()), 9), grouping.vocabulary[j])
     )
@@ -317,7 +324,11 @@ def _round_shared(
     total = len({a.respondent for a in request.answers})
     needed = max(request.min_respondents, int(np.ceil(0.25 * total)))
     ranked = sorted(
-        (s for s, who in people.items() if len(who) >= needed and len(phases[s]) > 1),
+        (
+            s
+            for s, who in people.items()
+            if len(who) >= needed and len(phases[s]) > 1 and analyzer.labels_well(s)
+        ),
         key=lambda s: (-len(people[s]), s),
     )
     return tuple(analyzer.surface(s) for s in ranked[:limit])
