@@ -29,4 +29,4 @@ def test_quick_bench_runs_and_prints_its_tables(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "| AMI |" in out
     assert "brexit-consensus" in out
-    assert "| 300 |" in out
+    assert "| 300 answers |" in out
