@@ -7,6 +7,7 @@ what sets the theme apart.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -15,6 +16,8 @@ import yake
 from scipy.sparse import csr_matrix
 
 from bot.synthesis.language import Analyzer
+
+_PHRASE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
 
 
 def presence(words: csr_matrix) -> csr_matrix:
@@ -66,6 +69,8 @@ def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | 
     rank = {stem: i for i, stem in enumerate(wanted or ())}
     scored: list[tuple[int, int, float, str]] = []
     for phrase, weight in candidates:
+        if not _PHRASE.fullmatch(phrase):
+            continue  # punctuation inside: "nee. nee"
         stems = analyzer.stems(phrase, record=False)
         if not stems or len(stems) != len(phrase.split()):
             continue  # a stop word inside the phrase

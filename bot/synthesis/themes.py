@@ -14,6 +14,7 @@ deterministic. On banking77 this beats TF-IDF + k-means told the true number of 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,11 +74,16 @@ def vectorize(texts: Sequence[str], analyzer: Analyzer) -> tuple[csr_matrix, csr
     chars, _ = _tfidf(
         texts, analyzer="char_wb", ngram_range=(3, 5), preprocessor=plain, min_df=2 if many else 1
     )
-    blocks = [normalize(words), normalize(chars)]
+    blocks = [_unit(words), _unit(chars)]
     if analyzer.lang == "nl":
         prefixes, _ = _tfidf(texts, analyzer=analyzer.prefixes)
-        blocks.append(PREFIX_WEIGHT * normalize(prefixes))
-    return normalize(hstack(blocks).tocsr()), words, vocabulary
+        blocks.append(PREFIX_WEIGHT * _unit(prefixes))
+    return _unit(hstack(blocks).tocsr()), words, vocabulary
+
+
+def _unit(matrix: csr_matrix) -> csr_matrix:
+    """Rows scaled to length 1 (a matrix without columns, from answers without words, as is)."""
+    return matrix if matrix.shape[1] == 0 else normalize(matrix)
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ class SimilaritySpace:
         if dims < 2:
             return None
         svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=4, random_state=0)
-        svd.fit(vectors)
+        with warnings.catch_warnings():  # fewer distinct answers than components
+            warnings.simplefilter("ignore", RuntimeWarning)
+            svd.fit(vectors)
         weights = svd.singular_values_ ** (2 * POWER)
         scaled = _scaled(svd, vectors, weights)
         metric = (weights[:, None] * (scaled.T @ scaled)) * weights[None, :]
