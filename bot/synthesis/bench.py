@@ -251,12 +251,13 @@ def _whole(rows: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _polis(data: Path) -> tuple[str, Summary | None]:
+def _polis(data: Path, show: str | None) -> tuple[str, Summary | None]:
     rows = []
-    first: Summary | None = None
+    shown: Summary | None = None
     for path in sorted((data / "polis").glob("*/comments.csv")):
         summary = polis_summary(path.parent)
-        first = first or summary
+        if path.parent.name == show:
+            shown = summary
         themes = summary.phases[0].themes
         quoted = all(t.quotes for t in themes)
         rows.append((path.parent.name, len(read_polis(path.parent)), len(themes), quoted))
@@ -265,7 +266,7 @@ def _polis(data: Path) -> tuple[str, Summary | None]:
         ("conversation", "comments", "themes", "every theme quoted"),
         rows,
     )
-    return table, first
+    return table, shown
 
 
 def run(args: argparse.Namespace) -> int:
@@ -277,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(_team_sized(test_rows, 3 if args.quick else 60))
     if not args.quick:
         sys.stdout.write(_whole(test_rows))
-    table, first = _polis(data)
+    table, shown = _polis(data, args.markdown)
     sys.stdout.write(table)
     pool = [t for t, _ in test_rows + read_banking(data, "train.csv")]
     runs = [("300 answers", request_for(pool[:300]))]
@@ -298,8 +299,8 @@ def run(args: argparse.Namespace) -> int:
             rows,
         )
     )
-    if args.markdown and first is not None:
-        sys.stdout.write("## Example summary\n\n" + summary_markdown(first, Catalog.load()))
+    if shown is not None:
+        sys.stdout.write("## Example summary\n\n" + summary_markdown(shown, Catalog.load()))
     return 0
 
 
@@ -307,5 +308,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("synthesis", help="theme recovery, labels, polis text, speed")
     parser.add_argument("--quick", action="store_true", help="a reduced run of a few seconds")
     parser.add_argument("--data", default=str(DATA), help="the shared data folder")
-    parser.add_argument("--markdown", action="store_true", help="print one polis summary")
+    parser.add_argument(
+        "--markdown",
+        nargs="?",
+        const="brexit-consensus",
+        metavar="CONVERSATION",
+        help="also print the summary of one polis conversation (default brexit-consensus)",
+    )
     parser.set_defaults(func=run)
