@@ -56,6 +56,11 @@ def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
     return " · ".join(parts)
 
 
+def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
+    named = ", ".join(_item_line(summary, catalog, who, count) for who, count in phase.actors)
+    return _t(catalog, summary, "label.who", actors=named)
+
+
 def _theme_line(summary: Summary, catalog: Catalog, theme: Theme) -> str:
     return _t(catalog, summary, "label.theme", label=theme.label, count=theme.respondents)
 
@@ -81,6 +86,8 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
             out += [_t(catalog, summary, "threshold.phase"), ""]
             continue
         out += [f"_{_phase_line(summary, catalog, phase)}_", ""]
+        if phase.actors:
+            out += [_who_line(summary, catalog, phase), ""]
         if phase.shared:
             out += [_t(catalog, summary, "label.shared_phase", words=", ".join(phase.shared)), ""]
         for theme in phase.themes:
@@ -135,6 +142,8 @@ def _blocks(summary: Summary, catalog: Catalog, quotes: int, listed: int) -> lis
             blocks.append(Text(_t(catalog, summary, "threshold.phase")))
             continue
         lines = [_phase_line(summary, catalog, phase)]
+        if phase.actors:
+            lines.append(_safe(_who_line(summary, catalog, phase)))
         if phase.shared:
             words = _safe(", ".join(phase.shared))
             lines.append(_t(catalog, summary, "label.shared_phase", words=words))

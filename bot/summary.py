@@ -80,6 +80,7 @@ class PhaseSummary:
     choices: tuple[tuple[str, int], ...] = ()
     shared: tuple[str, ...] = ()  # words the answers of several themes have in common
     choice_labels: tuple[tuple[str, str], ...] = ()  # copied from PhaseInfo
+    actors: tuple[tuple[str, int], ...] = ()  # ideas: who could act, and how many named them
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.synthesis.actors import actors
 from bot.synthesis.items import item_key, merge_items
 from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
@@ -108,6 +109,11 @@ class OfflineSynthesizer:
                     [a.text for a in texts], [a.respondent for a in texts], analyzer
                 )
             )
+        named: tuple[tuple[str, int], ...] = ()
+        if phase.role == "ideas":
+            named = tuple(
+                actors([a.text for a in texts], [a.respondent for a in texts], request.language)
+            )
         return PhaseSummary(
             key=phase.key,
             title=phase.title,
@@ -119,6 +125,7 @@ class OfflineSynthesizer:
             choices=choices,
             shared=shared,
             choice_labels=phase.choice_labels,
+            actors=named,
         )
 
     def _themes(
