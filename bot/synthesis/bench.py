@@ -161,8 +161,19 @@ def _timed(request: SynthesisRequest, queue: multiprocessing.Queue[Timing]) -> N
     base_wall, base_cpu = time.perf_counter(), time.process_time()
     baseline(texts, 6)
     base_wall, base_cpu = time.perf_counter() - base_wall, time.process_time() - base_cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put(Timing(wall, cpu, base_wall, base_cpu, peak))
+    queue.put(Timing(wall, cpu, base_wall, base_cpu, _peak_mib()))
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory. Linux keeps ``ru_maxrss`` across exec, so a
+    spawned child would report its parent's peak; ``VmHWM`` starts afresh."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def speed(request: SynthesisRequest) -> Timing:
