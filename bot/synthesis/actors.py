@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from bot.synthesis.language import fold, language_of, sentences, stop_words
+from bot.synthesis.language import Analyzer, fold, language_of, sentences, stop_words
 
 _MODALS = {
     "nl": "kan|kunnen|kon|konden|moet|moeten|zou|zouden|gaat|gaan|wil|willen|mag|mogen",
@@ -62,12 +62,13 @@ def actor(text: str, lang: str) -> str | None:
 
 def actors(texts: Sequence[str], respondents: Sequence[int], lang: str) -> list[tuple[str, int]]:
     """(actor, distinct people naming it), most named first; the commonest wording shown."""
+    analyzer = Analyzer(lang)
     people: dict[str, set[int]] = defaultdict(set)
     wording: dict[str, Counter[str]] = defaultdict(Counter)
     for text, respondent in zip(texts, respondents, strict=True):
         found = actor(text, lang)
         if found:
-            key = fold(found)
+            key = " ".join(analyzer.stem(word) for word in found.split())  # gemeente(n)
             people[key].add(respondent)
             wording[key][found[0].lower() + found[1:] if found[1:2].islower() else found] += 1
     result = [

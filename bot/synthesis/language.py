@@ -27,7 +27,8 @@ _CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m")
 _EXTRA = {
     "nl": "wel gewoon echt heel veel meer even nog eigenlijk misschien ook zo jij ik wij we "
     "zij hun jullie onze ons mijn jouw hij wie wat waar hoe waarom moet moeten kunnen kan "
-    "elk elke ieder iedere alle "
+    "elk elke ieder iedere alle waarin waarbij waarop waarmee waardoor zodat zodra terwijl "
+    "per twee drie vier weer alleen even "
     "zou zouden willen wil gaan gaat gaan komen komt",
     "en": "just really like lot lots think also",
 }
@@ -83,7 +84,7 @@ class Analyzer:
         self.lang = language_of(self.lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[self.lang])
         self._stops = stop_words(self.lang)
-        self._not_label = frozenset(self._stem(w) for w in _NOT_A_LABEL[self.lang].split())
+        self._not_label = frozenset(self.stem(w) for w in _NOT_A_LABEL[self.lang].split())
 
     def words(self, text: str) -> list[str]:
         """Content words in reading order, lower case, scrub markers and stop words removed."""
@@ -102,13 +103,14 @@ class Analyzer:
     def stems(self, text: str, record: bool = True) -> list[str]:
         """Stems of the content words; ``record`` counts their written forms for labels."""
         words = self.words(text)
-        stems = [self._stem(word) for word in words]
+        stems = [self.stem(word) for word in words]
         if record:
             for word, stem in zip(words, stems, strict=True):
                 self._surface.setdefault(stem, Counter())[word] += 1
         return stems
 
-    def _stem(self, word: str) -> str:
+    def stem(self, word: str) -> str:
+        """The Snowball stem of one word (cached)."""
         # The Snowball stemmer is pure Python; a round repeats few distinct words.
         stem = self._stems.get(word)
         if stem is None:
