@@ -75,6 +75,7 @@ class PhaseSummary:
     themes: tuple[Theme, ...] = ()
     items: tuple[Item, ...] = ()
     choices: tuple[tuple[str, int], ...] = ()
+    shared: tuple[str, ...] = ()  # words the answers of several themes have in common
 
 
 @dataclass(frozen=True, slots=True)

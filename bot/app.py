@@ -1,0 +1,131 @@
+"""The composition root: settings, database, prompts, keys, core and dispatcher in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock, SystemClock
+from bot.commands import CommandError
+from bot.core import Dialoog
+from bot.dispatch import Dispatcher
+from bot.messages import Incoming
+from bot.metrics import Metrics
+from bot.outbox import enqueue
+from bot.port import Member, Platform
+from bot.prompts import Catalog
+from bot.pseudonyms import Keyring, load_or_create_secret
+from bot.settings import Settings
+from bot.summary import Synthesizer
+from bot.templates import Templates
+from storage.database import Database
+from storage.models import ProcessedEventRow
+
+log = logging.getLogger(__name__)
+
+
+def default_synthesizer(settings: Settings) -> Synthesizer:
+    from bot.synthesis import make_synthesizer
+
+    return make_synthesizer(settings)
+
+
+class App:
+    """Everything a running bot needs. Adapters call :meth:`handle` with an ``Incoming``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        catalog: Catalog,
+        templates: Templates,
+        keyring: Keyring,
+        synthesizer: Synthesizer,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.catalog = catalog
+        self.templates = templates
+        self.keyring = keyring
+        self.clock = clock
+        self.metrics = Metrics()
+        self.platforms: dict[str, Platform] = {}
+        self.dispatcher = Dispatcher(db, self.platforms, self.metrics)
+        self.core = Dialoog(settings, catalog, templates, keyring, synthesizer, self.members,
+                            clock, self.metrics)
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        clock: Clock | None = None,
+        synthesizer: Synthesizer | None = None,
+        migrate: bool = True,
+    ) -> App:
+        """Load prompts (failing on a broken file), open the database, apply migrations."""
+        catalog = Catalog.load()
+        templates = Templates.load()
+        keyring = Keyring(load_or_create_secret(settings.secret_file))
+        db = Database(settings.database_url)
+        if migrate:
+            await db.upgrade()
+        return cls(settings, db, catalog, templates, keyring,
+                   synthesizer or default_synthesizer(settings), clock or SystemClock())
+
+    def add_platform(self, platform: Platform) -> None:
+        self.platforms[platform.name] = platform
+
+    async def members(self, platform: str, workspace: str, channel_id: str) -> list[Member]:
+        return await self.platforms[platform].list_members(workspace, channel_id)
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Apply ``incoming`` and queue its messages in one transaction; a repeated
+        ``event_id`` and refused input change nothing but the refusal message."""
+        event_key = f"{incoming.platform}:{incoming.event_id}" if incoming.event_id else None
+        refusal = None
+        try:
+            async with self.db.transaction() as session:
+                if event_key is not None:
+                    if await session.get(ProcessedEventRow, event_key) is not None:
+                        self.metrics.duplicates.inc()
+                        return
+                    session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
+                    await session.flush()
+                turn = self.core.turn(session, incoming)
+                try:
+                    await self.core.handle(turn)
+                    await session.flush()
+                except CommandError as error:
+                    refusal = (turn.lang, error)
+                    raise
+                enqueue(session, turn.deliveries)
+        except CommandError:
+            assert refusal is not None
+            await self._refuse(incoming, event_key, *refusal)
+        except IntegrityError:
+            # Two deliveries raced (the same event twice, or two starts in one channel).
+            log.info("concurrent change refused; nothing stored")
+            await self._refuse(incoming, None, self.settings.language,
+                               CommandError("error.conflict"))
+        self.dispatcher.kick()
+
+    async def _refuse(
+        self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
+    ) -> None:
+        async with self.db.transaction() as session:
+            if event_key is not None:
+                if await session.get(ProcessedEventRow, event_key) is not None:
+                    return
+                session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
+            turn = self.core.turn(session, incoming)
+            turn.reply(self.core.refusal(lang, error))
+            enqueue(session, turn.deliveries)
+
+    async def start(self) -> None:
+        await self.dispatcher.start()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+        await self.db.dispose()

@@ -1,0 +1,169 @@
+"""Parsing the command words of PRODUCT.md §3 (the same for Slack, Teams and the console).
+
+Parsing never touches state: a malformed command raises :class:`CommandError` carrying a
+message key from the catalog, and the caller replies with it privately.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+# Every word a person may type, Dutch synonyms included, mapped to the command it means.
+CHANNEL_WORDS = {
+    "start": "start",
+    "begin": "start",
+    "status": "status",
+    "next": "next",
+    "volgende": "next",
+    "remind": "remind",
+    "herinner": "remind",
+    "summary": "summary",
+    "samenvatting": "summary",
+    "close": "close",
+    "sluit": "close",
+    "help": "help",
+    "hulp": "help",
+}
+PARTICIPANT_WORDS = {
+    "skip": "skip",
+    "overslaan": "skip",
+    "sla over": "skip",
+    "edit": "edit",
+    "wijzig": "edit",
+    "forget me": "forget",
+    "vergeet mij": "forget",
+    "vergeet me": "forget",
+    "help": "help",
+    "hulp": "help",
+}
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_RELATIVE = re.compile(r"^(\d{1,4})\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class CommandError(Exception):
+    """A command the bot cannot take; ``key`` names the message in the catalog."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    template: str | None = None
+    language: str | None = None
+    deadline: str | None = None
+    paced: bool = False
+    min_respondents: int | None = None
+    theme: str | None = None
+    story: str | None = None
+    args: tuple[str, ...] = field(default=())
+
+
+def participant_word(text: str) -> str | None:
+    """The participant command a private text is, or ``None`` when it is an answer."""
+    cleaned = " ".join(text.strip().strip("!.").casefold().split())
+    return PARTICIPANT_WORDS.get(cleaned)
+
+
+def parse(text: str) -> Command:
+    """Parse the words after ``/dialoog`` or ``@dialoogbot``."""
+    try:
+        words = shlex.split(text.translate(_QUOTES))
+    except ValueError:
+        raise CommandError("error.quotes") from None
+    if not words:
+        return Command("help")
+    name = CHANNEL_WORDS.get(words[0].casefold())
+    if name is None:
+        if len(words) > 3:
+            raise CommandError("error.answer_in_channel")
+        raise CommandError("error.unknown_command", word=words[0][:40])
+    if name != "start":
+        if len(words) > 1:
+            raise CommandError("error.extra_words", command=words[0], extra=" ".join(words[1:])[:80])
+        return Command(name)
+    return _parse_start(words[1:])
+
+
+def _parse_start(words: list[str]) -> Command:
+    options: dict[str, object] = {}
+    template: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        key = word.casefold()
+        if key == "--paced":
+            options["paced"] = True
+            i += 1
+            continue
+        if key in ("--lang", "--deadline", "--min", "--theme", "--story"):
+            if i + 1 >= len(words) or words[i + 1].startswith("--"):
+                raise CommandError("error.option_value", option=word)
+            options[key[2:]] = words[i + 1]
+            i += 2
+            continue
+        if word.startswith("--"):
+            raise CommandError("error.unknown_option", option=word[:40])
+        if template is not None:
+            raise CommandError("error.extra_words", command="start", extra=word[:80])
+        template = word
+        i += 1
+    language = options.get("lang")
+    if language is not None and language not in ("nl", "en"):
+        raise CommandError("error.language", language=str(language)[:10])
+    minimum = options.get("min")
+    if minimum is not None:
+        if not str(minimum).isdigit() or not 1 <= int(str(minimum)) <= 1000:
+            raise CommandError("error.min", value=str(minimum)[:10])
+    theme = options.get("theme")
+    story = options.get("story")
+    return Command(
+        "start",
+        template=template,
+        language=str(language) if language else None,
+        deadline=str(options["deadline"]) if "deadline" in options else None,
+        paced=bool(options.get("paced", False)),
+        min_respondents=int(str(minimum)) if minimum is not None else None,
+        theme=str(theme).strip() if theme else None,
+        story=str(story).strip() if story else None,
+    )
+
+
+def parse_deadline(raw: str, now: dt.datetime, timezone: str) -> dt.datetime:
+    """``30m``, ``2h``, ``3d``, ``1w`` or ``YYYY-MM-DD[THH:MM]`` (local time) as aware UTC.
+
+    A date without a time means the end of that day. A moment not in the future is refused.
+    """
+    value = raw.strip().casefold()
+    match = _RELATIVE.match(value)
+    if match:
+        amount = int(match.group(1))
+        if amount == 0:
+            raise CommandError("error.deadline_past", deadline=raw)
+        moment = now + dt.timedelta(**{_UNITS[match.group(2)]: amount})
+    else:
+        zone = ZoneInfo(timezone)
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                day = dt.date.fromisoformat(value)
+                local = dt.datetime.combine(day, dt.time(23, 59), tzinfo=zone)
+            elif re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}", value):
+                local = dt.datetime.fromisoformat(value.upper().replace(" ", "T")).replace(
+                    tzinfo=zone
+                )
+            else:
+                raise ValueError(value)
+        except ValueError:
+            raise CommandError("error.deadline_format", deadline=raw[:40]) from None
+        moment = local.astimezone(dt.UTC)
+    if moment <= now:
+        raise CommandError("error.deadline_past", deadline=raw[:40])
+    return moment

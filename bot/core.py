@@ -1,0 +1,113 @@
+"""The decision core: one :class:`Incoming` in, state changed and deliveries out.
+
+Adapters call :meth:`Dialoog.handle` inside a database transaction; everything it wants sent
+comes back as deliveries that the caller writes to the outbox in the same transaction, so a
+crash never leaves a state change without its messages or the other way round.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.commands import CHANNEL_WORDS, CommandError, parse, participant_word
+from bot.host import Hosts, MembersFn
+from bot.messages import Incoming, Outgoing, Text
+from bot.metrics import Metrics
+from bot.participant import Participants
+from bot.prompts import Catalog
+from bot.pseudonyms import Keyring
+from bot.rounds import RoundStore
+from bot.settings import Settings
+from bot.summary import Synthesizer
+from bot.templates import Templates
+from bot.turn import Turn
+from bot.views import Views
+
+log = logging.getLogger(__name__)
+
+
+class Dialoog:
+    """Routes an incoming message to the host or participant handlers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        templates: Templates,
+        keyring: Keyring,
+        synthesizer: Synthesizer,
+        members: MembersFn,
+        clock: Clock,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.templates = templates
+        self.keyring = keyring
+        self.clock = clock
+        self.metrics = metrics
+        self.views = Views(catalog)
+        self.hosts = Hosts(settings, templates, self.views, keyring, synthesizer, members, metrics)
+        self.participants = Participants(self.views, metrics, settings.max_answer_chars)
+
+    def turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
+        store = RoundStore(session, self.keyring, self.templates)
+        return Turn(incoming, session, store, self.clock.now(), self.settings.language)
+
+    async def handle(self, turn: Turn) -> None:
+        """Apply ``turn.incoming``; raises :class:`CommandError` for input that changes nothing."""
+        i = turn.incoming
+        if i.action is not None:
+            self.metrics.commands.labels("choice").inc()
+            if i.action == "skip":
+                await self.participants.skip(turn)
+            else:
+                await self.participants.choose(turn)
+            return
+        if i.is_private:
+            word = participant_word(i.text)
+            if word is None:
+                self._refuse_channel_command(i.text)
+            self.metrics.commands.labels(word or "answer").inc()
+            if word == "skip":
+                await self.participants.skip(turn)
+            elif word == "edit":
+                await self.participants.edit(turn)
+            elif word == "forget":
+                await self.participants.forget(turn)
+            elif word == "help":
+                turn.reply(self.help(turn.lang, private=True))
+            else:
+                await self.participants.answer(turn)
+            return
+        command = parse(i.text)
+        self.metrics.commands.labels(command.name).inc()
+        if command.name == "help":
+            ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
+            turn.reply(self.help(ctx.lang if ctx else turn.lang, private=False))
+        elif command.name == "start":
+            await self.hosts.start(turn, command)
+        else:
+            await getattr(self.hosts, command.name)(turn)
+
+    @staticmethod
+    def _refuse_channel_command(text: str) -> None:
+        """A channel command typed in the private chat (``status``, ``start --paced``) is not
+        an answer: say where it belongs instead of storing it."""
+        words = text.split()
+        if not words or words[0].casefold() not in CHANNEL_WORDS:
+            return
+        if len(words) == 1 or words[1].startswith("--"):
+            raise CommandError("error.use_in_channel")
+
+    def help(self, lang: str, private: bool) -> Outgoing:
+        key = "help.private" if private else "help.channel"
+        return Outgoing((Text(self.catalog.text(lang, key)),))
+
+    def refusal(self, lang: str, error: CommandError) -> Outgoing:
+        self.metrics.rejected.inc()
+        return Outgoing((Text(self.catalog.text(lang, error.key, **error.values)),))
+

@@ -1,0 +1,240 @@
+"""Draining the outbox: each message once, in order per recipient, many recipients at once.
+
+A row is marked ``sending`` before the platform call and deleted after it. A row found in
+``sending`` at start-up was interrupted by a crash; the platform is asked whether it arrived
+(``was_delivered``) so nobody gets the same prompt twice. Platforms pace themselves and raise
+:class:`DeliveryDeferred` to be tried later or :class:`DeliveryRefused` to be dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import TargetKind
+from bot.metrics import Metrics
+from bot.outbox import decode
+from bot.port import DeliveryDeferred, DeliveryRefused, Platform
+from storage.database import Database
+from storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 12
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _recipient(row: OutboxRow) -> tuple[str, str, str, str]:
+    who = row.user_id if row.kind != TargetKind.CHANNEL.value else row.channel_id
+    return (row.platform, row.workspace, row.kind, who or "")
+
+
+class Dispatcher:
+    """Sends outbox rows through the registered platforms."""
+
+    def __init__(
+        self,
+        db: Database,
+        platforms: dict[str, Platform],
+        metrics: Metrics,
+        concurrency: int = 64,
+        batch: int = 1000,
+    ) -> None:
+        self.db = db
+        self.platforms = platforms
+        self.metrics = metrics
+        self.concurrency = concurrency
+        self.batch = batch
+        self._wake = asyncio.Event()
+        self._busy: set[tuple[str, str, str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._loop: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.recover()
+        self._loop = asyncio.create_task(self._run(), name="dispatcher")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+            self._loop = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def recover(self) -> None:
+        """Settle rows a crash left in ``sending``: delivered ones go, the rest are resent."""
+        async with self.db.sessions() as session:
+            rows = (await session.scalars(select(OutboxRow).where(OutboxRow.status == "sending"))).all()
+        for row in rows:
+            platform = self.platforms.get(row.platform)
+            delivered: bool | None = None
+            if platform is not None and row.kind != TargetKind.REPLY.value:
+                try:
+                    delivered = await platform.was_delivered(
+                        row.workspace, row.channel_id, row.user_id, row.key
+                    )
+                except Exception:
+                    log.exception("cannot tell whether outbox row %s arrived", row.id)
+            async with self.db.transaction() as session:
+                if delivered:
+                    await session.execute(delete(OutboxRow).where(OutboxRow.id == row.id))
+                else:
+                    await session.execute(
+                        update(OutboxRow).where(OutboxRow.id == row.id).values(status="pending")
+                    )
+        if rows:
+            log.info("outbox recovery: %d interrupted deliveries settled", len(rows))
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                claimed = await self.pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatcher pass failed")
+                claimed = 0
+            if claimed == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                except TimeoutError:
+                    pass
+
+    async def pump(self) -> int:
+        """Claim what can be sent now and start sending it; returns how many were claimed."""
+        now = _now()
+        async with self.db.transaction() as session:
+            query = (
+                select(OutboxRow)
+                .where(
+                    OutboxRow.status.in_(("pending", "deferred")),
+                    or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+                )
+                .order_by(OutboxRow.id)
+                .limit(self.batch)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.scalars(query)).all()
+            blocked = set(self._busy)
+            blocked.update(await self._deferred_recipients(session))
+            chosen: list[OutboxRow] = []
+            for row in rows:
+                recipient = _recipient(row)
+                if recipient in blocked or row.platform not in self.platforms:
+                    blocked.add(recipient)
+                    continue
+                blocked.add(recipient)
+                chosen.append(row)
+            if chosen:
+                await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_([r.id for r in chosen]))
+                    .values(status="sending")
+                )
+        for row in chosen:
+            self._busy.add(_recipient(row))
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(chosen)
+
+    @staticmethod
+    async def _deferred_recipients(session: AsyncSession) -> set[tuple[str, str, str, str]]:
+        """Recipients with an earlier message waiting for a retry: keep their order."""
+        waiting = (
+            await session.scalars(
+                select(OutboxRow).where(OutboxRow.status == "deferred", OutboxRow.not_before > _now())
+            )
+        ).all()
+        return {_recipient(row) for row in waiting}
+
+    async def _send(self, row: OutboxRow) -> None:
+        recipient = _recipient(row)
+        platform = self.platforms[row.platform]
+        try:
+            message = decode(row.payload)
+            if row.kind == TargetKind.PRIVATE.value:
+                assert row.user_id is not None
+                await platform.send_private(row.workspace, row.user_id, message, key=row.key)
+            elif row.kind == TargetKind.CHANNEL.value:
+                assert row.channel_id is not None
+                await platform.post_channel(
+                    row.workspace, row.channel_id, message, thread_of=row.thread_of, key=row.key
+                )
+            else:
+                assert row.user_id is not None
+                await platform.reply(row.workspace, row.channel_id, row.user_id, message)
+        except DeliveryRefused as exc:
+            log.warning("delivery refused for good (%s); dropped", exc)
+            self.metrics.refused.labels(row.platform).inc()
+            await self._finish(row)
+        except DeliveryDeferred as exc:
+            self.metrics.retried.labels(row.platform).inc()
+            await self._defer(row, exc.delay)
+        except Exception:
+            log.exception("delivery failed (attempt %d)", row.attempts + 1)
+            self.metrics.retried.labels(row.platform).inc()
+            await self._defer(row, min(300.0, 2.0 ** row.attempts) * (0.5 + random.random()))
+        else:
+            self.metrics.delivered.labels(row.platform).inc()
+            await self._finish(row)
+        finally:
+            self._busy.discard(recipient)
+            self._slots.release()
+            self.kick()
+
+    async def _finish(self, row: OutboxRow) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(delete(OutboxRow).where(OutboxRow.id == row.id))
+
+    async def _defer(self, row: OutboxRow, delay: float) -> None:
+        attempts = row.attempts + 1
+        status = "deferred" if attempts < MAX_ATTEMPTS else "failed"
+        if status == "failed":
+            log.error("delivery %s gave up after %d attempts", row.id, attempts)
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row.id)
+                .values(status=status, attempts=attempts,
+                        not_before=_now() + dt.timedelta(seconds=delay))
+            )
+
+    async def pending(self) -> int:
+        async with self.db.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "failed")
+            )
+        self.metrics.outbox.set(count or 0)
+        return count or 0
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Send until the outbox is empty (for tests, the demo and the console)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            claimed = await self.pump()
+            if claimed == 0 and not self._tasks:
+                if await self.pending() == 0:
+                    return
+                if loop.time() > deadline:
+                    raise TimeoutError("outbox did not drain")
+                await asyncio.sleep(0.05)
+            elif self._tasks:
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)

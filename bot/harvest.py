@@ -1,0 +1,68 @@
+"""From stored answers to a published summary: gather, scrub, synthesise, render.
+
+Answers leave the database without pseudonyms: each respondent becomes a number that only
+means something inside this one request, and answers are sorted by phase and text, so the
+order in which people answered is not passed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.prompts import Catalog
+from bot.rounds import RoundContext
+from bot.scrub import Scrubber
+from bot.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest, Synthesizer
+from storage.models import AnswerRow
+
+
+async def gather(
+    session: AsyncSession,
+    ctx: RoundContext,
+    catalog: Catalog,
+    member_names: Iterable[str],
+    phases: Iterable[str] | None = None,
+) -> SynthesisRequest:
+    """The scrubbed answers of ``ctx`` (optionally only some phases) as a request."""
+    wanted = set(phases) if phases is not None else {p.key for p in ctx.phases}
+    rows = (
+        await session.execute(
+            select(AnswerRow.pseudonym, AnswerRow.phase, AnswerRow.text, AnswerRow.choice).where(
+                AnswerRow.round_id == ctx.id
+            )
+        )
+    ).all()
+    scrub = Scrubber.build(catalog, ctx.lang, member_names)
+    numbers = {p: n for n, p in enumerate(sorted({row.pseudonym for row in rows}), start=1)}
+    answers = sorted(
+        (
+            AnswerText(numbers[row.pseudonym], row.phase, scrub(row.text), row.choice)
+            for row in rows
+            if row.phase in wanted
+        ),
+        key=lambda a: (a.phase, a.text, a.choice or "", a.respondent),
+    )
+    return SynthesisRequest(
+        language=ctx.lang,
+        phases=tuple(
+            PhaseInfo(p.key, p.title(ctx.lang), p.role) for p in ctx.phases if p.key in wanted
+        ),
+        answers=tuple(answers),
+        min_respondents=ctx.row.min_respondents,
+        theme=ctx.row.theme,
+    )
+
+
+async def summarize(
+    session: AsyncSession,
+    ctx: RoundContext,
+    catalog: Catalog,
+    synthesizer: Synthesizer,
+    member_names: Iterable[str],
+    phases: Iterable[str] | None = None,
+) -> Summary:
+    request = await gather(session, ctx, catalog, member_names, phases)
+    return await synthesizer.synthesize(request)

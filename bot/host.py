@@ -1,0 +1,281 @@
+"""What hosts do in a channel: start a round, and (host only) status, next, remind, summary,
+close. Nothing posted to the channel says who answered or who did not."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import func, select
+
+from bot.commands import Command, CommandError, parse_deadline
+from bot.harvest import summarize
+from bot.messages import Block, Divider, Heading, Outgoing, Text
+from bot.metrics import Metrics
+from bot.port import Member
+from bot.pseudonyms import Keyring
+from bot.render import summary_outgoing
+from bot.rounds import RoundContext
+from bot.settings import Settings
+from bot.summary import Synthesizer
+from bot.templates import Templates
+from bot.turn import Turn
+from bot.views import Views
+from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow
+
+log = logging.getLogger(__name__)
+MembersFn = Callable[[str, str, str], Awaitable[list[Member]]]
+MAX_THEME = 200
+MAX_STORY = 4000
+
+
+class Hosts:
+    def __init__(
+        self,
+        settings: Settings,
+        templates: Templates,
+        views: Views,
+        keyring: Keyring,
+        synthesizer: Synthesizer,
+        members: MembersFn,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.views = views
+        self.keyring = keyring
+        self.synthesizer = synthesizer
+        self.members = members
+        self.metrics = metrics
+
+    async def _humans(self, turn: Turn, channel_id: str) -> list[Member]:
+        i = turn.incoming
+        return [m for m in await self.members(i.platform, i.workspace, channel_id) if not m.is_bot]
+
+    async def start(self, turn: Turn, command: Command) -> None:
+        i = turn.incoming
+        assert i.channel_id is not None
+        turn.lang = command.language or turn.lang
+        template = self.templates.get(command.template)
+        if template is None:
+            raise CommandError("error.unknown_template", template=command.template,
+                               known=", ".join(self.templates.names()))
+        if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
+            raise CommandError("error.round_running")
+        deadline = None
+        if command.deadline is not None:
+            deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
+        if command.theme and len(command.theme) > MAX_THEME:
+            raise CommandError("error.theme_too_long", limit=MAX_THEME)
+        if command.story and len(command.story) > MAX_STORY:
+            raise CommandError("error.story_too_long", limit=MAX_STORY)
+        humans = await self._humans(turn, i.channel_id)
+        round_id = uuid.uuid4().hex
+        key, wrapped = self.keyring.new_round_key(round_id)
+        row = RoundRow(
+            id=round_id,
+            platform=i.platform,
+            workspace=i.workspace,
+            channel_id=i.channel_id,
+            template=template.key,
+            language=turn.lang,
+            timezone=self.settings.timezone,
+            theme=command.theme,
+            opening_story=command.story,
+            paced=command.paced,
+            open_phase=0 if command.paced else len(template.phases) - 1,
+            status="open",
+            min_respondents=command.min_respondents or self.settings.min_respondents,
+            deadline=deadline,
+            host_hash=self.keyring.host_hash(round_id, i.platform, i.workspace, i.user_id),
+            seq=await turn.store.next_seq(),
+            opened_day=turn.today,
+        )
+        turn.session.add(row)
+        turn.session.add(RoundKeyRow(round_id=round_id, wrapped=wrapped))
+        ctx = RoundContext(row, template, key)
+        invitation = self.views.invitation(ctx)
+        for member in humans:
+            turn.session.add(ProgressRow(round_id=round_id, pseudonym=ctx.pseudonym(member.user_id),
+                                         step=0))
+            turn.private(member.user_id, invitation)
+        lang = turn.lang
+        blocks: list[Block] = [
+            Heading(self.views.t(lang, "round.started_heading", template=template.name(lang))),
+            Text(self.views.t(lang, "round.started_theme", theme=command.theme) if command.theme
+                 else self.views.t(lang, "round.started_no_theme")),
+            Text(self.views.t(lang, "round.started_how", invited=len(humans))),
+        ]
+        if deadline is not None:
+            blocks.append(Text(self.views.t(lang, "round.deadline", when=self.views.when(ctx, deadline))))
+        turn.channel(i.channel_id, Outgoing(tuple(blocks)))
+        turn.reply(self.views.note(lang, "round.started_host"))
+        self.metrics.rounds_started.inc()
+        log.info("round %s started: %d participants, template %s", round_id, len(humans),
+                 template.key)
+
+    async def _own_round(self, turn: Turn) -> RoundContext:
+        i = turn.incoming
+        assert i.channel_id is not None
+        ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id)
+        if ctx is None:
+            raise CommandError("error.no_round_here")
+        turn.lang = ctx.lang
+        if self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) != ctx.row.host_hash:
+            raise CommandError("error.not_host")
+        return ctx
+
+    async def status(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        lang = ctx.lang
+        per_phase = dict(
+            (
+                await turn.session.execute(
+                    select(AnswerRow.phase, func.count(func.distinct(AnswerRow.pseudonym)))
+                    .where(AnswerRow.round_id == ctx.id)
+                    .group_by(AnswerRow.phase)
+                )
+            ).all()
+        )
+        progress = (
+            await turn.session.scalars(select(ProgressRow).where(ProgressRow.round_id == ctx.id))
+        ).all()
+        invited = len(progress)
+        started = sum(1 for p in progress if p.started)
+        finished = sum(1 for p in progress if ctx.is_finished(p) and p.started)
+        minimum = ctx.row.min_respondents
+
+        def count(n: int) -> str:
+            return str(n) if n >= minimum or n == 0 else self.views.t(lang, "status.fewer", min=minimum)
+
+        blocks: list[Block] = [
+            Heading(self.views.t(lang, "status.heading")),
+            Text(self.views.t(lang, "status.totals", invited=invited, started=count(started),
+                              finished=count(finished))),
+        ]
+        for index, phase in enumerate(ctx.phases):
+            state = ""
+            if ctx.row.paced:
+                state = self.views.t(lang, "status.open" if index == ctx.row.open_phase
+                                     else "status.closed" if index < ctx.row.open_phase
+                                     else "status.later")
+            blocks.append(Text(self.views.t(lang, "status.phase", title=phase.title(lang),
+                                            answers=count(per_phase.get(phase.key, 0)),
+                                            state=state)))
+        if ctx.row.deadline is not None:
+            blocks.append(Text(self.views.t(lang, "round.deadline",
+                                            when=self.views.when(ctx, ctx.row.deadline))))
+        turn.reply(Outgoing(tuple(blocks)))
+
+    async def next(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        if not ctx.row.paced:
+            raise CommandError("error.not_paced")
+        if ctx.row.open_phase >= len(ctx.phases) - 1:
+            raise CommandError("error.last_phase")
+        await self.open_next_phase(turn, ctx)
+        turn.reply(self.views.note(ctx.lang, "round.next_host",
+                                   title=ctx.phases[ctx.row.open_phase].title(ctx.lang)))
+
+    async def open_next_phase(self, turn: Turn, ctx: RoundContext) -> None:
+        """Close the open phase (posting its summary) and send everyone the next prompt."""
+        closing = ctx.phases[ctx.row.open_phase]
+        humans = await self._humans(turn, ctx.row.channel_id)
+        await self._post_summary(turn, ctx, humans, [closing.key],
+                                 self.views.t(ctx.lang, "harvest.phase_heading",
+                                              title=closing.title(ctx.lang)))
+        ctx.row.open_phase += 1
+        step = ctx.row.open_phase
+        progress = {
+            p.pseudonym: p
+            for p in await turn.session.scalars(
+                select(ProgressRow).where(ProgressRow.round_id == ctx.id)
+            )
+        }
+        lead = self.views.t(ctx.lang, "round.next_phase")
+        for member in humans:
+            row = progress.get(ctx.pseudonym(member.user_id))
+            if row is None:
+                continue
+            row.step = max(row.step, step)
+            row.choice = None
+            row.awaiting_choice = False
+            row.editing = False
+            turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
+
+    async def remind(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        sent = await self.send_reminders(turn, ctx)
+        turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
+
+    async def send_reminders(self, turn: Turn, ctx: RoundContext) -> int:
+        """A private reminder with their current prompt to each member who has not finished;
+        members who joined the channel after the start get the invitation."""
+        humans = await self._humans(turn, ctx.row.channel_id)
+        sent = 0
+        lead = self.views.t(ctx.lang, "round.reminder")
+        for member in humans:
+            pseudonym = ctx.pseudonym(member.user_id)
+            row = await turn.store.progress(ctx, pseudonym)
+            if row is None:
+                turn.session.add(ProgressRow(round_id=ctx.id, pseudonym=pseudonym,
+                                             step=ctx.row.open_phase if ctx.row.paced else 0))
+                turn.private(member.user_id, self.views.invitation(ctx))
+                sent += 1
+            elif not ctx.is_finished(row) and ctx.phase_open(row.step):
+                blocks: list[Block] = [Text(lead), Divider()]
+                blocks.extend(self.views.prompt_blocks(ctx, row.step, row.choice))
+                turn.private(member.user_id, Outgoing(tuple(blocks)))
+                sent += 1
+        log.info("round %s: %d reminders", ctx.id, sent)
+        return sent
+
+    async def summary(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        humans = await self._humans(turn, ctx.row.channel_id)
+        posted = await self._post_summary(turn, ctx, humans, None,
+                                          self.views.t(ctx.lang, "harvest.interim_heading"))
+        if not posted:
+            raise CommandError("error.too_few", min=ctx.row.min_respondents)
+        turn.reply(self.views.note(ctx.lang, "round.summary_posted"))
+
+    async def close(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        await self.close_round(turn, ctx)
+        turn.reply(self.views.note(ctx.lang, "round.closed_host"))
+
+    async def close_round(self, turn: Turn, ctx: RoundContext) -> None:
+        """Close: post the final summary (or that there were too few), destroy the key."""
+        humans = await self._humans(turn, ctx.row.channel_id)
+        heading = self.views.t(ctx.lang, "harvest.final_heading")
+        posted = await self._post_summary(turn, ctx, humans, None, heading)
+        if not posted:
+            turn.channel(ctx.row.channel_id, Outgoing((
+                Heading(heading),
+                Text(self.views.t(ctx.lang, "harvest.too_few_final", min=ctx.row.min_respondents)),
+            )))
+        ctx.row.status = "closed"
+        ctx.row.closed_day = turn.today
+        key_row = await turn.session.get(RoundKeyRow, ctx.id)
+        if key_row is not None:
+            await turn.session.delete(key_row)
+        ctx.key = None
+        self.metrics.rounds_closed.inc()
+        log.info("round %s closed; pseudonym key destroyed", ctx.id)
+
+    async def _post_summary(
+        self,
+        turn: Turn,
+        ctx: RoundContext,
+        humans: list[Member],
+        phases: list[str] | None,
+        heading: str,
+    ) -> bool:
+        summary = await summarize(turn.session, ctx, self.views.catalog, self.synthesizer,
+                                  [m.name for m in humans], phases)
+        if not summary.published:
+            return False
+        body = summary_outgoing(summary, self.views.catalog)
+        turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
+        return True

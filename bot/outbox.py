@@ -1,0 +1,81 @@
+"""The persistent outbox: deliveries stored with the state change that caused them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import (
+    Block,
+    Choices,
+    Delivery,
+    Divider,
+    Heading,
+    Option,
+    Outgoing,
+    Quote,
+    Target,
+    TargetKind,
+    Text,
+)
+from storage.models import OutboxRow
+
+
+def encode(message: Outgoing) -> str:
+    blocks: list[dict[str, Any]] = []
+    for block in message.blocks:
+        if isinstance(block, Choices):
+            blocks.append({"type": "choices", "key": block.key, "round_id": block.round_id,
+                           "options": [[o.value, o.label] for o in block.options]})
+        elif isinstance(block, Divider):
+            blocks.append({"type": "divider"})
+        else:
+            blocks.append({"type": type(block).__name__.lower(), "text": block.text})
+    return json.dumps(blocks, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(payload: str) -> Outgoing:
+    blocks: list[Block] = []
+    for raw in json.loads(payload):
+        kind = raw["type"]
+        if kind == "choices":
+            blocks.append(Choices(raw["key"], tuple(Option(v, label) for v, label in raw["options"]),
+                                  raw.get("round_id")))
+        elif kind == "divider":
+            blocks.append(Divider())
+        else:
+            blocks.append({"heading": Heading, "text": Text, "quote": Quote}[kind](raw["text"]))
+    return Outgoing(tuple(blocks))
+
+
+def enqueue(session: AsyncSession, deliveries: list[Delivery]) -> int:
+    """Add ``deliveries`` to the outbox in ``session``'s transaction; same payloads share text."""
+    cache: dict[int, str] = {}
+    for delivery in deliveries:
+        target = delivery.target
+        payload = cache.get(id(delivery.message))
+        if payload is None:
+            payload = cache[id(delivery.message)] = encode(delivery.message)
+        session.add(
+            OutboxRow(
+                key=uuid.uuid4().hex,
+                platform=target.platform,
+                workspace=target.workspace,
+                kind=target.kind.value,
+                channel_id=target.channel_id,
+                user_id=target.user_id,
+                thread_of=target.thread_of,
+                payload=payload,
+                status="pending",
+                attempts=0,
+            )
+        )
+    return len(deliveries)
+
+
+def target_of(row: OutboxRow) -> Target:
+    return Target(TargetKind(row.kind), row.platform, row.workspace, row.channel_id, row.user_id,
+                  row.thread_of)

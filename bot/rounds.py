@@ -1,0 +1,120 @@
+"""Loading rounds and their participants: the queries every command starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.pseudonyms import Keyring
+from bot.templates import Phase, Template, Templates
+from storage.models import ProgressRow, RoundKeyRow, RoundRow
+
+
+@dataclass
+class RoundContext:
+    """A round with its template and (while open) its unwrapped pseudonym key."""
+
+    row: RoundRow
+    template: Template
+    key: bytes | None
+
+    @property
+    def id(self) -> str:
+        return self.row.id
+
+    @property
+    def lang(self) -> str:
+        return self.row.language
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        return self.template.phases
+
+    def pseudonym(self, user_id: str) -> str:
+        if self.key is None:
+            raise LookupError("round key destroyed")
+        return Keyring.pseudonym(
+            self.key, self.row.id, self.row.platform, self.row.workspace, user_id
+        )
+
+    def is_finished(self, progress: ProgressRow) -> bool:
+        return progress.step >= len(self.phases) and not progress.awaiting_choice
+
+    def phase_open(self, step: int) -> bool:
+        return not self.row.paced or step <= self.row.open_phase
+
+
+class RoundStore:
+    """Round queries inside one session."""
+
+    def __init__(self, session: AsyncSession, keyring: Keyring, templates: Templates) -> None:
+        self.session = session
+        self.keyring = keyring
+        self.templates = templates
+
+    async def context(self, row: RoundRow) -> RoundContext:
+        template = self.templates.get(row.template) or self.templates.default
+        key = None
+        wrapped = await self.session.get(RoundKeyRow, row.id)
+        if wrapped is not None:
+            key = self.keyring.unwrap(row.id, wrapped.wrapped)
+        return RoundContext(row, template, key)
+
+    async def open_in_channel(
+        self, platform: str, workspace: str, channel_id: str
+    ) -> RoundContext | None:
+        row = await self.session.scalar(
+            select(RoundRow).where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.channel_id == channel_id,
+                RoundRow.status == "open",
+            )
+        )
+        return await self.context(row) if row is not None else None
+
+    async def open_rounds(self, platform: str, workspace: str) -> list[RoundContext]:
+        rows = await self.session.scalars(
+            select(RoundRow)
+            .where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.status == "open",
+            )
+            .order_by(RoundRow.seq.desc())
+        )
+        return [await self.context(row) for row in rows]
+
+    async def by_id(self, round_id: str) -> RoundContext | None:
+        row = await self.session.get(RoundRow, round_id)
+        return await self.context(row) if row is not None else None
+
+    async def progress(self, ctx: RoundContext, pseudonym: str) -> ProgressRow | None:
+        return await self.session.scalar(
+            select(ProgressRow)
+            .where(ProgressRow.round_id == ctx.id, ProgressRow.pseudonym == pseudonym)
+            .with_for_update()
+        )
+
+    async def participation(
+        self, platform: str, workspace: str, user_id: str
+    ) -> tuple[RoundContext, ProgressRow] | None:
+        """The open round a private text belongs to: the newest unfinished one, else the
+        newest the person takes part in."""
+        fallback: tuple[RoundContext, ProgressRow] | None = None
+        for ctx in await self.open_rounds(platform, workspace):
+            if ctx.key is None:
+                continue
+            progress = await self.progress(ctx, ctx.pseudonym(user_id))
+            if progress is None:
+                continue
+            if not ctx.is_finished(progress):
+                return ctx, progress
+            fallback = fallback or (ctx, progress)
+        return fallback
+
+    async def next_seq(self) -> int:
+        current = await self.session.scalar(select(func.max(RoundRow.seq)))
+        return (current or 0) + 1

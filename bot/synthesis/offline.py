@@ -1,0 +1,298 @@
+"""The offline synthesizer: themes, headlines, dreams and ideas without any network or model.
+
+Per phase it counts distinct respondents and publishes nothing below ``min_respondents``;
+above it, answers are grouped into themes (:mod:`bot.synthesis.themes`), each with a label,
+the words that set it apart and 1-3 verbatim quotes. Headlines, dreams and ideas are also
+listed with near-duplicates merged. Input order never matters: answers are sorted first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.synthesis.items import merge_items
+from bot.synthesis.keywords import class_scores, keyphrase, presence, top_stems
+from bot.synthesis.language import Analyzer, sentences
+from bot.synthesis.themes import Grouping, group
+
+MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
+LISTED_ROLES = ("headline", "dream", "ideas")
+THEMED_ROLES = ("story", "dream", "ideas", "text")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    index: int  # position in the request, for JSON export
+    respondent: int
+    text: str
+    choice: str | None
+
+
+class OfflineSynthesizer:
+    """Deterministic synthesis with scikit-learn, Snowball stems and YAKE keyphrases."""
+
+    def __init__(self, max_themes: int = 6, max_quotes: int = 3) -> None:
+        self.max_themes = max_themes
+        self.max_quotes = max_quotes
+
+    async def synthesize(self, request: SynthesisRequest) -> Summary:
+        # CPU-bound for large rounds; keep the event loop free for Slack's 3-second acks.
+        return await asyncio.to_thread(self.summarize, request)
+
+    def summarize(self, request: SynthesisRequest) -> Summary:
+        """The summary of a request, computed synchronously."""
+        by_phase: dict[str, list[_Answer]] = defaultdict(list)
+        for index, answer in enumerate(request.answers):
+            if answer.text.strip() or answer.choice:
+                by_phase[answer.phase].append(
+                    _Answer(index, answer.respondent, answer.text.strip(), answer.choice)
+                )
+        for answers in by_phase.values():
+            answers.sort(key=lambda a: (a.text, a.choice or "", a.index))
+        headlines = _headlines(request, by_phase)
+        phases = tuple(
+            self._phase(phase, by_phase.get(phase.key, []), request, headlines)
+            for phase in request.phases
+        )
+        everyone = {a.respondent for a in request.answers}
+        published = len(everyone) >= request.min_respondents
+        return Summary(
+            language=request.language,
+            respondents=len(everyone),
+            min_respondents=request.min_respondents,
+            phases=phases,
+            theme=request.theme,
+            shared=_round_shared(request, by_phase) if published else (),
+        )
+
+    def _phase(
+        self,
+        phase: PhaseInfo,
+        answers: list[_Answer],
+        request: SynthesisRequest,
+        headlines: dict[int, str],
+    ) -> PhaseSummary:
+        respondents = len({a.respondent for a in answers})
+        minimum = request.min_respondents
+        if respondents < minimum:
+            return PhaseSummary(phase.key, phase.title, phase.role, respondents, False)
+        choices = _choices(answers)
+        texts = [a for a in answers if a.text]
+        themes: tuple[Theme, ...] = ()
+        shared: tuple[str, ...] = ()
+        items: tuple[Item, ...] = ()
+        analyzer = Analyzer(request.language)
+        if phase.role in THEMED_ROLES and len({a.respondent for a in texts}) >= minimum:
+            titles = headlines if phase.role == "story" else {}
+            themes, shared = self._themes(texts, analyzer, minimum, titles)
+        if phase.role in LISTED_ROLES:
+            items = tuple(
+                Item(text, count)
+                for text, count in merge_items(
+                    [a.text for a in texts], [a.respondent for a in texts], analyzer
+                )
+            )
+        return PhaseSummary(
+            key=phase.key,
+            title=phase.title,
+            role=phase.role,
+            respondents=respondents,
+            published=True,
+            themes=themes,
+            items=items,
+            choices=choices,
+            shared=shared,
+        )
+
+    def _themes(
+        self,
+        answers: list[_Answer],
+        analyzer: Analyzer,
+        minimum: int,
+        headlines: dict[int, str],
+    ) -> tuple[tuple[Theme, ...], tuple[str, ...]]:
+        texts = [a.text for a in answers]
+        grouping = group(texts, analyzer, self.max_themes, minimum)
+        scores = class_scores(grouping.words, grouping.labels, grouping.count)
+        vocabulary = grouping.vocabulary
+        people = [
+            {answers[i].respondent for i in grouping.members(t)} for t in range(grouping.count)
+        ]
+        shown = [t for t in range(grouping.count) if len(people[t]) >= minimum]
+        shared_stems = _shared(grouping, shown)
+        used_titles: set[str] = set()
+        themes = []
+        for t in shown:
+            members = grouping.members(t)
+            best = [s for s in top_stems(scores[t], vocabulary, 12) if s not in shared_stems]
+            best = best or top_stems(scores[t], vocabulary, 12)
+            label = _title(members, answers, headlines, analyzer, best, used_titles)
+            if label is None:
+                central = _central(grouping, members)[:30]
+                label = keyphrase([texts[i] for i in central], analyzer, best[:3])
+            if label is None:
+                label = " · ".join(analyzer.surface(s) for s in best[:2]) or texts[members[0]][:40]
+            label_stems = set(analyzer.stems(label))
+            apart = [analyzer.surface(s) for s in best if s not in label_stems][:3]
+            themes.append(
+                Theme(
+                    label=label,
+                    respondents=len(people[t]),
+                    quotes=self._quotes(grouping, members, answers, analyzer, best),
+                    answers=tuple(sorted(answers[i].index for i in members)),
+                    distinct=", ".join(apart),
+                )
+            )
+        themes.sort(key=lambda th: (-th.respondents, th.label))
+        return tuple(themes), tuple(analyzer.surface(s) for s in shared_stems)
+
+    def _quotes(
+        self,
+        grouping: Grouping,
+        members: np.ndarray,
+        answers: list[_Answer],
+        analyzer: Analyzer,
+        best: Sequence[str],
+    ) -> tuple[str, ...]:
+        """Up to ``max_quotes`` typical answers of a theme, verbatim, from different people."""
+        quotes: list[str] = []
+        seen_people: set[int] = set()
+        seen_texts: set[str] = set()
+        for i in _central(grouping, members):
+            answer = answers[i]
+            if answer.respondent in seen_people:
+                continue
+            quote = _excerpt(answer.text, analyzer, best)
+            if quote.casefold() in seen_texts:
+                continue
+            quotes.append(quote)
+            seen_people.add(answer.respondent)
+            seen_texts.add(quote.casefold())
+            if len(quotes) == self.max_quotes:
+                break
+        return tuple(quotes)
+
+
+def _central(grouping: Grouping, members: np.ndarray) -> list[int]:
+    """Members ordered from most to least typical (cosine to the theme's mean vector)."""
+    block = grouping.vectors[members]
+    centre = np.asarray(block.mean(axis=0)).ravel()
+    similarity = np.asarray(block @ centre).ravel()
+    order = sorted(
+        range(len(members)), key=lambda j: (-round(float(similarity[j]), 9), int(members[j]))
+    )
+    return [int(members[j]) for j in order]
+
+
+def _excerpt(text: str, analyzer: Analyzer, best: Sequence[str]) -> str:
+    """The answer itself, or for a long answer the sentence with most theme words."""
+    if len(text) <= MAX_QUOTE:
+        return text
+    wanted = set(best[:8])
+    parts = sentences(text)
+    choice = max(parts, key=lambda s: (len(wanted & set(analyzer.stems(s))), -abs(len(s) - 160)))
+    if len(choice) <= MAX_QUOTE:
+        return choice
+    cut = choice.rfind(" ", 0, MAX_QUOTE)
+    return choice[: cut if cut > 0 else MAX_QUOTE]
+
+
+def _shared(grouping: Grouping, shown: Sequence[int], share: float = 0.2) -> list[str]:
+    """Stems used by at least ``share`` of the answers in at least two shown themes."""
+    if len(shown) < 2:
+        return []
+    binary = presence(grouping.words)
+    rates = np.vstack(
+        [np.asarray(binary[grouping.labels == t].mean(axis=0)).ravel() for t in shown]
+    )
+    common = (rates >= share).sum(axis=0)
+    candidates = np.flatnonzero(common >= max(2, (len(shown) + 1) // 2))
+    ranked = sorted(
+        candidates, key=lambda j: (-round(float(rates[:, j].mean()), 9), grouping.vocabulary[j])
+    )
+    return [grouping.vocabulary[j] for j in ranked[:4]]
+
+
+def _title(
+    members: np.ndarray,
+    answers: list[_Answer],
+    headlines: dict[int, str],
+    analyzer: Analyzer,
+    best: Sequence[str],
+    used: set[str],
+) -> str | None:
+    """A member's own headline that shares the theme's words, as a natural theme title."""
+    if not headlines:
+        return None
+    rank = {stem: i for i, stem in enumerate(best[:6])}
+    candidates = []
+    for respondent in sorted({answers[i].respondent for i in members}):
+        headline = headlines.get(respondent)
+        if not headline or len(headline) > 90 or headline.casefold() in used:
+            continue
+        hits = [rank[s] for s in set(analyzer.stems(headline)) if s in rank]
+        if hits:
+            candidates.append((-len(hits), min(hits), len(headline), headline))
+    if not candidates:
+        return None
+    title = min(candidates)[3]
+    used.add(title.casefold())
+    return title
+
+
+def _headlines(request: SynthesisRequest, by_phase: dict[str, list[_Answer]]) -> dict[int, str]:
+    """Each respondent's headline (the first by text when there are several)."""
+    result: dict[int, str] = {}
+    for phase in request.phases:
+        if phase.role == "headline":
+            for answer in by_phase.get(phase.key, []):
+                if answer.text:
+                    result.setdefault(answer.respondent, answer.text)
+    return result
+
+
+def _choices(answers: list[_Answer]) -> tuple[tuple[str, int], ...]:
+    people: dict[str, set[int]] = defaultdict(set)
+    for answer in answers:
+        if answer.choice:
+            people[answer.choice].add(answer.respondent)
+    counts = Counter({choice: len(who) for choice, who in people.items()})
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].zfill(8))))
+
+
+def _round_shared(
+    request: SynthesisRequest, by_phase: dict[str, list[_Answer]], limit: int = 5
+) -> tuple[str, ...]:
+    """Words that many different people used, across the phases that were published."""
+    analyzer = Analyzer(request.language)
+    people: dict[str, set[int]] = defaultdict(set)
+    phases: dict[str, set[str]] = defaultdict(set)
+    for phase in request.phases:
+        answers = by_phase.get(phase.key, [])
+        if len({a.respondent for a in answers}) < request.min_respondents:
+            continue
+        for answer in answers:
+            for stem in set(analyzer.stems(answer.text)):
+                people[stem].add(answer.respondent)
+                phases[stem].add(phase.key)
+    total = len({a.respondent for a in request.answers})
+    needed = max(request.min_respondents, int(np.ceil(0.25 * total)))
+    several = len(request.phases) > 1
+    ranked = sorted(
+        (
+            s
+            for s, who in people.items()
+            if len(who) >= needed and (len(phases[s]) > 1 or not several)
+        ),
+        key=lambda s: (-len(people[s]), s),
+    )
+    return tuple(analyzer.surface(s) for s in ranked[:limit])
+
+
+__all__ = ["OfflineSynthesizer"]

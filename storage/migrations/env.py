@@ -1,0 +1,18 @@
+"""Alembic environment: runs on a connection handed in by storage.database.upgrade."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `dialoogbot db upgrade`")
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

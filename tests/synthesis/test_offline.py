@@ -1,0 +1,169 @@
+"""The offline synthesizer on a small Dutch appreciative-inquiry round and an English one."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from bot.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest
+from bot.synthesis import OfflineSynthesizer
+
+from .conftest import ROUND_NL, round_request
+
+
+async def test_nothing_is_published_below_the_threshold() -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request(people=2, minimum=3))
+    assert not summary.published
+    assert summary.shared == ()
+    for phase in summary.phases:
+        assert phase.respondents == 2
+        assert not phase.published
+        assert phase.themes == () and phase.items == () and phase.choices == ()
+
+
+async def test_a_phase_below_the_threshold_is_held_back_while_others_publish() -> None:
+    request = round_request()
+    answers = [a for a in request.answers if a.phase != "ideeen" or a.respondent < 2]
+    summary = await OfflineSynthesizer().synthesize(
+        SynthesisRequest("nl", request.phases, tuple(answers), 3)
+    )
+    by_key = {p.key: p for p in summary.phases}
+    assert by_key["knel_kiem"].published
+    assert not by_key["ideeen"].published
+    assert by_key["ideeen"].items == () and by_key["ideeen"].themes == ()
+
+
+async def test_respondents_are_counted_once_per_phase() -> None:
+    request = round_request()
+    twice = (*request.answers, AnswerText(0, "ideeen", "Nog een idee van dezelfde persoon"))
+    summary = await OfflineSynthesizer().synthesize(
+        SynthesisRequest("nl", request.phases, twice, 3)
+    )
+    assert summary.respondents == len(ROUND_NL)
+    assert all(p.respondents == len(ROUND_NL) for p in summary.phases)
+
+
+async def test_headlines_are_listed_verbatim() -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request())
+    headlines = next(p for p in summary.phases if p.role == "headline")
+    assert sorted(i.text for i in headlines.items) == sorted(row[2] for row in ROUND_NL)
+
+
+async def test_knel_and_kiem_are_counted() -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request())
+    story = next(p for p in summary.phases if p.role == "story")
+    assert dict(story.choices) == dict(Counter(row[0] for row in ROUND_NL))
+
+
+async def test_quotes_are_verbatim_answers_of_their_phase() -> None:
+    request = round_request()
+    summary = await OfflineSynthesizer().synthesize(request)
+    for phase in summary.phases:
+        texts = [a.text for a in request.answers if a.phase == phase.key]
+        for theme in phase.themes:
+            assert 1 <= len(theme.quotes) <= 3
+            assert theme.respondents >= request.min_respondents
+            for quote in theme.quotes:
+                assert any(quote in text for text in texts), quote
+
+
+async def test_stories_fall_into_the_two_themes_people_wrote_about() -> None:
+    request = round_request()
+    summary = await OfflineSynthesizer().synthesize(request)
+    story = next(p for p in summary.phases if p.role == "story")
+    assert len(story.themes) == 2
+    for theme in story.themes:
+        topics = {"buurthuis" in request.answers[i].text for i in theme.answers}
+        assert len(topics) == 1, theme
+
+
+async def test_story_themes_take_a_fitting_headline_as_title() -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request())
+    story = next(p for p in summary.phases if p.role == "story")
+    headlines = {row[2] for row in ROUND_NL}
+    assert any(theme.label in headlines for theme in story.themes)
+
+
+async def test_near_duplicate_ideas_are_merged_and_counted() -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request())
+    ideas = next(p for p in summary.phases if p.role == "ideas")
+    saturday = [i for i in ideas.items if "openen op zaterdag" in i.text]
+    adopt = [i for i in ideas.items if "adopteren" in i.text]
+    assert [i.count for i in saturday] == [2]
+    assert [i.count for i in adopt] == [2]
+    assert sum(i.count for i in ideas.items) == len(ROUND_NL)
+
+
+async def test_picture_choices_of_dreams_are_counted() -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request())
+    dream = next(p for p in summary.phases if p.role == "dream")
+    assert dict(dream.choices) == dict(Counter(row[3] for row in ROUND_NL))
+
+
+def _shape(summary: Summary) -> list[object]:
+    """Everything but the answer positions, which follow the input order by design."""
+
+    def themes(phase: PhaseSummary) -> list[tuple[object, ...]]:
+        return [(t.label, t.respondents, t.quotes, t.distinct) for t in phase.themes]
+
+    return [
+        (p.key, p.respondents, p.choices, p.items, p.shared, *themes(p)) for p in summary.phases
+    ]
+
+
+async def test_same_answers_in_any_order_give_the_same_summary() -> None:
+    request = round_request()
+    first = await OfflineSynthesizer().synthesize(request)
+    rng = random.Random(7)
+    people = list(range(len(ROUND_NL)))
+    rng.shuffle(people)
+    shuffled = [
+        AnswerText(people[a.respondent], a.phase, a.text, a.choice) for a in request.answers
+    ]
+    rng.shuffle(shuffled)
+    second = await OfflineSynthesizer().synthesize(
+        SynthesisRequest(request.language, request.phases, tuple(shuffled), 3, request.theme)
+    )
+    assert _shape(first) == _shape(second)
+    assert first.shared == second.shared
+
+
+async def test_scrub_markers_stay_verbatim_in_quotes() -> None:
+    texts = [
+        "Ik belde [naam] over de fietsenstalling bij het station, die is altijd vol.",
+        "De fietsenstalling bij het station is te klein, mail [e-mailadres] hielp niet.",
+        "Fietsen staan overal rond het station omdat de fietsenstalling vol is.",
+    ]
+    request = SynthesisRequest(
+        "nl",
+        (PhaseInfo("p", "Verhaal", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    summary = await OfflineSynthesizer().synthesize(request)
+    quotes = [q for t in summary.phases[0].themes for q in t.quotes]
+    assert quotes and all(any(q in t for t in texts) for q in quotes)
+    assert any("[naam]" in q or "[e-mailadres]" in q for q in quotes)
+    assert all(t.label != "naam" and "naam" not in t.distinct for t in summary.phases[0].themes)
+
+
+async def test_an_english_round_gets_english_theme_words() -> None:
+    texts = [
+        "The bus to the city centre is always late in the morning.",
+        "Buses are late and the bus stop has no shelter from the rain.",
+        "I wait for the bus every morning and it never comes on time.",
+        "The library closed its doors on Sundays and the children miss it.",
+        "Our library has wonderful reading clubs on Saturday.",
+        "The library should open longer, the children need a quiet place.",
+    ]
+    request = SynthesisRequest(
+        "en",
+        (PhaseInfo("p", "Story", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    summary = await OfflineSynthesizer().synthesize(request)
+    themes = summary.phases[0].themes
+    assert len(themes) == 2
+    words = " ".join(t.label for t in themes)
+    assert "bus" in words and "library" in words

@@ -1,0 +1,109 @@
+"""Rendering a summary: Markdown, chat blocks, Block Kit and an Adaptive Card."""
+
+from __future__ import annotations
+
+import json
+
+from bot.messages import Heading, Quote, Text
+from bot.prompts import Catalog
+from bot.render import (
+    summary_adaptive_card,
+    summary_blockkit,
+    summary_markdown,
+    summary_outgoing,
+)
+from bot.summary import AnswerText, Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.synthesis import OfflineSynthesizer
+
+from .conftest import ROUND_NL, round_request
+
+
+async def test_below_the_threshold_render_says_so_and_shows_nothing_else(
+    catalog: Catalog,
+) -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request(people=2))
+    markdown = summary_markdown(summary, catalog)
+    assert catalog.text("nl", "summary.threshold.round", minimum=3) in markdown
+    for row in ROUND_NL:
+        assert all(text not in markdown for text in row[1:3])
+    assert "2" not in markdown.replace(catalog.text("nl", "summary.threshold.round", minimum=3), "")
+    message = summary_outgoing(summary, catalog)
+    assert not any(isinstance(b, Quote) for b in message.blocks)
+    assert catalog.text("nl", "summary.threshold.phase") in message.fallback
+
+
+async def test_quotes_and_listed_answers_travel_in_quote_blocks(catalog: Catalog) -> None:
+    summary = await OfflineSynthesizer().synthesize(round_request())
+    message = summary_outgoing(summary, catalog)
+    quoted = "\n".join(b.text for b in message.blocks if isinstance(b, Quote))
+    plain = "\n".join(b.text for b in message.blocks if isinstance(b, Text | Heading))
+    for phase in summary.phases:
+        for theme in phase.themes:
+            for quote in theme.quotes:
+                assert quote in quoted
+                assert quote not in plain
+    for row in ROUND_NL:
+        assert row[2] in quoted  # every headline
+
+
+async def test_markdown_is_byte_identical_for_the_same_answers(catalog: Catalog) -> None:
+    first = summary_markdown(await OfflineSynthesizer().synthesize(round_request()), catalog)
+    second = summary_markdown(await OfflineSynthesizer().synthesize(round_request()), catalog)
+    assert first.encode() == second.encode()
+
+
+async def test_the_round_language_picks_the_texts(catalog: Catalog) -> None:
+    dutch = await OfflineSynthesizer().synthesize(round_request())
+    english = Summary(**{**{f: getattr(dutch, f) for f in dutch.__slots__}, "language": "en"})
+    nl, en = summary_markdown(dutch, catalog), summary_markdown(english, catalog)
+    assert catalog.text("nl", "summary.section.headline") in nl
+    assert catalog.text("en", "summary.section.headline") in en
+    assert catalog.text("nl", "summary.section.headline") not in en
+
+
+def _huge_summary() -> Summary:
+    long = "woord " * 60
+    themes = tuple(
+        Theme(f"thema {t}", 10, tuple(f"<!channel> citaat {t}.{q} {long}" for q in range(3)))
+        for t in range(6)
+    )
+    items = tuple(Item(f"idee {i} {long}", 1 + i % 3) for i in range(400))
+    phases = tuple(
+        PhaseSummary(f"p{p}", f"Fase {p}", "ideas", 500, True, themes, items, (("knel", 3),))
+        for p in range(6)
+    )
+    return Summary("nl", 500, 3, phases, "Een heel lang thema " * 20, ("a", "b"))
+
+
+def test_block_kit_stays_within_slack_limits(catalog: Catalog) -> None:
+    blocks = summary_blockkit(_huge_summary(), catalog)
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        text = block.get("text", {}).get("text", "")
+        assert len(text) <= (150 if block["type"] == "header" else 3000)
+        assert "<!channel>" not in text
+
+
+def test_adaptive_card_stays_within_teams_limits(catalog: Catalog) -> None:
+    card = summary_adaptive_card(_huge_summary(), catalog)
+    assert card["type"] == "AdaptiveCard"
+    assert len(json.dumps(card).encode()) < 28_000
+
+
+def test_long_lists_are_split_over_several_blocks(catalog: Catalog) -> None:
+    message = summary_outgoing(_huge_summary(), catalog)
+    assert len(message.blocks) <= 48
+    assert all(len(b.text) <= 2900 for b in message.blocks if isinstance(b, Text | Quote))
+
+
+async def test_a_summary_renders_for_an_english_round(catalog: Catalog) -> None:
+    texts = ["We need more benches in the park", "More benches and shade in the park", "Benches!"]
+    request = SynthesisRequest(
+        "en",
+        (PhaseInfo("ideas", "Ideas", "ideas"),),
+        tuple(AnswerText(i, "ideas", t) for i, t in enumerate(texts)),
+        3,
+    )
+    markdown = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
+    assert catalog.text("en", "summary.section.ideas") in markdown
+    assert catalog.text("en", "summary.count.respondents", count=3) in markdown
