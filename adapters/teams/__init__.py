@@ -64,11 +64,6 @@ def build_adapter(
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
-def engine_of(app: App) -> Any:
-    """The core's SQLAlchemy ``AsyncEngine`` (our own tables live in the same database)."""
-    return app.db.engine
-
-
 async def setup(app: App, web_app: web.Application) -> bool:
     """Mount ``/api/messages``; ``True`` when Teams credentials are configured."""
     from adapters.teams.inbound import TeamsBot
@@ -89,7 +84,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         settings.microsoft_app_type,
         settings.microsoft_app_tenant_id,
     )
-    store = ReferenceStore(engine_of(app))
+    store = ReferenceStore(app.db.engine, app.db.write_lock)
     platform = TeamsPlatform(adapter, store, app.catalog, app_id=app_id, lang=settings.language)
     app.add_platform(platform)
     bot = TeamsBot(store, app.handle)

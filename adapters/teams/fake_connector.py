@@ -43,9 +43,7 @@ class FakeConnector:
     failures: deque[tuple[int, float | None]] = field(default_factory=deque)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _conversation_log: dict[str, deque[float]] = field(
-        default_factory=lambda: defaultdict(deque)
-    )
+    _conversation_log: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _tenant_log: deque[float] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
 
@@ -67,8 +65,8 @@ class FakeConnector:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
+        host, bound_port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{bound_port}/"
         return self.url
 
     async def stop(self) -> None:

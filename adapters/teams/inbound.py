@@ -46,8 +46,13 @@ def references_of(activity: Activity) -> list[tuple[str, str, dict[str, Any]]]:
         team_id, channel_id = team_and_channel(activity)
         if channel_id:
             conversation = {**reference["conversation"], "id": channel_id}
-            rows.append((CHANNEL, channel_id, {**reference, "conversation": conversation,
-                                                "teamId": team_id}))
+            rows.append(
+                (
+                    CHANNEL,
+                    channel_id,
+                    {**reference, "conversation": conversation, "teamId": team_id},
+                )
+            )
     elif kind == "groupChat":
         rows.append((CHANNEL, str(reference["conversation"]["id"]), reference))
     return rows

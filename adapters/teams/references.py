@@ -14,6 +14,8 @@ A reference is the JSON of botbuilder's ``ConversationReference`` plus ``teamId`
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -39,8 +41,9 @@ USER, CHANNEL, TENANT = "user", "channel", "tenant"
 class ReferenceStore:
     """Reads and writes conversation references; a small read-through cache in front."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, write_lock: asyncio.Lock | None = None) -> None:
         self.engine = engine
+        self.write_lock = write_lock  # SQLite: the core's single-writer lock
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     async def save(self, tenant: str, kind: str, key: str, reference: dict[str, Any]) -> None:
@@ -81,7 +84,10 @@ class ReferenceStore:
                 "reference": statement.excluded.reference,
             },
         )
-        async with self.engine.begin() as connection:
+        async with contextlib.AsyncExitStack() as stack:
+            if self.write_lock is not None:
+                await stack.enter_async_context(self.write_lock)
+            connection = await stack.enter_async_context(self.engine.begin())
             for start in range(0, len(values), 500):
                 await connection.execute(statement, values[start : start + 500])
         for tenant, kind, key, reference in rows:

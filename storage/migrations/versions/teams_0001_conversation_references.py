@@ -1,0 +1,41 @@
+"""Teams: conversation references for proactive messages (adapters/teams/references.py)
+
+Revision ID: teams_0001
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "teams_0001"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "teams_conversation_references",
+        sa.Column("tenant_id", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("conversation_id", sa.String(length=500), nullable=False),
+        sa.Column("service_url", sa.String(length=500), nullable=False),
+        sa.Column("reference", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "kind", "key"),
+    )
+    op.create_index(
+        "ix_teams_conversation_references_conversation_id",
+        "teams_conversation_references",
+        ["conversation_id"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(
+        "ix_teams_conversation_references_conversation_id",
+        table_name="teams_conversation_references",
+    )
+    op.drop_table("teams_conversation_references")
