@@ -26,9 +26,16 @@ log = logging.getLogger(__name__)
 
 
 def default_synthesizer(settings: Settings) -> Synthesizer:
-    from bot.synthesis import make_synthesizer
+    """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set."""
+    from bot.synthesis import OfflineSynthesizer
 
-    return make_synthesizer(settings)
+    offline = OfflineSynthesizer()
+    if not settings.llm_url:
+        return offline
+    from bot.synthesis.llm import LLMSynthesizer
+
+    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "",
+                          settings.llm_api_key)
 
 
 class App:
@@ -106,7 +113,7 @@ class App:
             await self._refuse(incoming, event_key, *refusal)
         except IntegrityError:
             # Two deliveries raced (the same event twice, or two starts in one channel).
-            log.info("concurrent change refused; nothing stored")
+            log.info("concurrent change refused; nothing stored", exc_info=True)
             await self._refuse(incoming, None, self.settings.language,
                                CommandError("error.conflict"))
         self.dispatcher.kick()

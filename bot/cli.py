@@ -11,8 +11,8 @@ from collections.abc import Sequence
 # Subcommand modules; each exposes ``register(subparsers)`` which sets ``func`` on its parser.
 COMMANDS = (
     "bot.commands_serve",
-    "bot.commands_demo",
-    "bot.commands_chat",
+    "adapters.local.demo",
+    "adapters.local.chat",
     "bot.commands_db",
     "bot.synthesis.command",
     "bot.commands_bench",
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else getattr(args, "log_level", logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     code: int = args.func(args)

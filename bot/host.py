@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.commands import Command, CommandError, parse_deadline
 from bot.harvest import summarize
@@ -93,12 +93,17 @@ class Hosts:
             opened_day=turn.today,
         )
         turn.session.add(row)
+        await turn.session.flush()
         turn.session.add(RoundKeyRow(round_id=round_id, wrapped=wrapped))
         ctx = RoundContext(row, template, key)
         invitation = self.views.invitation(ctx)
+        if humans:
+            await turn.session.execute(
+                insert(ProgressRow),
+                [{"round_id": round_id, "pseudonym": ctx.pseudonym(m.user_id), "step": 0,
+                  "awaiting_choice": False, "editing": False, "started": False} for m in humans],
+            )
         for member in humans:
-            turn.session.add(ProgressRow(round_id=round_id, pseudonym=ctx.pseudonym(member.user_id),
-                                         step=0))
             turn.private(member.user_id, invitation)
         lang = turn.lang
         blocks: list[Block] = [

@@ -1,0 +1,70 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when asked), the local
+adapter, and a manual clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.local import LocalDriver, LocalPlatform
+from bot.app import App
+from bot.clock import ManualClock
+from bot.settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("DIALOOG_TEST_DATABASE_URL")
+
+
+def postgres_url_or_skip() -> str:
+    """The PostgreSQL test URL; in CI (CI=true) its absence is a failure, not a skip."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but DIALOOG_TEST_DATABASE_URL is not set")
+    pytest.skip("PostgreSQL tests need DIALOOG_TEST_DATABASE_URL (set in CI)")
+
+
+async def fresh_postgres_schema(base_url: str) -> str:
+    """A URL pointing at a new, empty schema so tests do not see each other's rows."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    engine = create_async_engine(base_url)
+    async with engine.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await engine.dispose()
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+
+
+def make_settings(tmp_path: Path, database_url: str | None = None, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "DIALOOG_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+        "DIALOOG_SECRET_FILE": tmp_path / "test.secret",
+        "DIALOOG_LANGUAGE": "nl",
+        "DIALOOG_MIN_RESPONDENTS": 3,
+    }
+    values.update(extra)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def local(settings: Settings, clock: ManualClock) -> AsyncIterator[LocalDriver]:
+    app = await App.create(settings, clock=clock)
+    platform = LocalPlatform()
+    app.add_platform(platform)
+    yield LocalDriver(app, platform)
+    await app.stop()

@@ -1,0 +1,39 @@
+"""Helpers for conversation tests on the local adapter."""
+
+from __future__ import annotations
+
+from adapters.local import LocalDriver
+from bot.messages import Choices, Outgoing
+
+CHANNEL = "C-TEAM"
+PEOPLE = {
+    "U01ANNA": "Anna de Vries",
+    "U02BRAM": "Bram Jansen",
+    "U03CHLOE": "Chloé Bakker",
+    "U04DAAN": "Daan Visser",
+}
+HOST = "U01ANNA"
+HEADLINES = ["Buurt zonder dak", "Het kan dus wel", "Ondernemers in de kou", "Oma leert bellen"]
+
+
+def setup_channel(local: LocalDriver, people: dict[str, str] | None = None) -> None:
+    local.platform.add_channel(
+        CHANNEL, [local.member(u, n) for u, n in (people or PEOPLE).items()]
+    )
+
+
+def choices(message: Outgoing) -> list[Choices]:
+    return [b for b in message.blocks if isinstance(b, Choices)]
+
+
+def story(n: int) -> str:
+    return f"Ons wijkhuis ging dicht en niemand wist waarheen; dat raakte me, verhaal {n}."
+
+
+async def answer_all(local: LocalDriver, user: str, n: int) -> None:
+    await local.say(user, "knel")
+    await local.say(user, story(n))
+    await local.say(user, HEADLINES[(n - 1) % len(HEADLINES)])
+    await local.say(user, "5")
+    await local.say(user, f"Een buurthuis dat elke dag open is voor iedereen, droom {n}.")
+    await local.say(user, f"De gemeente opent de school na vieren, idee {n}.")
