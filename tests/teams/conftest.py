@@ -33,8 +33,11 @@ def personal_reference(service_url: str, user_id: str) -> dict[str, Any]:
     return {
         "bot": BOT,
         "user": {"id": user_id},
-        "conversation": {"id": f"a:personal-{user_id}", "conversationType": "personal",
-                         "tenantId": TENANT},
+        "conversation": {
+            "id": f"a:personal-{user_id}",
+            "conversationType": "personal",
+            "tenantId": TENANT,
+        },
         "channelId": "msteams",
         "serviceUrl": service_url,
     }
@@ -48,6 +51,19 @@ class Sleeps:
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+class ManualTime:
+    """A monotonic clock for the pacer that moves only when the pacer waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
 
 
 @pytest.fixture
@@ -78,14 +94,24 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def platform(store: ReferenceStore, catalog: Catalog, sleeps: Sleeps) -> TeamsPlatform:
+def pacer_time() -> ManualTime:
+    return ManualTime()
+
+
+@pytest.fixture
+def platform(
+    store: ReferenceStore, catalog: Catalog, sleeps: Sleeps, pacer_time: ManualTime
+) -> TeamsPlatform:
     return TeamsPlatform(
-        build_adapter(None), store, catalog, lang="nl",
-        pacer=Pacer(), backoff=Backoff(attempts=4), sleep=sleeps,
+        build_adapter(None),
+        store,
+        catalog,
+        lang="nl",
+        pacer=Pacer(clock=pacer_time.clock, sleep=pacer_time.sleep),
+        backoff=Backoff(attempts=4),
+        sleep=sleeps,
     )
 
 
 async def add_people(store: ReferenceStore, service_url: str, *user_ids: str) -> None:
-    await store.save_many(
-        [(TENANT, USER, u, personal_reference(service_url, u)) for u in user_ids]
-    )
+    await store.save_many([(TENANT, USER, u, personal_reference(service_url, u)) for u in user_ids])

@@ -43,7 +43,9 @@ def test_few_choices_are_buttons_that_bring_key_value_and_round_back(catalog: Ca
     (action_set,) = render(Outgoing((choices,)), catalog, "nl")["body"]
     assert [a["title"] for a in action_set["actions"]] == ["Knel", "Kiem"]
     assert action_set["actions"][1]["data"] == {
-        "dialoog_action": "knel_kiem", "dialoog_value": "kiem", "dialoog_round": "r-42",
+        "dialoog_action": "knel_kiem",
+        "dialoog_value": "kiem",
+        "dialoog_round": "r-42",
     }
 
 

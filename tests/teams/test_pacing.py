@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from adapters.teams.pacing import Backoff, Pacer
-
-
-class ManualTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
+from tests.teams.conftest import ManualTime
 
 
 async def grant_times(pacer: Pacer, time: ManualTime, n: int, conversation: str) -> list[float]:
