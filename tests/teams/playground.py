@@ -109,7 +109,7 @@ class Playground:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self, timeout: float = 60.0) -> None:
+    async def start(self, startup: float = 60.0) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / ".m365agentsplayground.yml").write_text(
             json.dumps(config(self.people, self.person), indent=2), encoding="utf-8"
@@ -127,7 +127,7 @@ class Playground:
         )  # fmt: skip
         self._session = aiohttp.ClientSession()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + startup
         while True:
             with contextlib.suppress(aiohttp.ClientError):
                 async with self._session.get(f"{self.base}/_internal/v1/config") as response:
@@ -226,11 +226,11 @@ class Playground:
         return [m for m in self.messages if m["conversationId"] == CHANNEL]
 
     async def wait_for(
-        self, found: Callable[[list[dict[str, Any]]], bool], timeout: float = 30.0
+        self, found: Callable[[list[dict[str, Any]]], bool], within: float = 30.0
     ) -> None:
         """Until ``found(messages)`` holds (messages from the bot, oldest first)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while not found(self.messages):
             self._arrived.clear()
             left = deadline - loop.time()
