@@ -57,11 +57,16 @@ class Pacer:
     The conversation's windows are awaited under the conversation's lock, the tenant's under
     the tenant's lock, so one busy conversation does not hold up the others and waiters are
     served in order. ``margin`` stretches each window a little to absorb network jitter.
+
+    With ``spread`` the tenant's requests are also evenly spaced (50/s: one per 20 ms) instead
+    of 50 at the start of each second: a burst reaches the server with uneven delays, and a
+    late one can push the next second's burst over the limit.
     """
 
     per_conversation: tuple[Window, ...] = PER_CONVERSATION
     per_tenant: tuple[Window, ...] = PER_TENANT
-    margin: float = 1.02
+    margin: float = 1.03
+    spread: bool = True
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _conversations: dict[str, _Log] = field(default_factory=dict)
@@ -74,7 +79,10 @@ class Pacer:
             conv = self._conversations[conversation] = _Log(self.per_conversation)
         ten = self._tenants.get(tenant)
         if ten is None:
-            ten = self._tenants[tenant] = _Log(self.per_tenant)
+            windows = self.per_tenant
+            if self.spread:
+                windows += tuple((seconds / limit, 1) for seconds, limit in self.per_tenant)
+            ten = self._tenants[tenant] = _Log(windows)
         async with conv.lock:
             await self._until_free(conv)
             async with ten.lock:

@@ -111,8 +111,10 @@ async def test_a_whole_round_in_the_agents_playground(clients: dict[str, Playgro
         await answer(playground, HEADLINES[n - 1])
         await answer(playground, "3")
         await answer(playground, f"Een buurthuis dat elke avond open is, droom {n}.")
-        await answer(playground, f"Vrijwilligers uit de wijk openen de deur, idee {n}.")
-        assert "alle vragen beantwoord" in card_text(playground.personal()[-1])
+        await playground.say(f"Vrijwilligers uit de wijk openen de deur, idee {n}.")
+        await playground.wait_for(
+            lambda _m, p=playground: "alle vragen beantwoord" in card_text(p.personal()[-1])
+        )
 
     posts = len(host.channel())
     await host.mention("close")
