@@ -27,6 +27,7 @@ from aiohttp import web
 
 from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import PER_CONVERSATION
+from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import CHANNEL, TENANT, USER
 from bot.messages import Incoming
 
@@ -58,7 +59,7 @@ def _is_first_prompt(activity: dict[str, Any]) -> bool:
     return False
 
 
-async def _start_bot(folder: Path, rate: int) -> tuple[Any, Any]:
+async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
     from adapters.teams import setup
     from bot.app import App
     from bot.settings import load_settings
@@ -71,6 +72,7 @@ async def _start_bot(folder: Path, rate: int) -> tuple[Any, Any]:
     app = await App.create(settings, synthesizer=OfflineSynthesizer())
     await setup(app, web.Application())
     platform = app.platforms["teams"]
+    assert isinstance(platform, TeamsPlatform)
     platform.pacer.per_tenant = ((1.0, rate),)
     return app, platform
 
@@ -111,10 +113,15 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     if args.restart:
         await app.start()
         while sum(map(_is_first_prompt, (r.activity for r in connector.received))) < n // 2:
-            await asyncio.sleep(0.05)
+            connector.arrived.clear()
+            await connector.arrived.wait()
         refused += platform.refused
         throttled_before = platform.throttled
-        await app.stop()  # in-flight sends are cancelled, rows stay 'sending'
+        # A crash, not a shutdown: in-flight sends are cancelled where they are (waiting for
+        # their turn, or mid-request), their outbox rows stay 'sending'.
+        for task in list(getattr(app.dispatcher, "_tasks", ())):
+            task.cancel()
+        await app.stop()
         app, platform = await _start_bot(folder, rate)
         platform.throttled += throttled_before
     await app.start()

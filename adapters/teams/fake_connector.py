@@ -10,6 +10,7 @@ count what arrived and what arrived twice. Used only by tests and the benchmark.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import time
@@ -45,6 +46,7 @@ class FakeConnector:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _conversation_log: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _tenant_log: deque[float] = field(default_factory=deque)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set on every accepted send
     _runner: web.AppRunner | None = None
 
     def fail_next(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
@@ -120,6 +122,7 @@ class FakeConnector:
         activity = await request.json()
         activity_id = str(next(self._ids))
         self.received.append(Received(conversation_id, activity, activity_id))
+        self.arrived.set()
         self.statuses[201] += 1
         return web.json_response({"id": activity_id}, status=201)
 

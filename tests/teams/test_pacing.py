@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from adapters.teams.pacing import Backoff, Pacer
 from tests.teams.conftest import ManualTime
 
@@ -66,5 +68,5 @@ async def test_spread_spaces_a_tenants_requests_evenly() -> None:
     for n in range(51):
         await pacer.acquire("tenant", f"a:chat-{n}")
         times.append(time.now)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(abs(gap - 0.02) < 1e-9 for gap in gaps)
