@@ -85,6 +85,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         settings.microsoft_app_tenant_id,
     )
     store = ReferenceStore(app.db.engine, app.db.write_lock)
+    await store.forget_deliveries()
     platform = TeamsPlatform(adapter, store, app.catalog, app_id=app_id, lang=settings.language)
     app.add_platform(platform)
     bot = TeamsBot(store, app.handle)

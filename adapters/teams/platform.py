@@ -88,7 +88,7 @@ class TeamsPlatform:
         if reference is None:
             reference = await self._open_personal_chat(workspace, user_id)
         conversation_id = str(reference["conversation"]["id"])
-        message_id = await self._post(workspace, reference, conversation_id, message)
+        message_id = await self._post(workspace, reference, conversation_id, message, key)
         return MessageRef(conversation_id, message_id)
 
     async def post_channel(
@@ -101,7 +101,7 @@ class TeamsPlatform:
     ) -> MessageRef:
         reference = await self._channel_reference(workspace, channel_id)
         conversation_id = channel_id if thread_of is None else f"{channel_id};messageid={thread_of}"
-        message_id = await self._post(workspace, reference, conversation_id, message)
+        message_id = await self._post(workspace, reference, conversation_id, message, key)
         return MessageRef(channel_id, message_id)
 
     async def reply(
@@ -152,8 +152,9 @@ class TeamsPlatform:
     async def was_delivered(
         self, workspace: str, channel_id: str | None, user_id: str | None, key: str
     ) -> bool | None:
-        # The Bot Framework has no way to look a sent message up by our key.
-        return None
+        # The Bot Framework cannot look a message up by our key; we noted the keys Teams
+        # accepted. A key not noted was not sent, or was in flight when the process died.
+        return True if await self.store.was_delivered(key) else None
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -177,7 +178,12 @@ class TeamsPlatform:
         return activity
 
     async def _post(
-        self, workspace: str, reference: dict[str, Any], conversation_id: str, message: Outgoing
+        self,
+        workspace: str,
+        reference: dict[str, Any],
+        conversation_id: str,
+        message: Outgoing,
+        key: str | None,
     ) -> str:
         activity = self._activity(reference, conversation_id, message)
 
@@ -185,7 +191,7 @@ class TeamsPlatform:
             response = await client.conversations.send_to_conversation(conversation_id, activity)
             return str(getattr(response, "id", "") or "")
 
-        return await self._call(workspace, reference, conversation_id, send)
+        return await self._call(workspace, reference, conversation_id, send, key)
 
     async def _call(
         self,
@@ -193,13 +199,18 @@ class TeamsPlatform:
         reference: dict[str, Any],
         conversation_id: str,
         operation: Callable[[Any], Awaitable[T]],
+        key: str | None = None,
     ) -> T:
-        """Run ``operation(connector_client)`` paced, with retries, in a proactive turn."""
+        """Run ``operation(connector_client)`` paced, with retries; note ``key`` on success.
+
+        The request and the note are shielded from cancellation: a shutdown that cancels a
+        send mid-request still notes what Teams accepted, so it is not sent again.
+        """
         attempt = 0
         while True:
             await self.pacer.acquire(workspace, conversation_id)
             try:
-                return await self._in_turn(reference, operation)
+                return await asyncio.shield(self._once(reference, operation, key))
             except HttpOperationError as exc:
                 status, retry_after = _status(exc)
                 if status in REFUSED_STATUSES:
@@ -220,10 +231,13 @@ class TeamsPlatform:
             log.debug("teams: HTTP %s, retry %d in %.2fs", status, attempt, delay)
             await self.sleep(delay)
 
-    async def _in_turn(
-        self, reference: dict[str, Any], operation: Callable[[Any], Awaitable[T]]
+    async def _once(
+        self, reference: dict[str, Any], operation: Callable[[Any], Awaitable[T]], key: str | None
     ) -> T:
-        return await operation(await self._connector(reference))
+        result = await operation(await self._connector(reference))
+        if key is not None:
+            await self.store.record_delivery(key)
+        return result
 
     async def _connector(self, reference: dict[str, Any]) -> Any:
         """The authenticated connector client for the reference's service URL.

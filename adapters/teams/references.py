@@ -10,17 +10,23 @@ One row per ``(tenant, kind, key)``:
   a personal chat with someone who has not written to the bot yet.
 
 A reference is the JSON of botbuilder's ``ConversationReference`` plus ``teamId``.
+
+``teams_deliveries`` remembers the outbox keys of messages Teams accepted (the key and the
+day, nothing else), so after a crash ``was_delivered`` can tell a sent prompt from one that
+still has to go: the Bot Framework has no way to look a message up by our key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 metadata = sa.MetaData()
 
@@ -35,7 +41,15 @@ conversation_references = sa.Table(
     sa.Column("reference", sa.Text, nullable=False),
 )
 
+deliveries = sa.Table(
+    "teams_deliveries",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+)
+
 USER, CHANNEL, TENANT = "user", "channel", "tenant"
+KEEP_DELIVERIES = dt.timedelta(days=3)
 
 
 class ReferenceStore:
@@ -66,16 +80,7 @@ class ReferenceStore:
         ]
         if not values:
             return
-        table = conversation_references
-        dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            statement: Any = pg_insert(table)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            statement = sqlite_insert(table)
+        statement = self._insert(conversation_references)
         statement = statement.on_conflict_do_update(
             index_elements=["tenant_id", "kind", "key"],
             set_={
@@ -84,14 +89,45 @@ class ReferenceStore:
                 "reference": statement.excluded.reference,
             },
         )
-        async with contextlib.AsyncExitStack() as stack:
-            if self.write_lock is not None:
-                await stack.enter_async_context(self.write_lock)
-            connection = await stack.enter_async_context(self.engine.begin())
+        async with self._writing() as connection:
             for start in range(0, len(values), 500):
                 await connection.execute(statement, values[start : start + 500])
         for tenant, kind, key, reference in rows:
             self._cache[(tenant, kind, key)] = reference
+
+    def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that can say ON CONFLICT (SQLite and PostgreSQL both can)."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        async with contextlib.AsyncExitStack() as stack:
+            if self.write_lock is not None:
+                await stack.enter_async_context(self.write_lock)
+            yield await stack.enter_async_context(self.engine.begin())
+
+    async def record_delivery(self, key: str, today: dt.date | None = None) -> None:
+        """Teams accepted the message queued under ``key``."""
+        async with self._writing() as connection:
+            statement = self._insert(deliveries).values(key=key, day=today or dt.date.today())
+            await connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+
+    async def was_delivered(self, key: str) -> bool:
+        query = sa.select(deliveries.c.key).where(deliveries.c.key == key)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query)).first() is not None
+
+    async def forget_deliveries(self, today: dt.date | None = None) -> None:
+        """Drop delivery keys older than any outbox row can be (a few days)."""
+        before = (today or dt.date.today()) - KEEP_DELIVERIES
+        async with self._writing() as connection:
+            await connection.execute(sa.delete(deliveries).where(deliveries.c.day < before))
 
     async def get(self, tenant: str, kind: str, key: str) -> dict[str, Any] | None:
         cached = self._cache.get((tenant, kind, key))

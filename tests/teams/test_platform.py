@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from adapters.teams.fake_connector import FakeConnector
@@ -141,3 +143,14 @@ async def test_someone_who_never_wrote_gets_a_new_personal_chat_which_is_remembe
 async def test_no_channel_reference_means_refused(platform: TeamsPlatform) -> None:
     with pytest.raises(DeliveryRefused):
         await platform.post_channel(TENANT, "19:unknown", Outgoing.text("x"))
+
+
+async def test_after_a_crash_a_sent_key_is_known_and_an_unsent_one_is_not(
+    platform: TeamsPlatform, store: ReferenceStore, connector: FakeConnector
+) -> None:
+    await add_people(store, connector.url, "29:bram")
+    await platform.send_private(TENANT, "29:bram", PROMPT, key="row-1")
+    assert await platform.was_delivered(TENANT, None, "29:bram", "row-1") is True
+    assert await platform.was_delivered(TENANT, None, "29:bram", "row-2") is None
+    await store.forget_deliveries(today=dt.date.today() + dt.timedelta(days=30))
+    assert await platform.was_delivered(TENANT, None, "29:bram", "row-1") is None

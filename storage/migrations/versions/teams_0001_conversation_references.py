@@ -1,4 +1,4 @@
-"""Teams: conversation references for proactive messages (adapters/teams/references.py)
+"""Teams: conversation references and delivered keys (adapters/teams/references.py)
 
 Revision ID: teams_0001
 Revises: 0001
@@ -31,9 +31,18 @@ def upgrade() -> None:
         "teams_conversation_references",
         ["conversation_id"],
     )
+    op.create_table(
+        "teams_deliveries",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_index("ix_teams_deliveries_day", "teams_deliveries", ["day"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_teams_deliveries_day", table_name="teams_deliveries")
+    op.drop_table("teams_deliveries")
     op.drop_index(
         "ix_teams_conversation_references_conversation_id",
         table_name="teams_conversation_references",
