@@ -138,6 +138,7 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     expected = {f"a:{p}" for p in [HOST, *people]} - blocked
     lost = len(expected - set(per_person))
     twice = sum(count - 1 for count in per_person.values())
+    span = connector.received[-1].at - connector.received[0].at if connector.received else 0.0
     requests = connector.statuses[201]
     floor = (requests - 1) // rate
     return {
@@ -146,6 +147,7 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "requests": requests,
         "start_to_queued_s": queued - started,
         "fan_out_s": finished - queued,
+        "span_s": span,
         "floor_s": floor,
         "ratio": (finished - queued) / floor if floor else float("nan"),
         "lost": lost,
@@ -166,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
         ("requests accepted by the connector", result["requests"]),
         ("start command until queued (s)", f"{result['start_to_queued_s']:.1f}"),
         ("fan-out, queued until all sent (s)", f"{result['fan_out_s']:.1f}"),
+        ("first to last request at the connector (s)", f"{result['span_s']:.1f}"),
         (f"floor at {args.rate}/s per tenant (s)", result["floor_s"]),
         ("fan-out / floor", f"{result['ratio']:.3f}"),
         ("lost", result["lost"]),

@@ -28,6 +28,7 @@ class Received:
     conversation_id: str
     activity: dict[str, Any]
     activity_id: str
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

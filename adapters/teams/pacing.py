@@ -65,8 +65,9 @@ class Pacer:
 
     per_conversation: tuple[Window, ...] = PER_CONVERSATION
     per_tenant: tuple[Window, ...] = PER_TENANT
-    margin: float = 1.03
+    margin: float = 1.02
     spread: bool = True
+    catch_up: float = 0.01
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _conversations: dict[str, _Log] = field(default_factory=dict)
@@ -84,12 +85,13 @@ class Pacer:
                 windows += tuple((seconds / limit, 1) for seconds, limit in self.per_tenant)
             ten = self._tenants[tenant] = _Log(windows)
         async with conv.lock:
-            await self._until_free(conv)
+            start = await self._until_free(conv, self.clock())
             async with ten.lock:
-                await self._until_free(ten)
-                now = self.clock()
-                conv.times.append(now)
-                ten.times.append(now)
+                if ten.times:
+                    start = max(start, ten.times[-1])
+                granted = await self._until_free(ten, start)
+                conv.times.append(granted)
+                ten.times.append(granted)
         self._grants += 1
         if self._grants % 1000 == 0:
             self._forget_idle()
@@ -101,9 +103,20 @@ class Pacer:
         if log is not None:
             log.paused_until = max(log.paused_until, self.clock() + seconds)
 
-    async def _until_free(self, log: _Log) -> None:
-        while (delay := log.wait(self.clock(), self.margin)) > 0:
-            await self.sleep(delay)
+    async def _until_free(self, log: _Log, now: float) -> float:
+        """Wait until ``log`` has room; the slot's time, which may be a few ms past.
+
+        A slot is booked at the time it was due, not when the event loop got round to waking
+        us: otherwise every wake-up delay would add to the next slot and a long fan-out would
+        drift below the limit. Only a small lateness (``catch_up``) is forgiven, so a stalled
+        loop does not turn into a burst.
+        """
+        now = max(now, self.clock() - self.catch_up)
+        while (delay := log.wait(now, self.margin)) > 0:
+            due = now + delay
+            await self.sleep(max(0.0, due - self.clock()))
+            now = max(due, self.clock() - self.catch_up)
+        return now
 
     def _forget_idle(self) -> None:
         now = self.clock()
