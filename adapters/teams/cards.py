@@ -11,10 +11,11 @@ as the sixteen picture prompts).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from bot.messages import Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.messages import Block, Choices, Divider, Heading, Outgoing, Quote, Text
 from bot.prompts import Catalog
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -25,6 +26,9 @@ VERSION = "1.4"
 ACTION_KEY = "dialoog_action"
 VALUE_KEY = "dialoog_value"
 ROUND_KEY = "dialoog_round"
+
+# Teams refuses messages over about 28 KB; leave room for the activity around the card.
+MAX_CARD_BYTES = 24_000
 
 # More options than this become a drop-down plus one button (Teams shows at most six buttons).
 MAX_BUTTONS = 5
@@ -115,6 +119,33 @@ def render(message: Outgoing, catalog: Catalog, lang: str) -> dict[str, Any]:
             separator = False
         body.extend(elements)
     return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+
+
+def render_parts(
+    message: Outgoing, catalog: Catalog, lang: str, limit: int = MAX_CARD_BYTES
+) -> list[tuple[Outgoing, dict[str, Any]]]:
+    """``message`` as one card, or as several in order when one would pass Teams' size limit
+    (about 28 KB per message): a long summary becomes consecutive posts."""
+    card = render(message, catalog, lang)
+    if _size(card) <= limit or len(message.blocks) < 2:
+        return [(message, card)]
+    parts: list[tuple[Outgoing, dict[str, Any]]] = []
+    blocks: list[Block] = []
+    for block in message.blocks:
+        candidate = Outgoing((*blocks, block))
+        if blocks and _size(render(candidate, catalog, lang)) > limit:
+            done = Outgoing(tuple(blocks))
+            parts.append((done, render(done, catalog, lang)))
+            blocks = [block]
+        else:
+            blocks.append(block)
+    last = Outgoing(tuple(blocks))
+    parts.append((last, render(last, catalog, lang)))
+    return parts
+
+
+def _size(card: dict[str, Any]) -> int:
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
 
 
 def summary(message: Outgoing, limit: int = 200) -> str:

@@ -158,8 +158,14 @@ class TeamsPlatform:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _activity(self, reference: dict[str, Any], conversation_id: str, message: Outgoing) -> Any:
-        card = cards.render(message, self.catalog, self.lang)
+    def _activity(
+        self,
+        reference: dict[str, Any],
+        conversation_id: str,
+        message: Outgoing,
+        card: dict[str, Any] | None = None,
+    ) -> Any:
+        card = card or cards.render(message, self.catalog, self.lang)
         conversation = dict(reference["conversation"])
         conversation["id"] = conversation_id
         activity = Activity(
@@ -185,13 +191,23 @@ class TeamsPlatform:
         message: Outgoing,
         key: str | None,
     ) -> str:
-        activity = self._activity(reference, conversation_id, message)
+        parts = cards.render_parts(message, self.catalog, self.lang)
+        first = ""
+        for number, (part, card) in enumerate(parts, start=1):
+            activity = self._activity(reference, conversation_id, part, card)
 
-        async def send(client: Any) -> str:
-            response = await client.conversations.send_to_conversation(conversation_id, activity)
-            return str(getattr(response, "id", "") or "")
+            async def send(client: Any, activity: Any = activity) -> str:
+                response = await client.conversations.send_to_conversation(
+                    conversation_id, activity
+                )
+                return str(getattr(response, "id", "") or "")
 
-        return await self._call(workspace, reference, conversation_id, send, key)
+            last = number == len(parts)
+            sent = await self._call(
+                workspace, reference, conversation_id, send, key if last else None
+            )
+            first = first or sent
+        return first
 
     async def _call(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from adapters.teams.cards import neutralise, render, summary
+from adapters.teams.cards import MAX_CARD_BYTES, neutralise, render, render_parts, summary
 from bot.messages import Choices, Divider, Heading, Option, Outgoing, Quote, Text
 from bot.prompts import Catalog
 
@@ -63,3 +63,17 @@ def test_sixteen_pictures_are_a_drop_down_with_one_submit(catalog: Catalog) -> N
 def test_the_notification_summary_is_plain_and_neutral() -> None:
     message = Outgoing((Heading("*Samenvatting*"), Quote("<at>Bram</at> zei [dit](x)")))
     assert summary(message) == "Samenvatting Bram zei dit"
+
+
+def test_a_long_summary_is_split_into_cards_under_the_size_limit(catalog: Catalog) -> None:
+    blocks = tuple(Quote(f"Antwoord {n}: " + "woorden " * 150) for n in range(60))
+    message = Outgoing((Heading("Samenvatting"), *blocks))
+    parts = render_parts(message, catalog, "nl")
+    assert len(parts) > 1
+    assert all(len(json.dumps(card).encode()) <= MAX_CARD_BYTES for _, card in parts)
+    assert sum(len(part.blocks) for part, _ in parts) == len(message.blocks)
+    assert parts[0][0].blocks[0] == Heading("Samenvatting")
+
+
+def test_a_short_message_stays_one_card(catalog: Catalog) -> None:
+    assert len(render_parts(Outgoing.text("Hallo"), catalog, "nl")) == 1

@@ -154,3 +154,14 @@ async def test_after_a_crash_a_sent_key_is_known_and_an_unsent_one_is_not(
     assert await platform.was_delivered(TENANT, None, "29:bram", "row-2") is None
     await store.forget_deliveries(today=dt.date.today() + dt.timedelta(days=30))
     assert await platform.was_delivered(TENANT, None, "29:bram", "row-1") is None
+
+
+async def test_a_summary_too_big_for_one_message_arrives_as_consecutive_posts(
+    platform: TeamsPlatform, store: ReferenceStore, connector: FakeConnector
+) -> None:
+    await channel_setup(store, connector.url)
+    quotes = tuple(Quote(f"Antwoord {n}: " + "woorden " * 150) for n in range(60))
+    ref = await platform.post_channel(TENANT, "19:dialoog", Outgoing(quotes), key="big")
+    assert len(connector.received) > 1
+    assert ref.message_id == connector.received[0].activity_id
+    assert await platform.was_delivered(TENANT, "19:dialoog", None, "big") is True
