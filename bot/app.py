@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import CommandError
 from bot.core import Dialoog
 from bot.dispatch import Dispatcher
+from bot.logsafety import quiet_chatty_loggers
 from bot.messages import Incoming
 from bot.metrics import Metrics
 from bot.outbox import enqueue
@@ -32,10 +34,11 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
     offline = OfflineSynthesizer()
     if not settings.llm_url:
         return offline
-    from bot.synthesis.llm import LLMSynthesizer
-
-    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "",
-                          settings.llm_api_key)
+    llm = importlib.import_module("bot.synthesis.llm")
+    synthesizer: Synthesizer = llm.LLMSynthesizer(
+        offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key
+    )
+    return synthesizer
 
 
 class App:
@@ -51,6 +54,7 @@ class App:
         synthesizer: Synthesizer,
         clock: Clock,
     ) -> None:
+        quiet_chatty_loggers()
         self.settings = settings
         self.db = db
         self.catalog = catalog
@@ -60,8 +64,9 @@ class App:
         self.metrics = Metrics()
         self.platforms: dict[str, Platform] = {}
         self.dispatcher = Dispatcher(db, self.platforms, self.metrics)
-        self.core = Dialoog(settings, catalog, templates, keyring, synthesizer, self.members,
-                            clock, self.metrics)
+        self.core = Dialoog(
+            settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
+        )
 
     @classmethod
     async def create(
@@ -72,14 +77,21 @@ class App:
         migrate: bool = True,
     ) -> App:
         """Load prompts (failing on a broken file), open the database, apply migrations."""
-        catalog = Catalog.load()
-        templates = Templates.load()
+        catalog = Catalog.load(settings.prompts_dir)
+        templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
         db = Database(settings.database_url)
         if migrate:
             await db.upgrade()
-        return cls(settings, db, catalog, templates, keyring,
-                   synthesizer or default_synthesizer(settings), clock or SystemClock())
+        return cls(
+            settings,
+            db,
+            catalog,
+            templates,
+            keyring,
+            synthesizer or default_synthesizer(settings),
+            clock or SystemClock(),
+        )
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
@@ -114,8 +126,9 @@ class App:
         except IntegrityError:
             # Two deliveries raced (the same event twice, or two starts in one channel).
             log.info("concurrent change refused; nothing stored", exc_info=True)
-            await self._refuse(incoming, None, self.settings.language,
-                               CommandError("error.conflict"))
+            await self._refuse(
+                incoming, None, self.settings.language, CommandError("error.conflict")
+            )
         self.dispatcher.kick()
 
     async def _refuse(

@@ -88,7 +88,9 @@ def parse(text: str) -> Command:
         raise CommandError("error.unknown_command", word=words[0][:40])
     if name != "start":
         if len(words) > 1:
-            raise CommandError("error.extra_words", command=words[0], extra=" ".join(words[1:])[:80])
+            raise CommandError(
+                "error.extra_words", command=words[0], extra=" ".join(words[1:])[:80]
+            )
         return Command(name)
     return _parse_start(words[1:])
 

@@ -50,8 +50,9 @@ async def serve(host: str, port: int) -> int:
         print(f"dialoogbot: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
         return 2
     await app.start()
-    log.info("dialoogbot listening on http://%s:%d (health: /healthz, metrics: /metrics)",
-             host, port)
+    log.info(
+        "dialoogbot listening on http://%s:%d (health: /healthz, metrics: /metrics)", host, port
+    )
     if connected:
         log.info("connected platforms: %s", ", ".join(connected))
     else:

@@ -83,11 +83,13 @@ class Dialoog:
             else:
                 await self.participants.answer(turn)
             return
+        running = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
+        if running is not None:
+            turn.lang = running.lang
         command = parse(i.text)
         self.metrics.commands.labels(command.name).inc()
         if command.name == "help":
-            ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
-            turn.reply(self.help(ctx.lang if ctx else turn.lang, private=False))
+            turn.reply(self.help(turn.lang, private=False))
         elif command.name == "start":
             await self.hosts.start(turn, command)
         else:
@@ -110,4 +112,3 @@ class Dialoog:
     def refusal(self, lang: str, error: CommandError) -> Outgoing:
         self.metrics.rejected.inc()
         return Outgoing((Text(self.catalog.text(lang, error.key, **error.values)),))
-

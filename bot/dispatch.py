@@ -66,18 +66,25 @@ class Dispatcher:
         await self.recover()
         self._loop = asyncio.create_task(self._run(), name="dispatcher")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming; give sends in flight ``grace`` seconds, then cancel them (their rows
+        stay ``sending`` and are settled by :meth:`recover` at the next start)."""
         if self._loop is not None:
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
             self._loop = None
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def recover(self) -> None:
         """Settle rows a crash left in ``sending``: delivered ones go, the rest are resent."""
         async with self.db.sessions() as session:
-            rows = (await session.scalars(select(OutboxRow).where(OutboxRow.status == "sending"))).all()
+            rows = (
+                await session.scalars(select(OutboxRow).where(OutboxRow.status == "sending"))
+            ).all()
         for row in rows:
             platform = self.platforms.get(row.platform)
             delivered: bool | None = None
@@ -159,7 +166,9 @@ class Dispatcher:
         """Recipients with an earlier message waiting for a retry: keep their order."""
         waiting = (
             await session.scalars(
-                select(OutboxRow).where(OutboxRow.status == "deferred", OutboxRow.not_before > _now())
+                select(OutboxRow).where(
+                    OutboxRow.status == "deferred", OutboxRow.not_before > _now()
+                )
             )
         ).all()
         return {_recipient(row) for row in waiting}
@@ -190,7 +199,7 @@ class Dispatcher:
         except Exception:
             log.exception("delivery failed (attempt %d)", row.attempts + 1)
             self.metrics.retried.labels(row.platform).inc()
-            await self._defer(row, min(300.0, 2.0 ** row.attempts) * (0.5 + random.random()))
+            await self._defer(row, min(300.0, 2.0**row.attempts) * (0.5 + random.random()))
         else:
             self.metrics.delivered.labels(row.platform).inc()
             await self._finish(row)
@@ -212,8 +221,11 @@ class Dispatcher:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == row.id)
-                .values(status=status, attempts=attempts,
-                        not_before=_now() + dt.timedelta(seconds=delay))
+                .values(
+                    status=status,
+                    attempts=attempts,
+                    not_before=_now() + dt.timedelta(seconds=delay),
+                )
             )
 
     async def pending(self) -> int:
@@ -237,4 +249,9 @@ class Dispatcher:
                     raise TimeoutError("outbox did not drain")
                 await asyncio.sleep(0.05)
             elif self._tasks:
-                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError("outbox did not drain")
+                await asyncio.wait(
+                    set(self._tasks), timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )

@@ -56,13 +56,16 @@ class Hosts:
     async def start(self, turn: Turn, command: Command) -> None:
         i = turn.incoming
         assert i.channel_id is not None
-        turn.lang = command.language or turn.lang
-        template = self.templates.get(command.template)
-        if template is None:
-            raise CommandError("error.unknown_template", template=command.template,
-                               known=", ".join(self.templates.names()))
         if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
             raise CommandError("error.round_running")
+        turn.lang = command.language or self.settings.language
+        template = self.templates.get(command.template)
+        if template is None:
+            raise CommandError(
+                "error.unknown_template",
+                template=command.template,
+                known=", ".join(self.templates.names()),
+            )
         deadline = None
         if command.deadline is not None:
             deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
@@ -100,25 +103,40 @@ class Hosts:
         if humans:
             await turn.session.execute(
                 insert(ProgressRow),
-                [{"round_id": round_id, "pseudonym": ctx.pseudonym(m.user_id), "step": 0,
-                  "awaiting_choice": False, "editing": False, "started": False} for m in humans],
+                [
+                    {
+                        "round_id": round_id,
+                        "pseudonym": ctx.pseudonym(m.user_id),
+                        "step": 0,
+                        "awaiting_choice": False,
+                        "editing": False,
+                        "started": False,
+                    }
+                    for m in humans
+                ],
             )
         for member in humans:
             turn.private(member.user_id, invitation)
         lang = turn.lang
         blocks: list[Block] = [
             Heading(self.views.t(lang, "round.started_heading", template=template.name(lang))),
-            Text(self.views.t(lang, "round.started_theme", theme=command.theme) if command.theme
-                 else self.views.t(lang, "round.started_no_theme")),
+            Text(
+                self.views.t(lang, "round.started_theme", theme=command.theme)
+                if command.theme
+                else self.views.t(lang, "round.started_no_theme")
+            ),
             Text(self.views.t(lang, "round.started_how", invited=len(humans))),
         ]
         if deadline is not None:
-            blocks.append(Text(self.views.t(lang, "round.deadline", when=self.views.when(ctx, deadline))))
+            blocks.append(
+                Text(self.views.t(lang, "round.deadline", when=self.views.when(ctx, deadline)))
+            )
         turn.channel(i.channel_id, Outgoing(tuple(blocks)))
         turn.reply(self.views.note(lang, "round.started_host"))
         self.metrics.rounds_started.inc()
-        log.info("round %s started: %d participants, template %s", round_id, len(humans),
-                 template.key)
+        log.info(
+            "round %s started: %d participants, template %s", round_id, len(humans), template.key
+        )
 
     async def _own_round(self, turn: Turn) -> RoundContext:
         i = turn.incoming
@@ -152,25 +170,54 @@ class Hosts:
         minimum = ctx.row.min_respondents
 
         def count(n: int) -> str:
-            return str(n) if n >= minimum or n == 0 else self.views.t(lang, "status.fewer", min=minimum)
+            return (
+                str(n)
+                if n >= minimum or n == 0
+                else self.views.t(lang, "status.fewer", min=minimum)
+            )
 
         blocks: list[Block] = [
             Heading(self.views.t(lang, "status.heading")),
-            Text(self.views.t(lang, "status.totals", invited=invited, started=count(started),
-                              finished=count(finished))),
+            Text(
+                self.views.t(
+                    lang,
+                    "status.totals",
+                    invited=invited,
+                    started=count(started),
+                    finished=count(finished),
+                )
+            ),
         ]
         for index, phase in enumerate(ctx.phases):
             state = ""
             if ctx.row.paced:
-                state = self.views.t(lang, "status.open" if index == ctx.row.open_phase
-                                     else "status.closed" if index < ctx.row.open_phase
-                                     else "status.later")
-            blocks.append(Text(self.views.t(lang, "status.phase", title=phase.title(lang),
-                                            answers=count(per_phase.get(phase.key, 0)),
-                                            state=state)))
+                state = self.views.t(
+                    lang,
+                    "status.open"
+                    if index == ctx.row.open_phase
+                    else "status.closed"
+                    if index < ctx.row.open_phase
+                    else "status.later",
+                )
+            blocks.append(
+                Text(
+                    self.views.t(
+                        lang,
+                        "status.phase",
+                        title=phase.title(lang),
+                        answers=count(per_phase.get(phase.key, 0)),
+                        state=state,
+                    )
+                )
+            )
         if ctx.row.deadline is not None:
-            blocks.append(Text(self.views.t(lang, "round.deadline",
-                                            when=self.views.when(ctx, ctx.row.deadline))))
+            blocks.append(
+                Text(
+                    self.views.t(
+                        lang, "round.deadline", when=self.views.when(ctx, ctx.row.deadline)
+                    )
+                )
+            )
         turn.reply(Outgoing(tuple(blocks)))
 
     async def next(self, turn: Turn) -> None:
@@ -180,16 +227,23 @@ class Hosts:
         if ctx.row.open_phase >= len(ctx.phases) - 1:
             raise CommandError("error.last_phase")
         await self.open_next_phase(turn, ctx)
-        turn.reply(self.views.note(ctx.lang, "round.next_host",
-                                   title=ctx.phases[ctx.row.open_phase].title(ctx.lang)))
+        turn.reply(
+            self.views.note(
+                ctx.lang, "round.next_host", title=ctx.phases[ctx.row.open_phase].title(ctx.lang)
+            )
+        )
 
     async def open_next_phase(self, turn: Turn, ctx: RoundContext) -> None:
         """Close the open phase (posting its summary) and send everyone the next prompt."""
         closing = ctx.phases[ctx.row.open_phase]
         humans = await self._humans(turn, ctx.row.channel_id)
-        await self._post_summary(turn, ctx, humans, [closing.key],
-                                 self.views.t(ctx.lang, "harvest.phase_heading",
-                                              title=closing.title(ctx.lang)))
+        await self._post_summary(
+            turn,
+            ctx,
+            humans,
+            [closing.key],
+            self.views.t(ctx.lang, "harvest.phase_heading", title=closing.title(ctx.lang)),
+        )
         ctx.row.open_phase += 1
         step = ctx.row.open_phase
         progress = {
@@ -224,8 +278,13 @@ class Hosts:
             pseudonym = ctx.pseudonym(member.user_id)
             row = await turn.store.progress(ctx, pseudonym)
             if row is None:
-                turn.session.add(ProgressRow(round_id=ctx.id, pseudonym=pseudonym,
-                                             step=ctx.row.open_phase if ctx.row.paced else 0))
+                turn.session.add(
+                    ProgressRow(
+                        round_id=ctx.id,
+                        pseudonym=pseudonym,
+                        step=ctx.row.open_phase if ctx.row.paced else 0,
+                    )
+                )
                 turn.private(member.user_id, self.views.invitation(ctx))
                 sent += 1
             elif not ctx.is_finished(row) and ctx.phase_open(row.step):
@@ -239,8 +298,9 @@ class Hosts:
     async def summary(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
         humans = await self._humans(turn, ctx.row.channel_id)
-        posted = await self._post_summary(turn, ctx, humans, None,
-                                          self.views.t(ctx.lang, "harvest.interim_heading"))
+        posted = await self._post_summary(
+            turn, ctx, humans, None, self.views.t(ctx.lang, "harvest.interim_heading")
+        )
         if not posted:
             raise CommandError("error.too_few", min=ctx.row.min_respondents)
         turn.reply(self.views.note(ctx.lang, "round.summary_posted"))
@@ -256,10 +316,19 @@ class Hosts:
         heading = self.views.t(ctx.lang, "harvest.final_heading")
         posted = await self._post_summary(turn, ctx, humans, None, heading)
         if not posted:
-            turn.channel(ctx.row.channel_id, Outgoing((
-                Heading(heading),
-                Text(self.views.t(ctx.lang, "harvest.too_few_final", min=ctx.row.min_respondents)),
-            )))
+            turn.channel(
+                ctx.row.channel_id,
+                Outgoing(
+                    (
+                        Heading(heading),
+                        Text(
+                            self.views.t(
+                                ctx.lang, "harvest.too_few_final", min=ctx.row.min_respondents
+                            )
+                        ),
+                    )
+                ),
+            )
         ctx.row.status = "closed"
         ctx.row.closed_day = turn.today
         key_row = await turn.session.get(RoundKeyRow, ctx.id)
@@ -277,8 +346,14 @@ class Hosts:
         phases: list[str] | None,
         heading: str,
     ) -> bool:
-        summary = await summarize(turn.session, ctx, self.views.catalog, self.synthesizer,
-                                  [m.name for m in humans], phases)
+        summary = await summarize(
+            turn.session,
+            ctx,
+            self.views.catalog,
+            self.synthesizer,
+            [m.name for m in humans],
+            phases,
+        )
         if not summary.published:
             return False
         body = summary_outgoing(summary, self.views.catalog)

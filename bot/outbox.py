@@ -28,8 +28,14 @@ def encode(message: Outgoing) -> str:
     blocks: list[dict[str, Any]] = []
     for block in message.blocks:
         if isinstance(block, Choices):
-            blocks.append({"type": "choices", "key": block.key, "round_id": block.round_id,
-                           "options": [[o.value, o.label] for o in block.options]})
+            blocks.append(
+                {
+                    "type": "choices",
+                    "key": block.key,
+                    "round_id": block.round_id,
+                    "options": [[o.value, o.label] for o in block.options],
+                }
+            )
         elif isinstance(block, Divider):
             blocks.append({"type": "divider"})
         else:
@@ -42,12 +48,21 @@ def decode(payload: str) -> Outgoing:
     for raw in json.loads(payload):
         kind = raw["type"]
         if kind == "choices":
-            blocks.append(Choices(raw["key"], tuple(Option(v, label) for v, label in raw["options"]),
-                                  raw.get("round_id")))
+            blocks.append(
+                Choices(
+                    raw["key"],
+                    tuple(Option(v, label) for v, label in raw["options"]),
+                    raw.get("round_id"),
+                )
+            )
         elif kind == "divider":
             blocks.append(Divider())
+        elif kind == "heading":
+            blocks.append(Heading(raw["text"]))
+        elif kind == "quote":
+            blocks.append(Quote(raw["text"]))
         else:
-            blocks.append({"heading": Heading, "text": Text, "quote": Quote}[kind](raw["text"]))
+            blocks.append(Text(raw["text"]))
     return Outgoing(tuple(blocks))
 
 
@@ -77,5 +92,11 @@ def enqueue(session: AsyncSession, deliveries: list[Delivery]) -> int:
 
 
 def target_of(row: OutboxRow) -> Target:
-    return Target(TargetKind(row.kind), row.platform, row.workspace, row.channel_id, row.user_id,
-                  row.thread_of)
+    return Target(
+        TargetKind(row.kind),
+        row.platform,
+        row.workspace,
+        row.channel_id,
+        row.user_id,
+        row.thread_of,
+    )

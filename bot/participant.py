@@ -86,8 +86,12 @@ class Participants:
         )
         progress.started = True
         self.metrics.answers.inc()
-        log.info("answer stored round=%s pseudonym=%s phase=%s", ctx.id, progress.pseudonym[:8],
-                 phase.key)
+        log.info(
+            "answer stored round=%s pseudonym=%s phase=%s",
+            ctx.id,
+            progress.pseudonym[:8],
+            phase.key,
+        )
         if choice_spec is not None and choice_spec.required and progress.choice is None:
             progress.awaiting_choice = True
             turn.reply(
@@ -135,8 +139,9 @@ class Participants:
             )
             for answer in stored:
                 answer.choice = value
-            self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.choice_saved",
-                                                            choice=label))
+            self._advance(
+                turn, ctx, progress, self.views.t(ctx.lang, "answer.choice_saved", choice=label)
+            )
             return
         progress.choice = value
         progress.started = True
@@ -161,8 +166,9 @@ class Participants:
         if last is None:
             raise CommandError("error.nothing_to_edit")
         progress.editing = True
-        turn.reply(self.views.note(ctx.lang, "answer.edit_ready",
-                                   title=ctx.phases[last].title(ctx.lang)))
+        turn.reply(
+            self.views.note(ctx.lang, "answer.edit_ready", title=ctx.phases[last].title(ctx.lang))
+        )
 
     async def _last_answered(
         self, turn: Turn, ctx: RoundContext, progress: ProgressRow
@@ -198,15 +204,24 @@ class Participants:
         for row in old:
             await turn.session.delete(row)
         turn.session.add(
-            AnswerRow(id=uuid.uuid4().hex, round_id=ctx.id, pseudonym=progress.pseudonym,
-                      phase=key, text=text, choice=choice, day=turn.today)
+            AnswerRow(
+                id=uuid.uuid4().hex,
+                round_id=ctx.id,
+                pseudonym=progress.pseudonym,
+                phase=key,
+                text=text,
+                choice=choice,
+                day=turn.today,
+            )
         )
-        log.info("answer replaced round=%s pseudonym=%s phase=%s", ctx.id, progress.pseudonym[:8],
-                 key)
+        log.info(
+            "answer replaced round=%s pseudonym=%s phase=%s", ctx.id, progress.pseudonym[:8], key
+        )
         lead = self.views.t(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
         if ctx.is_finished(progress):
-            turn.reply(self.views.note(ctx.lang, "answer.replaced",
-                                       title=ctx.phases[last].title(ctx.lang)))
+            turn.reply(
+                self.views.note(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
+            )
         else:
             turn.reply(self.views.after_step(ctx, progress.step, lead))
 
@@ -219,18 +234,23 @@ class Participants:
             if ctx.key is None:
                 continue
             pseudonym = ctx.pseudonym(i.user_id)
-            count = await turn.session.scalar(
-                select(func.count()).select_from(AnswerRow).where(
+            count = (
+                await turn.session.scalar(
+                    select(func.count())
+                    .select_from(AnswerRow)
+                    .where(AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == pseudonym)
+                )
+                or 0
+            )
+            await turn.session.execute(
+                delete(AnswerRow).where(
                     AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == pseudonym
                 )
-            ) or 0
-            await turn.session.execute(
-                delete(AnswerRow).where(AnswerRow.round_id == ctx.id,
-                                        AnswerRow.pseudonym == pseudonym)
             )
             result = await turn.session.execute(
-                delete(ProgressRow).where(ProgressRow.round_id == ctx.id,
-                                          ProgressRow.pseudonym == pseudonym)
+                delete(ProgressRow).where(
+                    ProgressRow.round_id == ctx.id, ProgressRow.pseudonym == pseudonym
+                )
             )
             if getattr(result, "rowcount", 0):
                 rounds += 1

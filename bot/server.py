@@ -24,8 +24,10 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     await app.dispatcher.pending()
-    return web.Response(body=app.metrics.render(),
-                        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    return web.Response(
+        body=app.metrics.render(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
 
 
 async def build_web_app(app: App) -> tuple[web.Application, list[str]]:

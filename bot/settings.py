@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/Amsterdam", alias="DIALOOG_TIMEZONE")
     min_respondents: int = Field(3, alias="DIALOOG_MIN_RESPONDENTS", ge=1)
     max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
+    prompts_dir: Path | None = Field(None, alias="DIALOOG_PROMPTS_DIR")
 
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")

@@ -28,8 +28,9 @@ class Turn:
         """Answer the sender privately, where they are."""
         i = self.incoming
         self.deliveries.append(
-            Delivery(Target(TargetKind.REPLY, i.platform, i.workspace, i.channel_id, i.user_id),
-                     message)
+            Delivery(
+                Target(TargetKind.REPLY, i.platform, i.workspace, i.channel_id, i.user_id), message
+            )
         )
 
     def private(self, user_id: str, message: Outgoing) -> None:

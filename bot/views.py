@@ -25,23 +25,35 @@ class Views:
 
     def when(self, ctx: RoundContext, moment: dt.datetime) -> str:
         local = moment.astimezone(ZoneInfo(ctx.row.timezone))
-        return self.t(ctx.lang, "format.datetime", date=local.strftime("%Y-%m-%d"),
-                      time=local.strftime("%H:%M"))
+        return self.t(
+            ctx.lang,
+            "format.datetime",
+            date=local.strftime("%Y-%m-%d"),
+            time=local.strftime("%H:%M"),
+        )
 
     def prompt_blocks(self, ctx: RoundContext, step: int, chosen: str | None) -> list[Block]:
         """The prompt of ``step``, with its choice buttons (unless one was made) and skip."""
         phase = ctx.phases[step]
         lang = ctx.lang
         blocks: list[Block] = [
-            Heading(self.t(lang, "prompt.heading", number=step + 1, total=len(ctx.phases),
-                           title=phase.title(lang))),
+            Heading(
+                self.t(
+                    lang,
+                    "prompt.heading",
+                    number=step + 1,
+                    total=len(ctx.phases),
+                    title=phase.title(lang),
+                )
+            ),
             Text(phase.prompt(lang)),
         ]
         if phase.choice is not None and chosen is None:
             blocks.append(self.choice_buttons(ctx, phase))
         elif phase.choice is not None and chosen is not None:
-            blocks.append(Text(self.t(lang, "prompt.chosen", choice=self.choice_label(
-                ctx, phase, chosen))))
+            blocks.append(
+                Text(self.t(lang, "prompt.chosen", choice=self.choice_label(ctx, phase, chosen)))
+            )
         blocks.append(
             Choices("skip", (Option("skip", self.t(lang, "prompt.skip_button")),), ctx.id)
         )
@@ -74,12 +86,17 @@ class Views:
         lang = ctx.lang
         blocks: list[Block] = [
             Heading(self.t(lang, "invite.heading", template=ctx.template.name(lang))),
-            Text(self.t(lang, "invite.theme", theme=ctx.row.theme) if ctx.row.theme
-                 else self.t(lang, "invite.no_theme")),
+            Text(
+                self.t(lang, "invite.theme", theme=ctx.row.theme)
+                if ctx.row.theme
+                else self.t(lang, "invite.no_theme")
+            ),
             Text(self.t(lang, "invite.anonymous", min=ctx.row.min_respondents)),
         ]
         if ctx.row.deadline is not None:
-            blocks.append(Text(self.t(lang, "invite.deadline", when=self.when(ctx, ctx.row.deadline))))
+            blocks.append(
+                Text(self.t(lang, "invite.deadline", when=self.when(ctx, ctx.row.deadline)))
+            )
         if ctx.row.opening_story:
             blocks.append(Text(self.t(lang, "invite.opening_story")))
             blocks.append(Quote(ctx.row.opening_story))

@@ -29,15 +29,22 @@ def postgres_url_or_skip() -> str:
     pytest.skip("PostgreSQL tests need DIALOOG_TEST_DATABASE_URL (set in CI)")
 
 
-async def fresh_postgres_schema(base_url: str) -> str:
-    """A URL pointing at a new, empty schema so tests do not see each other's rows."""
-    schema = "t_" + uuid.uuid4().hex[:12]
-    engine = create_async_engine(base_url)
-    async with engine.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+async def fresh_postgres_database(base_url: str) -> str:
+    """A URL to a new, empty database on the test server, so tests do not share rows."""
+    name = "dialoog_" + uuid.uuid4().hex[:12]
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
     await engine.dispose()
-    separator = "&" if "?" in base_url else "?"
-    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_postgres_database(base_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
 
 
 def make_settings(tmp_path: Path, database_url: str | None = None, **extra: object) -> Settings:

@@ -56,8 +56,13 @@ class LocalPlatform:
             self._delivered.add(key)
         if self.transcript is not None:
             with self.transcript.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"kind": kind, "to": to, "key": key,
-                                         "text": message.fallback}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps(
+                        {"kind": kind, "to": to, "key": key, "text": message.fallback},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         return MessageRef(to, uuid.uuid4().hex)
 
     async def send_private(
@@ -111,28 +116,58 @@ class LocalDriver:
         self.names[user_id] = name
         return Member(user_id, name)
 
-    async def command(self, user_id: str, channel_id: str, text: str,
-                      event_id: str | None = None) -> Outgoing:
+    async def command(
+        self, user_id: str, channel_id: str, text: str, event_id: str | None = None
+    ) -> Outgoing:
         """``/dialoog <text>`` in ``channel_id``; returns the private reply to the sender."""
         before = len(self.platform.private[user_id])
-        await self.app.handle(Incoming(PLATFORM, WORKSPACE, user_id, text, channel_id,
-                                       self.names.get(user_id, ""), True, event_id=event_id))
+        await self.app.handle(
+            Incoming(
+                PLATFORM,
+                WORKSPACE,
+                user_id,
+                text,
+                channel_id,
+                self.names.get(user_id, ""),
+                True,
+                event_id=event_id,
+            )
+        )
         await self.app.dispatcher.drain()
         return self._last_since(user_id, before)
 
     async def say(self, user_id: str, text: str, event_id: str | None = None) -> Outgoing:
         """Text in the private chat with the bot; returns the bot's last reply."""
         before = len(self.platform.private[user_id])
-        await self.app.handle(Incoming(PLATFORM, WORKSPACE, user_id, text, None,
-                                       self.names.get(user_id, ""), event_id=event_id))
+        await self.app.handle(
+            Incoming(
+                PLATFORM,
+                WORKSPACE,
+                user_id,
+                text,
+                None,
+                self.names.get(user_id, ""),
+                event_id=event_id,
+            )
+        )
         await self.app.dispatcher.drain()
         return self._last_since(user_id, before)
 
     async def press(self, user_id: str, action: str, value: str, round_id: str | None) -> Outgoing:
         before = len(self.platform.private[user_id])
-        await self.app.handle(Incoming(PLATFORM, WORKSPACE, user_id, "", None,
-                                       self.names.get(user_id, ""), action=action, value=value,
-                                       round_id=round_id))
+        await self.app.handle(
+            Incoming(
+                PLATFORM,
+                WORKSPACE,
+                user_id,
+                "",
+                None,
+                self.names.get(user_id, ""),
+                action=action,
+                value=value,
+                round_id=round_id,
+            )
+        )
         await self.app.dispatcher.drain()
         return self._last_since(user_id, before)
 

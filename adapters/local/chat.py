@@ -35,10 +35,15 @@ anything else is typed in NAME's private chat with the bot"""
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("chat", help="talk to the bot in the terminal as host and participants")
-    parser.add_argument("--members", default="anna,bram,chloe,daan",
-                        help="comma-separated names in the channel")
-    parser.add_argument("--transcript", type=Path, default=Path("dialoogbot-chat.jsonl"),
-                        help="file recording what was delivered (lets a restart resume exactly)")
+    parser.add_argument(
+        "--members", default="anna,bram,chloe,daan", help="comma-separated names in the channel"
+    )
+    parser.add_argument(
+        "--transcript",
+        type=Path,
+        default=Path("dialoogbot-chat.jsonl"),
+        help="file recording what was delivered (lets a restart resume exactly)",
+    )
     parser.set_defaults(func=run, log_level=logging.WARNING)
 
 
@@ -59,7 +64,7 @@ class Console:
         return next((m.name for m in self.members if m.user_id == uid), uid)
 
     def flush(self) -> None:
-        for sent in self.platform.sent[self.printed:]:
+        for sent in self.platform.sent[self.printed :]:
             print(self.format(sent), flush=True)
         self.printed = len(self.platform.sent)
 
@@ -89,13 +94,23 @@ class Console:
         if text.startswith("/press"):
             await self.press(text[6:].strip())
         elif text.startswith("/dialoog"):
-            await self.handle(Incoming(PLATFORM, WORKSPACE, self.current, text[8:].strip(), CHANNEL,
-                                       self.name_of(self.current), True))
+            await self.handle(
+                Incoming(
+                    PLATFORM,
+                    WORKSPACE,
+                    self.current,
+                    text[8:].strip(),
+                    CHANNEL,
+                    self.name_of(self.current),
+                    True,
+                )
+            )
         elif text.startswith("/"):
             print(USAGE, flush=True)
         else:
-            await self.handle(Incoming(PLATFORM, WORKSPACE, self.current, text, None,
-                                       self.name_of(self.current)))
+            await self.handle(
+                Incoming(PLATFORM, WORKSPACE, self.current, text, None, self.name_of(self.current))
+            )
         return True
 
     async def press(self, number: str) -> None:
@@ -105,9 +120,19 @@ class Console:
             print(f"(press a number from 1 to {len(flat)})" if flat else "(no buttons)", flush=True)
             return
         choices, option = flat[int(number) - 1]
-        await self.handle(Incoming(PLATFORM, WORKSPACE, self.current, "", None,
-                                   self.name_of(self.current), action=choices.key,
-                                   value=option.value, round_id=choices.round_id))
+        await self.handle(
+            Incoming(
+                PLATFORM,
+                WORKSPACE,
+                self.current,
+                "",
+                None,
+                self.name_of(self.current),
+                action=choices.key,
+                value=option.value,
+                round_id=choices.round_id,
+            )
+        )
 
     def last_buttons(self) -> list[Choices]:
         inbox: list[Outgoing] = self.platform.private.get(self.current, [])
@@ -132,8 +157,10 @@ async def chat(names: list[str], transcript: Path) -> int:
     await app.dispatcher.recover()
     await app.dispatcher.drain()
     console.flush()
-    print(f"dialoogbot chat: channel #{CHANNEL} with {', '.join(names)}; type /help for help.",
-          flush=True)
+    print(
+        f"dialoogbot chat: channel #{CHANNEL} with {', '.join(names)}; type /help for help.",
+        flush=True,
+    )
     loop = asyncio.get_running_loop()
     try:
         while True:

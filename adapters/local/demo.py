@@ -7,8 +7,8 @@ the bundled sample answers in ``prompts/samples/``.
 from __future__ import annotations
 
 import argparse
-import logging
 import asyncio
+import logging
 import sys
 import tempfile
 import tomllib
@@ -21,10 +21,42 @@ from bot.app import App
 from bot.prompts import PromptError, default_root
 from bot.settings import SettingsError, load_settings
 
-FIRST = ["Anna", "Bram", "Chloé", "Daan", "Emma", "Fatima", "Gijs", "Hanna", "Ibrahim", "Joost",
-         "Kim", "Lars", "Mila", "Noah", "Olga", "Pieter", "Roos", "Sem", "Tess", "Umut"]
-LAST = ["de Vries", "Jansen", "Bakker", "Visser", "Meijer", "El Amrani", "Mulder", "Yilmaz",
-        "Peters", "Hendriks", "Dekker", "Verbeek"]
+FIRST = [
+    "Anna",
+    "Bram",
+    "Chloé",
+    "Daan",
+    "Emma",
+    "Fatima",
+    "Gijs",
+    "Hanna",
+    "Ibrahim",
+    "Joost",
+    "Kim",
+    "Lars",
+    "Mila",
+    "Noah",
+    "Olga",
+    "Pieter",
+    "Roos",
+    "Sem",
+    "Tess",
+    "Umut",
+]
+LAST = [
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Meijer",
+    "El Amrani",
+    "Mulder",
+    "Yilmaz",
+    "Peters",
+    "Hendriks",
+    "Dekker",
+    "Verbeek",
+]
 CHANNEL = "C-DEMO"
 
 
@@ -75,7 +107,9 @@ async def demo(participants: int, lang: str) -> str:
         host = people[0].user_id
         theme = samples["theme"].replace('"', "'")
         story = samples["opening_story"].replace('"', "'")
-        await local.command(host, CHANNEL, f'start --lang {lang} --theme "{theme}" --story "{story}"')
+        await local.command(
+            host, CHANNEL, f'start --lang {lang} --theme "{theme}" --story "{story}"'
+        )
         entries = samples["participants"]
         for i, person in enumerate(people):
             entry = entries[i % len(entries)]

@@ -17,9 +17,7 @@ HEADLINES = ["Buurt zonder dak", "Het kan dus wel", "Ondernemers in de kou", "Om
 
 
 def setup_channel(local: LocalDriver, people: dict[str, str] | None = None) -> None:
-    local.platform.add_channel(
-        CHANNEL, [local.member(u, n) for u, n in (people or PEOPLE).items()]
-    )
+    local.platform.add_channel(CHANNEL, [local.member(u, n) for u, n in (people or PEOPLE).items()])
 
 
 def choices(message: Outgoing) -> list[Choices]:

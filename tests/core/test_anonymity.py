@@ -1,0 +1,117 @@
+"""PRODUCT.md §4: run a round, dump every table and every log line, and fail if a
+participant's id or name shares a row or a line with answer text."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import DateTime, inspect, select, text
+
+from adapters.local import LocalDriver
+from bot.settings import Settings
+from storage.models import AnswerRow, Base, RoundKeyRow
+from tests.core.conversation import (
+    CHANNEL,
+    HEADLINES,
+    HOST,
+    PEOPLE,
+    answer_all,
+    setup_channel,
+    story,
+)
+
+
+def identities() -> list[str]:
+    found = list(PEOPLE)
+    for name in PEOPLE.values():
+        found.append(name)
+        found.extend(part for part in name.split() if len(part) > 2)
+    return found
+
+
+def answer_texts() -> list[str]:
+    texts = [story(n) for n in range(1, 5)] + HEADLINES
+    texts += [f"droom {n}." for n in range(1, 5)] + [f"idee {n}." for n in range(1, 5)]
+    return texts
+
+
+async def dump(local: LocalDriver) -> list[str]:
+    rows: list[str] = []
+    async with local.app.db.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        for table in tables:
+            result = await connection.execute(text(f'SELECT * FROM "{table}"'))
+            rows.extend(f"{table}: " + " | ".join(map(str, row)) for row in result)
+    return rows
+
+
+async def run_round(local: LocalDriver) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "summary")
+    await local.say("U02BRAM", "edit")
+    await local.say("U02BRAM", "De gemeente opent de school na vieren, idee 2.")
+
+
+async def test_no_identity_next_to_answer_text_in_tables_or_logs(
+    local: LocalDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await run_round(local)
+    rows = await dump(local)
+    await local.command(HOST, CHANNEL, "close")
+    rows += await dump(local)
+    assert any(story(1) in row for row in rows), "the dump does contain the answers"
+    for row in rows:
+        if any(answer in row for answer in answer_texts()):
+            leaked = [who for who in identities() if who in row]
+            assert not leaked, f"{leaked} next to answer text in {row[:200]}"
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("answer stored" in line for line in lines), "the log is captured"
+    for line in lines:
+        assert not any(answer in line for answer in answer_texts()), f"answer text logged: {line}"
+        assert not any(who in line for who in PEOPLE), f"user id logged: {line}"
+
+
+async def test_no_user_id_or_name_stored_anywhere_after_the_round(local: LocalDriver) -> None:
+    await run_round(local)
+    await local.command(HOST, CHANNEL, "close")
+    for row in await dump(local):
+        leaked = [who for who in identities() if who in row]
+        assert not leaked, f"{leaked} stored in {row[:200]}"
+
+
+def test_schema_has_no_identity_or_time_columns_beside_answers() -> None:
+    suspicious = ("user", "name", "email", "member", "sender", "author", "created", "time")
+    for table in ("answers", "progress"):
+        columns = Base.metadata.tables[table].columns
+        for column in columns:
+            assert not any(word in column.name for word in suspicious), (table, column.name)
+            assert not isinstance(column.type, DateTime), f"{table}.{column.name} keeps a time"
+
+
+async def test_secret_file_is_private_and_never_in_the_database(
+    local: LocalDriver, settings: Settings
+) -> None:
+    await run_round(local)
+    path = Path(settings.secret_file)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    secret = path.read_text().strip()
+    for row in await dump(local):
+        assert secret not in row
+
+
+async def test_closing_destroys_the_link_between_answers_and_people(local: LocalDriver) -> None:
+    await run_round(local)
+    await local.command(HOST, CHANNEL, "close")
+    reply = await local.say("U02BRAM", "vergeet mij")
+    assert "Gewist: 0 antwoorden" in reply.fallback, "closed-round answers cannot be linked"
+    async with local.app.db.sessions() as session:
+        assert (await session.scalars(select(RoundKeyRow))).all() == []
+        assert len((await session.scalars(select(AnswerRow))).all()) == 16

@@ -1,0 +1,116 @@
+"""The command line as a user runs it: serve answers /healthz, demo prints a summary,
+misconfiguration stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def env_for(folder: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    env.update(
+        DIALOOG_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bot.db'}",
+        DIALOOG_SECRET_FILE=str(folder / "bot.secret"),
+    )
+    env.update(extra)
+    return env
+
+
+def dialoogbot(*args: str, folder: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=env_for(folder, **extra),
+        timeout=120,
+    )
+
+
+async def test_serve_answers_healthz_and_metrics_and_says_how_to_connect(tmp_path: Path) -> None:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        assert response.status == 200
+                        assert (await response.json())["status"] == "ok"
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("server did not come up")
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                assert response.status == 200
+                assert "dialoog_answers_stored_total" in await response.text()
+    finally:
+        proc.terminate()
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+    text = output.decode()
+    assert proc.returncode == 0
+    assert "no chat platform configured" in text and "SLACK_BOT_TOKEN" in text
+    assert (tmp_path / "bot.db").exists()
+
+
+def test_misconfiguration_is_one_clear_line(tmp_path: Path) -> None:
+    result = dialoogbot("serve", folder=tmp_path, DIALOOG_DATABASE_URL="mysql://x")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "dialoogbot: DIALOOG_DATABASE_URL: must start with sqlite+aiosqlite:// or "
+        "postgresql+asyncpg:// (an async driver)"
+    )
+    result = dialoogbot("serve", folder=tmp_path, SLACK_BOT_TOKEN="xapp-wrong-kind")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN must be a bot token (xoxb-...)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    result = dialoogbot("db", "upgrade", folder=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "bot.db").stat().st_size > 0
+
+
+def test_demo_prints_a_dutch_summary_without_names(tmp_path: Path) -> None:
+    from adapters.local.demo import FIRST, LAST
+
+    result = dialoogbot("demo", "--participants", "25", folder=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "25 deelnemers" in out and "Krantenkop" in out and "Droom" in out
+    for name in FIRST + [part for last in LAST for part in last.split() if len(part) > 2]:
+        assert name not in out, name
+    assert "U00" not in out
+
+
+def test_demo_in_english(tmp_path: Path) -> None:
+    result = dialoogbot("demo", "--participants", "5", "--lang", "en", folder=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "5 respondents" in result.stdout and "Headline" in result.stdout

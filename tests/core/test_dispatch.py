@@ -1,0 +1,112 @@
+"""The outbox: a crash mid-fan-out resumes without duplicates; retries keep order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from adapters.local import LocalDriver, LocalPlatform
+from bot.app import App
+from bot.clock import ManualClock
+from bot.messages import Incoming, Outgoing
+from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.settings import Settings
+from storage.models import OutboxRow
+
+CHANNEL = "C-BIG"
+
+
+class DyingPlatform(LocalPlatform):
+    """Delivers ``alive`` private messages, then the process 'dies' inside the next calls:
+    some messages arrive without the bot hearing back, others never leave."""
+
+    def __init__(self, transcript: Path, alive: int) -> None:
+        super().__init__(transcript)
+        self.alive = alive
+        self.calls = 0
+
+    async def send_private(
+        self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
+    ) -> MessageRef:
+        self.calls += 1
+        if self.calls <= self.alive:
+            return await super().send_private(workspace, user_id, message, key)
+        if self.calls % 2 == 0:
+            await super().send_private(workspace, user_id, message, key)
+        await asyncio.Event().wait()  # never returns: the process is gone
+        raise AssertionError("unreachable")
+
+
+async def test_crash_in_the_middle_of_a_fan_out_sends_nobody_the_prompt_twice(
+    settings: Settings, tmp_path: Path
+) -> None:
+    transcript = tmp_path / "delivered.jsonl"
+    people = [Member(f"U{i:03d}", f"Persoon {i}") for i in range(60)]
+    first_app = await App.create(settings, clock=ManualClock())
+    dying = DyingPlatform(transcript, alive=25)
+    dying.add_channel(CHANNEL, people)
+    first_app.add_platform(dying)
+    await first_app.handle(Incoming("local", "local", "U000", "start", CHANNEL, is_command=True))
+    while await first_app.dispatcher.pump():
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert dying.calls == 60, "all 60 invitations were under way"
+    await first_app.dispatcher.stop(grace=0.1)
+    await first_app.db.dispose()
+
+    second_app = await App.create(settings, clock=ManualClock())
+    revived = LocalPlatform(transcript)
+    revived.add_channel(CHANNEL, people)
+    second_app.add_platform(revived)
+    await second_app.dispatcher.recover()
+    await second_app.dispatcher.drain()
+    await second_app.stop()
+
+    invitations = Counter()
+    for platform in (dying, revived):
+        for sent in platform.sent:
+            if sent.kind == "private" and "uitgenodigd" in sent.message.fallback:
+                invitations[sent.to] += 1
+    assert invitations == {p.user_id: 1 for p in people}
+
+
+class FlakyPlatform(LocalPlatform):
+    """Defers the first two sends to each person (a 429), refuses one blocked user."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries: Counter[str] = Counter()
+
+    async def send_private(
+        self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
+    ) -> MessageRef:
+        if user_id == "U-BLOCKED":
+            raise DeliveryRefused("user blocked the bot")
+        self.tries[user_id] += 1
+        if self.tries[user_id] <= 2:
+            raise DeliveryDeferred(0.01, "429")
+        return await super().send_private(workspace, user_id, message, key)
+
+
+async def test_deferred_deliveries_are_retried_and_blocked_users_skipped(
+    settings: Settings,
+) -> None:
+    app = await App.create(settings, clock=ManualClock())
+    platform = FlakyPlatform()
+    platform.add_channel(
+        CHANNEL, [Member("U-HOST", "Host"), Member("U-A", "A"), Member("U-BLOCKED", "B")]
+    )
+    app.add_platform(platform)
+    local = LocalDriver(app, platform)
+    await local.command("U-HOST", CHANNEL, "start")
+    await local.say("U-A", "knel: een verhaal")
+    assert "uitgenodigd" in platform.private["U-A"][0].fallback
+    assert "opgeslagen" in platform.private["U-A"][1].fallback, "order kept through retries"
+    assert "U-BLOCKED" not in platform.private
+    assert app.metrics.refused.labels("local")._value.get() == 1
+    async with app.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxRow)) == 0
+    await app.stop()
