@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from botbuilder.core import CardFactory, TurnContext
+from botbuilder.core.conversation_reference_extension import get_continuation_activity
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
@@ -133,13 +135,12 @@ class TeamsPlatform:
         while True:
 
             async def page(client: Any, token: str | None = token) -> Any:
+                context = self._turn(reference, client)
                 if team_id:
-                    return await client.conversations.get_teams_conversation_paged_members(
-                        roster_id, ROSTER_PAGE_SIZE, token
+                    return await TeamsInfo.get_paged_team_members(
+                        context, str(team_id), token, ROSTER_PAGE_SIZE
                     )
-                return await client.conversations.get_conversation_paged_members(
-                    roster_id, ROSTER_PAGE_SIZE, token
-                )
+                return await TeamsInfo.get_paged_members(context, token, ROSTER_PAGE_SIZE)
 
             result = await self._call(workspace, reference, roster_id, page)
             for account in result.members or []:
@@ -254,6 +255,13 @@ class TeamsPlatform:
         if key is not None:
             await self.store.record_delivery(key)
         return result
+
+    def _turn(self, reference: dict[str, Any], client: Any) -> TurnContext:
+        """A proactive turn for ``reference`` using ``client`` (for ``TeamsInfo`` calls)."""
+        activity = get_continuation_activity(ConversationReference.deserialize(reference))
+        context = TurnContext(self.adapter, activity)
+        context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY] = client
+        return context
 
     async def _connector(self, reference: dict[str, Any]) -> Any:
         """The authenticated connector client for the reference's service URL.
