@@ -112,9 +112,13 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     refused = 0
     if args.restart:
         await app.start()
-        while sum(map(_is_first_prompt, (r.activity for r in connector.received))) < n // 2:
+        seen = prompted = 0
+        while prompted < n // 2:
             connector.arrived.clear()
             await connector.arrived.wait()
+            fresh = connector.received[seen:]
+            seen += len(fresh)
+            prompted += sum(1 for item in fresh if _is_first_prompt(item.activity))
         refused += platform.refused
         throttled_before = platform.throttled
         # A crash, not a shutdown: in-flight sends are cancelled where they are (waiting for
