@@ -4,43 +4,35 @@ through the real migrations."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.teams.references import CHANNEL, USER, ReferenceStore
 from storage.database import Database
-from tests.conftest import postgres_url_or_skip
+from tests.conftest import (
+    drop_postgres_database,
+    fresh_postgres_database,
+    postgres_url_or_skip,
+)
 from tests.teams.conftest import TENANT, personal_reference
-
-
-async def _admin(base_url: str, statement: str) -> None:
-    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    name = None
+    base = None
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'refs.db'}"
     else:  # a database of our own, dropped afterwards
-        base = make_url(postgres_url_or_skip())
-        name = "teams_" + uuid.uuid4().hex[:12]
-        await _admin(base.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"')
-        url = base.set(database=name).render_as_string(hide_password=False)
+        base = postgres_url_or_skip()
+        url = await fresh_postgres_database(base)
     db = Database(url)
     await db.upgrade()
     yield db
     await db.dispose()
-    if name is not None:
-        await _admin(base.render_as_string(hide_password=False), f'DROP DATABASE "{name}"')
+    if base is not None:
+        await drop_postgres_database(base, url)
 
 
 async def test_a_reference_is_stored_replaced_and_read_after_a_restart(database: Database) -> None:
