@@ -198,8 +198,11 @@ class Playground:
             },
         )
 
-    async def press(self, message: dict[str, Any], title: str) -> None:
-        """Press the card button titled ``title`` on the bot's ``message``."""
+    async def press(
+        self, message: dict[str, Any], title: str, inputs: dict[str, str] | None = None
+    ) -> None:
+        """Press the card button titled ``title`` on the bot's ``message``; ``inputs`` are the
+        card's input values, which Teams merges into the button's data."""
         data = None
         for attachment in message.get("attachments") or []:
             for element in (attachment.get("content") or {}).get("body") or []:
@@ -213,7 +216,7 @@ class Playground:
                 "conversation": {"id": message["conversationId"]},
                 "from": {"id": self.person.user_id},
                 "replyToId": message["messageId"],
-                "value": data,
+                "value": {**data, **(inputs or {})},
             },
         )
 

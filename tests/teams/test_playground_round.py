@@ -109,7 +109,13 @@ async def test_a_whole_round_in_the_agents_playground(clients: dict[str, Playgro
             await playground.wait_for(count_is(playground, before + 1))
         await answer(playground, f"In het buurthuis kookten we met de hele straat, verhaal {n}.")
         await answer(playground, HEADLINES[n - 1])
-        await answer(playground, "3")
+        if n % 2:
+            await answer(playground, "3")
+        else:  # the drop-down of sixteen pictures and its button
+            prompt = playground.personal()[-1]
+            before = len(playground.personal())
+            await playground.press(prompt, "Kies", {"dialoog_value": "3"})
+            await playground.wait_for(count_is(playground, before + 1))
         await answer(playground, f"Een buurthuis dat elke avond open is, droom {n}.")
         await playground.say(f"Vrijwilligers uit de wijk openen de deur, idee {n}.")
         await playground.wait_for(
