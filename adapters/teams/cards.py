@@ -39,6 +39,7 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _MD_CHARS = re.compile(r"[*_`~#>|\[\]]")
 _MENTION_WORD = re.compile(r"@(?=\w)")
+_CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 
 
@@ -59,8 +60,26 @@ def neutralise(text: str) -> str:
 
 
 def markdown(text: str) -> str:
-    """Our *bold* becomes the card's **bold**; _italic_ and '- ' bullets are the same."""
-    return _BOLD.sub(r"**\1**", text)
+    """Our *bold* becomes the card's **bold**; _italic_ is the same. Cards have no inline
+    code, so a `word` to type is shown in bold."""
+    return _BOLD.sub(r"**\1**", _CODE.sub(r"*\1*", text))
+
+
+def _text_blocks(text: str, **style: Any) -> list[dict[str, Any]]:
+    """One ``TextBlock`` per line: Teams does not reliably break lines inside a block."""
+    blocks: list[dict[str, Any]] = []
+    gap = False
+    for line in text.split("\n"):
+        if not line.strip():
+            gap = bool(blocks)
+            continue
+        block: dict[str, Any] = {"type": "TextBlock", "text": markdown(line), "wrap": True}
+        block.update(style)
+        if blocks:
+            block["spacing"] = "Medium" if gap else "None"
+        blocks.append(block)
+        gap = False
+    return blocks or [{"type": "TextBlock", "text": " ", "wrap": True, **style}]
 
 
 def _submit(title: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -98,17 +117,9 @@ def render(message: Outgoing, catalog: Catalog, lang: str) -> dict[str, Any]:
             separator = True
             continue
         if isinstance(block, Heading):
-            elements = [
-                {
-                    "type": "TextBlock",
-                    "text": markdown(block.text),
-                    "weight": "Bolder",
-                    "size": "Medium",
-                    "wrap": True,
-                }
-            ]
+            elements = _text_blocks(block.text, weight="Bolder", size="Medium")
         elif isinstance(block, Text):
-            elements = [{"type": "TextBlock", "text": markdown(block.text), "wrap": True}]
+            elements = _text_blocks(block.text)
         elif isinstance(block, Quote):
             run = {"type": "TextRun", "text": neutralise(block.text), "italic": True}
             elements = [{"type": "RichTextBlock", "inlines": [run]}]

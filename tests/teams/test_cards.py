@@ -77,3 +77,10 @@ def test_a_long_summary_is_split_into_cards_under_the_size_limit(catalog: Catalo
 
 def test_a_short_message_stays_one_card(catalog: Catalog) -> None:
     assert len(render_parts(Outgoing.text("Hallo"), catalog, "nl")) == 1
+
+
+def test_lines_become_blocks_and_words_to_type_are_bold(catalog: Catalog) -> None:
+    text = "Hier antwoord je.\n• `skip`: sla over\n\nKlaar."
+    body = render(Outgoing.text(text), catalog, "nl")["body"]
+    assert [b["text"] for b in body] == ["Hier antwoord je.", "• **skip**: sla over", "Klaar."]
+    assert [b.get("spacing") for b in body] == [None, "None", "Medium"]
