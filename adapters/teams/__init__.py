@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
+from prometheus_client import Counter
 
 from bot.messages import Incoming
 from bot.port import Platform
@@ -31,6 +32,7 @@ class App(Protocol):
     settings: Settings
     catalog: Catalog
     db: Any
+    metrics: Any
 
     def add_platform(self, platform: Platform) -> None: ...
 
@@ -86,7 +88,20 @@ async def setup(app: App, web_app: web.Application) -> bool:
     )
     store = ReferenceStore(app.db.engine, app.db.write_lock)
     await store.forget_deliveries()
-    platform = TeamsPlatform(adapter, store, app.catalog, app_id=app_id, lang=settings.language)
+    retries = Counter(
+        "dialoog_teams_http_retries",
+        "Teams connector requests retried, by HTTP status (429: throttled)",
+        ["status"],
+        registry=app.metrics.registry,
+    )
+    platform = TeamsPlatform(
+        adapter,
+        store,
+        app.catalog,
+        app_id=app_id,
+        lang=settings.language,
+        on_retry=lambda status: retries.labels(status).inc(),
+    )
     app.add_platform(platform)
     bot = TeamsBot(store, app.handle)
 

@@ -68,6 +68,7 @@ class TeamsPlatform:
         pacer: Pacer | None = None,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.adapter = adapter
         self.store = store
@@ -77,6 +78,7 @@ class TeamsPlatform:
         self.pacer = pacer or Pacer()
         self.backoff = backoff or Backoff()
         self.sleep = sleep
+        self.on_retry = on_retry  # called with the HTTP status (or "network") of each retry
         self._clients: dict[str, Any] = {}
         self.throttled = 0  # 429 answers seen (for the benchmark and metrics)
         self.refused = 0
@@ -246,6 +248,8 @@ class TeamsPlatform:
             if attempt >= self.backoff.attempts:
                 raise DeliveryDeferred(delay, f"Teams kept answering {status}")
             log.debug("teams: HTTP %s, retry %d in %.2fs", status, attempt, delay)
+            if self.on_retry is not None:
+                self.on_retry(str(status or "network"))
             await self.sleep(delay)
 
     async def _once(

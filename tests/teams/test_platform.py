@@ -165,3 +165,15 @@ async def test_a_summary_too_big_for_one_message_arrives_as_consecutive_posts(
     assert len(connector.received) > 1
     assert ref.message_id == connector.received[0].activity_id
     assert await platform.was_delivered(TENANT, "19:dialoog", None, "big") is True
+
+
+async def test_each_retry_is_reported_with_its_status(
+    store: ReferenceStore, connector: FakeConnector, platform: TeamsPlatform
+) -> None:
+    seen: list[str] = []
+    platform.on_retry = seen.append
+    await add_people(store, connector.url, "29:bram")
+    connector.fail_next(429, retry_after=1)
+    connector.fail_next(502)
+    await platform.send_private(TENANT, "29:bram", PROMPT)
+    assert seen == ["429", "502"]
