@@ -1,8 +1,9 @@
 """``TeamsPlatform``: the :class:`bot.port.Platform` for Microsoft Teams, through botbuilder.
 
-Every outgoing call goes through ``CloudAdapter.continue_conversation`` with a conversation
-reference from the database (or ``create_conversation`` for someone the bot has not talked to
-yet), is paced to Teams' limits by :class:`~adapters.teams.pacing.Pacer`, and is retried on
+Messages go to conversation references from the database (``create_conversation`` opens a
+personal chat with someone the bot has not talked to yet) through the authenticated connector
+client of a proactive ``CloudAdapter.continue_conversation`` turn, kept per service URL. Every
+call is paced to Teams' limits by :class:`~adapters.teams.pacing.Pacer` and retried on
 429/412/502/504 with back-off that honours ``Retry-After``. A 403 (the person blocked or removed
 the app) becomes :class:`~bot.port.DeliveryRefused`; when retries run out the dispatcher gets
 :class:`~bot.port.DeliveryDeferred`.
@@ -80,7 +81,7 @@ class TeamsPlatform:
         self.sleep = sleep
         self.on_retry = on_retry  # called with the HTTP status (or "network") of each retry
         self._clients: dict[str, Any] = {}
-        self.throttled = 0  # 429 answers seen (for the benchmark and metrics)
+        self.throttled = 0  # 429 answers seen (for the benchmark)
         self.refused = 0
 
     # -- the port ----------------------------------------------------------------------------
