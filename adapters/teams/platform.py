@@ -81,6 +81,7 @@ class TeamsPlatform:
         self.sleep = sleep
         self.on_retry = on_retry  # called with the HTTP status (or "network") of each retry
         self._clients: dict[str, Any] = {}
+        self._client_lock = asyncio.Lock()
         self.throttled = 0  # 429 answers seen (for the benchmark)
         self.refused = 0
 
@@ -279,18 +280,22 @@ class TeamsPlatform:
         client = self._clients.get(url)
         if client is not None:
             return client
-        grabbed: list[Any] = []
+        async with self._client_lock:
+            client = self._clients.get(url)
+            if client is not None:
+                return client
+            grabbed: list[Any] = []
 
-        async def logic(turn_context: TurnContext) -> None:
-            grabbed.append(turn_context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY])
+            async def logic(turn_context: TurnContext) -> None:
+                grabbed.append(turn_context.turn_state[self.adapter.BOT_CONNECTOR_CLIENT_KEY])
 
-        await self.adapter.continue_conversation(
-            ConversationReference.deserialize(reference), logic, bot_app_id=self.app_id
-        )
-        client = grabbed[0]
-        client.config.retry_policy.retries = 0  # our retry policy, not msrest's
-        self._clients[url] = client
-        return client
+            await self.adapter.continue_conversation(
+                ConversationReference.deserialize(reference), logic, bot_app_id=self.app_id
+            )
+            client = grabbed[0]
+            client.config.retry_policy.retries = 0  # our retry policy, not msrest's
+            self._clients[url] = client
+            return client
 
     # -- references --------------------------------------------------------------------------
 
