@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, SystemClock
@@ -18,11 +18,12 @@ from bot.outbox import enqueue
 from bot.port import Member, Platform
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
 from storage.database import Database
-from storage.models import ProcessedEventRow
+from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,18 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
     offline = OfflineSynthesizer()
     if not settings.llm_url:
         return offline
-    llm = importlib.import_module("bot.synthesis.llm")
-    synthesizer: Synthesizer = llm.LLMSynthesizer(
-        offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key
-    )
-    return synthesizer
+    from bot.synthesis.llm import LLMSynthesizer
+
+    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key)
+
+
+async def check_secret_fits(db: Database, keyring: Keyring) -> None:
+    """Refuse to start when the secret file cannot open the round keys in this database (a
+    lost or swapped file): better one clear line now than failures in every round later."""
+    async with db.sessions() as session:
+        row = await session.scalar(select(RoundKeyRow).limit(1))
+    if row is not None:
+        keyring.unwrap(row.round_id, row.wrapped)
 
 
 class App:
@@ -67,6 +75,7 @@ class App:
         self.core = Dialoog(
             settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
         )
+        self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
 
     @classmethod
     async def create(
@@ -81,8 +90,13 @@ class App:
         templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
         db = Database(settings.database_url)
-        if migrate:
-            await db.upgrade()
+        try:
+            if migrate:
+                await db.upgrade()
+            await check_secret_fits(db, keyring)
+        except BaseException:
+            await db.dispose()
+            raise
         return cls(
             settings,
             db,
@@ -130,6 +144,8 @@ class App:
                 incoming, None, self.settings.language, CommandError("error.conflict")
             )
         self.dispatcher.kick()
+        if not incoming.is_private:
+            self.scheduler.changed()
 
     async def _refuse(
         self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
@@ -144,8 +160,13 @@ class App:
             enqueue(session, turn.deliveries)
 
     async def start(self) -> None:
+        """Start delivering and keeping time. On SQLite this process must be the only one
+        using the database file (:class:`storage.database.AlreadyRunning` otherwise)."""
+        self.db.claim_single_process()
         await self.dispatcher.start()
+        await self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.dispatcher.stop()
         await self.db.dispose()

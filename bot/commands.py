@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import shlex
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Every word a person may type, Dutch synonyms included, mapped to the command it means.
 CHANNEL_WORDS = {
@@ -25,6 +25,8 @@ CHANNEL_WORDS = {
     "samenvatting": "summary",
     "close": "close",
     "sluit": "close",
+    "digest": "digest",
+    "weekoverzicht": "digest",
     "help": "help",
     "hulp": "help",
 }
@@ -43,6 +45,26 @@ PARTICIPANT_WORDS = {
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _RELATIVE = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+DEFAULT_REMINDERS = ("24h", "2h")
+MAX_REMINDERS = 4
+OFF_WORDS = ("off", "uit", "geen", "none")
+# Monday is 0, as in ``datetime.weekday()``; English and Dutch names and abbreviations.
+WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("monday", "mon", "maandag", "ma"),
+            ("tuesday", "tue", "dinsdag", "di"),
+            ("wednesday", "wed", "woensdag", "wo"),
+            ("thursday", "thu", "donderdag", "do"),
+            ("friday", "fri", "vrijdag", "vr"),
+            ("saturday", "sat", "zaterdag", "za"),
+            ("sunday", "sun", "zondag", "zo"),
+        )
+    )
+    for name in names
+}
 
 
 class CommandError(Exception):
@@ -64,6 +86,11 @@ class Command:
     min_respondents: int | None = None
     theme: str | None = None
     story: str | None = None
+    reminders: tuple[str, ...] | None = None
+    phase_length: str | None = None
+    weekday: int | None = None
+    at: str | None = None
+    timezone: str | None = None
     args: tuple[str, ...] = field(default=())
 
 
@@ -86,6 +113,8 @@ def parse(text: str) -> Command:
         if len(words) > 3:
             raise CommandError("error.answer_in_channel")
         raise CommandError("error.unknown_command", word=words[0][:40])
+    if name == "digest":
+        return _parse_digest(words[1:])
     if name != "start":
         if len(words) > 1:
             raise CommandError(
@@ -106,7 +135,15 @@ def _parse_start(words: list[str]) -> Command:
             options["paced"] = True
             i += 1
             continue
-        if key in ("--lang", "--deadline", "--min", "--theme", "--story"):
+        if key in (
+            "--lang",
+            "--deadline",
+            "--min",
+            "--theme",
+            "--story",
+            "--remind",
+            "--phase-length",
+        ):
             if i + 1 >= len(words) or words[i + 1].startswith("--"):
                 raise CommandError("error.option_value", option=word)
             options[key[2:]] = words[i + 1]
@@ -127,6 +164,14 @@ def _parse_start(words: list[str]) -> Command:
             raise CommandError("error.min", value=str(minimum)[:10])
     theme = options.get("theme")
     story = options.get("story")
+    reminders = parse_reminders(str(options["remind"])) if "remind" in options else None
+    phase_length = str(options["phase-length"]) if "phase-length" in options else None
+    if phase_length is not None:
+        if not options.get("paced"):
+            raise CommandError("error.phase_length_paced")
+        parse_duration(phase_length, "error.phase_length")
+    if reminders and "deadline" not in options:
+        raise CommandError("error.remind_needs_deadline")
     return Command(
         "start",
         template=template,
@@ -136,6 +181,61 @@ def _parse_start(words: list[str]) -> Command:
         min_respondents=int(str(minimum)) if minimum is not None else None,
         theme=str(theme).strip() if theme else None,
         story=str(story).strip() if story else None,
+        reminders=reminders,
+        phase_length=phase_length,
+    )
+
+
+def parse_duration(raw: str, error: str) -> dt.timedelta:
+    """``30m``, ``2h``, ``3d`` or ``1w`` as a positive duration; ``error`` names the refusal."""
+    match = _RELATIVE.match(raw.strip().casefold())
+    if not match or int(match.group(1)) == 0:
+        raise CommandError(error, value=raw[:40])
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_reminders(raw: str) -> tuple[str, ...]:
+    """``24h,2h`` as reminder slots before the deadline, longest first; ``off``: none."""
+    if raw.strip().casefold() in OFF_WORDS:
+        return ()
+    slots: dict[str, dt.timedelta] = {}
+    for part in raw.split(","):
+        slot = part.strip().casefold().replace(" ", "")
+        slots[slot] = parse_duration(slot, "error.remind_format")
+    if len(slots) > MAX_REMINDERS:
+        raise CommandError("error.remind_too_many", max=MAX_REMINDERS)
+    return tuple(sorted(slots, key=lambda s: slots[s], reverse=True))
+
+
+def slot_length(slot: str) -> dt.timedelta:
+    """The duration of a stored reminder slot (already validated)."""
+    return parse_duration(slot, "error.remind_format")
+
+
+def _parse_digest(words: list[str]) -> Command:
+    """``digest weekly <day> <HH:MM> [time zone]`` or ``digest off``."""
+    if len(words) == 1 and words[0].casefold() in OFF_WORDS:
+        return Command("digest")
+    if not words or words[0].casefold() not in ("weekly", "wekelijks") or len(words) not in (3, 4):
+        raise CommandError("error.digest_usage")
+    weekday = WEEKDAYS.get(words[1].casefold().rstrip("."))
+    if weekday is None:
+        raise CommandError("error.digest_day", day=words[1][:20])
+    match = _CLOCK.match(words[2])
+    if not match:
+        raise CommandError("error.digest_time", time=words[2][:20])
+    zone = None
+    if len(words) == 4:
+        zone = words[3]
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CommandError("error.digest_timezone", zone=zone[:64]) from None
+    return Command(
+        "digest",
+        weekday=weekday,
+        at=f"{int(match.group(1)):02d}:{match.group(2)}",
+        timezone=zone,
     )
 
 

@@ -9,12 +9,14 @@ import signal
 import sys
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App
 from bot.prompts import PromptError
 from bot.pseudonyms import SecretError
 from bot.server import build_web_app
 from bot.settings import SettingsError, load_settings
+from storage.database import AlreadyRunning
 
 log = logging.getLogger("dialoogbot")
 
@@ -32,13 +34,27 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, PromptError, SecretError) as exc:
         print(f"dialoogbot: {exc}", file=sys.stderr)
         return 2
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        print(
+            f"dialoogbot: DIALOOG_DATABASE_URL: cannot use the database ({reason})", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         return 0
 
 
 async def serve(host: str, port: int) -> int:
     settings = load_settings()
-    app = await App.create(settings)
+    app = await App.create(settings, migrate=False)
+    try:
+        # Before migrating: a second process on one SQLite file stops here, touching nothing.
+        app.db.claim_single_process()
+    except AlreadyRunning as exc:
+        await app.stop()
+        print(f"dialoogbot: {exc}", file=sys.stderr)
+        return 2
+    await app.db.upgrade()
     web_app, connected = await build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()

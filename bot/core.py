@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.commands import CHANNEL_WORDS, CommandError, parse, participant_word
+from bot.digests import Digests
 from bot.host import Hosts, MembersFn
 from bot.messages import Incoming, Outgoing, Text
 from bot.metrics import Metrics
@@ -51,6 +52,7 @@ class Dialoog:
         self.metrics = metrics
         self.views = Views(catalog)
         self.hosts = Hosts(settings, templates, self.views, keyring, synthesizer, members, metrics)
+        self.digests = Digests(settings, self.views, keyring, synthesizer, members)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
 
     def turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
@@ -92,6 +94,8 @@ class Dialoog:
             turn.reply(self.help(turn.lang, private=False))
         elif command.name == "start":
             await self.hosts.start(turn, command)
+        elif command.name == "digest":
+            await self.digests.configure(turn, command)
         else:
             await getattr(self.hosts, command.name)(turn)
 
@@ -102,6 +106,8 @@ class Dialoog:
         words = text.split()
         if not words or words[0].casefold() not in CHANNEL_WORDS:
             return
+        if CHANNEL_WORDS[words[0].casefold()] == "digest" and len(words) <= 5:
+            raise CommandError("error.digest_private")
         if len(words) == 1 or words[1].startswith("--"):
             raise CommandError("error.use_in_channel")
 

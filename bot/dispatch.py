@@ -1,9 +1,12 @@
 """Draining the outbox: each message once, in order per recipient, many recipients at once.
 
-A row is marked ``sending`` before the platform call and deleted after it. A row found in
-``sending`` at start-up was interrupted by a crash; the platform is asked whether it arrived
-(``was_delivered``) so nobody gets the same prompt twice. Platforms pace themselves and raise
-:class:`DeliveryDeferred` to be tried later or :class:`DeliveryRefused` to be dropped.
+A row is marked ``sending`` before the platform call and deleted after it. The sending process
+writes its id and a lease into the row and renews the lease while it lives; a ``sending`` row
+whose lease ran out was interrupted by a crash, and any process settles it: the platform is
+asked whether it arrived (``was_delivered``) so nobody gets the same prompt twice. With
+SQLite only one process serves a database, so at start every ``sending`` row is settled.
+Platforms pace themselves and raise :class:`DeliveryDeferred` to be tried later or
+:class:`DeliveryRefused` to be dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import uuid
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +29,8 @@ from storage.models import OutboxRow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
+LEASE = dt.timedelta(seconds=60)  # a claim not renewed for this long belongs to a dead process
+RENEW_SECONDS = 15.0
 
 
 def _now() -> dt.datetime:
@@ -58,12 +64,14 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(concurrency)
         self._loop: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
+        self.owner = uuid.uuid4().hex
+        self._last_renewal = 0.0
 
     def kick(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
-        await self.recover()
+        await self.recover(expired_only=not self.db.is_sqlite)
         self._loop = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self, grace: float = 5.0) -> None:
@@ -79,12 +87,28 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def recover(self) -> None:
-        """Settle rows a crash left in ``sending``: delivered ones go, the rest are resent."""
+    async def recover(self, expired_only: bool = False) -> None:
+        """Settle rows a crash left in ``sending``: delivered ones go, the rest are resent.
+
+        ``expired_only``: only rows whose lease ran out (other processes may be alive and
+        sending theirs). Each row is first taken over with a fresh lease, so two processes
+        never settle the same row."""
+        now = _now()
+        stale = OutboxRow.status == "sending"
+        if expired_only:
+            stale = stale & or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
         async with self.db.sessions() as session:
-            rows = (
-                await session.scalars(select(OutboxRow).where(OutboxRow.status == "sending"))
-            ).all()
+            candidates = (await session.scalars(select(OutboxRow).where(stale))).all()
+        rows = []
+        for row in candidates:
+            async with self.db.transaction() as session:
+                taken = await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id == row.id, stale)
+                    .values(owner=self.owner, lease_until=now + LEASE)
+                )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                rows.append(row)
         for row in rows:
             platform = self.platforms.get(row.platform)
             delivered: bool | None = None
@@ -105,9 +129,24 @@ class Dispatcher:
         if rows:
             log.info("outbox recovery: %d interrupted deliveries settled", len(rows))
 
+    async def _renew(self) -> None:
+        """Renew the lease on rows this process is sending; settle rows of dead processes."""
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_renewal < RENEW_SECONDS:
+            return
+        self._last_renewal = loop.time()
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.owner == self.owner, OutboxRow.status == "sending")
+                .values(lease_until=_now() + LEASE)
+            )
+        await self.recover(expired_only=True)
+
     async def _run(self) -> None:
         while True:
             try:
+                await self._renew()
                 claimed = await self.pump()
             except asyncio.CancelledError:
                 raise
@@ -151,7 +190,7 @@ class Dispatcher:
                 await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id.in_([r.id for r in chosen]))
-                    .values(status="sending")
+                    .values(status="sending", owner=self.owner, lease_until=now + LEASE)
                 )
         for row in chosen:
             self._busy.add(_recipient(row))

@@ -7,6 +7,7 @@ order in which people answered is not passed on.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -25,16 +26,17 @@ async def gather(
     catalog: Catalog,
     member_names: Iterable[str],
     phases: Iterable[str] | None = None,
+    days: tuple[dt.date, dt.date] | None = None,
 ) -> SynthesisRequest:
-    """The scrubbed answers of ``ctx`` (optionally only some phases) as a request."""
+    """The scrubbed answers of ``ctx`` (optionally only some phases, or only answers from the
+    days ``first..last`` inclusive) as a request."""
     wanted = set(phases) if phases is not None else {p.key for p in ctx.phases}
-    rows = (
-        await session.execute(
-            select(AnswerRow.pseudonym, AnswerRow.phase, AnswerRow.text, AnswerRow.choice).where(
-                AnswerRow.round_id == ctx.id
-            )
-        )
-    ).all()
+    query = select(AnswerRow.pseudonym, AnswerRow.phase, AnswerRow.text, AnswerRow.choice).where(
+        AnswerRow.round_id == ctx.id
+    )
+    if days is not None:
+        query = query.where(AnswerRow.day >= days[0], AnswerRow.day <= days[1])
+    rows = (await session.execute(query)).all()
     scrub = Scrubber.build(catalog, ctx.lang, member_names)
     numbers = {p: n for n, p in enumerate(sorted({row.pseudonym for row in rows}), start=1)}
     answers = sorted(
@@ -63,6 +65,7 @@ async def summarize(
     synthesizer: Synthesizer,
     member_names: Iterable[str],
     phases: Iterable[str] | None = None,
+    days: tuple[dt.date, dt.date] | None = None,
 ) -> Summary:
-    request = await gather(session, ctx, catalog, member_names, phases)
+    request = await gather(session, ctx, catalog, member_names, phases, days)
     return await synthesizer.synthesize(request)

@@ -9,7 +9,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, insert, select
 
-from bot.commands import Command, CommandError, parse_deadline
+from bot.commands import (
+    DEFAULT_REMINDERS,
+    Command,
+    CommandError,
+    parse_deadline,
+    parse_duration,
+    slot_length,
+)
 from bot.harvest import summarize
 from bot.messages import Block, Divider, Heading, Outgoing, Text
 from bot.metrics import Metrics
@@ -22,7 +29,7 @@ from bot.summary import Synthesizer
 from bot.templates import Templates
 from bot.turn import Turn
 from bot.views import Views
-from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow
+from storage.models import AnswerRow, ProgressRow, ReminderSentRow, RoundKeyRow, RoundRow
 
 log = logging.getLogger(__name__)
 MembersFn = Callable[[str, str, str], Awaitable[list[Member]]]
@@ -73,6 +80,19 @@ class Hosts:
             raise CommandError("error.theme_too_long", limit=MAX_THEME)
         if command.story and len(command.story) > MAX_STORY:
             raise CommandError("error.story_too_long", limit=MAX_STORY)
+        reminders: tuple[str, ...] = ()
+        if deadline is not None:
+            slots = command.reminders if command.reminders is not None else DEFAULT_REMINDERS
+            # A slot whose moment has already passed (a 24h reminder in a 3h round) is dropped.
+            reminders = tuple(s for s in slots if deadline - slot_length(s) > turn.now)
+        phase_seconds = None
+        if command.paced and command.phase_length is not None:
+            phase_seconds = int(
+                parse_duration(command.phase_length, "error.phase_length").total_seconds()
+            )
+        elif command.paced and deadline is not None:
+            # No phase length given: the phases share the time until the deadline equally.
+            phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
         humans = await self._humans(turn, i.channel_id)
         round_id = uuid.uuid4().hex
         key, wrapped = self.keyring.new_round_key(round_id)
@@ -94,6 +114,9 @@ class Hosts:
             host_hash=self.keyring.host_hash(round_id, i.platform, i.workspace, i.user_id),
             seq=await turn.store.next_seq(),
             opened_day=turn.today,
+            reminders=",".join(reminders),
+            phase_seconds=phase_seconds,
+            phase_opened=turn.now if command.paced else None,
         )
         turn.session.add(row)
         await turn.session.flush()
@@ -130,6 +153,16 @@ class Hosts:
         if deadline is not None:
             blocks.append(
                 Text(self.views.t(lang, "round.deadline", when=self.views.when(ctx, deadline)))
+            )
+        if phase_seconds is not None:
+            blocks.append(
+                Text(
+                    self.views.t(
+                        lang,
+                        "round.phase_schedule",
+                        length=self.views.duration(lang, phase_seconds),
+                    )
+                )
             )
         turn.channel(i.channel_id, Outgoing(tuple(blocks)))
         turn.reply(self.views.note(lang, "round.started_host"))
@@ -245,6 +278,7 @@ class Hosts:
             self.views.t(ctx.lang, "harvest.phase_heading", title=closing.title(ctx.lang)),
         )
         ctx.row.open_phase += 1
+        ctx.row.phase_opened = turn.now
         step = ctx.row.open_phase
         progress = {
             p.pseudonym: p
@@ -268,14 +302,32 @@ class Hosts:
         sent = await self.send_reminders(turn, ctx)
         turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
 
-    async def send_reminders(self, turn: Turn, ctx: RoundContext) -> int:
+    async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
         """A private reminder with their current prompt to each member who has not finished;
-        members who joined the channel after the start get the invitation."""
+        members who joined the channel after the start get the invitation.
+
+        With ``slot`` (a scheduled reminder such as ``24h``) each pseudonym gets at most one
+        reminder for that slot, recorded in ``reminders_sent``."""
         humans = await self._humans(turn, ctx.row.channel_id)
         sent = 0
         lead = self.views.t(ctx.lang, "round.reminder")
+        done: set[str] = set()
+        if slot is not None:
+            if ctx.row.deadline is not None:
+                when = self.views.when(ctx, ctx.row.deadline)
+                lead = self.views.t(ctx.lang, "round.reminder_deadline", when=when)
+            done = set(
+                await turn.session.scalars(
+                    select(ReminderSentRow.pseudonym).where(
+                        ReminderSentRow.round_id == ctx.id, ReminderSentRow.slot == slot
+                    )
+                )
+            )
         for member in humans:
             pseudonym = ctx.pseudonym(member.user_id)
+            if pseudonym in done:
+                continue
+            before = sent
             row = await turn.store.progress(ctx, pseudonym)
             if row is None:
                 turn.session.add(
@@ -292,6 +344,9 @@ class Hosts:
                 blocks.extend(self.views.prompt_blocks(ctx, row.step, row.choice))
                 turn.private(member.user_id, Outgoing(tuple(blocks)))
                 sent += 1
+            if slot is not None and sent > before:
+                done.add(pseudonym)
+                turn.session.add(ReminderSentRow(round_id=ctx.id, pseudonym=pseudonym, slot=slot))
         log.info("round %s: %d reminders", ctx.id, sent)
         return sent
 

@@ -66,12 +66,16 @@ class RoundStore:
         self, platform: str, workspace: str, channel_id: str
     ) -> RoundContext | None:
         row = await self.session.scalar(
-            select(RoundRow).where(
+            select(RoundRow)
+            .where(
                 RoundRow.platform == platform,
                 RoundRow.workspace == workspace,
                 RoundRow.channel_id == channel_id,
                 RoundRow.status == "open",
             )
+            # Host commands and timers on one round take turns (PostgreSQL row lock), so a
+            # `close` and the deadline cannot both close it.
+            .with_for_update()
         )
         return await self.context(row) if row is not None else None
 

@@ -32,6 +32,14 @@ class Views:
             time=local.strftime("%H:%M"),
         )
 
+    def duration(self, lang: str, seconds: int) -> str:
+        """A length of time in whole days, hours or minutes (``2 dagen``, ``6 uur``)."""
+        if seconds >= 86400 and seconds % 86400 == 0:
+            return self.t(lang, "format.days", count=seconds // 86400)
+        if seconds >= 3600:
+            return self.t(lang, "format.hours", count=round(seconds / 3600))
+        return self.t(lang, "format.minutes", count=max(1, round(seconds / 60)))
+
     def prompt_blocks(self, ctx: RoundContext, step: int, chosen: str | None) -> list[Block]:
         """The prompt of ``step``, with its choice buttons (unless one was made) and skip."""
         phase = ctx.phases[step]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +22,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class AlreadyRunning(Exception):
+    """Another process already serves this SQLite database file."""
 
 
 def alembic_config(url: str) -> Config:
@@ -68,6 +74,36 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite allows one writer at a time; serialising our own writers avoids lock errors.
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._process_lock: int | None = None
+
+    def claim_single_process(self) -> None:
+        """SQLite: take an exclusive lock on ``<database>.lock`` for this process's lifetime.
+
+        One process per SQLite file is the supported setup (timers and delivery recovery
+        assume it); a second one raises :class:`AlreadyRunning`. The operating system drops
+        the lock when the process ends, also on SIGKILL. PostgreSQL needs no such lock.
+        """
+        if not self.is_sqlite or self._process_lock is not None:
+            return
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return
+        path = Path(database).resolve().with_name(Path(database).name + ".lock")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise AlreadyRunning(
+                f"another dialoogbot process is already using {database}; with SQLite run one "
+                "process (use PostgreSQL for several)"
+            ) from None
+        self._process_lock = fd
+
+    def release_single_process(self) -> None:
+        if self._process_lock is not None:
+            os.close(self._process_lock)
+            self._process_lock = None
 
     async def upgrade(self) -> None:
         await upgrade(self.engine)
@@ -92,3 +128,4 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        self.release_single_process()

@@ -86,6 +86,11 @@ class RoundRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     opened_day: Mapped[dt.date] = mapped_column(Date)
     closed_day: Mapped[dt.date | None] = mapped_column(Date)
+    # Schedules: reminder slots before the deadline ("24h,2h"; empty: none), and for a paced
+    # round the length of a phase and when the open phase opened (None: only `next`).
+    reminders: Mapped[str] = mapped_column(String(64), default="")
+    phase_seconds: Mapped[int | None] = mapped_column(Integer)
+    phase_opened: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index(
@@ -170,5 +175,61 @@ class OutboxRow(Base):
     status: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Which process is sending a ``sending`` row, and until when its claim holds; a row whose
+    # lease ran out belongs to a process that died and is settled by any other.
+    owner: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+
+class FiredJobRow(Base):
+    """A timer job that has run (deadline, phase change, reminder slot, weekly digest).
+
+    The key names the job and its occurrence (``close:<round>``, ``digest:<id>:<date>``); the
+    row is written in the same transaction as the job's state change and messages, so a retry,
+    a restart or a second process finds it done. Only the day is kept.
+    """
+
+    __tablename__ = "fired_jobs"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+
+
+class ReminderSentRow(Base):
+    """A reminder slot (``24h``) already sent to a pseudonym: at most one per person per slot.
+    No user id and no time."""
+
+    __tablename__ = "reminders_sent"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class DigestRow(Base):
+    """A channel's weekly digest: weekday (0 = Monday) and local time in ``timezone``.
+
+    ``owner_hash`` is a keyed hash of who set it (only they change or stop it); ``since`` is
+    when it was set, so no occurrence before that is owed.
+    """
+
+    __tablename__ = "digests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    weekday: Mapped[int] = mapped_column(Integer)
+    at_time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    owner_hash: Mapped[str] = mapped_column(String(64))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("uq_digests_channel", "platform", "workspace", "channel_id", unique=True),
+    )

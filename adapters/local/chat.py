@@ -22,6 +22,7 @@ from bot.port import Member
 from bot.prompts import PromptError
 from bot.pseudonyms import SecretError
 from bot.settings import SettingsError, load_settings
+from storage.database import AlreadyRunning
 
 CHANNEL = "dialoog"
 USAGE = """console commands:
@@ -150,12 +151,15 @@ class Console:
 
 async def chat(names: list[str], transcript: Path) -> int:
     settings = load_settings()
-    app = await App.create(settings)
+    app = await App.create(settings, migrate=False)
+    app.db.claim_single_process()
+    await app.db.upgrade()
     platform = LocalPlatform(transcript)
     app.add_platform(platform)
     console = Console(app, platform, names)
     await app.dispatcher.recover()
     await app.dispatcher.drain()
+    await app.scheduler.start()  # deadlines and reminders; shown after the next line typed
     console.flush()
     print(
         f"dialoogbot chat: channel #{CHANNEL} with {', '.join(names)}; type /help for help.",
@@ -176,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.members.split(",") if n.strip()]
     try:
         return asyncio.run(chat(names, args.transcript))
-    except (SettingsError, PromptError, SecretError) as exc:
+    except (SettingsError, PromptError, SecretError, AlreadyRunning) as exc:
         print(f"dialoogbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from adapters.local import LocalDriver, LocalPlatform
 from bot.app import App
@@ -109,4 +110,31 @@ async def test_deferred_deliveries_are_retried_and_blocked_users_skipped(
     assert app.metrics.refused.labels("local")._value.get() == 1
     async with app.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxRow)) == 0
+    await app.stop()
+
+
+async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Settings) -> None:
+    """With several processes (PostgreSQL), a ``sending`` row is only settled by another
+    process once its sender's lease ran out."""
+    app = await App.create(settings, clock=ManualClock())
+    platform = LocalPlatform()
+    platform.add_channel(CHANNEL, [Member("U-HOST", "Host"), Member("U-A", "A")])
+    app.add_platform(platform)
+    await app.handle(Incoming("local", "local", "U-HOST", "start", CHANNEL, is_command=True))
+    now = dt.datetime.now(dt.UTC)
+    async with app.db.transaction() as session:
+        await session.execute(
+            update(OutboxRow).values(
+                status="sending", owner="other-process", lease_until=now + dt.timedelta(minutes=1)
+            )
+        )
+    await app.dispatcher.recover(expired_only=True)
+    assert await app.dispatcher.pump() == 0, "a live process's rows are left alone"
+    assert platform.sent == []
+
+    async with app.db.transaction() as session:
+        await session.execute(update(OutboxRow).values(lease_until=now - dt.timedelta(seconds=1)))
+    await app.dispatcher.recover(expired_only=True)
+    await app.dispatcher.drain()
+    assert sorted(s.to for s in platform.sent if s.kind == "private") == ["U-A", "U-HOST"]
     await app.stop()

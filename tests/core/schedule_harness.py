@@ -1,0 +1,96 @@
+"""A real bot process for the timer tests: ``python -m tests.core.schedule_harness``.
+
+It runs the real :class:`bot.app.App` — dispatcher, scheduler and APScheduler wake-ups —
+against the configured database (``DIALOOG_DATABASE_URL``) with the local platform writing a
+transcript. Two things are test-only, and live here rather than in the product: the clock
+reads its time from a file (so a test can move time for a process it does not share memory
+with), and ``--hang`` makes channel posts never return, so the test can SIGKILL the process
+while a timer's message is on its way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import signal
+import sys
+from pathlib import Path
+
+from adapters.local import LocalPlatform
+from bot.app import App
+from bot.messages import Outgoing
+from bot.port import Member, MessageRef
+from bot.settings import load_settings
+from storage.database import AlreadyRunning
+
+
+class FileClock:
+    """The time written (ISO 8601) in a file; the test moves it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.path.read_text().strip())
+
+
+class HangingPlatform(LocalPlatform):
+    """Channel posts hang: ``before`` the platform has them, or ``after`` it recorded them."""
+
+    def __init__(self, transcript: Path, hang: str) -> None:
+        super().__init__(transcript)
+        self.hang = hang
+
+    async def post_channel(
+        self,
+        workspace: str,
+        channel_id: str,
+        message: Outgoing,
+        thread_of: str | None = None,
+        key: str | None = None,
+    ) -> MessageRef:
+        if self.hang == "after":
+            await super().post_channel(workspace, channel_id, message, thread_of, key)
+        print("hanging", flush=True)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def run(args: argparse.Namespace) -> int:
+    app = await App.create(load_settings(), clock=FileClock(args.clock))
+    platform = (
+        HangingPlatform(args.transcript, args.hang) if args.hang else LocalPlatform(args.transcript)
+    )
+    members = [Member(uid, uid) for uid in args.members.split(",")]
+    for channel in args.channels.split(","):
+        platform.add_channel(channel, members)
+    app.add_platform(platform)
+    app.scheduler.poll_seconds = args.poll
+    try:
+        await app.start()
+    except AlreadyRunning as exc:
+        print(f"dialoogbot: {exc}", file=sys.stderr, flush=True)
+        await app.stop()
+        return 2
+    print("ready", flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await app.stop()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clock", type=Path, required=True)
+    parser.add_argument("--transcript", type=Path, required=True)
+    parser.add_argument("--channels", required=True)
+    parser.add_argument("--members", required=True)
+    parser.add_argument("--hang", choices=("before", "after"))
+    parser.add_argument("--poll", type=float, default=0.1)
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

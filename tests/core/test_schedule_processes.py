@@ -1,0 +1,264 @@
+"""Timers across real processes: SIGKILL while a job's message is on its way, then a restart;
+two bot processes on one PostgreSQL database; a second process on one SQLite file.
+
+The bot processes are ``tests/core/schedule_harness.py`` (the real App with a clock read
+from a file) and ``dialoogbot serve``; what arrived is read from the local platform's
+transcripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.local import LocalDriver, LocalPlatform
+from bot.app import App
+from bot.clock import ManualClock
+from bot.settings import Settings
+from storage.database import Database
+from storage.models import FiredJobRow, OutboxRow
+from tests.conftest import (
+    drop_postgres_database,
+    fresh_postgres_database,
+    make_settings,
+    postgres_url_or_skip,
+)
+from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all
+
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+FINAL = "De ronde is gesloten: de oogst"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class BotProcess:
+    """A harness process; ``wait_for`` reads its output until a marker appears."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.output = ""
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, clock: Path, transcript: Path, channels: list[str], *extra: str
+    ) -> BotProcess:
+        env = {
+            **os.environ,
+            "DIALOOG_DATABASE_URL": settings.database_url,
+            "DIALOOG_SECRET_FILE": str(settings.secret_file),
+            "DIALOOG_MIN_RESPONDENTS": str(settings.min_respondents),
+            "PYTHONPATH": str(ROOT),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.core.schedule_harness",
+            "--clock",
+            str(clock),
+            "--transcript",
+            str(transcript),
+            "--channels",
+            ",".join(channels),
+            "--members",
+            ",".join(PEOPLE),
+            *extra,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
+        bot = cls(proc)
+        await bot.wait_for("ready")
+        return bot
+
+    async def wait_for(self, marker: str) -> None:
+        assert self.proc.stdout is not None
+        while marker not in self.output:
+            chunk = await asyncio.wait_for(self.proc.stdout.read(4096), timeout=60)
+            if not chunk:
+                raise AssertionError(f"process ended before {marker!r}:\n{self.output}")
+            self.output += chunk.decode()
+
+    async def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+    async def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(self.proc.wait(), timeout=30)
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    """Poll an async condition (the processes run on their own; the test only watches)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
+
+
+async def counts(settings: Settings) -> tuple[int, int]:
+    """(fired jobs, outbox rows) as seen from outside the processes."""
+    db = Database(settings.database_url)
+    try:
+        async with db.sessions() as session:
+            fired = await session.scalar(select(func.count()).select_from(FiredJobRow)) or 0
+            outbox = await session.scalar(select(func.count()).select_from(OutboxRow)) or 0
+    finally:
+        await db.engine.dispose()
+    return fired, outbox
+
+
+def transcript(*paths: Path) -> list[dict[str, str]]:
+    lines: list[dict[str, str]] = []
+    for path in paths:
+        if path.exists():
+            lines += [json.loads(line) for line in path.read_text().splitlines()]
+    return lines
+
+
+def write_clock(path: Path, moment: dt.datetime) -> None:
+    path.write_text(moment.isoformat())
+
+
+async def prepare_round(settings: Settings, channels: list[str], answered: bool) -> None:
+    """Rounds started in-process (not served), as a host would have done before."""
+    app = await App.create(settings, clock=ManualClock(START))
+    platform = LocalPlatform()
+    app.add_platform(platform)
+    local = LocalDriver(app, platform)
+    for channel in channels:
+        platform.add_channel(channel, [local.member(u, n) for u, n in PEOPLE.items()])
+        await local.command(HOST, channel, "start --deadline 1d --remind 12h")
+    if answered:
+        for n, user in enumerate(PEOPLE, start=1):
+            await answer_all(local, user, n)
+    await app.stop()
+
+
+@pytest.mark.parametrize("hang", ["before", "after"])
+async def test_sigkill_while_the_deadline_summary_is_on_its_way_then_restart_posts_it_once(
+    tmp_path: Path, hang: str
+) -> None:
+    settings = make_settings(tmp_path)
+    await prepare_round(settings, [CHANNEL], answered=True)
+    clock, sent = tmp_path / "clock.txt", tmp_path / "transcript.jsonl"
+    write_clock(clock, START + dt.timedelta(days=2))  # down over the deadline: due, late
+
+    first = await BotProcess.start(settings, clock, sent, [CHANNEL], "--hang", hang)
+    await first.wait_for("hanging")  # the job committed; its summary is being posted
+    await first.kill()
+    assert await counts(settings) == (2, 1), "close and the 12h slot fired; summary queued"
+
+    second = await BotProcess.start(settings, clock, sent, [CHANNEL])
+    await until(lambda: _outbox_empty(settings))
+    await second.stop()
+
+    posts = [s for s in transcript(sent) if s["kind"] == "channel" and FINAL in s["text"]]
+    assert len(posts) == 1, "the deadline's summary arrived once"
+    assert "Het kan dus wel" in posts[0]["text"]
+    reminders = [s for s in transcript(sent) if "herinnering" in s["text"]]
+    assert reminders == [], "no reminder after the deadline"
+    assert await counts(settings) == (2, 0)
+
+
+async def _outbox_empty(settings: Settings) -> bool:
+    return (await counts(settings))[1] == 0
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    base = postgres_url_or_skip()
+    url = await fresh_postgres_database(base)
+    yield url
+    await drop_postgres_database(base, url)
+
+
+@pytest.mark.postgres
+async def test_two_processes_on_postgres_fire_each_job_once(pg_url: str, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, pg_url)
+    channels = [f"C-TEAM-{n}" for n in range(1, 4)]
+    await prepare_round(settings, channels, answered=False)
+    clock = tmp_path / "clock.txt"
+    write_clock(clock, START + dt.timedelta(hours=11, minutes=59))
+    outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    bots = await asyncio.gather(
+        *(BotProcess.start(settings, clock, out, channels, "--poll", "0.02") for out in outs)
+    )
+    await asyncio.sleep(0.5)
+    assert await counts(settings) == (0, 0)
+
+    write_clock(clock, START + dt.timedelta(hours=12))  # every round's 12h reminder is due
+    await until(lambda: _settled(settings, 3))
+    write_clock(clock, START + dt.timedelta(days=1))  # every deadline
+    await until(lambda: _settled(settings, 6))
+    await asyncio.sleep(0.5)  # room for a second run, if there were one
+    await asyncio.gather(*(bot.stop() for bot in bots))
+
+    sent = transcript(*outs)
+    reminders = Counter((s["to"]) for s in sent if "herinnering" in s["text"])
+    assert reminders == {user: 3 for user in PEOPLE}, "one reminder per person per round"
+    finals = [s["to"] for s in sent if s["kind"] == "channel" and FINAL in s["text"]]
+    assert sorted(finals) == channels, "each round closed once"
+    keys = Counter(s["key"] for s in sent if s["key"])
+    assert max(keys.values()) == 1, "no delivery twice"
+    assert await counts(settings) == (6, 0)
+
+
+async def _settled(settings: Settings, fired: int) -> bool:
+    return await counts(settings) == (fired, 0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_second_process_on_one_sqlite_file_says_so_and_exits(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DIALOOG_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "DIALOOG_SECRET_FILE": str(tmp_path / "bot.secret"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+    async def serve() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--port",
+            str(free_port()),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=tmp_path,
+            env=env,
+        )
+
+    first = await serve()
+    assert first.stderr is not None
+    seen = b""
+    while b"listening" not in seen:
+        chunk = await asyncio.wait_for(first.stderr.read(4096), timeout=60)
+        assert chunk, seen.decode()
+        seen += chunk
+    second = await serve()
+    _, err = await asyncio.wait_for(second.communicate(), timeout=60)
+    assert second.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and "another dialoogbot process is already using" in lines[0]
+    first.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(first.wait(), timeout=30) == 0
