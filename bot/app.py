@@ -85,7 +85,9 @@ class App:
         synthesizer: Synthesizer | None = None,
         migrate: bool = True,
     ) -> App:
-        """Load prompts (failing on a broken file), open the database, apply migrations."""
+        """Load prompts (failing on a broken file), open the database, apply migrations and
+        check the secret file opens its round keys. With ``migrate=False`` the caller does
+        both later (:meth:`upgrade`)."""
         catalog = Catalog.load(settings.prompts_dir)
         templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
@@ -93,7 +95,7 @@ class App:
         try:
             if migrate:
                 await db.upgrade()
-            await check_secret_fits(db, keyring)
+                await check_secret_fits(db, keyring)
         except BaseException:
             await db.dispose()
             raise
@@ -106,6 +108,11 @@ class App:
             synthesizer or default_synthesizer(settings),
             clock or SystemClock(),
         )
+
+    async def upgrade(self) -> None:
+        """Apply migrations and check the secret file fits this database."""
+        await self.db.upgrade()
+        await check_secret_fits(self.db, self.keyring)
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform

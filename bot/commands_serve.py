@@ -54,7 +54,11 @@ async def serve(host: str, port: int) -> int:
         await app.stop()
         print(f"dialoogbot: {exc}", file=sys.stderr)
         return 2
-    await app.db.upgrade()
+    try:
+        await app.upgrade()
+    except BaseException:
+        await app.stop()
+        raise
     web_app, connected = await build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
