@@ -24,6 +24,11 @@ MANIFEST_SCHEMA = (
     "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 )
 MANIFEST_VERSION = "1.17"
+LOCALIZATION_SCHEMA = (
+    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/"
+    "MicrosoftTeams.Localization.schema.json"
+)
+LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-US"}
 ACCENT = (0x2E, 0x7D, 0x5B)  # the colour of the outline icon's tile in Teams
 COMMANDS = ("start", "status", "close", "help")
 
@@ -128,8 +133,33 @@ def manifest(
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
-        "defaultLanguageTag": "nl-NL" if lang == "nl" else "en-US",
+        "localizationInfo": {
+            "defaultLanguageTag": LANGUAGE_TAGS[lang],
+            "additionalLanguages": [
+                {"languageTag": LANGUAGE_TAGS[other], "file": f"{other}.json"}
+                for other in LANGUAGE_TAGS
+                if other != lang
+            ],
+        },
     }
+
+
+def localization(catalog: Catalog, lang: str) -> dict[str, Any]:
+    """The manifest's texts in ``lang`` (Teams shows them to people with that language)."""
+
+    def text(key: str) -> str:
+        return catalog.text(lang, f"teams.{key}")
+
+    texts: dict[str, Any] = {
+        "$schema": LOCALIZATION_SCHEMA,
+        "name.short": text("app.name"),
+        "name.full": text("app.name"),
+        "description.short": text("app.short_description"),
+        "description.full": text("app.full_description"),
+    }
+    for n, word in enumerate(COMMANDS):
+        texts[f"bots[0].commandLists[0].commands[{n}].description"] = text(f"app.commands.{word}")
+    return texts
 
 
 def build(
@@ -146,6 +176,10 @@ def build(
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(data, indent=2, ensure_ascii=False))
+        for other in LANGUAGE_TAGS:
+            if other != lang:
+                texts = localization(catalog, other)
+                archive.writestr(f"{other}.json", json.dumps(texts, indent=2, ensure_ascii=False))
         archive.writestr("color.png", colour_icon())
         archive.writestr("outline.png", outline_icon())
     return target

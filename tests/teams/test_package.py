@@ -35,8 +35,14 @@ def pixels(data: bytes) -> set[tuple[int, ...]]:
 def test_the_package_has_a_manifest_and_both_icons(tmp_path: Path, catalog: Catalog) -> None:
     target = build(tmp_path / "app.zip", catalog, "nl", APP_ID, "dialoog.gemeente.nl")
     with zipfile.ZipFile(target) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == [
+            "color.png",
+            "en.json",
+            "manifest.json",
+            "outline.png",
+        ]
         manifest = json.loads(archive.read("manifest.json"))
+        english = json.loads(archive.read("en.json"))
         colour, outline = archive.read("color.png"), archive.read("outline.png")
     assert manifest["id"] == APP_ID
     (bot,) = manifest["bots"]
@@ -45,6 +51,12 @@ def test_the_package_has_a_manifest_and_both_icons(tmp_path: Path, catalog: Cata
     assert len(manifest["description"]["short"]) <= 80
     assert len(manifest["description"]["full"]) <= 4000
     assert manifest["validDomains"] == ["dialoog.gemeente.nl"]
+    assert manifest["localizationInfo"] == {
+        "defaultLanguageTag": "nl-NL",
+        "additionalLanguages": [{"languageTag": "en-US", "file": "en.json"}],
+    }
+    assert english["description.short"] == catalog.text("en", "teams.app.short_description")
+    assert english["bots[0].commandLists[0].commands[0].description"].startswith("Start")
     assert png_header(colour) == (192, 192, 8, 6)
     assert png_header(outline) == (32, 32, 8, 6)
     # the outline icon is white on transparent only
@@ -63,4 +75,4 @@ def test_the_command_line_builds_it(tmp_path: Path, monkeypatch: object) -> None
     assert args.func(args) == 0
     with zipfile.ZipFile(target) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["defaultLanguageTag"] == "en-US"
+    assert manifest["localizationInfo"]["defaultLanguageTag"] == "en-US"
