@@ -81,7 +81,7 @@ def plain_text(text: str) -> str:
         if index % 2 == 1:  # an <at>…</at> block: keep it for the scrubber
             cleaned.append(part)
         else:
-            cleaned.append(html.unescape(_TAG_EXCEPT_AT.sub("", part)).replace("<", "‹"))
+            cleaned.append(html.unescape(_TAG_EXCEPT_AT.sub("", part)))
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(cleaned).splitlines())
     return "\n".join(line for line in lines if line)
 

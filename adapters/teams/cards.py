@@ -36,25 +36,22 @@ MAX_BUTTONS = 5
 _AT_TAG = re.compile(r"<\s*at\b[^>]*>(.*?)<\s*/\s*at\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?\s*[a-zA-Z][^>]*>")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
-_MD_CHARS = re.compile(r"[*_`~#>|\[\]]")
 _MENTION_WORD = re.compile(r"@(?=\w)")
 _CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 
 
 def neutralise(text: str) -> str:
-    """Make relayed text inert in Teams: no mentions, no markup, no links, no entities.
+    """Make relayed text inert in Teams: no mentions, no tags, no HTML entities.
 
-    ``<at>Name</at>`` keeps only the name, other tags are dropped, HTML entities are not decoded
-    (so ``&lt;at&gt;`` cannot turn into a tag), markdown characters are removed and ``@word``
-    gets a zero-width joiner so it reads the same but can never become a mention.
+    ``<at>Name</at>`` keeps only the name, other tags are dropped, entities are not decoded (so
+    ``&lt;at&gt;`` cannot turn into a tag) and ``@word`` gets a word joiner so it reads the same
+    but can never become a mention. Markdown needs no treatment: a ``TextRun`` and the
+    notification summary show it literally, and the scrubber's ``[markers]`` stay readable.
     """
     text = _AT_TAG.sub(lambda m: m.group(1), text)
     text = _TAG.sub("", text)
     text = _ENTITY.sub(lambda m: m.group(0).replace("&", "&\u200b"), text)
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = _MD_CHARS.sub("", text)
     text = text.replace("<", "‹").replace(">", "›")
     return _MENTION_WORD.sub("@\u2060", text)
 

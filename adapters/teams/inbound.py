@@ -45,16 +45,15 @@ def references_of(activity: Activity) -> list[tuple[str, str, dict[str, Any]]]:
     elif kind == "channel":
         team_id, channel_id = team_and_channel(activity)
         if channel_id:
+            # a channel reference is about the channel, not about who mentioned the bot
+            shared = {k: v for k, v in reference.items() if k != "user"}
             conversation = {**reference["conversation"], "id": channel_id}
             rows.append(
-                (
-                    CHANNEL,
-                    channel_id,
-                    {**reference, "conversation": conversation, "teamId": team_id},
-                )
+                (CHANNEL, channel_id, {**shared, "conversation": conversation, "teamId": team_id})
             )
     elif kind == "groupChat":
-        rows.append((CHANNEL, str(reference["conversation"]["id"]), reference))
+        shared = {k: v for k, v in reference.items() if k != "user"}
+        rows.append((CHANNEL, str(reference["conversation"]["id"]), shared))
     return rows
 
 

@@ -182,7 +182,8 @@ class TeamsPlatform:
         )
         ref = ConversationReference.deserialize(reference)
         activity.from_property = ref.bot
-        activity.recipient = ref.user
+        if ref.user is not None:  # a personal chat; a channel post has no one recipient
+            activity.recipient = ref.user
         activity.conversation = ConversationReference.deserialize(
             {**reference, "conversation": conversation}
         ).conversation

@@ -65,3 +65,4 @@ def test_a_channel_reference_points_at_the_channel_not_the_thread_and_knows_the_
     assert rows["channel"]["conversation"]["id"] == "19:dialoog@thread.tacv2"
     assert rows["channel"]["teamId"] == "19:team@thread.tacv2"
     assert "activityId" not in rows["channel"]
+    assert "user" not in rows["channel"]  # not who happened to mention the bot

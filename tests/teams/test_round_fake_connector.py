@@ -117,7 +117,11 @@ async def test_a_whole_round_in_teams(bot: Bot) -> None:
             data = submit_data(prompt, "Knel")
             assert data is not None
             await bot.personal(user, value=data)
-        await bot.personal(user, f"Ons wijkhuis ging dicht en niemand wist waarheen, verhaal {n}.")
+        await bot.personal(
+            user,
+            f"Ons wijkhuis ging dicht en niemand wist waarheen, verhaal {n}. "
+            "<at>Anna de Vries</at> en **iedereen** [klik hier](https://x.example) &lt;at&gt;",
+        )
         await bot.personal(user, HEADLINES[n - 1])
         await bot.personal(user, "5")
         await bot.personal(user, f"Een buurthuis dat elke dag open is voor iedereen, droom {n}.")
@@ -128,6 +132,10 @@ async def test_a_whole_round_in_teams(bot: Bot) -> None:
     summary = card_text(bot.chat(CHANNEL)[-1])
     for headline in HEADLINES:
         assert headline in summary
+    posted = str(bot.chat(CHANNEL)[-1])
+    for markup in ("<at>", "&lt;at", "https://x.example", "Anna"):
+        assert markup not in posted
+    assert "[vermelding]" in summary and "[link]" in summary  # the scrubber's markers
     for user, name in PEOPLE.items():
         assert user not in summary
         assert all(part not in summary for part in name.split() if len(part) > 2)
