@@ -19,7 +19,7 @@ from prometheus_client import Counter
 from bot.messages import Incoming
 from bot.port import Platform
 from bot.prompts import Catalog
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,26 @@ def build_adapter(
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
+APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant",
+             "userassignedmsi": "UserAssignedMSI"}  # fmt: skip
+
+
+def check_credentials(settings: Settings) -> None:
+    """One clear line per problem with the Teams credentials, before anything starts."""
+    if not settings.microsoft_app_id:
+        return
+    problems = []
+    kind = (settings.microsoft_app_type or "MultiTenant").lower()
+    if kind not in APP_TYPES:
+        problems.append(f"MICROSOFT_APP_TYPE: must be one of {', '.join(APP_TYPES.values())}")
+    if kind != "userassignedmsi" and not settings.microsoft_app_password:
+        problems.append("MICROSOFT_APP_PASSWORD: needed with MICROSOFT_APP_ID")
+    if kind in ("singletenant", "userassignedmsi") and not settings.microsoft_app_tenant_id:
+        problems.append(f"MICROSOFT_APP_TENANT_ID: needed for a {APP_TYPES[kind]} bot")
+    if problems:
+        raise SettingsError("\n".join(problems))
+
+
 async def setup(app: App, web_app: web.Application) -> bool:
     """Mount ``/api/messages``; ``True`` when Teams credentials are configured."""
     from adapters.teams.inbound import TeamsBot
@@ -73,6 +93,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
     from adapters.teams.references import ReferenceStore
 
     settings = app.settings
+    check_credentials(settings)
     app_id = settings.microsoft_app_id
     if not app_id:
         log.warning(

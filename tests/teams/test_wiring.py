@@ -11,6 +11,7 @@ from aiohttp import web
 
 import adapters.teams as teams
 from bot.app import App
+from bot.settings import SettingsError
 from bot.synthesis.offline import OfflineSynthesizer
 from tests.conftest import make_settings
 from tests.teams.conftest import recorded
@@ -63,3 +64,23 @@ async def test_without_an_app_id_authentication_is_off_and_says_so(
     finally:
         await runner.cleanup()
         await app.stop()
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({}, "MICROSOFT_APP_PASSWORD: needed with MICROSOFT_APP_ID"),
+        (
+            {"MICROSOFT_APP_PASSWORD": "x", "MICROSOFT_APP_TYPE": "SingleTenant"},
+            "MICROSOFT_APP_TENANT_ID: needed for a SingleTenant bot",
+        ),
+        ({"MICROSOFT_APP_PASSWORD": "x", "MICROSOFT_APP_TYPE": "Other"}, "MICROSOFT_APP_TYPE"),
+    ],
+)
+def test_incomplete_credentials_are_one_clear_line(
+    tmp_path: Path, extra: dict[str, str], problem: str
+) -> None:
+    settings = make_settings(tmp_path, MICROSOFT_APP_ID="3f1c2b7a", **extra)
+    with pytest.raises(SettingsError) as caught:
+        teams.check_credentials(settings)
+    assert str(caught.value).startswith(problem)
