@@ -1,7 +1,7 @@
 """Teams: conversation references and delivered keys (adapters/teams/references.py)
 
 Revision ID: teams_0001
-Revises: 0002_schedules
+Revises: slack_0001
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "teams_0001"
-down_revision = "0002_schedules"
+down_revision = "slack_0001"
 branch_labels = None
 depends_on = None
 
