@@ -135,7 +135,7 @@ class App:
                 except CommandError as error:
                     refusal = (turn.lang, error)
                     raise
-                enqueue(session, turn.deliveries)
+                enqueue(session, turn.deliveries, turn.lang)
         except CommandError:
             assert refusal is not None
             await self._refuse(incoming, event_key, *refusal)
@@ -158,8 +158,9 @@ class App:
                     return
                 session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
             turn = self.core.turn(session, incoming)
+            turn.lang = lang
             turn.reply(self.core.refusal(lang, error))
-            enqueue(session, turn.deliveries)
+            enqueue(session, turn.deliveries, turn.lang)
 
     async def start(self) -> None:
         """Start delivering and keeping time. On SQLite this process must be the only one

@@ -170,13 +170,14 @@ class TeamsPlatform:
         message: Outgoing,
         card: dict[str, Any] | None = None,
     ) -> Any:
-        card = card or cards.render(message, self.catalog, self.lang)
+        card = card or cards.render(message, self.catalog, message.lang or self.lang)
         conversation = dict(reference["conversation"])
         conversation["id"] = conversation_id
         activity = Activity(
             type=ActivityTypes.message,
             attachments=[CardFactory.adaptive_card(card)],
-            summary=cards.summary(message) or self.catalog.text(self.lang, "teams.card_summary"),
+            summary=cards.summary(message)
+            or self.catalog.text(message.lang or self.lang, "teams.card_summary"),
             channel_id=reference.get("channelId", "msteams"),
             service_url=reference["serviceUrl"],
         )
@@ -197,7 +198,7 @@ class TeamsPlatform:
         message: Outgoing,
         key: str | None,
     ) -> str:
-        parts = cards.render_parts(message, self.catalog, self.lang)
+        parts = cards.render_parts(message, self.catalog, message.lang or self.lang)
         first = ""
         for number, (part, card) in enumerate(parts, start=1):
             activity = self._activity(reference, conversation_id, part, card)
