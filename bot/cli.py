@@ -7,37 +7,39 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.plugins import optional_module
+from bot.plugins import REQUESTED, positionals, register_lazily
 
-# Subcommand modules; each exposes ``register(subparsers)`` which sets ``func`` on its parser.
-COMMANDS = (
-    "bot.commands_serve",
-    "adapters.local.demo",
-    "adapters.local.chat",
-    "bot.commands_db",
-    "bot.synthesis.command",
-    "adapters.teams.command",
-    "bot.commands_bench",
-)
+# Subcommand name -> (module exposing ``register(subparsers)`` that sets ``func``, help).
+COMMANDS = {
+    "serve": ("bot.commands_serve", "run the bot (Slack, Teams, health and metrics)"),
+    "demo": ("adapters.local.demo", "run a complete round with simulated participants"),
+    "chat": ("adapters.local.chat", "talk to the bot in the terminal as host and participants"),
+    "db": ("bot.commands_db", "database maintenance (upgrade)"),
+    "synthesize": ("bot.synthesis.command", "summarise answers from a CSV file"),
+    "teams-package": ("adapters.teams.command", "build the Teams app package to sideload"),
+    "bench": ("bot.commands_bench", "run a benchmark (figures printed as a table)"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dialoogbot",
         description="Anonymous appreciative-inquiry dialogue rounds in Slack and Teams.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        module = optional_module(name)
-        if module is not None:
-            module.register(sub)
+    words = positionals(argv)
+    REQUESTED.set(words)
+    register_lazily(sub, COMMANDS, words[0] if words else None)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.error(f"{args.command} is not available in this installation")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else getattr(args, "log_level", logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
+from bot.plugins import REQUESTED, Subparsers, register_lazily
 
-from bot.plugins import optional_module
+# Bench name -> (module exposing ``register(subparsers)`` that sets ``func``, help).
+BENCHES = {
+    "synthesis": ("bot.synthesis.bench", "theme recovery, labels, polis, speed and memory"),
+    "slack": ("adapters.slack.bench", "answer ingestion vs bare slack-bolt; fan-out vs floor"),
+    "teams": ("adapters.teams.bench", "fan-out to many Teams participants vs the floor"),
+}
 
-# Each bench module exposes ``register(subparsers)`` and sets ``func`` on its parser.
-BENCHES = ("bot.synthesis.bench", "adapters.slack.bench", "adapters.teams.bench")
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subparsers) -> None:
     parser = sub.add_parser("bench", help="run a benchmark (figures printed as a table)")
     benches = parser.add_subparsers(dest="bench", required=True, metavar="NAME")
-    for name in BENCHES:
-        module = optional_module(name)
-        if module is not None:
-            module.register(benches)
+    words = REQUESTED.get()
+    wanted = words[1] if len(words) > 1 and words[0] == "bench" else None
+    register_lazily(benches, BENCHES, wanted)
