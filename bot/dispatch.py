@@ -66,11 +66,13 @@ class Dispatcher:
         self._idle = asyncio.Event()
         self.owner = uuid.uuid4().hex
         self._last_renewal = 0.0
+        self._stopping = False
 
     def kick(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         await self.recover(expired_only=not self.db.is_sqlite)
         self._loop = asyncio.create_task(self._run(), name="dispatcher")
 
@@ -78,6 +80,9 @@ class Dispatcher:
         """Stop claiming; give sends in flight ``grace`` seconds, then cancel them (their rows
         stay ``sending`` and are settled by :meth:`recover` at the next start)."""
         if self._loop is not None:
+            # The flag as well as the cancel: on Python 3.11 ``wait_for`` can swallow a
+            # cancellation that arrives together with a kick.
+            self._stopping = True
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
             self._loop = None
@@ -144,7 +149,7 @@ class Dispatcher:
         await self.recover(expired_only=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._renew()
                 claimed = await self.pump()

@@ -168,10 +168,16 @@ class Scheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._aps.add_job(
-            self.tick, IntervalTrigger(seconds=self.poll_seconds), id="poll", name="poll"
+            self._poll,
+            IntervalTrigger(seconds=self.poll_seconds),
+            id="poll",
+            name="poll",
+            max_instances=2,
         )
         self._aps.start()
-        await self.tick()
+        # The first tick in the background: a slow platform in an overdue job must not hold up
+        # the start of the server.
+        self.changed()
 
     async def stop(self) -> None:
         if self._aps is not None:
@@ -180,6 +186,10 @@ class Scheduler:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._armed.clear()
+
+    async def _poll(self) -> None:
+        if not self._tick_lock.locked():  # a long tick is still running: it covers this one
+            await self.tick()
 
     async def tick(self) -> None:
         """Run what is due, then arm a wake-up for each upcoming job."""
