@@ -230,6 +230,14 @@ async def test_two_processes_on_postgres_fire_each_job_once(pg_url: str, tmp_pat
     keys = Counter(s["key"] for s in sent if s["key"])
     assert max(keys.values()) == 1, "no delivery twice"
     assert await counts(settings) == (6, 0)
+    logs = "".join(out.with_suffix(".log").read_text() for out in outs)
+    runs = Counter(
+        line.split()[3]
+        for line in logs.splitlines()
+        if line.endswith(")") and " fired (due " in line
+    )
+    assert len(runs) == 6 and set(runs.values()) == {1}, "each job ran in one process, once"
+    assert "Traceback" not in logs
 
 
 async def _settled(settings: Settings, fired: int) -> bool:
