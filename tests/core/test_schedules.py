@@ -21,6 +21,7 @@ from tests.core.conversation import (
     setup_channel,
     story,
 )
+from tests.core.test_anonymity import dump, identities
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # ManualClock's default, a Monday
 
@@ -315,3 +316,22 @@ async def test_digest_at_a_time_the_spring_clock_change_skips_fires_once_that_da
     assert await tick(local) == []
     clock.set(dt.datetime(2026, 4, 5, 0, 30, tzinfo=dt.UTC))  # 02:30 summer time
     assert len(await tick(local)) == 1
+
+
+async def test_schedule_tables_hold_no_identities(local: LocalDriver, clock: ManualClock) -> None:
+    """Reminders sent are kept per pseudonym and slot, fired jobs per key and day, digests
+    with a keyed hash of who set them: no user id, no name, no time of an answer."""
+    setup_channel(local)
+    await set_digest(local, "digest weekly maandag 10:00")
+    await local.command(HOST, CHANNEL, "start --deadline 2d")
+    await local.say("U02BRAM", f"knel: {story(1)}")
+    clock.advance(days=1, hours=1)
+    assert len(await tick(local)) == 1  # the 24h reminder
+    rows = [
+        row
+        for row in await dump(local)
+        if row.split(":")[0] in ("reminders_sent", "fired_jobs", "digests")
+    ]
+    assert len([r for r in rows if r.startswith("reminders_sent")]) == 4
+    for row in rows:
+        assert not [who for who in identities() if who in row], row
