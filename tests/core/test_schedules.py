@@ -41,7 +41,7 @@ async def round_row(local: LocalDriver) -> RoundRow:
 
 
 def reminders_in(local: LocalDriver, user: str) -> int:
-    return sum("herinnering" in m.fallback for m in local.inbox(user))
+    return sum("vriendelijke herinnering" in m.fallback for m in local.inbox(user))
 
 
 async def test_round_closes_itself_at_the_deadline_and_posts_the_summary(
@@ -102,6 +102,10 @@ async def test_reminders_go_privately_to_those_not_finished_once_per_slot(
     posts = len(local.channel(CHANNEL))
     row = await round_row(local)
     assert row.reminders == "24h,2h"
+    status = await local.command(HOST, CHANNEL, "status")
+    assert (
+        "Privéherinneringen aan wie nog niet klaar is: 24h, 2h vóór de deadline" in status.fallback
+    )
 
     clock.advance(days=1, hours=23, minutes=59)
     assert await tick(local) == []
@@ -157,6 +161,8 @@ async def test_paced_phases_open_on_schedule_and_next_still_works(
     for n, user in enumerate(["U02BRAM", "U03CHLOE", "U04DAAN"], start=1):
         await local.say(user, f"knel: {story(n)}")
     row = await round_row(local)
+    status = await local.command(HOST, CHANNEL, "status")
+    assert "De volgende fase gaat vanzelf open op 2026-03-03 om 10:00" in status.fallback
     clock.advance(hours=23)
     assert await tick(local) == []
     clock.advance(hours=1)
