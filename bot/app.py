@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, SystemClock
@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
 from storage.database import Database
-from storage.models import ProcessedEventRow
+from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,18 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
     offline = OfflineSynthesizer()
     if not settings.llm_url:
         return offline
-    llm = importlib.import_module("bot.synthesis.llm")
-    synthesizer: Synthesizer = llm.LLMSynthesizer(
-        offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key
-    )
-    return synthesizer
+    from bot.synthesis.llm import LLMSynthesizer
+
+    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key)
+
+
+async def check_secret_fits(db: Database, keyring: Keyring) -> None:
+    """Refuse to start when the secret file cannot open the round keys in this database (a
+    lost or swapped file): better one clear line now than failures in every round later."""
+    async with db.sessions() as session:
+        row = await session.scalar(select(RoundKeyRow).limit(1))
+    if row is not None:
+        keyring.unwrap(row.round_id, row.wrapped)
 
 
 class App:
@@ -78,13 +85,20 @@ class App:
         synthesizer: Synthesizer | None = None,
         migrate: bool = True,
     ) -> App:
-        """Load prompts (failing on a broken file), open the database, apply migrations."""
+        """Load prompts (failing on a broken file), open the database, apply migrations and
+        check the secret file opens its round keys. With ``migrate=False`` the caller does
+        both later (:meth:`upgrade`)."""
         catalog = Catalog.load(settings.prompts_dir)
         templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
         db = Database(settings.database_url)
-        if migrate:
-            await db.upgrade()
+        try:
+            if migrate:
+                await db.upgrade()
+                await check_secret_fits(db, keyring)
+        except BaseException:
+            await db.dispose()
+            raise
         return cls(
             settings,
             db,
@@ -94,6 +108,11 @@ class App:
             synthesizer or default_synthesizer(settings),
             clock or SystemClock(),
         )
+
+    async def upgrade(self) -> None:
+        """Apply migrations and check the secret file fits this database."""
+        await self.db.upgrade()
+        await check_secret_fits(self.db, self.keyring)
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
+
+from bot.plugins import optional_module
 
 # Subcommand modules; each exposes ``register(subparsers)`` which sets ``func`` on its parser.
 COMMANDS = (
@@ -27,13 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        module = optional_module(name)
+        if module is not None:
+            module.register(sub)
     return parser
 
 

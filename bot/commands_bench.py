@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import importlib
+
+from bot.plugins import optional_module
 
 # Each bench module exposes ``register(subparsers)`` and sets ``func`` on its parser.
 BENCHES = ("bot.synthesis.bench", "adapters.slack.bench", "adapters.teams.bench")
@@ -13,10 +14,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("bench", help="run a benchmark (figures printed as a table)")
     benches = parser.add_subparsers(dest="bench", required=True, metavar="NAME")
     for name in BENCHES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        module.register(benches)
+        module = optional_module(name)
+        if module is not None:
+            module.register(benches)

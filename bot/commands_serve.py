@@ -9,6 +9,7 @@ import signal
 import sys
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App
 from bot.prompts import PromptError
@@ -33,6 +34,12 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, PromptError, SecretError) as exc:
         print(f"dialoogbot: {exc}", file=sys.stderr)
         return 2
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        print(
+            f"dialoogbot: DIALOOG_DATABASE_URL: cannot use the database ({reason})", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         return 0
 
@@ -47,7 +54,11 @@ async def serve(host: str, port: int) -> int:
         await app.stop()
         print(f"dialoogbot: {exc}", file=sys.stderr)
         return 2
-    await app.db.upgrade()
+    try:
+        await app.upgrade()
+    except BaseException:
+        await app.stop()
+        raise
     web_app, connected = await build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from aiohttp import web
 
 from bot.app import App
+from bot.plugins import optional_module
 
 log = logging.getLogger(__name__)
 ADAPTERS = ("adapters.slack", "adapters.teams")
@@ -38,12 +38,7 @@ async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
     web_app.router.add_get("/metrics", metrics)
     connected = []
     for name in ADAPTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        if await module.setup(app, web_app):
+        module = optional_module(name)
+        if module is not None and await module.setup(app, web_app):
             connected.append(name.rsplit(".", 1)[-1])
     return web_app, connected

@@ -120,8 +120,7 @@ class LocalDriver:
         self, user_id: str, channel_id: str, text: str, event_id: str | None = None
     ) -> Outgoing:
         """``/dialoog <text>`` in ``channel_id``; returns the private reply to the sender."""
-        before = len(self.platform.private[user_id])
-        await self.app.handle(
+        return await self.exchange(
             Incoming(
                 PLATFORM,
                 WORKSPACE,
@@ -133,13 +132,10 @@ class LocalDriver:
                 event_id=event_id,
             )
         )
-        await self.app.dispatcher.drain()
-        return self._last_since(user_id, before)
 
     async def say(self, user_id: str, text: str, event_id: str | None = None) -> Outgoing:
         """Text in the private chat with the bot; returns the bot's last reply."""
-        before = len(self.platform.private[user_id])
-        await self.app.handle(
+        return await self.exchange(
             Incoming(
                 PLATFORM,
                 WORKSPACE,
@@ -150,12 +146,9 @@ class LocalDriver:
                 event_id=event_id,
             )
         )
-        await self.app.dispatcher.drain()
-        return self._last_since(user_id, before)
 
     async def press(self, user_id: str, action: str, value: str, round_id: str | None) -> Outgoing:
-        before = len(self.platform.private[user_id])
-        await self.app.handle(
+        return await self.exchange(
             Incoming(
                 PLATFORM,
                 WORKSPACE,
@@ -168,8 +161,13 @@ class LocalDriver:
                 round_id=round_id,
             )
         )
+
+    async def exchange(self, incoming: Incoming) -> Outgoing:
+        """Hand ``incoming`` to the bot, deliver everything, return the sender's last reply."""
+        before = len(self.platform.private[incoming.user_id])
+        await self.app.handle(incoming)
         await self.app.dispatcher.drain()
-        return self._last_since(user_id, before)
+        return self._last_since(incoming.user_id, before)
 
     def _last_since(self, user_id: str, before: int) -> Outgoing:
         messages = self.platform.private[user_id][before:]

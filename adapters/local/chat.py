@@ -153,7 +153,7 @@ async def chat(names: list[str], transcript: Path) -> int:
     settings = load_settings()
     app = await App.create(settings, migrate=False)
     app.db.claim_single_process()
-    await app.db.upgrade()
+    await app.upgrade()
     platform = LocalPlatform(transcript)
     app.add_platform(platform)
     console = Console(app, platform, names)

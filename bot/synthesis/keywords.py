@@ -1,8 +1,8 @@
-"""Words that describe a theme: class-based TF-IDF over word stems, and YAKE keyphrases.
+"""Words that describe a theme: a contrast score over word stems, and YAKE keyphrases.
 
-c-TF-IDF (as in BERTopic) scores a stem by how much more often the answers of one theme use
-it than the answers overall; it gives the words that set a theme apart, and, when the same
-stems are common in several themes, what the answers share.
+The contrast score ranks the stems that most answers of one theme use and few others do; the
+best one, inside the YAKE keyphrase that contains it, names the theme, and the next ones say
+what sets the theme apart.
 """
 
 from __future__ import annotations
@@ -23,18 +23,21 @@ def presence(words: csr_matrix) -> csr_matrix:
     return binary
 
 
-def class_scores(words: csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
-    """c-TF-IDF: rows are themes, columns stems; ``tf(t, c) * log(1 + A / tf(t))``."""
+def contrast(words: csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
+    """Rows are themes, columns stems: ``sqrt(p) * (p - q)``, where ``p`` is the share of the
+    theme's answers that use the stem and ``q`` the share of the other answers.
+
+    A word scores high when most of a theme's answers use it and few others do; on banking77
+    this named themes better than c-TF-IDF, which favours rare words used once.
+    """
     binary = presence(words)
-    per_theme = np.vstack(
-        [np.asarray(binary[labels == t].sum(axis=0)).ravel() for t in range(count)]
-    )
-    total = per_theme.sum(axis=0)
-    average = max(per_theme.sum() / max(count, 1), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        idf = np.where(total > 0, np.log1p(average / np.maximum(total, 1)), 0.0)
-    sizes = np.maximum(np.bincount(labels, minlength=count), 1)[:, None]
-    scores: np.ndarray = (per_theme / sizes) * idf
+    sizes = np.bincount(labels, minlength=count).astype(float)
+    inside = np.vstack([np.asarray(binary[labels == t].sum(axis=0)).ravel() for t in range(count)])
+    total = inside.sum(axis=0)
+    rest_sizes = np.maximum(len(labels) - sizes, 1)[:, None]
+    p = inside / np.maximum(sizes, 1)[:, None]
+    q = (total[None, :] - inside) / rest_sizes
+    scores: np.ndarray = np.sqrt(p) * (p - q)
     return scores
 
 
@@ -59,7 +62,7 @@ def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str]) -
     rank = {stem: i for i, stem in enumerate(wanted)}
     scored: list[tuple[int, int, float, str]] = []
     for phrase, weight in candidates:
-        stems = analyzer.stems(phrase)
+        stems = analyzer.stems(phrase, record=False)
         if not stems or len(stems) != len(phrase.split()):
             continue  # a stop word inside the phrase
         hits = [rank[s] for s in stems if s in rank]

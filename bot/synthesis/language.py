@@ -1,8 +1,8 @@
 """Dutch and English text analysis for synthesis: tokens, stop words and Snowball stems.
 
-Stop words come from published lists (scikit-learn's English list, the ``stop-words``
-package's Dutch list, which is the Snowball one); stems from the Snowball stemmers. Scrub
-markers such as ``[name]`` are dropped so they never become theme words.
+Stop words are the Snowball lists (:mod:`bot.synthesis.stopwords`) plus a few words that carry
+no theme in any dialogue answer; stems come from the Snowball stemmers. Scrub markers such as
+``[name]`` are dropped so they never become theme words.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from stop_words import get_stop_words
+
+from bot.synthesis.stopwords import LISTS
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _MARKER = re.compile(r"\[[^\]\n]{1,40}\]")
@@ -27,7 +27,20 @@ _EXTRA = {
     "nl": "wel gewoon echt heel veel meer even nog eigenlijk misschien ook zo jij ik wij we "
     "zij hun jullie onze ons mijn jouw hij wie wat waar hoe waarom moet moeten kunnen kan "
     "zou zouden willen wil gaan gaat gaan komen komt",
-    "en": "just really like lot lots im ive dont doesnt isnt cant wont think",
+    "en": "just really like lot lots think also",
+}
+
+
+# Light verbs and fillers: fine inside an answer, never the name of a theme.
+_NOT_A_LABEL = {
+    "nl": "kunnen kan kon moeten moet krijgen krijg kreeg maken maak maakte gaan ga ging nemen "
+    "neem nam doen doe deed weten weet zeggen zeg zegt vinden vind vond willen wil graag "
+    "hebben heb heeft zien zie zag laten laat komen kom kwam staan staat geven geef gaf "
+    "nodig manier keer jaar dag mensen iedereen dingen ding",
+    "en": "can could will would need needs needed get gets got getting make makes made take "
+    "takes took want wanted know tell use using used go going went come came see seen give "
+    "gave please help way time thing things people everyone anyone someone something "
+    "able back still yet ago",
 }
 
 
@@ -42,11 +55,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
 @cache
 def stop_words(lang: str) -> frozenset[str]:
     lang = language_of(lang)
-    base: Iterable[str] = ENGLISH_STOP_WORDS if lang == "en" else get_stop_words("dutch")
-    return frozenset(fold(w) for w in (*base, *_EXTRA[lang].split()))
+    return frozenset(fold(w) for w in (*LISTS[lang], *_EXTRA[lang].split()))
 
 
 @dataclass
@@ -57,11 +74,14 @@ class Analyzer:
     _stemmer: snowballstemmer.stemmer = field(init=False, repr=False)
     _stops: frozenset[str] = field(init=False, repr=False)
     _surface: dict[str, Counter[str]] = field(default_factory=dict, init=False, repr=False)
+    _stems: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _not_label: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.lang = language_of(self.lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[self.lang])
         self._stops = stop_words(self.lang)
+        self._not_label = frozenset(self._stem(w) for w in _NOT_A_LABEL[self.lang].split())
 
     def words(self, text: str) -> list[str]:
         """Content words in reading order, lower case, scrub markers and stop words removed."""
@@ -69,7 +89,7 @@ class Analyzer:
         out = []
         for match in _WORD.finditer(text):
             word = match.group().casefold().replace("’", "'")
-            if len(word) < 2 or fold(word) in self._stops:
+            if len(word) < 2 or _fold_word(word) in self._stops:
                 continue
             if self.lang == "en" and "'" in word and word.endswith(_CLITICS):
                 continue  # don't, isn't, it's, we'll: function words
@@ -77,15 +97,28 @@ class Analyzer:
             out.append(word)
         return out
 
-    def stems(self, text: str) -> list[str]:
+    def stems(self, text: str, record: bool = True) -> list[str]:
+        """Stems of the content words; ``record`` counts their written forms for labels."""
         words = self.words(text)
-        stems: list[str] = self._stemmer.stemWords([fold(w) for w in words])
-        for word, stem in zip(words, stems, strict=True):
-            self._surface.setdefault(stem, Counter())[word] += 1
+        stems = [self._stem(word) for word in words]
+        if record:
+            for word, stem in zip(words, stems, strict=True):
+                self._surface.setdefault(stem, Counter())[word] += 1
         return stems
 
+    def _stem(self, word: str) -> str:
+        # The Snowball stemmer is pure Python; a round repeats few distinct words.
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = str(self._stemmer.stemWord(_fold_word(word)))
+        return stem
+
+    def labels_well(self, stem: str) -> bool:
+        """Whether a stem may name a theme (light verbs like *need* or *krijgen* may not)."""
+        return stem not in self._not_label
+
     def clean(self, text: str) -> str:
-        """The content words joined by spaces (input for character n-grams)."""
+        """The content words joined by spaces (for comparing short items)."""
         return " ".join(fold(w) for w in self.words(text))
 
     def surface(self, stem: str) -> str:
@@ -100,3 +133,8 @@ def sentences(text: str) -> Sequence[str]:
     """Sentences of an answer, each an exact substring of it."""
     parts = re.findall(r"[^.!?\n]+[.!?]*", text)
     return [p.strip() for p in parts if p.strip()]
+
+
+def plain(text: str) -> str:
+    """Folded text without scrub markers (input for character n-grams)."""
+    return fold(_MARKER.sub(" ", text))

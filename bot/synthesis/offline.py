@@ -17,7 +17,7 @@ import numpy as np
 
 from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
 from bot.synthesis.items import merge_items
-from bot.synthesis.keywords import class_scores, keyphrase, presence, top_stems
+from bot.synthesis.keywords import contrast, keyphrase, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import Grouping, group
 
@@ -119,7 +119,7 @@ class OfflineSynthesizer:
     ) -> tuple[tuple[Theme, ...], tuple[str, ...]]:
         texts = [a.text for a in answers]
         grouping = group(texts, analyzer, self.max_themes, minimum)
-        scores = class_scores(grouping.words, grouping.labels, grouping.count)
+        scores = contrast(grouping.words, grouping.labels, grouping.count)
         vocabulary = grouping.vocabulary
         people = [
             {answers[i].respondent for i in grouping.members(t)} for t in range(grouping.count)
@@ -130,16 +130,17 @@ class OfflineSynthesizer:
         themes = []
         for t in shown:
             members = grouping.members(t)
-            best = [s for s in top_stems(scores[t], vocabulary, 12) if s not in shared_stems]
-            best = best or top_stems(scores[t], vocabulary, 12)
+            ranked = top_stems(scores[t], vocabulary, 16)
+            best = [s for s in ranked if analyzer.labels_well(s)] or ranked
             label = _title(members, answers, headlines, analyzer, best, used_titles)
             if label is None:
-                central = _central(grouping, members)[:30]
-                label = keyphrase([texts[i] for i in central], analyzer, best[:3])
-            if label is None:
-                label = " · ".join(analyzer.surface(s) for s in best[:2]) or texts[members[0]][:40]
-            label_stems = set(analyzer.stems(label))
-            apart = [analyzer.surface(s) for s in best if s not in label_stems][:3]
+                label = _label([texts[i] for i in _central(grouping, members)[:30]], analyzer, best)
+            label_stems = set(analyzer.stems(label, record=False))
+            # With a single theme there is nothing to set it apart from.
+            apart = [
+                analyzer.surface(s) for s in best if s not in label_stems and s not in shared_stems
+            ][:3]
+            apart = apart if len(shown) > 1 else []
             themes.append(
                 Theme(
                     label=label,
@@ -179,6 +180,16 @@ class OfflineSynthesizer:
         return tuple(quotes)
 
 
+def _label(texts: Sequence[str], analyzer: Analyzer, best: Sequence[str]) -> str:
+    """The keyphrase around the theme's best word, plus its second word when not in it."""
+    if not best:
+        return texts[0][:40]
+    phrase = keyphrase(texts, analyzer, best[:1]) or analyzer.surface(best[0])
+    if len(best) > 1 and best[1] not in analyzer.stems(phrase, record=False):
+        phrase = f"{phrase} · {analyzer.surface(best[1])}"
+    return phrase
+
+
 def _central(grouping: Grouping, members: np.ndarray) -> list[int]:
     """Members ordered from most to least typical (cosine to the theme's mean vector)."""
     block = grouping.vectors[members]
@@ -196,7 +207,11 @@ def _excerpt(text: str, analyzer: Analyzer, best: Sequence[str]) -> str:
         return text
     wanted = set(best[:8])
     parts = sentences(text)
-    choice = max(parts, key=lambda s: (len(wanted & set(analyzer.stems(s))), -abs(len(s) - 160)))
+
+    def fit(sentence: str) -> tuple[int, int]:
+        return len(wanted & set(analyzer.stems(sentence, record=False))), -abs(len(sentence) - 160)
+
+    choice = max(parts, key=fit)
     if len(choice) <= MAX_QUOTE:
         return choice
     cut = choice.rfind(" ", 0, MAX_QUOTE)
@@ -236,7 +251,7 @@ def _title(
         headline = headlines.get(respondent)
         if not headline or len(headline) > 90 or headline.casefold() in used:
             continue
-        hits = [rank[s] for s in set(analyzer.stems(headline)) if s in rank]
+        hits = [rank[s] for s in set(analyzer.stems(headline, record=False)) if s in rank]
         if hits:
             candidates.append((-len(hits), min(hits), len(headline), headline))
     if not candidates:

@@ -1,13 +1,19 @@
-"""Grouping answers into themes: TF-IDF vectors and clustering with the number chosen from data.
+"""Grouping answers into themes, with the number of themes chosen from the data.
 
 Vectors join Snowball-stemmed word TF-IDF with character n-grams (which catch Dutch compounds:
-*buurthuis* and *buurt*). They are reduced by LSA and grouped by Ward clustering; the number
-of themes is the one with the best silhouette among a small range. Large inputs are grouped on
-a fixed sample and the rest assigned to the nearest theme. Everything is deterministic.
+*buurthuis* and *buurt*). Short answers share few words, so answers are compared by their
+third-order similarity (``S³``, where ``S`` is the cosine similarity): two answers are close
+when they are similar to the same other answers. This is computed in a small LSA space
+(``S³ ≈ U Σ⁶ Uᵀ``) without an n x n matrix. Ward clustering on it gives a tree; the cut with
+the best cosine silhouette on the original vectors, among 2 to ``max_k`` themes, wins (see
+:func:`_cut`). Large
+inputs are grouped on a fixed sample and the rest assigned to the nearest theme. Everything is
+deterministic. On banking77 this beats TF-IDF + k-means told the true number of themes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,11 +25,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from bot.synthesis.language import Analyzer
+from bot.synthesis.language import Analyzer, plain
 
 SAMPLE = 2000  # answers clustered directly; the rest are assigned to the nearest theme
-WORD_WEIGHT = 1.0
-CHAR_WEIGHT = 1.0
+DIMENSIONS = 100  # LSA components
+POWER = 3  # order of the similarity used for grouping
+SMALLEST = 0.05  # share of the answers below which a group does not count as a theme
 
 
 @dataclass(frozen=True)
@@ -47,46 +54,83 @@ def vectorize(texts: Sequence[str], analyzer: Analyzer) -> tuple[csr_matrix, csr
     """Word-stem and character n-gram TF-IDF, each L2-normalised, joined and normalised."""
     many = len(texts) > 500
     word = TfidfVectorizer(analyzer=analyzer.stems, sublinear_tf=True, dtype=np.float32)
-    words = word.fit_transform(texts)
+    try:
+        words = word.fit_transform(texts)
+        vocabulary = list(word.get_feature_names_out())
+    except ValueError:  # nothing but stop words
+        words, vocabulary = csr_matrix((len(texts), 0), dtype=np.float32), []
     char = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=(3, 5),
-        preprocessor=analyzer.clean,
+        preprocessor=plain,
         sublinear_tf=True,
         min_df=2 if many else 1,
         dtype=np.float32,
     )
     try:
         chars = char.fit_transform(texts)
-    except ValueError:  # no n-gram left (only stop words)
+    except ValueError:  # no n-gram left
         chars = csr_matrix((len(texts), 0), dtype=np.float32)
-    joined = normalize(hstack([WORD_WEIGHT * words, CHAR_WEIGHT * chars]).tocsr())
-    return joined, words.tocsr(), list(word.get_feature_names_out())
+    joined = normalize(hstack([normalize(words), normalize(chars)]).tocsr())
+    return joined, words.tocsr(), vocabulary
 
 
-def _reduce(vectors: csr_matrix) -> np.ndarray:
-    n, m = vectors.shape
-    dims = min(100, n - 1, m - 1)
-    if dims < 2:
-        return np.asarray(vectors.todense())
-    svd = TruncatedSVD(n_components=dims, algorithm="arpack", random_state=0)
-    reduced: np.ndarray = normalize(svd.fit_transform(vectors))
-    return reduced
+@dataclass(frozen=True)
+class _Space:
+    """Maps vectors to points whose Euclidean distances are those of rows of normalised S³."""
+
+    svd: TruncatedSVD
+    root: np.ndarray  # (d, d): square root of the metric
+
+    @classmethod
+    def fit(cls, vectors: csr_matrix) -> _Space | None:
+        n, m = vectors.shape
+        dims = min(DIMENSIONS, n - 1, m - 1)
+        if dims < 2:
+            return None
+        svd = TruncatedSVD(n_components=dims, algorithm="arpack", random_state=0)
+        svd.fit(vectors)
+        weights = svd.singular_values_ ** (2 * POWER)
+        scaled = _scaled(svd, vectors, weights)
+        metric = (weights[:, None] * (scaled.T @ scaled)) * weights[None, :]
+        values, vectors_ = np.linalg.eigh(metric)
+        root = (vectors_ * np.sqrt(np.clip(values, 0, None))) @ vectors_.T
+        return cls(svd, root)
+
+    def points(self, vectors: csr_matrix) -> np.ndarray:
+        weights = self.svd.singular_values_ ** (2 * POWER)
+        result: np.ndarray = _scaled(self.svd, vectors, weights) @ self.root
+        return result
 
 
-def _choose(points: np.ndarray, max_k: int, min_size: int) -> np.ndarray:
-    """Ward tree cut at the k with the best cosine silhouette (k from 2 to ``max_k``)."""
+def _scaled(svd: TruncatedSVD, vectors: csr_matrix, weights: np.ndarray) -> np.ndarray:
+    """Left singular vectors divided by the square root of the diagonal of S³."""
+    sigma = np.where(svd.singular_values_ > 0, svd.singular_values_, 1.0)
+    left = svd.transform(vectors) / sigma
+    diagonal = np.sqrt((left**2 * weights).sum(axis=1))
+    scaled: np.ndarray = left / np.where(diagonal > 0, diagonal, 1.0)[:, None]
+    return scaled
+
+
+def _cut(points: np.ndarray, vectors: csr_matrix, max_k: int, min_size: int) -> np.ndarray:
+    """The Ward tree cut with the best silhouette, counting only themes big enough to show.
+
+    A theme is big enough with ``min_size`` answers and 5% of all; a cut must have 2 to
+    ``max_k`` of them. Its score is the cosine silhouette of the answers in big themes times
+    the share of answers they hold, so that cutting off a few odd answers is no gain.
+    """
     n = len(points)
+    big_enough = max(min_size, math.ceil(SMALLEST * n))
     tree = linkage(points, method="ward")
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, max_k + 1):
         cut = fcluster(tree, t=k, criterion="maxclust") - 1
         sizes = np.bincount(cut)
-        if len(sizes) < 2 or len(sizes) >= n:
+        big = np.flatnonzero(sizes >= big_enough)
+        if len(big) < 2:
             continue
-        score = float(silhouette_score(points, cut, metric="cosine"))
-        # Themes too small to publish count against a cut.
-        score -= 0.02 * int((sizes < min_size).sum())
+        kept = np.isin(cut, big)
+        score = float(silhouette_score(vectors[kept], cut[kept], metric="cosine")) * kept.mean()
         if best is None or score > best[0] + 1e-9:
             best = (score, cut)
     return best[1] if best is not None else np.zeros(n, dtype=int)
@@ -94,10 +138,11 @@ def _choose(points: np.ndarray, max_k: int, min_size: int) -> np.ndarray:
 
 def _relabel(labels: np.ndarray) -> np.ndarray:
     """Number themes by size, largest first (ties by first member) so output is stable."""
-    ids = sorted(
-        set(labels.tolist()), key=lambda t: (-int((labels == t).sum()), int(np.argmax(labels == t)))
+    order = sorted(
+        set(labels.tolist()),
+        key=lambda t: (-int((labels == t).sum()), int(np.argmax(labels == t))),
     )
-    mapping = {old: new for new, old in enumerate(ids)}
+    mapping = {old: new for new, old in enumerate(order)}
     return np.array([mapping[t] for t in labels.tolist()], dtype=int)
 
 
@@ -105,16 +150,24 @@ def group(texts: Sequence[str], analyzer: Analyzer, max_k: int = 6, min_size: in
     """Group texts into at most ``max_k`` themes (one theme when there are too few texts)."""
     vectors, words, vocabulary = vectorize(texts, analyzer)
     n = len(texts)
+    one = Grouping(np.zeros(n, dtype=int), vectors, words, tuple(vocabulary))
     if n < 2 * max(min_size, 2):
-        return Grouping(np.zeros(n, dtype=int), vectors, words, tuple(vocabulary))
-    points = _reduce(vectors)
+        return one
+    sample = np.arange(n) if n <= SAMPLE else np.linspace(0, n - 1, SAMPLE).round().astype(int)
+    space = _Space.fit(vectors[sample])
+    if space is None:
+        return one
+    points = space.points(vectors[sample])
+    cut = _cut(points, vectors[sample], min(max_k, len(sample) // 2), min_size)
     if n <= SAMPLE:
-        labels = _choose(points, min(max_k, n // 2), min_size)
+        labels = cut
     else:
-        sample = np.linspace(0, n - 1, SAMPLE).round().astype(int)
-        sampled = _choose(points[sample], max_k, min_size)
-        centroids = normalize(
-            np.vstack([points[sample][sampled == t].mean(axis=0) for t in range(sampled.max() + 1)])
+        centres = np.vstack([points[cut == t].mean(axis=0) for t in range(cut.max() + 1)])
+        everything = space.points(vectors)
+        distances = (
+            (everything**2).sum(axis=1)[:, None]
+            - 2 * everything @ centres.T
+            + (centres**2).sum(axis=1)[None, :]
         )
-        labels = np.asarray((points @ centroids.T).argmax(axis=1)).ravel()
+        labels = distances.argmin(axis=1)
     return Grouping(_relabel(labels), vectors, words, tuple(vocabulary))

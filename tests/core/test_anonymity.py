@@ -115,3 +115,13 @@ async def test_closing_destroys_the_link_between_answers_and_people(local: Local
     async with local.app.db.sessions() as session:
         assert (await session.scalars(select(RoundKeyRow))).all() == []
         assert len((await session.scalars(select(AnswerRow))).all()) == 16
+
+
+async def test_a_swapped_secret_file_stops_start_up(local: LocalDriver, settings: Settings) -> None:
+    from bot.app import App
+    from bot.pseudonyms import SecretError
+
+    await run_round(local)
+    Path(settings.secret_file).write_text("00" * 32 + "\n")
+    with pytest.raises(SecretError, match="DIALOOG_SECRET_FILE does not match this database"):
+        await App.create(settings)

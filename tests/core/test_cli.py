@@ -114,3 +114,12 @@ def test_demo_in_english(tmp_path: Path) -> None:
     result = dialoogbot("demo", "--participants", "5", "--lang", "en", folder=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "5 respondents" in result.stdout and "Headline" in result.stdout
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none"
+    result = dialoogbot("serve", folder=tmp_path, DIALOOG_DATABASE_URL=url)
+    assert result.returncode == 2
+    assert result.stderr.startswith("dialoogbot: DIALOOG_DATABASE_URL: cannot use the database")
+    assert result.stderr.strip().count("\n") == 0

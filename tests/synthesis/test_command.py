@@ -1,0 +1,94 @@
+"""``dialoogbot synthesize ANSWERS.csv``: a workshop's answers in, a summary out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+STICKY_NOTES = [
+    ("Meer bankjes in het park", "Droom"),
+    ("Bankjes en schaduw in het park", "Droom"),
+    ("Een park met bankjes en bomen", "Droom"),
+    ("De gemeente plaatst bankjes", "Eerste stap"),
+    ("Bewoners kiezen de plekken voor bankjes", "Eerste stap"),
+    ("Bankjes bestellen bij de gemeente", "Eerste stap"),
+]
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_markdown_summary_of_a_workshop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["text,prompt"] + [f"{t},{p}" for t, p in STICKY_NOTES]
+    path = _write(tmp_path / "answers.csv", "\n".join(lines) + "\n")
+    assert main(["synthesize", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Samenvatting")
+    assert "## Droom" in out and "## Eerste stap" in out
+    assert "> Meer bankjes in het park" in out or "> Bankjes en schaduw in het park" in out
+
+
+def test_json_lists_themes_with_their_spreadsheet_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["prompt;text"] + [f"{p};{t}" for t, p in STICKY_NOTES] + ["Droom;"]
+    path = _write(tmp_path / "export.csv", "\n".join(lines) + "\n")
+    assert main(["synthesize", str(path), "--format", "json", "--lang", "en"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["language"] == "en"
+    prompts = {p["prompt"]: p for p in data["prompts"]}
+    assert set(prompts) == {"Droom", "Eerste stap"}
+    dream_rows = [r for theme in prompts["Droom"]["themes"] for r in theme["rows"]]
+    assert sorted(dream_rows) == [2, 3, 4]
+    for prompt in data["prompts"]:
+        for theme in prompt["themes"]:
+            assert theme["label"]
+            assert 1 <= len(theme["quotes"]) <= 3
+            texts = [STICKY_NOTES[row - 2][0] for row in theme["rows"]]
+            assert all(quote in texts for quote in theme["quotes"])
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "message"),
+    [
+        ("answer,prompt\nhallo,Droom\n", "utf-8", "no 'text' column"),
+        ("text\nMeer groen in de wijk en één bankje\n", "utf-16", "not UTF-8"),
+        ("", "utf-8", "empty"),
+        ("text,prompt\n,Droom\n", "utf-8", "no answers"),
+    ],
+)
+def test_a_bad_file_gets_one_clear_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    encoding: str,
+    message: str,
+) -> None:
+    path = _write(tmp_path / "bad.csv", content, encoding)
+    assert main(["synthesize", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert message in captured.err and "bad.csv" in captured.err
+
+
+def test_a_missing_file_gets_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["synthesize", str(tmp_path / "missing.csv")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_below_the_threshold_nothing_is_quoted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "two.csv", "text\nMeer bankjes in het park\nMeer bomen\n")
+    assert main(["synthesize", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "bankjes" not in out and "bomen" not in out
