@@ -17,7 +17,7 @@ import logging
 import random
 import uuid
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import TargetKind
@@ -207,11 +207,15 @@ class Dispatcher:
 
     @staticmethod
     async def _deferred_recipients(session: AsyncSession) -> set[tuple[str, str, str, str]]:
-        """Recipients with an earlier message waiting for a retry: keep their order."""
+        """Recipients with an earlier message waiting for a retry, or being sent (by another
+        process, with PostgreSQL): keep their order."""
         waiting = (
             await session.scalars(
                 select(OutboxRow).where(
-                    OutboxRow.status == "deferred", OutboxRow.not_before > _now()
+                    or_(
+                        and_(OutboxRow.status == "deferred", OutboxRow.not_before > _now()),
+                        OutboxRow.status == "sending",
+                    )
                 )
             )
         ).all()
