@@ -30,7 +30,6 @@ from storage.models import OutboxRow
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 LEASE = dt.timedelta(seconds=60)  # a claim not renewed for this long belongs to a dead process
-RENEW_SECONDS = 15.0
 
 
 def _now() -> dt.datetime:
@@ -65,6 +64,7 @@ class Dispatcher:
         self._loop: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self.owner = uuid.uuid4().hex
+        self.lease = LEASE  # renewed every quarter of it while this process lives
         self._last_renewal = 0.0
         self._stopping = False
 
@@ -110,7 +110,7 @@ class Dispatcher:
                 taken = await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id == row.id, stale)
-                    .values(owner=self.owner, lease_until=now + LEASE)
+                    .values(owner=self.owner, lease_until=now + self.lease)
                 )
             if taken.rowcount == 1:  # type: ignore[attr-defined]
                 rows.append(row)
@@ -137,14 +137,14 @@ class Dispatcher:
     async def _renew(self) -> None:
         """Renew the lease on rows this process is sending; settle rows of dead processes."""
         loop = asyncio.get_running_loop()
-        if loop.time() - self._last_renewal < RENEW_SECONDS:
+        if loop.time() - self._last_renewal < self.lease.total_seconds() / 4:
             return
         self._last_renewal = loop.time()
         async with self.db.transaction() as session:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.owner == self.owner, OutboxRow.status == "sending")
-                .values(lease_until=_now() + LEASE)
+                .values(lease_until=_now() + self.lease)
             )
         await self.recover(expired_only=True)
 
@@ -195,7 +195,7 @@ class Dispatcher:
                 await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id.in_([r.id for r in chosen]))
-                    .values(status="sending", owner=self.owner, lease_until=now + LEASE)
+                    .values(status="sending", owner=self.owner, lease_until=now + self.lease)
                 )
         for row in chosen:
             self._busy.add(_recipient(row))

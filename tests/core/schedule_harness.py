@@ -76,6 +76,7 @@ async def run(args: argparse.Namespace) -> int:
         platform.add_channel(channel, members)
     app.add_platform(platform)
     app.scheduler.poll_seconds = args.poll
+    app.dispatcher.lease = dt.timedelta(seconds=args.lease)
     try:
         await app.start()
     except AlreadyRunning as exc:
@@ -98,6 +99,7 @@ def main() -> int:
     parser.add_argument("--members", required=True)
     parser.add_argument("--hang", choices=("job", "before", "after"))
     parser.add_argument("--poll", type=float, default=0.1)
+    parser.add_argument("--lease", type=float, default=60.0, help="outbox lease, seconds")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(run(parser.parse_args()))
 

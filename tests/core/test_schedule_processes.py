@@ -240,6 +240,33 @@ async def test_two_processes_on_postgres_fire_each_job_once(pg_url: str, tmp_pat
     assert "Traceback" not in logs
 
 
+@pytest.mark.postgres
+async def test_a_live_process_keeps_its_sends_and_a_dead_ones_are_taken_over(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Process A hangs posting the deadline's summary; process B, started meanwhile, must
+    leave that send alone while A lives (A renews its lease), and take it over once A is
+    killed and the lease runs out. The summary arrives once."""
+    settings = make_settings(tmp_path, pg_url)
+    await prepare_round(settings, [CHANNEL], answered=True)
+    clock = tmp_path / "clock.txt"
+    write_clock(clock, START + dt.timedelta(days=2))
+    a_out, b_out = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    lease = ("--lease", "2")
+    first = await BotProcess.start(settings, clock, a_out, [CHANNEL], "--hang", "before", *lease)
+    await first.wait_for("hanging")
+    second = await BotProcess.start(settings, clock, b_out, [CHANNEL], *lease)
+    await asyncio.sleep(5)  # two and a half leases: A renews, B must not recover
+    assert transcript(a_out, b_out) == []
+    assert await counts(settings) == (2, 1)
+
+    await first.kill()
+    await until(lambda: _settled(settings, 2))
+    await second.stop()
+    posts = [s for s in transcript(a_out, b_out) if s["kind"] == "channel"]
+    assert len(posts) == 1 and FINAL in posts[0]["text"]
+
+
 async def _settled(settings: Settings, fired: int) -> bool:
     return await counts(settings) == (fired, 0)
 
