@@ -223,7 +223,7 @@ async def test_weekly_digest_keeps_local_time_across_daylight_saving(
     assert await tick(local) == [f"digest:{digest.id}:2026-10-18"]
     first = [m.fallback for m in local.channel(CHANNEL)[-2:]]
     assert "Weekoverzicht: 2026-10-11 tot en met 2026-10-17" in first[0]
-    assert "16 nieuwe antwoorden van 4 deelnemers (nog open)" in first[0]
+    assert "Nieuwe antwoorden: 16 · deelnemers: 4 (nog open)" in first[0]
     assert all(headline in first[1] for headline in HEADLINES)
 
     posts = len(local.channel(CHANNEL))
@@ -250,7 +250,7 @@ async def test_digest_below_the_threshold_shows_only_counts(
     digest = local.channel(CHANNEL)[posts:]
     assert len(digest) == 1
     text = digest[0].fallback
-    assert "2 nieuwe antwoorden van minder dan 3 deelnemers" in text
+    assert "Nieuwe antwoorden: 2 · deelnemers: minder dan 3" in text
     assert "te weinig deelnemers" in text
     assert "library" not in text and "garden" not in text
     assert not any(isinstance(block, Quote) for block in digest[0].blocks)
@@ -341,3 +341,36 @@ async def test_schedule_tables_hold_no_identities(local: LocalDriver, clock: Man
     assert len([r for r in rows if r.startswith("reminders_sent")]) == 4
     for row in rows:
         assert not [who for who in identities() if who in row], row
+
+
+async def test_digest_covers_only_the_weeks_new_answers(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    setup_channel(local)
+    await set_digest(local, "digest weekly maandag 08:00")
+    await local.command(HOST, CHANNEL, "start")
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "close")
+    clock.advance(days=1)
+    await local.command(HOST, CHANNEL, 'start --theme "Tweede ronde"')
+    await local.say("U02BRAM", "kiem: Een buurman begon een moestuin tussen de flats.")
+    clock.advance(days=6)  # Monday 2026-03-09, 09:00 UTC = 10:00 local: digest due at 07:00 UTC
+    posts = len(local.channel(CHANNEL))
+    assert len(await tick(local)) == 1
+    week = [m.fallback for m in local.channel(CHANNEL)[posts:]]
+    assert "Weekoverzicht: 2026-03-02 tot en met 2026-03-08" in week[0]
+    assert "Nieuwe antwoorden: 16 · deelnemers: 4 (gesloten)" in week[0]
+    assert "Ronde: Tweede ronde" in week[0]
+    assert "Nieuwe antwoorden: 1 · deelnemers: minder dan 3 (nog open)" in week[0]
+    assert len(week) == 2 and all(headline in week[1] for headline in HEADLINES)
+    assert "moestuin" not in "".join(week), "one person's answer is never shown"
+
+    clock.advance(days=1)
+    await local.say("U03CHLOE", "knel: De bus rijdt niet meer.")
+    clock.advance(days=6)
+    posts = len(local.channel(CHANNEL))
+    assert len(await tick(local)) == 1
+    week = [m.fallback for m in local.channel(CHANNEL)[posts:]]
+    assert len(week) == 1 and HEADLINES[0] not in week[0], "last week's answers are not repeated"
+    assert "Nieuwe antwoorden: 1 · deelnemers: minder dan 3" in week[0]
