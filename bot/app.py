@@ -30,14 +30,9 @@ log = logging.getLogger(__name__)
 
 def default_synthesizer(settings: Settings) -> Synthesizer:
     """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set."""
-    from bot.synthesis import OfflineSynthesizer
+    from bot.synthesis import synthesizer
 
-    offline = OfflineSynthesizer()
-    if not settings.llm_url:
-        return offline
-    from bot.synthesis.llm import LLMSynthesizer
-
-    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key)
+    return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
 
 
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:

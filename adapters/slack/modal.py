@@ -1,0 +1,160 @@
+"""The form behind a bare ``/dialoog start``: method, language, deadline, pace, threshold,
+theme and opening story. Its submission becomes the same words a host could have typed
+(``start waarderend --lang nl --theme "…"``), so the core parses one syntax only.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from bot.prompts import LANGUAGES, Catalog
+from bot.templates import Templates
+
+CALLBACK_ID = "dialoog_start"
+# The core's command parser turns typographic quotes into straight ones before it splits the
+# words; doing it first keeps shlex quoting of free text intact.
+_STRAIGHT = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+FIELDS = ("template", "language", "deadline", "pace", "threshold", "theme", "story")
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:limit]}
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": _plain(label, 75), "value": value}
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], optional: bool = False
+) -> dict[str, Any]:
+    element = {**element, "action_id": block_id}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def start_view(
+    catalog: Catalog, templates: Templates, lang: str, channel_id: str, min_respondents: int
+) -> dict[str, Any]:
+    """The modal view for ``views.open``; the channel travels in ``private_metadata``."""
+
+    def t(key: str) -> str:
+        return catalog.text(lang, f"slack.modal.{key}")
+
+    template_options = [
+        _option(name, templates.get(name).name(lang))  # type: ignore[union-attr]
+        for name in templates.names()
+    ]
+    default = templates.default.key
+    initial_template = next(o for o in template_options if o["value"] == default)
+    language_options = [
+        _option(code, catalog.text(lang, f"slack.language.{code}")) for code in LANGUAGES
+    ]
+    pace_options = [_option("self", t("self_paced")), _option("paced", t("paced"))]
+    blocks = [
+        _input(
+            "template",
+            t("template"),
+            {
+                "type": "static_select",
+                "options": template_options,
+                "initial_option": initial_template,
+            },
+        ),
+        _input(
+            "language",
+            t("language"),
+            {
+                "type": "static_select",
+                "options": language_options,
+                "initial_option": language_options[LANGUAGES.index(lang)],
+            },
+        ),
+        _input("theme", t("theme"), {"type": "plain_text_input", "max_length": 300}, True),
+        _input(
+            "deadline",
+            t("deadline"),
+            {"type": "plain_text_input", "placeholder": _plain(t("deadline_hint"), 150)},
+            True,
+        ),
+        _input(
+            "pace",
+            t("pace"),
+            {"type": "radio_buttons", "options": pace_options, "initial_option": pace_options[0]},
+        ),
+        _input(
+            "threshold",
+            t("threshold"),
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "initial_value": str(min_respondents),
+            },
+        ),
+        _input(
+            "story",
+            t("story"),
+            {
+                "type": "plain_text_input",
+                "multiline": True,
+                "max_length": 3000,
+                "placeholder": _plain(t("story_hint"), 150),
+            },
+            True,
+        ),
+    ]
+    blocks[2]["hint"] = _plain(t("theme_hint"), 2000)
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": json.dumps({"channel": channel_id, "lang": lang}),
+        "title": _plain(t("title"), 24),
+        "submit": _plain(t("submit"), 24),
+        "close": _plain(t("close"), 24),
+        "blocks": blocks,
+    }
+
+
+def _value(values: dict[str, Any], block_id: str) -> str:
+    state = (values.get(block_id) or {}).get(block_id) or {}
+    selected = state.get("selected_option") or {}
+    value = str(selected.get("value") or state.get("value") or "")
+    return value.translate(_STRAIGHT).strip()
+
+
+def submission(view: dict[str, Any], catalog: Catalog) -> tuple[str, str, dict[str, str]]:
+    """``(channel, command words, errors)`` from a submitted form.
+
+    ``errors`` maps a block id to a message for Slack to show next to the field; when it is
+    not empty nothing is started.
+    """
+    meta = json.loads(view.get("private_metadata") or "{}")
+    lang = meta.get("lang") if meta.get("lang") in LANGUAGES else LANGUAGES[0]
+    values = (view.get("state") or {}).get("values") or {}
+    fields = {name: _value(values, name) for name in FIELDS}
+    errors: dict[str, str] = {}
+    if fields["threshold"] and (not fields["threshold"].isdigit() or int(fields["threshold"]) < 1):
+        errors["threshold"] = catalog.text(lang, "slack.modal.threshold_error")
+    words = ["start"]
+    if fields["template"]:
+        words.append(shlex.quote(fields["template"]))
+    if fields["language"]:
+        words += ["--lang", shlex.quote(fields["language"])]
+    if fields["deadline"]:
+        words += ["--deadline", shlex.quote(fields["deadline"])]
+    if fields["pace"] == "paced":
+        words.append("--paced")
+    if fields["threshold"]:
+        words += ["--min", fields["threshold"]]
+    for name in ("theme", "story"):
+        if fields[name]:
+            words += [f"--{name}", shlex.quote(fields[name])]
+    return str(meta.get("channel") or ""), " ".join(words), errors

@@ -1,0 +1,70 @@
+"""Spread posts within Slack's limits: about one message per second per channel, plus a
+workspace-wide rate, and a pause for everyone when Slack answers 429 with ``Retry-After``.
+
+A post first waits for its channel's turn, then takes the next workspace slot. Workspace
+slots are handed out one at a time from the *actual* time of the previous one, so an event
+loop that was busy for a moment does not release a burst of overdue posts (which Slack would
+answer with a 429 costing everyone a whole second). Time and sleep are injected for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+# chat.postMessage: "one message per second per channel" (Slack rate-limit docs). Slack
+# publishes no number for the workspace-wide limit; 10 per second is a careful default that
+# 429 + Retry-After corrects when a workspace allows less.
+CHANNEL_INTERVAL = 1.0
+WORKSPACE_RATE = 10.0
+# Slack's Retry-After is whole seconds, so a post that arrives a millisecond early costs a
+# second for everyone: stay 3% under the limits to absorb network jitter.
+MARGIN = 0.97
+# After a pause in sending, at most this many posts may go out back to back.
+CATCH_UP = 2
+
+
+class Pacer:
+    """Slots for posts in one workspace."""
+
+    def __init__(
+        self,
+        workspace_rate: float = WORKSPACE_RATE,
+        channel_interval: float = CHANNEL_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / (workspace_rate * MARGIN)
+        self.channel_interval = channel_interval / MARGIN
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._channels: dict[str, float] = {}
+        self._turn = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Slack said 429: nobody in this workspace posts for ``seconds``."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def _channel_turn(self, channel: str) -> None:
+        now = self._clock()
+        slot = max(now, self._channels.get(channel, 0.0))
+        self._channels[channel] = slot + self.channel_interval
+        if len(self._channels) > 50_000:  # forget channels whose turn has passed
+            self._channels = {c: t for c, t in self._channels.items() if t > now}
+        if slot > now:
+            await self._sleep(slot - now)
+
+    async def acquire(self, channel: str) -> None:
+        """Wait for this post's turn in ``channel`` and in the workspace."""
+        await self._channel_turn(channel)
+        async with self._turn:
+            while True:
+                now = self._clock()
+                start = max(now, self._next, self._paused_until)
+                if start <= now:
+                    break
+                await self._sleep(start - now)
+            self._next = max(self._next, now - CATCH_UP * self.interval) + self.interval

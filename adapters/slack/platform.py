@@ -1,0 +1,314 @@
+"""``SlackPlatform``: the core's :class:`~bot.port.Platform` on the Slack Web API.
+
+Every post is paced (:mod:`adapters.slack.pacing`), 429s are retried after ``Retry-After``
+(:mod:`adapters.slack.retry`), and each delivery carries its outbox key as message metadata
+so :meth:`SlackPlatform.was_delivered` can tell after a crash whether it arrived.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import CONTINUED, fallback, pages, render
+from adapters.slack.pacing import WORKSPACE_RATE, Pacer
+from adapters.slack.retry import retry_after, retry_handlers
+from bot.messages import Outgoing
+from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "dialoogbot_delivery"
+# Errors after which Slack will never take this message: count it and move on.
+REFUSED = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "users_not_found",
+        "is_archived",
+        "cannot_dm_bot",
+        "user_disabled",
+        "account_inactive",
+        "not_in_channel",
+        "messages_tab_disabled",
+        "restricted_action",
+        "invalid_blocks",
+        "msg_too_long",
+        "too_many_attachments",
+        "no_text",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+HISTORY_PAGES = 3
+
+TokenSource = Callable[[str], Awaitable[str | None]]
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+class SlackPlatform:
+    """Sends, updates and looks up messages for every installed workspace."""
+
+    name = "slack"
+
+    def __init__(
+        self,
+        tokens: TokenSource,
+        api_url: str,
+        workspace_rate: float = WORKSPACE_RATE,
+        channel_interval: float = 1.0,
+    ) -> None:
+        self._tokens = tokens
+        self._api_url = api_url
+        self.workspace_rate = workspace_rate
+        self.channel_interval = channel_interval
+        self._clients: dict[str, AsyncWebClient] = {}
+        self._pacers: dict[str, Pacer] = {}
+        self._dm_channels: dict[tuple[str, str], str] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self.stats: Counter[str] = Counter()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def pacer(self, workspace: str) -> Pacer:
+        if workspace not in self._pacers:
+            self._pacers[workspace] = Pacer(self.workspace_rate, self.channel_interval)
+        return self._pacers[workspace]
+
+    async def client(self, workspace: str) -> AsyncWebClient:
+        """One Web API client per workspace, sharing one HTTP session."""
+        if workspace in self._clients:
+            return self._clients[workspace]
+        token = await self._tokens(workspace)
+        if not token:
+            raise DeliveryRefused(f"no Slack installation for workspace {workspace}")
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=200),
+                timeout=aiohttp.ClientTimeout(total=30),
+            )
+        client = AsyncWebClient(
+            token=token,
+            base_url=self._api_url,
+            session=self._session,
+            retry_handlers=retry_handlers(self.pacer(workspace), self.stats),
+        )
+        self._clients[workspace] = client
+        return client
+
+    async def _post(
+        self,
+        workspace: str,
+        channel: str,
+        blocks: list[dict[str, Any]],
+        text: str,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> MessageRef:
+        client = await self.client(workspace)
+        kwargs: dict[str, Any] = {"channel": channel, "blocks": blocks, "text": text}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        if key:
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        await self.pacer(workspace).acquire(channel)
+        try:
+            response = await client.chat_postMessage(**kwargs)
+        except SlackApiError as exc:
+            raise self._failure(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # The post may have reached Slack before the connection broke: look before retrying.
+            if key:
+                found = await self._find(workspace, channel, key)
+                if found is not None:
+                    return MessageRef(found[0], found[1])
+            raise DeliveryDeferred(1.0, f"Slack unreachable: {exc}") from exc
+        self.stats["sent"] += 1
+        return MessageRef(str(response["channel"]), str(response["ts"]))
+
+    def _failure(self, exc: SlackApiError) -> Exception:
+        status = exc.response.status_code if exc.response is not None else 0
+        error = _error(exc)
+        if status == 429 or error == "ratelimited":
+            headers = exc.response.headers if exc.response is not None else {}
+            seconds = retry_after(headers)
+            return DeliveryDeferred(seconds, "Slack rate limit")
+        if error in REFUSED:
+            self.stats["refused"] += 1
+            return DeliveryRefused(error)
+        return DeliveryDeferred(5.0, error or f"HTTP {status}")
+
+    async def _post_pages(
+        self,
+        workspace: str,
+        channel: str,
+        message: Outgoing,
+        thread_of: str | None,
+        key: str | None,
+        thread_rest: bool,
+    ) -> MessageRef:
+        first, *rest = pages(render(message))
+        ref = await self._post(workspace, channel, first, fallback(message), thread_of, key)
+        for page in rest:
+            thread = (thread_of or ref.message_id) if thread_rest else None
+            await self._post(workspace, ref.channel_id, page, CONTINUED, thread)
+        return ref
+
+    async def send_private(
+        self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
+    ) -> MessageRef:
+        # Posting to a user id lands in the app's Messages tab: no conversations.open
+        # (a Tier 3 method) per participant during a fan-out.
+        ref = await self._post_pages(workspace, user_id, message, None, key, thread_rest=False)
+        self._dm_channels[(workspace, user_id)] = ref.channel_id
+        return ref
+
+    async def post_channel(
+        self,
+        workspace: str,
+        channel_id: str,
+        message: Outgoing,
+        thread_of: str | None = None,
+        key: str | None = None,
+    ) -> MessageRef:
+        return await self._post_pages(
+            workspace, channel_id, message, thread_of, key, thread_rest=True
+        )
+
+    async def reply(
+        self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
+    ) -> None:
+        if channel_id is None:
+            await self.send_private(workspace, user_id, message)
+            return
+        client = await self.client(workspace)
+        for n, page in enumerate(pages(render(message))):
+            await self.pacer(workspace).acquire(channel_id)
+            try:
+                await client.chat_postEphemeral(
+                    channel=channel_id,
+                    user=user_id,
+                    blocks=page,
+                    text=fallback(message) if n == 0 else CONTINUED,
+                )
+            except SlackApiError as exc:
+                if _error(exc) in ("channel_not_found", "not_in_channel", "user_not_in_channel"):
+                    # The app cannot see this channel: answer in the private chat instead.
+                    await self.send_private(workspace, user_id, message)
+                    return
+                raise self._failure(exc) from exc
+
+    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
+        client = await self.client(workspace)
+        await self.pacer(workspace).acquire(ref.channel_id)
+        try:
+            await client.chat_update(
+                channel=ref.channel_id,
+                ts=ref.message_id,
+                blocks=pages(render(message))[0],
+                text=fallback(message),
+            )
+        except SlackApiError as exc:
+            raise self._failure(exc) from exc
+
+    async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
+        """Every member (paginated ``conversations.members``) with names from ``users.list``."""
+        client = await self.client(workspace)
+        ids: list[str] = []
+        cursor: str | None = None
+        while True:
+            response = await client.conversations_members(
+                channel=channel_id, limit=1000, cursor=cursor
+            )
+            members: list[Any] = response.get("members", [])
+            ids.extend(str(u) for u in members)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        wanted = set(ids)
+        people: dict[str, Member] = {}
+        cursor = None
+        while wanted - people.keys():
+            response = await client.users_list(limit=1000, cursor=cursor)
+            users: list[dict[str, Any]] = response.get("members", [])
+            for user in users:
+                if user.get("id") in wanted:
+                    people[user["id"]] = _member(user)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        for user_id in sorted(wanted - people.keys()):  # e.g. guests from another workspace
+            response = await client.users_info(user=user_id)
+            people[user_id] = _member(response.get("user") or {"id": user_id})
+        return [people[user_id] for user_id in dict.fromkeys(ids)]
+
+    async def _dm_channel(self, workspace: str, user_id: str) -> str:
+        if (workspace, user_id) not in self._dm_channels:
+            client = await self.client(workspace)
+            response = await client.conversations_open(users=user_id)
+            self._dm_channels[(workspace, user_id)] = str(response["channel"]["id"])
+        return self._dm_channels[(workspace, user_id)]
+
+    async def _find(self, workspace: str, channel: str, key: str) -> tuple[str, str] | None:
+        """``(channel, ts)`` of the message carrying delivery ``key``, if it is recent."""
+        found = await self._search(workspace, channel, key)
+        return found if isinstance(found, tuple) else None
+
+    async def _search(
+        self, workspace: str, channel: str, key: str
+    ) -> tuple[str, str] | bool | None:
+        """``(channel, ts)`` of the message with ``key``; False when the recent history has no
+        such message; None when the lookup failed or the history is too long to be sure."""
+        try:
+            client = await self.client(workspace)
+            if channel.startswith(("U", "W")):
+                channel = await self._dm_channel(workspace, channel)
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                response = await client.conversations_history(
+                    channel=channel, limit=200, include_all_metadata=True, cursor=cursor
+                )
+                messages: list[dict[str, Any]] = response.get("messages", [])
+                for item in messages:
+                    metadata = item.get("metadata") or {}
+                    payload = metadata.get("event_payload") or {}
+                    if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+                        return channel, str(item.get("ts"))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return False
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("looking up delivery %s failed: %s", key, exc)
+        return None
+
+    async def was_delivered(
+        self, workspace: str, channel_id: str | None, user_id: str | None, key: str
+    ) -> bool | None:
+        channel = channel_id or user_id
+        if channel is None:
+            return None
+        found = await self._search(workspace, channel, key)
+        return True if isinstance(found, tuple) else found
+
+
+def _member(user: dict[str, Any]) -> Member:
+    profile = user.get("profile") or {}
+    names = [profile.get("real_name"), profile.get("display_name"), user.get("real_name")]
+    name = " ".join(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
+    user_id = str(user.get("id", ""))
+    is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT" or bool(user.get("is_app_user"))
+    return Member(user_id=user_id, name=name or str(user.get("name", "")), is_bot=is_bot)

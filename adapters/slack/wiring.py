@@ -1,0 +1,251 @@
+"""The slack-bolt app inside dialoogbot's aiohttp server (or on a Socket Mode connection).
+
+Bolt verifies every request (signature and timestamp) and routes it; each listener only
+translates the payload into an :class:`Incoming`, acknowledges, and hands the work to a
+background task, so Slack gets its answer well within 3 seconds while the core stores the
+answer and queues the messages. ``settle()`` waits for those tasks (tests, shutdown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack import incoming, modal
+from adapters.slack.installations import (
+    fixed_token,
+    installation_store,
+    installed_tokens,
+    state_store,
+)
+from adapters.slack.platform import SlackPlatform
+from bot.messages import Incoming
+from bot.prompts import Catalog
+from bot.settings import Settings, SettingsError
+from bot.templates import Templates
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/dialoog"
+START_WORDS = frozenset({"start"})
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "app_mentions:read",
+)
+
+Handle = Callable[[Incoming], Awaitable[None]]
+
+
+class SlackAdapter:
+    """Bolt app + platform for one dialoogbot process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        handle: Handle,
+        catalog: Catalog,
+        templates: Templates,
+        bolt: AsyncApp,
+        platform: SlackPlatform,
+    ) -> None:
+        self.settings = settings
+        self.handle = handle
+        self.catalog = catalog
+        self.templates = templates
+        self.bolt = bolt
+        self.platform = platform
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[str, asyncio.Task[None]] = {}  # per person: the latest queued work
+        self.failures = 0
+        bolt.command(COMMAND)(self._on_command)
+        bolt.event("message")(self._on_message)
+        bolt.event("app_mention")(self._on_mention)
+        bolt.action(re.compile(r"^dialoog:\d+$"))(self._on_action)
+        bolt.view(modal.CALLBACK_ID)(self._on_form)
+
+    # -- background work ------------------------------------------------------------------
+    def spawn(self, work: Awaitable[None], what: str, person: str | None = None) -> None:
+        """Run ``work`` after the acknowledgement; failures are logged with no user text.
+
+        Work for the same ``person`` runs in arrival order (two quick answers must not race
+        each other); different people run at the same time.
+        """
+        before = self._last.get(person) if person else None
+
+        async def guarded() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            try:
+                await work
+            except Exception:
+                self.failures += 1
+                log.exception("Slack %s failed", what)
+
+        task = asyncio.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if person:
+            self._last[person] = task
+            task.add_done_callback(lambda done: self._forget(person, done))
+
+    def _forget(self, person: str, task: asyncio.Task[None]) -> None:
+        if self._last.get(person) is task:
+            del self._last[person]
+
+    async def settle(self) -> None:
+        """Wait until every acknowledged request has been handed to the core."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- listeners ------------------------------------------------------------------------
+    async def _on_message(self, body: dict[str, Any]) -> None:
+        item = incoming.from_message(body)
+        if item is not None:
+            self.spawn(self.handle(item), "answer", _person(item))
+
+    async def _on_mention(self, body: dict[str, Any]) -> None:
+        item = incoming.from_mention(body)
+        if item is not None:
+            self.spawn(self.handle(item), "mention", _person(item))
+
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        item = incoming.from_command(body)
+        if item.channel_id is not None and item.text.casefold() in START_WORDS:
+            self.spawn(self._open_form(client, body, item.channel_id), "start form")
+        else:
+            self.spawn(self.handle(item), "command", _person(item))
+
+    async def _open_form(self, client: AsyncWebClient, body: dict[str, Any], channel: str) -> None:
+        view = modal.start_view(
+            self.catalog,
+            self.templates,
+            self.settings.language,
+            channel,
+            self.settings.min_respondents,
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        item = incoming.from_action(body)
+        if item is not None:
+            self.spawn(self.handle(item), "button", _person(item))
+
+    async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        channel, words, errors = modal.submission(body.get("view") or {}, self.catalog)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user = body.get("user") or {}
+        item = Incoming(
+            platform=incoming.PLATFORM,
+            workspace=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
+            user_id=str(user.get("id") or ""),
+            text=words,
+            channel_id=channel,
+            user_name=str(user.get("username") or user.get("name") or ""),
+            is_command=True,
+            event_id=f"form:{body.get('trigger_id') or (body.get('view') or {}).get('id')}",
+        )
+        self.spawn(self.handle(item), "start form", _person(item))
+
+    # -- HTTP -----------------------------------------------------------------------------
+    async def events(self, request: web.Request) -> web.Response:
+        """``POST /slack/events``: events, slash commands and interactivity."""
+        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
+            # bolt would fail on int("") with a 500; an unreadable timestamp is simply unsigned.
+            return web.Response(status=401)
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def install(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        response = await flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        response = await flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def close(self) -> None:
+        await self.settle()
+        await self.platform.close()
+
+
+def _person(item: Incoming) -> str:
+    return f"{item.workspace}:{item.user_id}"
+
+
+def build(
+    settings: Settings,
+    handle: Handle,
+    catalog: Catalog,
+    templates: Templates,
+    engine: AsyncEngine | None = None,
+) -> SlackAdapter:
+    """The adapter for the configured mode: one workspace (bot token) or OAuth installs."""
+    api_url = settings.slack_api_url
+    if settings.slack_client_id and not settings.slack_client_secret:
+        raise SettingsError("SLACK_CLIENT_SECRET: needed with SLACK_CLIENT_ID")
+    if not settings.slack_signing_secret and not settings.slack_app_token:
+        raise SettingsError("SLACK_SIGNING_SECRET: needed to verify Slack's requests")
+    # bolt's own calls (auth.test, views.open, oauth.v2.access) wait out a 429 too.
+    client = AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    oauth: dict[str, Any] = {}
+    if settings.slack_client_id:
+        assert engine is not None, "OAuth installs are stored in the database"
+        store = installation_store(settings.slack_client_id, engine)
+        tokens = installed_tokens(store)
+        oauth["installation_store"] = store
+        oauth["oauth_settings"] = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=store,
+            state_store=state_store(engine),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+        )
+    else:
+        assert settings.slack_bot_token is not None
+        tokens = fixed_token(settings.slack_bot_token)
+    bolt = AsyncApp(
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        # Listeners return at once (the work is spawned), so bolt answers after them.
+        process_before_response=True,
+        request_verification_enabled=settings.slack_signing_secret is not None,
+        **oauth,
+    )
+    return SlackAdapter(settings, handle, catalog, templates, bolt, SlackPlatform(tokens, api_url))
