@@ -41,6 +41,7 @@ from storage.models import DigestRow, FiredJobRow, RoundRow
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30.0
+MAX_BACKOFF = dt.timedelta(hours=1)
 
 
 def lock_key(job_key: str) -> int:
@@ -78,6 +79,9 @@ class Scheduler:
         self._runner: asyncio.Task[None] | None = None
         self._again = False
         self._stopped = False
+        # Jobs that failed (a platform down): not retried before this moment. Only pacing;
+        # whether a job is owed is always read from the database.
+        self._failures: dict[str, tuple[int, dt.datetime]] = {}
 
     def _phase_counts(self) -> dict[str, int]:
         templates = self.core.templates
@@ -94,6 +98,9 @@ class Scheduler:
         for job in coalesce(await self.planned(), now):
             if job.platform not in self.platforms:
                 continue  # not connected here: another process (or a later start) fires it
+            failed = self._failures.get(job.key)
+            if failed is not None and failed[1] > now:
+                continue
             if await self._run(job, now):
                 fired.append(job.key)
         if fired:
@@ -120,9 +127,13 @@ class Scheduler:
             log.info("job %s was fired by another process", job.key)
             return False
         except Exception:
-            # Rolled back: the job is still owed and the next tick tries again.
-            log.exception("job %s failed; will retry", job.key)
+            # Rolled back: the job is still owed; try again later, backing off.
+            count = self._failures.get(job.key, (0, now))[0] + 1
+            delay = min(dt.timedelta(seconds=self.poll_seconds * 2 ** (count - 1)), MAX_BACKOFF)
+            self._failures[job.key] = (count, now + delay)
+            log.exception("job %s failed (%d times); next try after %s", job.key, count, delay)
             return False
+        self._failures.pop(job.key, None)
         log.info("job %s fired (due %s)", job.key, job.due.isoformat())
         return True
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from adapters.local import LocalDriver
 from bot.clock import ManualClock
 from bot.messages import Quote
+from bot.port import Member
 from storage.models import DigestRow, FiredJobRow, ReminderSentRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,
@@ -374,3 +375,26 @@ async def test_digest_covers_only_the_weeks_new_answers(
     week = [m.fallback for m in local.channel(CHANNEL)[posts:]]
     assert len(week) == 1 and HEADLINES[0] not in week[0], "last week's answers are not repeated"
     assert "Nieuwe antwoorden: 1 · deelnemers: minder dan 3" in week[0]
+
+
+async def test_a_job_whose_platform_fails_is_retried_with_backoff_and_fires_once(
+    local: LocalDriver, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start --deadline 1d --remind off")
+    members = local.platform.list_members
+
+    async def down(workspace: str, channel_id: str) -> list[Member]:
+        raise ConnectionError("platform down")
+
+    monkeypatch.setattr(local.platform, "list_members", down)
+    clock.advance(days=1)
+    assert await tick(local) == []
+    assert (await round_row(local)).status == "open", "rolled back, still owed"
+    clock.advance(seconds=10)
+    assert await tick(local) == [], "backing off (first retry after the poll interval)"
+    monkeypatch.setattr(local.platform, "list_members", members)
+    clock.advance(seconds=30)
+    row = await round_row(local)
+    assert await tick(local) == [f"close:{row.id}"]
+    assert await tick(local) == []
