@@ -17,7 +17,7 @@ import logging
 import random
 import uuid
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import TargetKind
@@ -30,7 +30,6 @@ from storage.models import OutboxRow
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 LEASE = dt.timedelta(seconds=60)  # a claim not renewed for this long belongs to a dead process
-RENEW_SECONDS = 15.0
 
 
 def _now() -> dt.datetime:
@@ -65,12 +64,15 @@ class Dispatcher:
         self._loop: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self.owner = uuid.uuid4().hex
+        self.lease = LEASE  # renewed every quarter of it while this process lives
         self._last_renewal = 0.0
+        self._stopping = False
 
     def kick(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         await self.recover(expired_only=not self.db.is_sqlite)
         self._loop = asyncio.create_task(self._run(), name="dispatcher")
 
@@ -78,6 +80,9 @@ class Dispatcher:
         """Stop claiming; give sends in flight ``grace`` seconds, then cancel them (their rows
         stay ``sending`` and are settled by :meth:`recover` at the next start)."""
         if self._loop is not None:
+            # The flag as well as the cancel: on Python 3.11 ``wait_for`` can swallow a
+            # cancellation that arrives together with a kick.
+            self._stopping = True
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
             self._loop = None
@@ -105,7 +110,7 @@ class Dispatcher:
                 taken = await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id == row.id, stale)
-                    .values(owner=self.owner, lease_until=now + LEASE)
+                    .values(owner=self.owner, lease_until=now + self.lease)
                 )
             if taken.rowcount == 1:  # type: ignore[attr-defined]
                 rows.append(row)
@@ -132,19 +137,19 @@ class Dispatcher:
     async def _renew(self) -> None:
         """Renew the lease on rows this process is sending; settle rows of dead processes."""
         loop = asyncio.get_running_loop()
-        if loop.time() - self._last_renewal < RENEW_SECONDS:
+        if loop.time() - self._last_renewal < self.lease.total_seconds() / 4:
             return
         self._last_renewal = loop.time()
         async with self.db.transaction() as session:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.owner == self.owner, OutboxRow.status == "sending")
-                .values(lease_until=_now() + LEASE)
+                .values(lease_until=_now() + self.lease)
             )
         await self.recover(expired_only=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._renew()
                 claimed = await self.pump()
@@ -190,7 +195,7 @@ class Dispatcher:
                 await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id.in_([r.id for r in chosen]))
-                    .values(status="sending", owner=self.owner, lease_until=now + LEASE)
+                    .values(status="sending", owner=self.owner, lease_until=now + self.lease)
                 )
         for row in chosen:
             self._busy.add(_recipient(row))
@@ -202,11 +207,15 @@ class Dispatcher:
 
     @staticmethod
     async def _deferred_recipients(session: AsyncSession) -> set[tuple[str, str, str, str]]:
-        """Recipients with an earlier message waiting for a retry: keep their order."""
+        """Recipients with an earlier message waiting for a retry, or being sent (by another
+        process, with PostgreSQL): keep their order."""
         waiting = (
             await session.scalars(
                 select(OutboxRow).where(
-                    OutboxRow.status == "deferred", OutboxRow.not_before > _now()
+                    or_(
+                        and_(OutboxRow.status == "deferred", OutboxRow.not_before > _now()),
+                        OutboxRow.status == "sending",
+                    )
                 )
             )
         ).all()

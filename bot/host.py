@@ -3,6 +3,7 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -251,7 +252,27 @@ class Hosts:
                     )
                 )
             )
+        blocks.extend(self._schedule_lines(ctx))
         turn.reply(Outgoing(tuple(blocks)))
+
+    def _schedule_lines(self, ctx: RoundContext) -> list[Block]:
+        """What the timers will do next: the next phase change and the reminder slots."""
+        lines: list[Block] = []
+        row = ctx.row
+        if (
+            row.paced
+            and row.phase_seconds
+            and row.phase_opened is not None
+            and row.open_phase < len(ctx.phases) - 1
+        ):
+            moment = row.phase_opened + dt.timedelta(seconds=row.phase_seconds)
+            if row.deadline is None or moment < row.deadline:
+                when = self.views.when(ctx, moment)
+                lines.append(Text(self.views.t(ctx.lang, "status.next_phase", when=when)))
+        if row.reminders:
+            slots = ", ".join(row.reminders.split(","))
+            lines.append(Text(self.views.t(ctx.lang, "status.reminders", slots=slots)))
+        return lines
 
     async def next(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)

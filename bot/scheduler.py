@@ -41,6 +41,7 @@ from storage.models import DigestRow, FiredJobRow, RoundRow
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30.0
+MAX_BACKOFF = dt.timedelta(hours=1)
 
 
 def lock_key(job_key: str) -> int:
@@ -75,7 +76,12 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._armed: dict[str, dt.datetime] = {}
         self._tick_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._again = False
+        self._stopped = False
+        # Jobs that failed (a platform down): not retried before this moment. Only pacing;
+        # whether a job is owed is always read from the database.
+        self._failures: dict[str, tuple[int, dt.datetime]] = {}
 
     def _phase_counts(self) -> dict[str, int]:
         templates = self.core.templates
@@ -92,6 +98,9 @@ class Scheduler:
         for job in coalesce(await self.planned(), now):
             if job.platform not in self.platforms:
                 continue  # not connected here: another process (or a later start) fires it
+            failed = self._failures.get(job.key)
+            if failed is not None and failed[1] > now:
+                continue
             if await self._run(job, now):
                 fired.append(job.key)
         if fired:
@@ -118,9 +127,13 @@ class Scheduler:
             log.info("job %s was fired by another process", job.key)
             return False
         except Exception:
-            # Rolled back: the job is still owed and the next tick tries again.
-            log.exception("job %s failed; will retry", job.key)
+            # Rolled back: the job is still owed; try again later, backing off.
+            count = self._failures.get(job.key, (0, now))[0] + 1
+            delay = min(dt.timedelta(seconds=self.poll_seconds * 2 ** (count - 1)), MAX_BACKOFF)
+            self._failures[job.key] = (count, now + delay)
+            log.exception("job %s failed (%d times); next try after %s", job.key, count, delay)
             return False
+        self._failures.pop(job.key, None)
         log.info("job %s fired (due %s)", job.key, job.due.isoformat())
         return True
 
@@ -163,27 +176,40 @@ class Scheduler:
 
     async def start(self) -> None:
         """Fire what is owed (also what fell due while the bot was down), then keep time."""
+        self._stopped = False
         self._aps = AsyncIOScheduler(
             timezone=dt.UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._aps.add_job(
-            self.tick, IntervalTrigger(seconds=self.poll_seconds), id="poll", name="poll"
+            self._wake, IntervalTrigger(seconds=self.poll_seconds), id="poll", name="poll"
         )
         self._aps.start()
-        await self.tick()
+        # The first tick in the background: a slow platform in an overdue job must not hold up
+        # the start of the server.
+        self.changed()
 
     async def stop(self) -> None:
+        """Stop waking up; a tick under way finishes first (its jobs commit or roll back)."""
+        self._stopped = True
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._armed.clear()
+        if self._runner is not None:
+            await asyncio.gather(self._runner, return_exceptions=True)
+        async with self._tick_lock:
+            self._armed.clear()
+
+    async def _wake(self) -> None:
+        """What APScheduler calls. The tick runs in our own task: APScheduler's shutdown
+        cancels the coroutines it runs, and a tick should finish (or not start)."""
+        self.changed()
 
     async def tick(self) -> None:
         """Run what is due, then arm a wake-up for each upcoming job."""
         async with self._tick_lock:
+            if self._stopped:
+                return
             try:
                 await self.run_due()
                 await self.rebuild()
@@ -191,12 +217,18 @@ class Scheduler:
                 log.exception("scheduler tick failed")
 
     def changed(self) -> None:
-        """Something that may have a timer changed (a command): rebuild the wake-ups soon."""
-        if self._aps is None:
+        """Something that may have a timer changed (a command), or a wake-up: tick soon.
+        Calls during a tick make one more tick after it, never a pile of them."""
+        if self._aps is None or self._stopped:
             return
-        task = asyncio.create_task(self.tick())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._again = True
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._ticks(), name="scheduler")
+
+    async def _ticks(self) -> None:
+        while self._again and not self._stopped:
+            self._again = False
+            await self.tick()
 
     async def rebuild(self) -> None:
         """Arm one date trigger per upcoming job, from the database; drop stale ones."""
@@ -214,5 +246,5 @@ class Scheduler:
                 continue
             self._armed[key] = due
             self._aps.add_job(
-                self.tick, DateTrigger(run_date=due), id=key, name=key, replace_existing=True
+                self._wake, DateTrigger(run_date=due), id=key, name=key, replace_existing=True
             )

@@ -50,10 +50,11 @@ def digest_trigger(digest: DigestRow) -> CronTrigger:
 def digest_occurrences(
     digest: DigestRow, now: dt.datetime
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The latest occurrence at or before ``now`` (not before the digest was set) and the next
-    one after ``now``, as aware datetimes in the digest's time zone."""
+    """The latest occurrence at or before ``now`` (after the digest was set: setting it at
+    the very minute does not post at once) and the next one after ``now``, as aware datetimes
+    in the digest's time zone."""
     trigger = digest_trigger(digest)
-    start = max(digest.since, now - DIGEST_LOOKBACK)
+    start = max(digest.since + dt.timedelta(seconds=1), now - DIGEST_LOOKBACK)
     zone = ZoneInfo(digest.timezone)
     latest = None
     moment = trigger.get_next_fire_time(None, start.astimezone(zone))

@@ -159,12 +159,13 @@ async def chat(names: list[str], transcript: Path) -> int:
     console = Console(app, platform, names)
     await app.dispatcher.recover()
     await app.dispatcher.drain()
-    await app.scheduler.start()  # deadlines and reminders; shown after the next line typed
     console.flush()
     print(
         f"dialoogbot chat: channel #{CHANNEL} with {', '.join(names)}; type /help for help.",
         flush=True,
     )
+    await app.scheduler.start()  # deadlines, phase changes, reminders, digests
+    follower = asyncio.create_task(follow(app, console), name="follow timers")
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -172,8 +173,19 @@ async def chat(names: list[str], transcript: Path) -> int:
             if not line or not await console.line(line):
                 break
     finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
         await app.stop()
     return 0
+
+
+async def follow(app: App, console: Console, every: float = 1.0) -> None:
+    """Deliver and print what timers queued while nobody typed."""
+    while True:
+        await asyncio.sleep(every)
+        if await app.dispatcher.pending():
+            await app.dispatcher.drain()
+            console.flush()
 
 
 def run(args: argparse.Namespace) -> int:

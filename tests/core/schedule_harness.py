@@ -4,8 +4,8 @@ It runs the real :class:`bot.app.App` — dispatcher, scheduler and APScheduler 
 against the configured database (``DIALOOG_DATABASE_URL``) with the local platform writing a
 transcript. Two things are test-only, and live here rather than in the product: the clock
 reads its time from a file (so a test can move time for a process it does not share memory
-with), and ``--hang`` makes channel posts never return, so the test can SIGKILL the process
-while a timer's message is on its way.
+with), and ``--hang`` makes a timer job or a channel post never return, so the test can
+SIGKILL the process in the middle of it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -36,7 +37,15 @@ class FileClock:
 
 
 class HangingPlatform(LocalPlatform):
-    """Channel posts hang: ``before`` the platform has them, or ``after`` it recorded them."""
+    """Hangs where a crash hurts most: in the middle of a timer job (``job``: asking for the
+    channel's members, inside the job's transaction), or in a channel post ``before`` the
+    platform has it or ``after`` it recorded it."""
+
+    async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
+        if self.hang == "job":
+            print("hanging", flush=True)
+            await asyncio.Event().wait()
+        return await super().list_members(workspace, channel_id)
 
     def __init__(self, transcript: Path, hang: str) -> None:
         super().__init__(transcript)
@@ -67,6 +76,7 @@ async def run(args: argparse.Namespace) -> int:
         platform.add_channel(channel, members)
     app.add_platform(platform)
     app.scheduler.poll_seconds = args.poll
+    app.dispatcher.lease = dt.timedelta(seconds=args.lease)
     try:
         await app.start()
     except AlreadyRunning as exc:
@@ -87,8 +97,10 @@ def main() -> int:
     parser.add_argument("--transcript", type=Path, required=True)
     parser.add_argument("--channels", required=True)
     parser.add_argument("--members", required=True)
-    parser.add_argument("--hang", choices=("before", "after"))
+    parser.add_argument("--hang", choices=("job", "before", "after"))
     parser.add_argument("--poll", type=float, default=0.1)
+    parser.add_argument("--lease", type=float, default=60.0, help="outbox lease, seconds")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(run(parser.parse_args()))
 
 

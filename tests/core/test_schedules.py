@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from adapters.local import LocalDriver
 from bot.clock import ManualClock
 from bot.messages import Quote
+from bot.port import Member
 from storage.models import DigestRow, FiredJobRow, ReminderSentRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,
@@ -21,6 +22,7 @@ from tests.core.conversation import (
     setup_channel,
     story,
 )
+from tests.core.test_anonymity import dump, identities
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # ManualClock's default, a Monday
 
@@ -40,7 +42,7 @@ async def round_row(local: LocalDriver) -> RoundRow:
 
 
 def reminders_in(local: LocalDriver, user: str) -> int:
-    return sum("herinnering" in m.fallback for m in local.inbox(user))
+    return sum("vriendelijke herinnering" in m.fallback for m in local.inbox(user))
 
 
 async def test_round_closes_itself_at_the_deadline_and_posts_the_summary(
@@ -101,6 +103,10 @@ async def test_reminders_go_privately_to_those_not_finished_once_per_slot(
     posts = len(local.channel(CHANNEL))
     row = await round_row(local)
     assert row.reminders == "24h,2h"
+    status = await local.command(HOST, CHANNEL, "status")
+    assert (
+        "Privéherinneringen aan wie nog niet klaar is: 24h, 2h vóór de deadline" in status.fallback
+    )
 
     clock.advance(days=1, hours=23, minutes=59)
     assert await tick(local) == []
@@ -156,6 +162,8 @@ async def test_paced_phases_open_on_schedule_and_next_still_works(
     for n, user in enumerate(["U02BRAM", "U03CHLOE", "U04DAAN"], start=1):
         await local.say(user, f"knel: {story(n)}")
     row = await round_row(local)
+    status = await local.command(HOST, CHANNEL, "status")
+    assert "De volgende fase gaat vanzelf open op 2026-03-03 om 10:00" in status.fallback
     clock.advance(hours=23)
     assert await tick(local) == []
     clock.advance(hours=1)
@@ -216,7 +224,7 @@ async def test_weekly_digest_keeps_local_time_across_daylight_saving(
     assert await tick(local) == [f"digest:{digest.id}:2026-10-18"]
     first = [m.fallback for m in local.channel(CHANNEL)[-2:]]
     assert "Weekoverzicht: 2026-10-11 tot en met 2026-10-17" in first[0]
-    assert "16 nieuwe antwoorden van 4 deelnemers (nog open)" in first[0]
+    assert "Nieuwe antwoorden: 16 · deelnemers: 4 (nog open)" in first[0]
     assert all(headline in first[1] for headline in HEADLINES)
 
     posts = len(local.channel(CHANNEL))
@@ -243,7 +251,7 @@ async def test_digest_below_the_threshold_shows_only_counts(
     digest = local.channel(CHANNEL)[posts:]
     assert len(digest) == 1
     text = digest[0].fallback
-    assert "2 nieuwe antwoorden van minder dan 3 deelnemers" in text
+    assert "Nieuwe antwoorden: 2 · deelnemers: minder dan 3" in text
     assert "te weinig deelnemers" in text
     assert "library" not in text and "garden" not in text
     assert not any(isinstance(block, Quote) for block in digest[0].blocks)
@@ -315,3 +323,78 @@ async def test_digest_at_a_time_the_spring_clock_change_skips_fires_once_that_da
     assert await tick(local) == []
     clock.set(dt.datetime(2026, 4, 5, 0, 30, tzinfo=dt.UTC))  # 02:30 summer time
     assert len(await tick(local)) == 1
+
+
+async def test_schedule_tables_hold_no_identities(local: LocalDriver, clock: ManualClock) -> None:
+    """Reminders sent are kept per pseudonym and slot, fired jobs per key and day, digests
+    with a keyed hash of who set them: no user id, no name, no time of an answer."""
+    setup_channel(local)
+    await set_digest(local, "digest weekly maandag 10:00")
+    await local.command(HOST, CHANNEL, "start --deadline 2d")
+    await local.say("U02BRAM", f"knel: {story(1)}")
+    clock.advance(days=1, hours=1)
+    assert len(await tick(local)) == 1  # the 24h reminder
+    rows = [
+        row
+        for row in await dump(local)
+        if row.split(":")[0] in ("reminders_sent", "fired_jobs", "digests")
+    ]
+    assert len([r for r in rows if r.startswith("reminders_sent")]) == 4
+    for row in rows:
+        assert not [who for who in identities() if who in row], row
+
+
+async def test_digest_covers_only_the_weeks_new_answers(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    setup_channel(local)
+    await set_digest(local, "digest weekly maandag 08:00")
+    await local.command(HOST, CHANNEL, "start")
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "close")
+    clock.advance(days=1)
+    await local.command(HOST, CHANNEL, 'start --theme "Tweede ronde"')
+    await local.say("U02BRAM", "kiem: Een buurman begon een moestuin tussen de flats.")
+    clock.advance(days=6)  # Monday 2026-03-09, 09:00 UTC = 10:00 local: digest due at 07:00 UTC
+    posts = len(local.channel(CHANNEL))
+    assert len(await tick(local)) == 1
+    week = [m.fallback for m in local.channel(CHANNEL)[posts:]]
+    assert "Weekoverzicht: 2026-03-02 tot en met 2026-03-08" in week[0]
+    assert "Nieuwe antwoorden: 16 · deelnemers: 4 (gesloten)" in week[0]
+    assert "Ronde: Tweede ronde" in week[0]
+    assert "Nieuwe antwoorden: 1 · deelnemers: minder dan 3 (nog open)" in week[0]
+    assert len(week) == 2 and all(headline in week[1] for headline in HEADLINES)
+    assert "moestuin" not in "".join(week), "one person's answer is never shown"
+
+    clock.advance(days=1)
+    await local.say("U03CHLOE", "knel: De bus rijdt niet meer.")
+    clock.advance(days=6)
+    posts = len(local.channel(CHANNEL))
+    assert len(await tick(local)) == 1
+    week = [m.fallback for m in local.channel(CHANNEL)[posts:]]
+    assert len(week) == 1 and HEADLINES[0] not in week[0], "last week's answers are not repeated"
+    assert "Nieuwe antwoorden: 1 · deelnemers: minder dan 3" in week[0]
+
+
+async def test_a_job_whose_platform_fails_is_retried_with_backoff_and_fires_once(
+    local: LocalDriver, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start --deadline 1d --remind off")
+    members = local.platform.list_members
+
+    async def down(workspace: str, channel_id: str) -> list[Member]:
+        raise ConnectionError("platform down")
+
+    monkeypatch.setattr(local.platform, "list_members", down)
+    clock.advance(days=1)
+    assert await tick(local) == []
+    assert (await round_row(local)).status == "open", "rolled back, still owed"
+    clock.advance(seconds=10)
+    assert await tick(local) == [], "backing off (first retry after the poll interval)"
+    monkeypatch.setattr(local.platform, "list_members", members)
+    clock.advance(seconds=30)
+    row = await round_row(local)
+    assert await tick(local) == [f"close:{row.id}"]
+    assert await tick(local) == []
