@@ -119,13 +119,14 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             fresh = connector.received[seen:]
             seen += len(fresh)
             prompted += sum(1 for item in fresh if _is_first_prompt(item.activity))
-        refused += platform.refused
-        throttled_before = platform.throttled
         # A crash, not a shutdown: in-flight sends are cancelled where they are (waiting for
         # their turn, or mid-request), their outbox rows stay 'sending'.
         for task in list(getattr(app.dispatcher, "_tasks", ())):
             task.cancel()
         await app.stop()
+        # Counted after the stop: sends started while stopping may still have met a 403.
+        refused += platform.refused
+        throttled_before = platform.throttled
         app, platform = await _start_bot(folder, rate)
         platform.throttled += throttled_before
     await app.start()
