@@ -39,9 +39,10 @@ CHANNEL = "C0001"
 class World:
     """The bot's server, its App and the fake Slack it talks to."""
 
-    def __init__(self, fake: FakeSlack, tmp: Path) -> None:
+    def __init__(self, fake: FakeSlack, tmp: Path, database_url: str | None = None) -> None:
         self.fake = fake
         self.tmp = tmp
+        self.database_url = database_url or f"sqlite+aiosqlite:///{tmp / 'bot.db'}"
         self.app: App | None = None
         self.server: TestServer | None = None
         self.http: aiohttp.ClientSession | None = None
@@ -50,7 +51,7 @@ class World:
     async def boot(self, dispatch: bool = True, **env: object) -> None:
         """Start (or restart) the bot process on the same database."""
         values: dict[str, object] = {
-            "DIALOOG_DATABASE_URL": f"sqlite+aiosqlite:///{self.tmp / 'bot.db'}",
+            "DIALOOG_DATABASE_URL": self.database_url,
             "DIALOOG_SECRET_FILE": self.tmp / "bot.secret",
             "DIALOOG_LANGUAGE": "nl",
             "DIALOOG_MIN_RESPONDENTS": 3,
