@@ -30,14 +30,9 @@ log = logging.getLogger(__name__)
 
 def default_synthesizer(settings: Settings) -> Synthesizer:
     """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set."""
-    from bot.synthesis import OfflineSynthesizer
+    from bot.synthesis import synthesizer
 
-    offline = OfflineSynthesizer()
-    if not settings.llm_url:
-        return offline
-    from bot.synthesis.llm import LLMSynthesizer
-
-    return LLMSynthesizer(offline, settings.llm_url, settings.llm_model or "", settings.llm_api_key)
+    return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
 
 
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:
@@ -140,7 +135,7 @@ class App:
                 except CommandError as error:
                     refusal = (turn.lang, error)
                     raise
-                enqueue(session, turn.deliveries)
+                enqueue(session, turn.deliveries, turn.lang)
         except CommandError:
             assert refusal is not None
             await self._refuse(incoming, event_key, *refusal)
@@ -163,8 +158,9 @@ class App:
                     return
                 session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
             turn = self.core.turn(session, incoming)
+            turn.lang = lang
             turn.reply(self.core.refusal(lang, error))
-            enqueue(session, turn.deliveries)
+            enqueue(session, turn.deliveries, turn.lang)
 
     async def start(self) -> None:
         """Start delivering and keeping time. On SQLite this process must be the only one

@@ -16,6 +16,7 @@ COMMANDS = (
     "adapters.local.chat",
     "bot.commands_db",
     "bot.synthesis.command",
+    "adapters.teams.command",
     "bot.commands_bench",
 )
 

@@ -82,9 +82,11 @@ Block = Heading | Text | Quote | Choices | Divider
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message: an ordered tuple of blocks plus a plain-text fallback."""
+    """A message: an ordered tuple of blocks plus a plain-text fallback. ``lang`` is the
+    language its texts are in, for the few words an adapter adds itself (a card's button)."""
 
     blocks: tuple[Block, ...]
+    lang: str | None = None
 
     @property
     def fallback(self) -> str:

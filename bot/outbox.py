@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,12 +41,15 @@ def encode(message: Outgoing) -> str:
             blocks.append({"type": "divider"})
         else:
             blocks.append({"type": type(block).__name__.lower(), "text": block.text})
-    return json.dumps(blocks, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"lang": message.lang, "blocks": blocks}, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def decode(payload: str) -> Outgoing:
+    data = json.loads(payload)
     blocks: list[Block] = []
-    for raw in json.loads(payload):
+    for raw in data["blocks"]:
         kind = raw["type"]
         if kind == "choices":
             blocks.append(
@@ -63,17 +67,21 @@ def decode(payload: str) -> Outgoing:
             blocks.append(Quote(raw["text"]))
         else:
             blocks.append(Text(raw["text"]))
-    return Outgoing(tuple(blocks))
+    return Outgoing(tuple(blocks), data.get("lang"))
 
 
-def enqueue(session: AsyncSession, deliveries: list[Delivery]) -> int:
-    """Add ``deliveries`` to the outbox in ``session``'s transaction; same payloads share text."""
+def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None = None) -> int:
+    """Add ``deliveries`` to the outbox in ``session``'s transaction; same payloads share text.
+    Messages without a language get ``lang`` (the turn's)."""
     cache: dict[int, str] = {}
     for delivery in deliveries:
         target = delivery.target
         payload = cache.get(id(delivery.message))
         if payload is None:
-            payload = cache[id(delivery.message)] = encode(delivery.message)
+            message = delivery.message
+            if message.lang is None and lang is not None:
+                message = replace(message, lang=lang)
+            payload = cache[id(delivery.message)] = encode(message)
         session.add(
             OutboxRow(
                 key=uuid.uuid4().hex,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.messages import Block, Divider, Heading, Outgoing, Quote, Text
@@ -36,7 +37,10 @@ def _title(summary: Summary, catalog: Catalog) -> str:
     return _t(catalog, summary, "title.round")
 
 
-def _choice_label(summary: Summary, catalog: Catalog, value: str) -> str:
+def _choice_label(summary: Summary, catalog: Catalog, phase: PhaseSummary, value: str) -> str:
+    labels = dict(phase.choice_labels)
+    if value in labels:
+        return labels[value]
     key = f"summary.choice.{value}"
     if catalog.has(key):
         return catalog.text(summary.language, key)
@@ -47,11 +51,15 @@ def _choice_label(summary: Summary, catalog: Catalog, value: str) -> str:
 
 def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
     parts = [_t(catalog, summary, "count.respondents", count=phase.respondents)]
-    parts += [
-        _t(catalog, summary, "label.choice", label=_choice_label(summary, catalog, v), count=n)
-        for v, n in phase.choices
-    ]
+    for value, count in phase.choices:
+        label = _choice_label(summary, catalog, phase, value)
+        parts.append(_t(catalog, summary, "label.choice", label=label, count=count))
     return " · ".join(parts)
+
+
+def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
+    named = ", ".join(_item_line(summary, catalog, who, count) for who, count in phase.actors)
+    return _t(catalog, summary, "label.who", actors=named)
 
 
 def _theme_line(summary: Summary, catalog: Catalog, theme: Theme) -> str:
@@ -79,6 +87,8 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
             out += [_t(catalog, summary, "threshold.phase"), ""]
             continue
         out += [f"_{_phase_line(summary, catalog, phase)}_", ""]
+        if phase.actors:
+            out += [_who_line(summary, catalog, phase), ""]
         if phase.shared:
             out += [_t(catalog, summary, "label.shared_phase", words=", ".join(phase.shared)), ""]
         for theme in phase.themes:
@@ -115,7 +125,27 @@ def _safe(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
-def _blocks(summary: Summary, catalog: Catalog, quotes: int, listed: int) -> list[Block]:
+@dataclass(frozen=True)
+class _Budget:
+    quotes: int  # per theme
+    themes: int  # per phase
+    listed: int  # items per phase
+    dividers: bool
+
+
+# From everything to the bare minimum; the first that fits in MAX_BLOCKS is used.
+_BUDGETS = (
+    _Budget(3, 6, MAX_LISTED, True),
+    _Budget(3, 6, MAX_LISTED, False),
+    _Budget(2, 4, MAX_LISTED, False),
+    _Budget(2, 3, 10, False),
+    _Budget(1, 2, 5, False),
+    _Budget(1, 1, 3, False),
+    _Budget(0, 0, 0, False),
+)
+
+
+def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
     blocks: list[Block] = [Heading(_title(summary, catalog))]
     if not summary.published:
         blocks.append(
@@ -128,24 +158,31 @@ def _blocks(summary: Summary, catalog: Catalog, quotes: int, listed: int) -> lis
             lines.append(_t(catalog, summary, "label.shared_round", words=words))
         blocks.append(Text("\n".join(lines)))
     for phase in summary.phases:
-        blocks += [Divider(), Heading(phase.title)]
+        blocks += [Divider(), Heading(phase.title)] if budget.dividers else [Heading(phase.title)]
         if not (summary.published and phase.published):
             blocks.append(Text(_t(catalog, summary, "threshold.phase")))
             continue
         lines = [_phase_line(summary, catalog, phase)]
+        if phase.actors:
+            lines.append(_safe(_who_line(summary, catalog, phase)))
         if phase.shared:
             words = _safe(", ".join(phase.shared))
             lines.append(_t(catalog, summary, "label.shared_phase", words=words))
         blocks.append(Text("\n".join(lines)))
-        for theme in phase.themes:
+        for theme in phase.themes[: budget.themes]:
             head = [f"*{_safe(_theme_line(summary, catalog, theme))}*"]
             if theme.distinct:
                 head.append(_t(catalog, summary, "label.distinct", words=_safe(theme.distinct)))
             blocks.append(Text("\n".join(head)[:MAX_TEXT]))
-            blocks += [Quote(q[:MAX_TEXT]) for q in theme.quotes[:quotes]]
-        if phase.items and listed:
+            if budget.quotes and theme.quotes:
+                # One block per theme: the quotes are what people wrote, so a Quote block.
+                blocks.append(Quote("\n\n".join(theme.quotes[: budget.quotes])[:MAX_TEXT]))
+        if len(phase.themes) > budget.themes:
+            more = len(phase.themes) - budget.themes
+            blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
+        if phase.items and budget.listed:
             blocks.append(Text(f"*{_t(catalog, summary, f'section.{phase.role}')}*"))
-            shown = phase.items[:listed]
+            shown = phase.items[: budget.listed]
             lines = [f"• {_item_line(summary, catalog, i.text, i.count)}" for i in shown]
             blocks += [Quote(chunk) for chunk in _chunks(lines)]
             if len(phase.items) > len(shown):
@@ -157,12 +194,12 @@ def _blocks(summary: Summary, catalog: Catalog, quotes: int, listed: int) -> lis
 def summary_outgoing(summary: Summary, catalog: Catalog) -> Outgoing:
     """The summary as a chat message within Slack's and Teams' limits.
 
-    When the full version has too many blocks, fewer quotes per theme are shown first, then
-    shorter lists; the Markdown export always has everything.
+    When everything does not fit in :data:`MAX_BLOCKS` blocks, dividers go first, then
+    quotes, themes and listed items are shown fewer at a time; the Markdown export always
+    has everything.
     """
-    budgets = ((3, MAX_LISTED), (2, MAX_LISTED), (1, MAX_LISTED), (1, 5), (1, 0), (0, 0))
-    for quotes, listed in budgets:
-        blocks = _blocks(summary, catalog, quotes, listed)
+    for budget in _BUDGETS:
+        blocks = _blocks(summary, catalog, budget)
         if len(blocks) <= MAX_BLOCKS:
             break
     return Outgoing(tuple(blocks[:MAX_BLOCKS]))

@@ -113,7 +113,7 @@ class Scheduler:
                 await session.flush()
                 turn = await self._fire(session, job, now)
                 if turn is not None:
-                    enqueue(session, turn.deliveries)
+                    enqueue(session, turn.deliveries, turn.lang)
         except IntegrityError:
             log.info("job %s was fired by another process", job.key)
             return False

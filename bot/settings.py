@@ -95,6 +95,8 @@ class Settings(BaseSettings):
             problems.append("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
         if self.slack_bot_token and not self.slack_signing_secret and not self.slack_app_token:
             problems.append("SLACK_SIGNING_SECRET is needed with SLACK_BOT_TOKEN over HTTP")
+        if self.llm_url and not self.llm_model:
+            problems.append("DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -32,6 +32,9 @@ class PhaseInfo:
     key: str
     title: str
     role: str
+    # (value, label in the round's language) of the phase's choice, e.g. ("3", "Een lange
+    # tafel met buren"); the summary shows labels instead of bare values when given.
+    choice_labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ class PhaseSummary:
     items: tuple[Item, ...] = ()
     choices: tuple[tuple[str, int], ...] = ()
     shared: tuple[str, ...] = ()  # words the answers of several themes have in common
+    choice_labels: tuple[tuple[str, str], ...] = ()  # copied from PhaseInfo
+    actors: tuple[tuple[str, int], ...] = ()  # ideas: who could act, and how many named them
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,11 @@
 """Synthesis of a round's answers into a :class:`~bot.summary.Summary`.
 
 :class:`OfflineSynthesizer` is the default (no network, no model download);
-:mod:`bot.synthesis.llm` can rename themes and write prose through an OpenAI-compatible
-endpoint, falling back to the offline result.
+:class:`LLMSynthesizer` can rename themes and write prose through an OpenAI-compatible
+endpoint, falling back to the offline result. :func:`synthesizer` picks one from settings.
 """
 
+from bot.synthesis.llm import LLMSynthesizer, synthesizer
 from bot.synthesis.offline import OfflineSynthesizer
 
-__all__ = ["OfflineSynthesizer"]
+__all__ = ["LLMSynthesizer", "OfflineSynthesizer", "synthesizer"]

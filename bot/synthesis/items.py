@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_distances
 
 from bot.synthesis.language import Analyzer, fold
 
@@ -21,18 +23,20 @@ SIMILAR = 0.7  # cosine similarity of character n-grams for two answers to be on
 MAX_COMPARED = 1500  # beyond this many distinct answers only exact duplicates are merged
 
 
-def _key(text: str) -> str:
+def item_key(text: str) -> str:
+    """Two texts with the same key differ only in case, accents and punctuation."""
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def merge_items(
     texts: Sequence[str], respondents: Sequence[int], analyzer: Analyzer
 ) -> list[tuple[str, int]]:
-    """(text, distinct people) per merged item, most given first; the commonest wording shown."""
+    """(text, distinct people) per merged item, most given first; the commonest (then the
+    fullest) wording is shown."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
         if text.strip():
-            by_key[_key(text) or text.strip()].append(i)
+            by_key[item_key(text) or text.strip()].append(i)
     keys = sorted(by_key)
     groups = _similar(keys, analyzer)
     merged: dict[int, list[int]] = defaultdict(list)
@@ -41,7 +45,7 @@ def merge_items(
     items = []
     for members in merged.values():
         wording = Counter(texts[i].strip() for i in members)
-        text = min(wording.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+        text = min(wording.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
         items.append((text, len({respondents[i] for i in members})))
     items.sort(key=lambda item: (-item[1], fold(item[0]), item[0]))
     return items
@@ -55,16 +59,12 @@ def _similar(keys: Sequence[str], analyzer: Analyzer) -> list[int]:
         analyzer="char_wb", ngram_range=(3, 5), preprocessor=analyzer.clean
     )
     try:
-        vectors = vectorizer.fit_transform(keys).toarray()
-    except ValueError:
+        vectors = vectorizer.fit_transform(keys)
+    except ValueError:  # nothing but stop words everywhere
         return list(range(len(keys)))
-    if vectors.shape[1] == 0:
-        return list(range(len(keys)))
-    empty = ~vectors.any(axis=1)
-    vectors[empty, 0] = 1.0  # no content words: keep apart, never merge on nothing
-    tree = linkage(vectors, method="complete", metric="cosine")
-    groups = fcluster(tree, t=1.0 - SIMILAR, criterion="distance")
-    result = [int(g) for g in groups]
-    for i in np.flatnonzero(empty):
-        result[i] = -1 - int(i)
-    return result
+    empty = np.asarray(vectors.sum(axis=1)).ravel() == 0
+    distances = np.clip(cosine_distances(vectors), 0.0, 2.0)
+    distances[empty, :] = distances[:, empty] = 2.0  # no content words: never merged on nothing
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="complete")
+    return [int(g) for g in fcluster(tree, t=1.0 - SIMILAR, criterion="distance")]

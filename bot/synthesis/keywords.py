@@ -7,6 +7,8 @@ what sets the theme apart.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,6 +16,8 @@ import yake
 from scipy.sparse import csr_matrix
 
 from bot.synthesis.language import Analyzer
+
+_PHRASE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
 
 
 def presence(words: csr_matrix) -> csr_matrix:
@@ -24,11 +28,12 @@ def presence(words: csr_matrix) -> csr_matrix:
 
 
 def contrast(words: csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
-    """Rows are themes, columns stems: ``sqrt(p) * (p - q)``, where ``p`` is the share of the
+    """Rows are themes, columns stems: ``p**1.5 * (p - q)``, where ``p`` is the share of the
     theme's answers that use the stem and ``q`` the share of the other answers.
 
     A word scores high when most of a theme's answers use it and few others do; on banking77
-    this named themes better than c-TF-IDF, which favours rare words used once.
+    this named themes better than c-TF-IDF, which favours rare words used once, and better
+    than ``sqrt(p) * (p - q)``.
     """
     binary = presence(words)
     sizes = np.bincount(labels, minlength=count).astype(float)
@@ -37,7 +42,8 @@ def contrast(words: csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
     rest_sizes = np.maximum(len(labels) - sizes, 1)[:, None]
     p = inside / np.maximum(sizes, 1)[:, None]
     q = (total[None, :] - inside) / rest_sizes
-    scores: np.ndarray = np.sqrt(p) * (p - q)
+    scores: np.ndarray = p**1.5 * (p - q)
+    scores[inside < 2] = 0.0  # a word only one answer uses neither names nor describes a theme
     return scores
 
 
@@ -50,22 +56,50 @@ def top_stems(scores: np.ndarray, vocabulary: Sequence[str], limit: int) -> list
     return [vocabulary[i] for i in order[:limit]]
 
 
-def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str]) -> str | None:
-    """The best YAKE keyphrase (one or two words) that contains one of the ``wanted`` stems."""
-    if not texts or not wanted:
+def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | None) -> str | None:
+    """The best YAKE keyphrase (one or two words) that contains one of the ``wanted`` stems
+    (any keyphrase when ``wanted`` is None); none holds a stop word."""
+    if not texts or (wanted is not None and not wanted):
         return None
     extractor = yake.KeywordExtractor(lan=analyzer.lang, n=2, top=20, dedup_lim=0.7)
     document = "\n".join(
         text if text.rstrip().endswith((".", "!", "?")) else f"{text}." for text in texts
     )
     candidates = extractor.extract_keywords(document)
-    rank = {stem: i for i, stem in enumerate(wanted)}
+    rank = {stem: i for i, stem in enumerate(wanted or ())}
     scored: list[tuple[int, int, float, str]] = []
     for phrase, weight in candidates:
+        if not _PHRASE.fullmatch(phrase):
+            continue  # punctuation inside: "nee. nee"
         stems = analyzer.stems(phrase, record=False)
         if not stems or len(stems) != len(phrase.split()):
             continue  # a stop word inside the phrase
-        hits = [rank[s] for s in stems if s in rank]
+        hits = [rank[s] for s in stems if s in rank] if wanted is not None else [0]
         if hits:
             scored.append((min(hits), -len(hits), round(float(weight), 9), phrase.casefold()))
     return min(scored)[3] if scored else None
+
+
+def prefix_word(members: Sequence[str], others: Sequence[str], analyzer: Analyzer) -> str | None:
+    """A word for a theme whose answers share no whole word but a word start, as Dutch
+    compounds do: for *fietsenstalling*, *fietspad* and *fietsers*, the shortest of them."""
+    inside: Counter[str] = Counter()
+    outside: Counter[str] = Counter()
+    written: dict[str, set[str]] = {}
+    for text in members:
+        for word in set(analyzer.words(text)):
+            for start in {p for p in analyzer.prefixes(word) if len(p) >= 5}:
+                written.setdefault(start, set()).add(word)
+        inside.update({p for p in analyzer.prefixes(text) if len(p) >= 5})
+    for text in others:
+        outside.update({p for p in analyzer.prefixes(text) if len(p) >= 5})
+
+    def score(start: str) -> tuple[float, int, str]:
+        p = inside[start] / len(members)
+        q = outside[start] / max(len(others), 1)
+        return (-round(p**1.5 * (p - q), 9), -len(start), start)
+
+    shared = sorted((s for s, n in inside.items() if n >= 2), key=score)
+    if not shared:
+        return None
+    return min(written[shared[0]], key=lambda word: (len(word), word))

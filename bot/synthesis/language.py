@@ -21,11 +21,14 @@ from bot.synthesis.stopwords import LISTS
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _MARKER = re.compile(r"\[[^\]\n]{1,40}\]")
 _STEMMERS = {"nl": "dutch", "en": "english"}
+PREFIXES = (4, 5, 6)
 _CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m")
 # Words that carry no theme in a dialogue answer whatever the topic (added to the lists).
 _EXTRA = {
     "nl": "wel gewoon echt heel veel meer even nog eigenlijk misschien ook zo jij ik wij we "
     "zij hun jullie onze ons mijn jouw hij wie wat waar hoe waarom moet moeten kunnen kan "
+    "elk elke ieder iedere alle waarin waarbij waarop waarmee waardoor zodat zodra terwijl "
+    "per twee drie vier weer alleen even "
     "zou zouden willen wil gaan gaat gaan komen komt",
     "en": "just really like lot lots think also",
 }
@@ -36,11 +39,11 @@ _NOT_A_LABEL = {
     "nl": "kunnen kan kon moeten moet krijgen krijg kreeg maken maak maakte gaan ga ging nemen "
     "neem nam doen doe deed weten weet zeggen zeg zegt vinden vind vond willen wil graag "
     "hebben heb heeft zien zie zag laten laat komen kom kwam staan staat geven geef gaf "
-    "nodig manier keer jaar dag mensen iedereen dingen ding",
+    "nodig manier keer jaar dag mensen iedereen dingen ding eerste tweede laatste echt",
     "en": "can could will would need needs needed get gets got getting make makes made take "
     "takes took want wanted know tell use using used go going went come came see seen give "
     "gave please help way time thing things people everyone anyone someone something "
-    "able back still yet ago",
+    "able back still yet ago first second last really",
 }
 
 
@@ -81,7 +84,7 @@ class Analyzer:
         self.lang = language_of(self.lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[self.lang])
         self._stops = stop_words(self.lang)
-        self._not_label = frozenset(self._stem(w) for w in _NOT_A_LABEL[self.lang].split())
+        self._not_label = frozenset(self.stem(w) for w in _NOT_A_LABEL[self.lang].split())
 
     def words(self, text: str) -> list[str]:
         """Content words in reading order, lower case, scrub markers and stop words removed."""
@@ -100,18 +103,28 @@ class Analyzer:
     def stems(self, text: str, record: bool = True) -> list[str]:
         """Stems of the content words; ``record`` counts their written forms for labels."""
         words = self.words(text)
-        stems = [self._stem(word) for word in words]
+        stems = [self.stem(word) for word in words]
         if record:
             for word, stem in zip(words, stems, strict=True):
                 self._surface.setdefault(stem, Counter())[word] += 1
         return stems
 
-    def _stem(self, word: str) -> str:
+    def stem(self, word: str) -> str:
+        """The Snowball stem of one word (cached)."""
         # The Snowball stemmer is pure Python; a round repeats few distinct words.
         stem = self._stems.get(word)
         if stem is None:
             stem = self._stems[word] = str(self._stemmer.stemWord(_fold_word(word)))
         return stem
+
+    def prefixes(self, text: str) -> list[str]:
+        """The first 4, 5 and 6 letters of each content word: the parts Dutch compounds share
+        (*fietsenstalling*, *fietspad* and *fietsers* all start with *fiets*)."""
+        out = []
+        for word in self.words(text):
+            folded = _fold_word(word)
+            out += [folded[:n] for n in PREFIXES if len(folded) >= n]
+        return out
 
     def labels_well(self, stem: str) -> bool:
         """Whether a stem may name a theme (light verbs like *need* or *krijgen* may not)."""

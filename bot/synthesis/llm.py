@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_ANSWERS = 40  # answers of one theme sent to the model
 MAX_LABEL = 80
 MIN_QUOTE = 12  # characters, unless the quote is a whole answer
+MAX_QUOTE = 500  # characters; the offline quotes keep to 300
 MAX_PROSE = 400
 LANGUAGES = {"nl": "Dutch", "en": "English"}
 
@@ -78,7 +79,9 @@ class LLMSynthesizer:
             return summary
 
     def _endpoint(self) -> URL:
-        return self.url.with_path(self.url.path.rstrip("/") + "/chat/completions")
+        # with_path drops the query, which Azure OpenAI needs (api-version)
+        path = self.url.path.rstrip("/") + "/chat/completions"
+        return self.url.with_path(path).with_query(self.url.query)
 
     async def _ask(self, request: SynthesisRequest, summary: Summary) -> dict[str, Any]:
         language = LANGUAGES.get(request.language, "Dutch")
@@ -216,6 +219,8 @@ def _theme(request: SynthesisRequest, theme: Theme, told: Mapping[str, Any]) -> 
             raise LLMReplyError("a quote is not in the theme's answers")
         if len(quote) < MIN_QUOTE and quote not in texts:
             raise LLMReplyError("a quote is a fragment, not a sentence")
+        if len(quote) > MAX_QUOTE:
+            raise LLMReplyError(f"a quote is longer than {MAX_QUOTE} characters")
         checked.append(quote)
     distinct = theme.distinct
     if told.get("distinct"):

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
-from bot.synthesis.items import merge_items
-from bot.synthesis.keywords import contrast, keyphrase, presence, top_stems
+from bot.synthesis.actors import actors
+from bot.synthesis.items import item_key, merge_items
+from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
-from bot.synthesis.themes import Grouping, group
+from bot.synthesis.themes import SMALLEST, Grouping, group
 
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 LISTED_ROLES = ("headline", "dream", "ideas")
@@ -37,9 +39,12 @@ class _Answer:
 class OfflineSynthesizer:
     """Deterministic synthesis with scikit-learn, Snowball stems and YAKE keyphrases."""
 
-    def __init__(self, max_themes: int = 6, max_quotes: int = 3) -> None:
+    def __init__(
+        self, max_themes: int = 6, max_quotes: int = 3, smallest: float = SMALLEST
+    ) -> None:
         self.max_themes = max_themes
         self.max_quotes = max_quotes
+        self.smallest = smallest  # share of a phase's answers a theme needs to count
 
     async def synthesize(self, request: SynthesisRequest) -> Summary:
         # CPU-bound for large rounds; keep the event loop free for Slack's 3-second acks.
@@ -47,6 +52,12 @@ class OfflineSynthesizer:
 
     def summarize(self, request: SynthesisRequest) -> Summary:
         """The summary of a request, computed synchronously."""
+        # One BLAS thread: the matrices are small, and on a shared 2-core machine OpenBLAS
+        # threads spinning against each other made 10,000 answers take 17 s instead of 4 s.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._summarize(request)
+
+    def _summarize(self, request: SynthesisRequest) -> Summary:
         by_phase: dict[str, list[_Answer]] = defaultdict(list)
         for index, answer in enumerate(request.answers):
             if answer.text.strip() or answer.choice:
@@ -98,6 +109,11 @@ class OfflineSynthesizer:
                     [a.text for a in texts], [a.respondent for a in texts], analyzer
                 )
             )
+        named: tuple[tuple[str, int], ...] = ()
+        if phase.role == "ideas":
+            named = tuple(
+                actors([a.text for a in texts], [a.respondent for a in texts], request.language)
+            )
         return PhaseSummary(
             key=phase.key,
             title=phase.title,
@@ -108,6 +124,8 @@ class OfflineSynthesizer:
             items=items,
             choices=choices,
             shared=shared,
+            choice_labels=phase.choice_labels,
+            actors=named,
         )
 
     def _themes(
@@ -118,14 +136,14 @@ class OfflineSynthesizer:
         headlines: dict[int, str],
     ) -> tuple[tuple[Theme, ...], tuple[str, ...]]:
         texts = [a.text for a in answers]
-        grouping = group(texts, analyzer, self.max_themes, minimum)
+        grouping = group(texts, analyzer, self.max_themes, minimum, self.smallest)
         scores = contrast(grouping.words, grouping.labels, grouping.count)
         vocabulary = grouping.vocabulary
         people = [
             {answers[i].respondent for i in grouping.members(t)} for t in range(grouping.count)
         ]
         shown = [t for t in range(grouping.count) if len(people[t]) >= minimum]
-        shared_stems = _shared(grouping, shown)
+        shared_stems = _shared(grouping, shown, analyzer)
         used_titles: set[str] = set()
         themes = []
         for t in shown:
@@ -133,6 +151,9 @@ class OfflineSynthesizer:
             ranked = top_stems(scores[t], vocabulary, 16)
             best = [s for s in ranked if analyzer.labels_well(s)] or ranked
             label = _title(members, answers, headlines, analyzer, best, used_titles)
+            if label is None and not best:
+                others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
+                label = prefix_word([texts[i] for i in members], others, analyzer)
             if label is None:
                 label = _label([texts[i] for i in _central(grouping, members)[:30]], analyzer, best)
             label_stems = set(analyzer.stems(label, record=False))
@@ -170,20 +191,24 @@ class OfflineSynthesizer:
             if answer.respondent in seen_people:
                 continue
             quote = _excerpt(answer.text, analyzer, best)
-            if quote.casefold() in seen_texts:
+            if item_key(quote) in seen_texts:
                 continue
             quotes.append(quote)
             seen_people.add(answer.respondent)
-            seen_texts.add(quote.casefold())
+            seen_texts.add(item_key(quote))
             if len(quotes) == self.max_quotes:
                 break
         return tuple(quotes)
 
 
 def _label(texts: Sequence[str], analyzer: Analyzer, best: Sequence[str]) -> str:
-    """The keyphrase around the theme's best word, plus its second word when not in it."""
+    """The keyphrase around the theme's best word, plus its second word when not in it.
+
+    Without a word that two answers share, the best YAKE keyphrase of the answers names it.
+    """
     if not best:
-        return texts[0][:40]
+        words = analyzer.words(texts[0])
+        return keyphrase(texts, analyzer, None) or (words[0] if words else texts[0][:40])
     phrase = keyphrase(texts, analyzer, best[:1]) or analyzer.surface(best[0])
     if len(best) > 1 and best[1] not in analyzer.stems(phrase, record=False):
         phrase = f"{phrase} · {analyzer.surface(best[1])}"
@@ -218,8 +243,11 @@ def _excerpt(text: str, analyzer: Analyzer, best: Sequence[str]) -> str:
     return choice[: cut if cut > 0 else MAX_QUOTE]
 
 
-def _shared(grouping: Grouping, shown: Sequence[int], share: float = 0.2) -> list[str]:
-    """Stems used by at least ``share`` of the answers in at least two shown themes."""
+def _shared(
+    grouping: Grouping, shown: Sequence[int], analyzer: Analyzer, share: float = 0.2
+) -> list[str]:
+    """Stems used by at least ``share`` of the answers in at least two shown themes (light
+    verbs such as *need* left out: they are shared by everything and say nothing)."""
     if len(shown) < 2:
         return []
     binary = presence(grouping.words)
@@ -227,7 +255,11 @@ def _shared(grouping: Grouping, shown: Sequence[int], share: float = 0.2) -> lis
         [np.asarray(binary[grouping.labels == t].mean(axis=0)).ravel() for t in shown]
     )
     common = (rates >= share).sum(axis=0)
-    candidates = np.flatnonzero(common >= max(2, (len(shown) + 1) // 2))
+    candidates = [
+        j
+        for j in np.flatnonzero(common >= max(2, (len(shown) + 1) // 2))
+        if analyzer.labels_well(grouping.vocabulary[j])
+    ]
     ranked = sorted(
         candidates, key=lambda j: (-round(float(rates[:, j].mean()), 9), grouping.vocabulary[j])
     )
@@ -284,26 +316,32 @@ def _choices(answers: list[_Answer]) -> tuple[tuple[str, int], ...]:
 def _round_shared(
     request: SynthesisRequest, by_phase: dict[str, list[_Answer]], limit: int = 5
 ) -> tuple[str, ...]:
-    """Words that many different people used, across the phases that were published."""
+    """Words that many different people used in at least two published phases.
+
+    With one published phase there is nothing to add to that phase's own "shared" line.
+    """
     analyzer = Analyzer(request.language)
     people: dict[str, set[int]] = defaultdict(set)
     phases: dict[str, set[str]] = defaultdict(set)
+    published = 0
     for phase in request.phases:
         answers = by_phase.get(phase.key, [])
         if len({a.respondent for a in answers}) < request.min_respondents:
             continue
+        published += 1
         for answer in answers:
             for stem in set(analyzer.stems(answer.text)):
                 people[stem].add(answer.respondent)
                 phases[stem].add(phase.key)
+    if published < 2:
+        return ()
     total = len({a.respondent for a in request.answers})
     needed = max(request.min_respondents, int(np.ceil(0.25 * total)))
-    several = len(request.phases) > 1
     ranked = sorted(
         (
             s
             for s, who in people.items()
-            if len(who) >= needed and (len(phases[s]) > 1 or not several)
+            if len(who) >= needed and len(phases[s]) > 1 and analyzer.labels_well(s)
         ),
         key=lambda s: (-len(people[s]), s),
     )

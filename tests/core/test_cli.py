@@ -123,3 +123,9 @@ def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("dialoogbot: DIALOOG_DATABASE_URL: cannot use the database")
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_llm_url_without_model_is_refused(tmp_path: Path) -> None:
+    result = dialoogbot("serve", folder=tmp_path, DIALOOG_LLM_URL="http://127.0.0.1:9/v1")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "dialoogbot: DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL"

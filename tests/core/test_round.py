@@ -182,3 +182,11 @@ async def test_deadline_shown_in_round_time_zone(local: LocalDriver, clock: Manu
         row = await session.scalar(select(RoundRow))
     assert row is not None and row.deadline is not None
     assert row.deadline == dt.datetime(2026, 3, 5, 16, 0, tzinfo=dt.UTC), "17:00 CET is 16:00 UTC"
+
+
+async def test_messages_carry_the_round_language_through_the_outbox(local: LocalDriver) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start --lang en")
+    assert local.inbox("U02BRAM")[0].lang == "en"
+    reply = await local.command("U02BRAM", CHANNEL, "close")
+    assert reply.lang == "en" and "Only the host" in reply.fallback

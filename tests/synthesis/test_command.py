@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,17 @@ def test_below_the_threshold_nothing_is_quoted(
     assert main(["synthesize", str(path)]) == 0
     out = capsys.readouterr().out
     assert "bankjes" not in out and "bomen" not in out
+
+
+def test_the_same_file_gives_the_same_bytes_in_fresh_processes(tmp_path: Path) -> None:
+    """Determinism across processes, where Python's string hashing differs."""
+    lines = ["text,prompt"] + [f"{t},{p}" for t, p in STICKY_NOTES * 2]
+    path = _write(tmp_path / "answers.csv", "\n".join(lines) + "\n")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-m", "bot.cli", "synthesize", str(path)]
+        result = subprocess.run(command, capture_output=True, env=env, check=True)
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].startswith(b"# ")

@@ -31,10 +31,12 @@ class FakeModel:
     url: str = ""
     calls: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    queries: list[dict[str, str]] = field(default_factory=list)
     handler: Handler | None = None
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
+        self.queries.append(dict(request.query))
         self.calls.append(body)
         self.headers.append(dict(request.headers))
         assert self.handler is not None
@@ -101,7 +103,8 @@ async def test_the_model_renames_themes_but_keeps_the_grouping(fake_model: FakeM
 
     fake_model.handler = handler
     request = round_request()
-    llm = LLMSynthesizer(OfflineSynthesizer(), fake_model.url, "test-model", "sk-test", 5)
+    azure_style = f"{fake_model.url}?api-version=2025-01-01"  # the query survives
+    llm = LLMSynthesizer(OfflineSynthesizer(), azure_style, "test-model", "sk-test", 5)
     summary = await llm.synthesize(request)
     offline = await offline_summary(request)
     assert summary != offline
@@ -114,6 +117,7 @@ async def test_the_model_renames_themes_but_keeps_the_grouping(fake_model: FakeM
     body = fake_model.calls[0]
     assert body["model"] == "test-model"
     assert fake_model.headers[0]["Authorization"] == "Bearer sk-test"
+    assert fake_model.queries[0] == {"api-version": "2025-01-01"}
 
 
 async def test_the_model_sees_only_scrubbed_answer_text(fake_model: FakeModel) -> None:

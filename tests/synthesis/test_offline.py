@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pytest
+
 from bot.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest
 from bot.synthesis import OfflineSynthesizer
 
@@ -167,3 +169,61 @@ async def test_an_english_round_gets_english_theme_words() -> None:
     assert len(themes) == 2
     words = " ".join(t.label for t in themes)
     assert "bus" in words and "library" in words
+
+
+async def test_dutch_compounds_group_by_their_parts() -> None:
+    """Character n-grams see that fietsenstalling, fietspad and fietsers belong together."""
+    cycling = [
+        "De fietsenstalling bij het station is altijd overvol.",
+        "Het nieuwe fietspad langs de dijk is een verademing.",
+        "Fietsers voelen zich eindelijk veilig op de rotonde.",
+        "Een fietsroute naar school zonder drukke kruisingen.",
+    ]
+    playing = [
+        "De speeltuin achter de flat is opgeknapt door bewoners.",
+        "Kinderen hebben weer een speelplek op het plein.",
+        "Het speelveld wordt elke middag gebruikt door de buurtkinderen.",
+        "Een speeltoestel voor peuters in het park.",
+    ]
+    texts = cycling + playing
+    request = SynthesisRequest(
+        "nl",
+        (PhaseInfo("p", "Verhaal", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    summary = await OfflineSynthesizer().synthesize(request)
+    themes = summary.phases[0].themes
+    assert len(themes) == 2
+    for theme in themes:
+        topics = {request.answers[i].text in cycling for i in theme.answers}
+        assert len(topics) == 1, theme
+    assert sorted(theme.label[:5] for theme in themes) == ["fiets", "speel"]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["👍", "🎉🎉", "!!!", "...", "👍👍", "?"],
+        ["Meer groen"] * 10,
+        ["de het een", "en van", "ik te dat", "die in een", "het is was", "op aan met"],
+        ["123", "456", "789", "1000", "22", "33"],
+        ["ja", "nee", "ja", "nee", "ja", "nee", "misschien"],
+        ["Het buurthuis is belangrijk voor de wijk. " * 120] * 3 + ["Groen is fijn. " * 300] * 3,
+    ],
+    ids=["emoji", "identical", "stop-words", "numbers", "yes-no", "very-long"],
+)
+@pytest.mark.parametrize("role", ["text", "ideas", "headline"])
+async def test_odd_answers_still_give_a_summary(texts: list[str], role: str) -> None:
+    request = SynthesisRequest(
+        "nl",
+        (PhaseInfo("p", "Fase", role),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    phase = (await OfflineSynthesizer().synthesize(request)).phases[0]
+    assert phase.published
+    for theme in phase.themes:
+        assert theme.label.strip()
+        assert all(any(q in t for t in texts) for q in theme.quotes)
+        assert all(len(q) <= 300 for q in theme.quotes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 from bot.messages import Heading, Quote, Text
 from bot.prompts import Catalog
@@ -107,3 +108,33 @@ async def test_a_summary_renders_for_an_english_round(catalog: Catalog) -> None:
     markdown = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
     assert catalog.text("en", "summary.section.ideas") in markdown
     assert catalog.text("en", "summary.count.respondents", count=3) in markdown
+
+
+async def test_markdown_does_not_depend_on_input_order(catalog: Catalog) -> None:
+    request = round_request()
+    rng = random.Random(11)
+    people = list(range(len(ROUND_NL)))
+    rng.shuffle(people)
+    answers = [AnswerText(people[a.respondent], a.phase, a.text, a.choice) for a in request.answers]
+    rng.shuffle(answers)
+    shuffled = SynthesisRequest(
+        request.language, request.phases, tuple(answers), request.min_respondents, request.theme
+    )
+    first = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
+    second = summary_markdown(await OfflineSynthesizer().synthesize(shuffled), catalog)
+    assert first.encode() == second.encode()
+
+
+async def test_choices_show_the_template_labels_when_given(catalog: Catalog) -> None:
+    request = round_request()
+    pictures = (("3", "Een lange tafel met buren"), ("12", "Een moestuin tussen flats"))
+    phases = tuple(
+        PhaseInfo(p.key, p.title, p.role, pictures if p.role == "dream" else ())
+        for p in request.phases
+    )
+    summary = await OfflineSynthesizer().synthesize(
+        SynthesisRequest("nl", phases, request.answers, 3)
+    )
+    markdown = summary_markdown(summary, catalog)
+    assert "Een lange tafel met buren: 3" in markdown
+    assert catalog.text("nl", "summary.choice.kiem") in markdown

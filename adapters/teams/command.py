@@ -1,0 +1,42 @@
+"""``dialoogbot teams-package``: build the Teams app package (manifest and icons) to sideload."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.prompts import Catalog, PromptError
+from bot.settings import SettingsError, load_settings
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+        catalog = Catalog.load()
+    except (SettingsError, PromptError) as exc:
+        print(f"dialoogbot: {exc}", file=sys.stderr)
+        return 2
+    from adapters.teams.package import build
+
+    app_id = args.app_id or settings.microsoft_app_id
+    lang = args.lang or settings.language
+    target = build(Path(args.output), catalog, lang, app_id, args.host, args.version)
+    print(f"Teams app package written to {target}")
+    if not app_id:
+        print(
+            "note: no MICROSOFT_APP_ID (or --app-id) given, the manifest has a placeholder id; "
+            "fine for the Agents Playground, not for a real tenant",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("teams-package", help="build the Teams app package to sideload")
+    parser.add_argument("--output", default="dialoogbot-teams.zip", help="the zip to write")
+    parser.add_argument("--app-id", help="the bot's Microsoft App ID (default MICROSOFT_APP_ID)")
+    parser.add_argument("--host", default="dialoog.example.org", help="your bot's public host")
+    parser.add_argument("--lang", choices=("nl", "en"), help="the package's language")
+    parser.add_argument("--version", default="1.0.0", help="the app version in the manifest")
+    parser.set_defaults(func=run)

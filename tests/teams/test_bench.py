@@ -1,0 +1,22 @@
+"""``dialoogbot bench teams`` on a small scale: every prompt once, blocked people counted, also
+when the bot crashes half-way and a new one resumes from the same database."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from adapters.teams.bench import _fan_out
+
+
+@pytest.mark.parametrize("restart", [False, True])
+async def test_small_fan_out_loses_nothing_and_sends_nothing_twice(
+    tmp_path: Path, restart: bool
+) -> None:
+    args = argparse.Namespace(participants=300, blocked=3, rate=400, restart=restart)
+    result = await _fan_out(args, tmp_path)
+    assert result["lost"] == 0
+    assert result["twice"] == 0
+    assert result["refused_403"] == 3
