@@ -178,16 +178,9 @@ class World:
             "trigger_id": f"trigger.{next(self._ids)}",
             "view": {**view, "id": "V1", "state": {"values": state}},
         }
-        assert self.server is not None and self.http is not None
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            **signed_headers(SECRET, body),
-        }
-        url = str(self.server.make_url("/slack/events"))
-        async with self.http.post(url, data=body.encode(), headers=headers) as response:
-            text = await response.text()
-            return response.status, (json.loads(text) if text.startswith("{") else text)
+        response = await self.interaction(payload)
+        text = await response.text()  # read already; the body stays with the response
+        return response.status, (json.loads(text) if text.startswith("{") else text)
 
     async def settle(self) -> None:
         """Everything acknowledged is handled and everything queued is sent."""
