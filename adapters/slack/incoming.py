@@ -105,3 +105,19 @@ def from_action(body: dict[str, Any]) -> Incoming | None:
         round_id=round_id,
         event_id=f"action:{delivery}",
     )
+
+
+def from_form(body: dict[str, Any], channel_id: str, words: str) -> Incoming:
+    """The submitted start form, as the ``start`` words the host could have typed."""
+    user = body.get("user") or {}
+    delivery = body.get("trigger_id") or (body.get("view") or {}).get("id")
+    return Incoming(
+        platform=PLATFORM,
+        workspace=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
+        user_id=str(user.get("id") or ""),
+        text=words,
+        channel_id=channel_id,
+        user_name=str(user.get("username") or user.get("name") or ""),
+        is_command=True,
+        event_id=f"form:{delivery}",
+    )

@@ -160,17 +160,7 @@ class SlackAdapter:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        user = body.get("user") or {}
-        item = Incoming(
-            platform=incoming.PLATFORM,
-            workspace=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
-            user_id=str(user.get("id") or ""),
-            text=words,
-            channel_id=channel,
-            user_name=str(user.get("username") or user.get("name") or ""),
-            is_command=True,
-            event_id=f"form:{body.get('trigger_id') or (body.get('view') or {}).get('id')}",
-        )
+        item = incoming.from_form(body, channel, words)
         self.spawn(self.handle(item), "start form", _person(item))
 
     # -- HTTP -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Fixtures: a running fake Slack API and a dialoogbot wired to it."""
+"""Fixtures: a running fake Slack API and a dialoogbot wired to it, on SQLite and (in CI,
+or with DIALOOG_TEST_DATABASE_URL) on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import drop_postgres_database, fresh_postgres_database, postgres_url_or_skip
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.world import World
 
@@ -19,8 +21,19 @@ async def fake() -> AsyncIterator[FakeSlack]:
     await server.stop()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    base = postgres_url_or_skip()
+    url = await fresh_postgres_database(base)
+    yield url
+    await drop_postgres_database(base, url)
+
+
 @pytest.fixture
-async def world(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[World]:
-    w = World(fake, tmp_path)
+async def world(fake: FakeSlack, tmp_path: Path, database_url: str) -> AsyncIterator[World]:
+    w = World(fake, tmp_path, database_url)
     yield w
     await w.shutdown()

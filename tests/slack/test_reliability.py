@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.models import AnswerRow, OutboxRow
 from tests.slack.fake_slack import FakeSlack
@@ -41,7 +43,7 @@ async def test_a_retried_event_is_stored_once_even_after_a_restart(
     assert len(fake.private("U0001")) == confirmations + 1
 
     await world.shutdown()
-    restarted = World(fake, tmp_path)
+    restarted = World(fake, tmp_path, world.database_url)
     await restarted.boot()
     try:
         late = await restarted.event_retry("U0001", "Een verhaal over de buurt", "EvStory", 2)
@@ -108,11 +110,31 @@ async def test_a_restart_in_the_middle_of_a_fan_out_sends_nobody_a_prompt_twice(
     delivered_before = len(fake.delivery_keys())
     assert 0 < delivered_before < len(users) + 2
     await world.adapter.platform.close()
+    if not world.app.db.is_sqlite:
+        # A dead process's connections close and their row locks go; cancelled tasks here
+        # leave theirs open, so end them the way a crash would.
+        engine = create_async_engine(world.database_url)
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        # On PostgreSQL other processes may share the outbox, so a row is taken over only
+        # when its owner's lease ran out: let the dead process's leases expire.
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == "sending")
+                .values(lease_until=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+            )
+        await engine.dispose()
     await world.app.db.dispose()
     world.app = None
 
     fake.post_delay = 0.0
-    restarted = World(fake, tmp_path)
+    restarted = World(fake, tmp_path, world.database_url)
     await restarted.boot()
     try:
         await restarted.settle()

@@ -84,3 +84,17 @@ async def test_a_whole_round_from_the_form_to_the_summary(world: World, fake: Fa
         for dangerous in ("<!channel>", "<!here>", "<@U", "<http", "@here", "@channel"):
             assert dangerous not in text
     assert not fake.rejected(), fake.rejected()
+
+
+async def test_a_form_with_a_bad_threshold_is_sent_back_and_starts_nothing(
+    world: World, fake: FakeSlack
+) -> None:
+    people(fake, 3)
+    await world.boot()
+    await world.command("UHOST", "start")
+    await world.settle()
+    status, answer = await world.submit("UHOST", fake.views[0], {"threshold": "0"})
+    await world.settle()
+    assert status == 200
+    assert answer["response_action"] == "errors" and "threshold" in answer["errors"]
+    assert fake.posts(CHANNEL) == [] and fake.ims == {}

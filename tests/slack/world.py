@@ -39,9 +39,10 @@ CHANNEL = "C0001"
 class World:
     """The bot's server, its App and the fake Slack it talks to."""
 
-    def __init__(self, fake: FakeSlack, tmp: Path) -> None:
+    def __init__(self, fake: FakeSlack, tmp: Path, database_url: str | None = None) -> None:
         self.fake = fake
         self.tmp = tmp
+        self.database_url = database_url or f"sqlite+aiosqlite:///{tmp / 'bot.db'}"
         self.app: App | None = None
         self.server: TestServer | None = None
         self.http: aiohttp.ClientSession | None = None
@@ -50,7 +51,7 @@ class World:
     async def boot(self, dispatch: bool = True, **env: object) -> None:
         """Start (or restart) the bot process on the same database."""
         values: dict[str, object] = {
-            "DIALOOG_DATABASE_URL": f"sqlite+aiosqlite:///{self.tmp / 'bot.db'}",
+            "DIALOOG_DATABASE_URL": self.database_url,
             "DIALOOG_SECRET_FILE": self.tmp / "bot.secret",
             "DIALOOG_LANGUAGE": "nl",
             "DIALOOG_MIN_RESPONDENTS": 3,
@@ -177,16 +178,9 @@ class World:
             "trigger_id": f"trigger.{next(self._ids)}",
             "view": {**view, "id": "V1", "state": {"values": state}},
         }
-        assert self.server is not None and self.http is not None
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            **signed_headers(SECRET, body),
-        }
-        url = str(self.server.make_url("/slack/events"))
-        async with self.http.post(url, data=body.encode(), headers=headers) as response:
-            text = await response.text()
-            return response.status, (json.loads(text) if text.startswith("{") else text)
+        response = await self.interaction(payload)
+        text = await response.text()  # read already; the body stays with the response
+        return response.status, (json.loads(text) if text.startswith("{") else text)
 
     async def settle(self) -> None:
         """Everything acknowledged is handled and everything queued is sent."""
