@@ -18,6 +18,19 @@ from bot.clock import ManualClock
 from bot.settings import Settings, load_settings
 
 POSTGRES_URL = os.environ.get("DIALOOG_TEST_DATABASE_URL")
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """A file of the public test data in ``../shared/data``. A checkout that does not sit
+    beside ``shared/`` skips the test with the reason; in CI (CI=true) that is a failure."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        message = f"shared data not found at {path} (the checkout must sit beside shared/)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def postgres_url_or_skip() -> str:

@@ -8,8 +8,9 @@ import pytest
 
 from bot.prompts import Catalog
 from bot.summary import AnswerText, PhaseInfo, SynthesisRequest
+from tests.conftest import SHARED_DATA, shared_data
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+DATA = SHARED_DATA
 
 PHASES_NL = (
     PhaseInfo("knel_kiem", "Knel of kiem", "story"),
@@ -113,7 +114,4 @@ def catalog() -> Catalog:
 
 
 def need_data(*parts: str) -> Path:
-    path = DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not found at {path} (the checkout must sit beside shared/)")
-    return path
+    return shared_data(*parts)
