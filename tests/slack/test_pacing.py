@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from adapters.slack.pacing import MARGIN, Pacer
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
+from tests.clocks import ManualMonotonic
 
 
 async def test_the_workspace_rate_spreads_posts_to_different_people() -> None:
-    t = FakeTime()
+    t = ManualMonotonic()
     pacer = Pacer(workspace_rate=10, clock=t.clock, sleep=t.sleep)
     for n in range(20):
         await pacer.acquire(f"U{n}")
@@ -30,7 +17,7 @@ async def test_the_workspace_rate_spreads_posts_to_different_people() -> None:
 
 
 async def test_one_channel_gets_one_post_per_second() -> None:
-    t = FakeTime()
+    t = ManualMonotonic()
     pacer = Pacer(workspace_rate=100, clock=t.clock, sleep=t.sleep)
     for _ in range(3):
         await pacer.acquire("C1")
@@ -38,7 +25,7 @@ async def test_one_channel_gets_one_post_per_second() -> None:
 
 
 async def test_a_pause_holds_everyone_back() -> None:
-    t = FakeTime()
+    t = ManualMonotonic()
     pacer = Pacer(workspace_rate=100, clock=t.clock, sleep=t.sleep)
     await pacer.acquire("U1")
     pacer.pause(5)

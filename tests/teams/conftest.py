@@ -18,6 +18,7 @@ from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import USER, ReferenceStore, metadata
 from bot.prompts import Catalog
+from tests.clocks import ManualMonotonic
 
 ACTIVITIES = Path(__file__).parent / "activities"
 TENANT = "tenant-gemeente"
@@ -53,19 +54,6 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-class ManualTime:
-    """A monotonic clock for the pacer that moves only when the pacer waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def catalog() -> Catalog:
     return Catalog.load()
@@ -94,13 +82,13 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def pacer_time() -> ManualTime:
-    return ManualTime()
+def pacer_time() -> ManualMonotonic:
+    return ManualMonotonic()
 
 
 @pytest.fixture
 def platform(
-    store: ReferenceStore, catalog: Catalog, sleeps: Sleeps, pacer_time: ManualTime
+    store: ReferenceStore, catalog: Catalog, sleeps: Sleeps, pacer_time: ManualMonotonic
 ) -> TeamsPlatform:
     return TeamsPlatform(
         build_adapter(None),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 
 from adapters.teams.pacing import Backoff, Pacer
-from tests.teams.conftest import ManualTime
+from tests.clocks import ManualMonotonic
 
 
-async def grant_times(pacer: Pacer, time: ManualTime, n: int, conversation: str) -> list[float]:
+async def grant_times(
+    pacer: Pacer, time: ManualMonotonic, n: int, conversation: str
+) -> list[float]:
     times = []
     for _ in range(n):
         await pacer.acquire("tenant", conversation)
@@ -17,7 +19,7 @@ async def grant_times(pacer: Pacer, time: ManualTime, n: int, conversation: str)
 
 
 async def test_one_conversation_gets_seven_a_second_then_eight_per_two_seconds() -> None:
-    time = ManualTime()
+    time = ManualMonotonic()
     pacer = Pacer(margin=1.0, spread=False, clock=time.clock, sleep=time.sleep)
     times = await grant_times(pacer, time, 9, "a:chat")
     assert times[:7] == [0.0] * 7
@@ -26,7 +28,7 @@ async def test_one_conversation_gets_seven_a_second_then_eight_per_two_seconds()
 
 
 async def test_sixty_per_thirty_seconds_in_one_conversation() -> None:
-    time = ManualTime()
+    time = ManualMonotonic()
     pacer = Pacer(margin=1.0, spread=False, clock=time.clock, sleep=time.sleep)
     times = await grant_times(pacer, time, 61, "19:channel")
     assert times[59] < 30.0
@@ -34,7 +36,7 @@ async def test_sixty_per_thirty_seconds_in_one_conversation() -> None:
 
 
 async def test_fifty_a_second_per_tenant_over_many_conversations() -> None:
-    time = ManualTime()
+    time = ManualMonotonic()
     pacer = Pacer(margin=1.0, spread=False, clock=time.clock, sleep=time.sleep)
     times = []
     for n in range(101):
@@ -44,7 +46,7 @@ async def test_fifty_a_second_per_tenant_over_many_conversations() -> None:
 
 
 async def test_a_paused_conversation_waits_out_the_retry_after() -> None:
-    time = ManualTime()
+    time = ManualMonotonic()
     pacer = Pacer(margin=1.0, spread=False, clock=time.clock, sleep=time.sleep)
     await pacer.acquire("tenant", "a:chat")
     pacer.pause("tenant", "a:chat", 5.0)
@@ -62,7 +64,7 @@ def test_backoff_grows_with_jitter_and_never_undercuts_retry_after() -> None:
 
 
 async def test_spread_spaces_a_tenants_requests_evenly() -> None:
-    time = ManualTime()
+    time = ManualMonotonic()
     pacer = Pacer(margin=1.0, clock=time.clock, sleep=time.sleep)
     times = []
     for n in range(51):
