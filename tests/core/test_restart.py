@@ -6,20 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
 
+from tests.processes import WatchedProcess
+
 STORY = "Ons buurthuis ging dicht en niemand wist waarheen."
 
 
-class ChatProcess:
+class ChatProcess(WatchedProcess):
     """``dialoogbot chat`` as a real process, driven through its terminal."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.output = ""
 
     @classmethod
     async def start(cls, folder: Path) -> ChatProcess:
@@ -54,18 +51,6 @@ class ChatProcess:
         await self.proc.stdin.drain()
         await self.until(expect, start)
         return self.output[start:]
-
-    async def until(self, marker: str, start: int = 0) -> None:
-        assert self.proc.stdout is not None
-        while marker not in self.output[start:]:
-            chunk = await asyncio.wait_for(self.proc.stdout.read(4096), timeout=60)
-            if not chunk:
-                raise AssertionError(f"process ended before {marker!r}:\n{self.output}")
-            self.output += chunk.decode()
-
-    async def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
 
 
 async def test_sigkill_mid_round_then_restart_goes_on(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from tests.conftest import (
     postgres_url_or_skip,
 )
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all
+from tests.processes import WatchedProcess
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 FINAL = "De ronde is gesloten: de oogst"
@@ -55,12 +56,11 @@ async def no_process_left() -> AsyncIterator[None]:
             await proc.wait()
 
 
-class BotProcess:
+class BotProcess(WatchedProcess):
     """A harness process; ``wait_for`` reads its output until a marker appears."""
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.output = ""
+        super().__init__(proc)
         RUNNING.append(proc)
 
     @classmethod
@@ -94,24 +94,8 @@ class BotProcess:
             env=env,
         )
         bot = cls(proc)
-        await bot.wait_for("ready")
+        await bot.until("ready")
         return bot
-
-    async def wait_for(self, marker: str) -> None:
-        assert self.proc.stdout is not None
-        while marker not in self.output:
-            chunk = await asyncio.wait_for(self.proc.stdout.read(4096), timeout=60)
-            if not chunk:
-                raise AssertionError(f"process ended before {marker!r}:\n{self.output}")
-            self.output += chunk.decode()
-
-    async def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(self.proc.wait(), timeout=30)
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
@@ -145,7 +129,10 @@ def transcript(*paths: Path) -> list[dict[str, str]]:
 
 
 def write_clock(path: Path, moment: dt.datetime) -> None:
-    path.write_text(moment.isoformat())
+    """Move the processes' clock atomically (a reader never sees a half-written file)."""
+    fresh = path.with_suffix(".new")
+    fresh.write_text(moment.isoformat())
+    os.replace(fresh, path)
 
 
 async def prepare_round(settings: Settings, channels: list[str], answered: bool) -> None:
@@ -173,7 +160,7 @@ async def test_sigkill_in_the_middle_of_the_deadline_then_restart_posts_the_summ
     write_clock(clock, START + dt.timedelta(days=2))  # down over the deadline: due, late
 
     first = await BotProcess.start(settings, clock, sent, [CHANNEL], "--hang", hang)
-    await first.wait_for("hanging")
+    await first.until("hanging")
     await first.kill()
     if hang == "job":
         # The (late, skipped) reminder slot committed; the close was killed mid-transaction.
@@ -254,7 +241,7 @@ async def test_a_live_process_keeps_its_sends_and_a_dead_ones_are_taken_over(
     a_out, b_out = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     lease = ("--lease", "2")
     first = await BotProcess.start(settings, clock, a_out, [CHANNEL], "--hang", "before", *lease)
-    await first.wait_for("hanging")
+    await first.until("hanging")
     second = await BotProcess.start(settings, clock, b_out, [CHANNEL], *lease)
     await asyncio.sleep(5)  # two and a half leases: A renews, B must not recover
     assert transcript(a_out, b_out) == []
