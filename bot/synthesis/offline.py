@@ -24,7 +24,7 @@ from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
 LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
-LABEL_PARTS = 3
+LABEL_PARTS = 3  # a title, not a list of words
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 LISTED_ROLES = ("headline", "dream", "ideas")
 THEMED_ROLES = ("story", "dream", "ideas", "text")
@@ -226,8 +226,9 @@ def _label(
     best: Sequence[str],
     written: Callable[[str], str] | None = None,
 ) -> str:
-    """The keyphrase around the theme's best word, then its next words until the label holds
-    ``LABEL_WORDS`` words: *withdraw money · atm · cash* rather than *withdraw money*.
+    """The keyphrase around the theme's best word, then its next words (each as its own
+    keyphrase when that fits) until the label holds ``LABEL_PARTS`` parts or ``LABEL_WORDS``
+    words: *add money · american express* rather than *add money · american*.
 
     Without a word that two answers share, the best YAKE keyphrase of the answers names it.
     """
@@ -243,9 +244,15 @@ def _label(
             break
         if stem in held:
             continue
-        parts.append(form(stem))
-        held.add(stem)
-        count += 1
+        part = form(stem)
+        phrase = keyphrase(texts, analyzer, [stem])
+        if phrase and count + len(phrase.split()) <= LABEL_WORDS:
+            stems = set(analyzer.stems(phrase, record=False))
+            if not stems & held:
+                part = phrase
+        parts.append(part)
+        held |= set(analyzer.stems(part, record=False)) | {stem}
+        count += len(part.split())
     return " · ".join(parts)
 
 
