@@ -39,11 +39,15 @@ _NOT_A_LABEL = {
     "nl": "kunnen kan kon moeten moet krijgen krijg kreeg maken maak maakte gaan ga ging nemen "
     "neem nam doen doe deed weten weet zeggen zeg zegt vinden vind vond willen wil graag "
     "hebben heb heeft zien zie zag laten laat komen kom kwam staan staat geven geef gaf "
-    "nodig manier keer jaar dag mensen iedereen dingen ding eerste tweede laatste echt",
+    "nodig manier keer jaar dag mensen iedereen dingen ding eerste tweede laatste echt "
+    "zeker paar mogelijk lijkt lijken proberen probeer probeerde ander andere anders inmiddels "
+    "mee best blijven blijft bleef hele hoi hallo bedankt dankjewel",
     "en": "can could will would need needs needed get gets got getting make makes made take "
     "takes took want wanted know tell use using used go going went come came see seen give "
     "gave please help way time thing things people everyone anyone someone something "
-    "able back still yet ago first second last really",
+    "able back still yet ago first second last really "
+    "sure certain couple possible seem seems seemed try tried trying keep kept another whole "
+    "hi hello hey thanks thank already",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +23,8 @@ from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, t
 from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
+LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
+LABEL_PARTS = 3  # a title, not a list of words
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 LISTED_ROLES = ("headline", "dream", "ideas")
 THEMED_ROLES = ("story", "dream", "ideas", "text")
@@ -154,13 +156,13 @@ class OfflineSynthesizer:
             if label is None and not best:
                 others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
                 label = prefix_word([texts[i] for i in members], others, analyzer)
+            written = _written([texts[i] for i in members], analyzer)
             if label is None:
-                label = _label([texts[i] for i in _central(grouping, members)[:30]], analyzer, best)
+                central = [texts[i] for i in _central(grouping, members)[:30]]
+                label = _label(central, analyzer, best, written)
             label_stems = set(analyzer.stems(label, record=False))
             # With a single theme there is nothing to set it apart from.
-            apart = [
-                analyzer.surface(s) for s in best if s not in label_stems and s not in shared_stems
-            ][:3]
+            apart = [written(s) for s in best if s not in label_stems and s not in shared_stems][:3]
             apart = apart if len(shown) > 1 else []
             themes.append(
                 Theme(
@@ -201,18 +203,57 @@ class OfflineSynthesizer:
         return tuple(quotes)
 
 
-def _label(texts: Sequence[str], analyzer: Analyzer, best: Sequence[str]) -> str:
-    """The keyphrase around the theme's best word, plus its second word when not in it.
+def _written(texts: Sequence[str], analyzer: Analyzer) -> Callable[[str], str]:
+    """The form of a stem that a theme's own answers write most (*withdrawal* where they ask
+    about withdrawals, even when the round as a whole writes *withdraw* more)."""
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        for word in analyzer.words(text):
+            forms[analyzer.stem(word)][word] += 1
+
+    def form(stem: str) -> str:
+        counts = forms.get(stem)
+        if not counts:
+            return analyzer.surface(stem)
+        return min(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+
+    return form
+
+
+def _label(
+    texts: Sequence[str],
+    analyzer: Analyzer,
+    best: Sequence[str],
+    written: Callable[[str], str] | None = None,
+) -> str:
+    """The keyphrase around the theme's best word, then its next words (each as its own
+    keyphrase when that fits) until the label holds ``LABEL_PARTS`` parts or ``LABEL_WORDS``
+    words: *add money · american express* rather than *add money · american*.
 
     Without a word that two answers share, the best YAKE keyphrase of the answers names it.
     """
     if not best:
         words = analyzer.words(texts[0])
         return keyphrase(texts, analyzer, None) or (words[0] if words else texts[0][:40])
-    phrase = keyphrase(texts, analyzer, best[:1]) or analyzer.surface(best[0])
-    if len(best) > 1 and best[1] not in analyzer.stems(phrase, record=False):
-        phrase = f"{phrase} · {analyzer.surface(best[1])}"
-    return phrase
+    form = written or analyzer.surface
+    parts = [keyphrase(texts, analyzer, best[:1]) or form(best[0])]
+    held = set(analyzer.stems(parts[0], record=False))
+    count = len(parts[0].split())
+    for stem in best[1:]:
+        if count >= LABEL_WORDS or len(parts) >= LABEL_PARTS:
+            break
+        if stem in held:
+            continue
+        part = form(stem)
+        phrase = keyphrase(texts, analyzer, [stem])
+        if phrase and count + len(phrase.split()) <= LABEL_WORDS:
+            stems = set(analyzer.stems(phrase, record=False))
+            if not stems & held:
+                part = phrase
+        parts.append(part)
+        held |= set(analyzer.stems(part, record=False)) | {stem}
+        count += len(part.split())
+    return " · ".join(parts)
 
 
 def _central(grouping: Grouping, members: np.ndarray) -> list[int]:

@@ -227,3 +227,30 @@ async def test_odd_answers_still_give_a_summary(texts: list[str], role: str) -> 
         assert theme.label.strip()
         assert all(any(q in t for t in texts) for q in theme.quotes)
         assert all(len(q) <= 300 for q in theme.quotes)
+
+
+async def test_labels_are_short_titles_in_the_themes_own_words() -> None:
+    """A label is the keyphrase and the next best words: at most three parts, four words."""
+    texts = [
+        "The bus to the city centre is always late in the morning.",
+        "Buses are late and the bus stop has no shelter from the rain.",
+        "I wait for the bus every morning and it never comes on time.",
+        "The bus driver waited at the stop until the rain was over.",
+        "Libraries in our town close on Sundays and the children miss them.",
+        "Libraries should have reading clubs, our library has none.",
+        "Both libraries should open longer for the children.",
+        "The library is the quiet place children need, like other libraries.",
+    ]
+    request = SynthesisRequest(
+        "en",
+        (PhaseInfo("p", "Story", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    themes = (await OfflineSynthesizer().synthesize(request)).phases[0].themes
+    assert len(themes) == 2
+    for theme in themes:
+        assert 1 <= len(theme.label.replace("·", " ").split()) <= 4
+        assert len(theme.label.split(" · ")) <= 3
+    labels = " ".join(t.label for t in themes)
+    assert "bus" in labels and "librar" in labels
