@@ -21,6 +21,7 @@ from bot.outbox import enqueue
 from bot.port import Member, Platform
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
+from bot.rounds import RoundContext
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
@@ -157,14 +158,16 @@ class App:
             outcomes: list[Exception | None] = []
             try:
                 async with self.db.transaction() as session:
+                    shared: dict[tuple[str, str], list[RoundContext]] = {}
                     for incoming, _ in batch:
                         try:
-                            await self._apply(session, incoming)
+                            await self._apply(session, incoming, shared)
                             outcomes.append(None)
                         except Exception as error:
                             log.exception("handling a message failed; rolled back alone")
                             outcomes.append(error)
                             session.expunge_all()
+                            shared.clear()
             except BaseException as error:
                 for _, done in batch:
                     if not done.done():
@@ -180,7 +183,12 @@ class App:
                 else:
                     done.set_exception(outcome)
 
-    async def _apply(self, session: AsyncSession, incoming: Incoming) -> None:
+    async def _apply(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        shared: dict[tuple[str, str], list[RoundContext]],
+    ) -> None:
         """One message inside a shared transaction: savepoints keep a refusal or a conflict
         from undoing the other messages. The event key is inserted without looking first; a
         conflict on it is the repeated event."""
@@ -192,13 +200,15 @@ class App:
                 return
         try:
             async with session.begin_nested():
-                await self._apply_turn(session, incoming, event_key, look_first=False)
+                await self._apply_turn(session, incoming, event_key, False, shared)
         except _Refused as refused:
             async with session.begin_nested():
                 await self._refuse_in(session, incoming, event_key, refused.lang, refused.error)
             session.expunge_all()
+            shared.clear()
         except IntegrityError:
             session.expunge_all()
+            shared.clear()
             if event_key is not None:
                 if await session.get(ProcessedEventRow, event_key) is not None:
                     self.metrics.duplicates.inc()
@@ -209,9 +219,15 @@ class App:
                     session, incoming, None, self.settings.language, CommandError("error.conflict")
                 )
             session.expunge_all()
+            shared.clear()
 
     async def _apply_turn(
-        self, session: AsyncSession, incoming: Incoming, event_key: str | None, look_first: bool
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        event_key: str | None,
+        look_first: bool,
+        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
     ) -> bool:
         """Apply ``incoming`` in ``session``; False for a repeated event. A refusal raises
         :class:`_Refused` carrying the turn's language."""
@@ -221,7 +237,7 @@ class App:
                 return False
             session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
             await session.flush()
-        turn = self.core.turn(session, incoming)
+        turn = self.core.turn(session, incoming, shared)
         try:
             await self.core.handle(turn)
         except CommandError as error:
