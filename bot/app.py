@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandError
@@ -18,6 +21,7 @@ from bot.outbox import enqueue
 from bot.port import Member, Platform
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
+from bot.rounds import RoundContext
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
@@ -26,6 +30,16 @@ from storage.database import Database
 from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
+GROUP_COMMIT = 64  # private messages applied in one SQLite transaction, each in a savepoint
+
+
+class _Refused(Exception):
+    """Input that changes nothing but a refusal in the turn's language."""
+
+    def __init__(self, lang: str, error: CommandError) -> None:
+        super().__init__(error.key)
+        self.lang = lang
+        self.error = error
 
 
 def default_synthesizer(settings: Settings) -> Synthesizer:
@@ -71,6 +85,8 @@ class App:
             settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
         )
         self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
+        self._waiting: list[tuple[Incoming, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     @classmethod
     async def create(
@@ -117,50 +133,156 @@ class App:
 
     async def handle(self, incoming: Incoming) -> None:
         """Apply ``incoming`` and queue its messages in one transaction; a repeated
-        ``event_id`` and refused input change nothing but the refusal message."""
+        ``event_id`` and refused input change nothing but the refusal message.
+
+        On SQLite (one writer at a time) private messages that arrive while another write
+        is under way are applied together: one transaction, each message in its own
+        savepoint, so a refused or failing one is rolled back alone. Every caller returns
+        only after that transaction committed, in arrival order per person."""
+        if self.db.write_lock is None or not incoming.is_private:
+            await self._handle_alone(incoming)
+        else:
+            done = asyncio.get_running_loop().create_future()
+            self._waiting.append((incoming, done))
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._write_waiting(), name="group commit")
+            await done
+        self.dispatcher.kick()
+        if not incoming.is_private:
+            self.scheduler.changed()
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch = self._waiting[:GROUP_COMMIT]
+            del self._waiting[:GROUP_COMMIT]
+            outcomes: list[Exception | None] = []
+            try:
+                async with self.db.transaction() as session:
+                    shared: dict[tuple[str, str], list[RoundContext]] = {}
+                    for incoming, _ in batch:
+                        try:
+                            await self._apply(session, incoming, shared)
+                            outcomes.append(None)
+                        except Exception as error:
+                            log.exception("handling a message failed; rolled back alone")
+                            outcomes.append(error)
+                            session.expunge_all()
+                            shared.clear()
+            except BaseException as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
+                if done.done():
+                    continue
+                if outcome is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(outcome)
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        shared: dict[tuple[str, str], list[RoundContext]],
+    ) -> None:
+        """One message inside a shared transaction: savepoints keep a refusal or a conflict
+        from undoing the other messages. The event key is inserted without looking first; a
+        conflict on it is the repeated event."""
         event_key = f"{incoming.platform}:{incoming.event_id}" if incoming.event_id else None
-        refusal = None
+        if event_key is not None:
+            identity = Session.identity_key(ProcessedEventRow, event_key)
+            if session.sync_session.identity_map.get(identity) is not None:
+                self.metrics.duplicates.inc()
+                return
+        try:
+            async with session.begin_nested():
+                await self._apply_turn(session, incoming, event_key, False, shared)
+        except _Refused as refused:
+            async with session.begin_nested():
+                await self._refuse_in(session, incoming, event_key, refused.lang, refused.error)
+            session.expunge_all()
+            shared.clear()
+        except IntegrityError:
+            session.expunge_all()
+            shared.clear()
+            if event_key is not None:
+                if await session.get(ProcessedEventRow, event_key) is not None:
+                    self.metrics.duplicates.inc()
+                    return
+            log.info("concurrent change refused; nothing stored", exc_info=True)
+            async with session.begin_nested():
+                await self._refuse_in(
+                    session, incoming, None, self.settings.language, CommandError("error.conflict")
+                )
+            session.expunge_all()
+            shared.clear()
+
+    async def _apply_turn(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        event_key: str | None,
+        look_first: bool,
+        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
+    ) -> bool:
+        """Apply ``incoming`` in ``session``; False for a repeated event. A refusal raises
+        :class:`_Refused` carrying the turn's language."""
+        if event_key is not None:
+            if look_first and await session.get(ProcessedEventRow, event_key) is not None:
+                self.metrics.duplicates.inc()
+                return False
+            session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
+            await session.flush()
+        turn = self.core.turn(session, incoming, shared)
+        try:
+            await self.core.handle(turn)
+        except CommandError as error:
+            raise _Refused(turn.lang, error) from error
+        enqueue(session, turn.deliveries, turn.lang)
+        await session.flush()
+        return True
+
+    async def _handle_alone(self, incoming: Incoming) -> None:
+        event_key = f"{incoming.platform}:{incoming.event_id}" if incoming.event_id else None
         try:
             async with self.db.transaction() as session:
-                if event_key is not None:
-                    if await session.get(ProcessedEventRow, event_key) is not None:
-                        self.metrics.duplicates.inc()
-                        return
-                    session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
-                    await session.flush()
-                turn = self.core.turn(session, incoming)
-                try:
-                    await self.core.handle(turn)
-                    await session.flush()
-                except CommandError as error:
-                    refusal = (turn.lang, error)
-                    raise
-                enqueue(session, turn.deliveries, turn.lang)
-        except CommandError:
-            assert refusal is not None
-            await self._refuse(incoming, event_key, *refusal)
+                await self._apply_turn(session, incoming, event_key, look_first=True)
+        except _Refused as refused:
+            await self._refuse(incoming, event_key, refused.lang, refused.error)
         except IntegrityError:
             # Two deliveries raced (the same event twice, or two starts in one channel).
             log.info("concurrent change refused; nothing stored", exc_info=True)
             await self._refuse(
                 incoming, None, self.settings.language, CommandError("error.conflict")
             )
-        self.dispatcher.kick()
-        if not incoming.is_private:
-            self.scheduler.changed()
 
     async def _refuse(
         self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
     ) -> None:
         async with self.db.transaction() as session:
-            if event_key is not None:
-                if await session.get(ProcessedEventRow, event_key) is not None:
-                    return
-                session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
-            turn = self.core.turn(session, incoming)
-            turn.lang = lang
-            turn.reply(self.core.refusal(lang, error))
-            enqueue(session, turn.deliveries, turn.lang)
+            await self._refuse_in(session, incoming, event_key, lang, error)
+
+    async def _refuse_in(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        event_key: str | None,
+        lang: str,
+        error: CommandError,
+    ) -> None:
+        if event_key is not None:
+            if await session.get(ProcessedEventRow, event_key) is not None:
+                return
+            session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
+        turn = self.core.turn(session, incoming)
+        turn.lang = lang
+        turn.reply(self.core.refusal(lang, error))
+        enqueue(session, turn.deliveries, turn.lang)
+        await session.flush()
 
     async def start(self) -> None:
         """Start delivering and keeping time. On SQLite this process must be the only one

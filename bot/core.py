@@ -20,7 +20,7 @@ from bot.metrics import Metrics
 from bot.participant import Participants
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring
-from bot.rounds import RoundStore
+from bot.rounds import RoundContext, RoundStore
 from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
@@ -55,8 +55,13 @@ class Dialoog:
         self.digests = Digests(settings, self.views, keyring, synthesizer, members)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
 
-    def turn(self, session: AsyncSession, incoming: Incoming) -> Turn:
-        store = RoundStore(session, self.keyring, self.templates)
+    def turn(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
+    ) -> Turn:
+        store = RoundStore(session, self.keyring, self.templates, shared)
         return Turn(incoming, session, store, self.clock.now(), self.settings.language)
 
     async def handle(self, turn: Turn) -> None:

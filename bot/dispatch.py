@@ -67,6 +67,8 @@ class Dispatcher:
         self.lease = LEASE  # renewed every quarter of it while this process lives
         self._last_renewal = 0.0
         self._stopping = False
+        self._finished: list[tuple[int, asyncio.Future[None]]] = []
+        self._deleter: asyncio.Task[None] | None = None
 
     def kick(self) -> None:
         self._wake.set()
@@ -257,8 +259,32 @@ class Dispatcher:
             self.kick()
 
     async def _finish(self, row: OutboxRow) -> None:
-        async with self.db.transaction() as session:
-            await session.execute(delete(OutboxRow).where(OutboxRow.id == row.id))
+        """Delete a sent row; rows finished meanwhile go in the same statement."""
+        done = asyncio.get_running_loop().create_future()
+        self._finished.append((row.id, done))
+        if self._deleter is None or self._deleter.done():
+            self._deleter = asyncio.create_task(self._delete_finished(), name="outbox deletes")
+        await done
+
+    async def _delete_finished(self) -> None:
+        while self._finished:
+            batch = self._finished[: self.batch]
+            del self._finished[: self.batch]
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(
+                        delete(OutboxRow).where(OutboxRow.id.in_([id_ for id_, _ in batch]))
+                    )
+            except BaseException as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def _defer(self, row: OutboxRow, delay: float) -> None:
         attempts = row.attempts + 1

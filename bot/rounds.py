@@ -49,10 +49,19 @@ class RoundContext:
 class RoundStore:
     """Round queries inside one session."""
 
-    def __init__(self, session: AsyncSession, keyring: Keyring, templates: Templates) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        keyring: Keyring,
+        templates: Templates,
+        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
+    ) -> None:
         self.session = session
         self.keyring = keyring
         self.templates = templates
+        # Open rounds per workspace, shared by turns in one transaction that open or close
+        # no round (private messages applied together).
+        self.shared = shared
 
     async def context(self, row: RoundRow) -> RoundContext:
         template = self.templates.get(row.template) or self.templates.default
@@ -80,6 +89,8 @@ class RoundStore:
         return await self.context(row) if row is not None else None
 
     async def open_rounds(self, platform: str, workspace: str) -> list[RoundContext]:
+        if self.shared is not None and (platform, workspace) in self.shared:
+            return self.shared[(platform, workspace)]
         rows = await self.session.scalars(
             select(RoundRow)
             .where(
@@ -89,7 +100,10 @@ class RoundStore:
             )
             .order_by(RoundRow.seq.desc())
         )
-        return [await self.context(row) for row in rows]
+        contexts = [await self.context(row) for row in rows]
+        if self.shared is not None:
+            self.shared[(platform, workspace)] = contexts
+        return contexts
 
     async def by_id(self, round_id: str) -> RoundContext | None:
         row = await self.session.get(RoundRow, round_id)
