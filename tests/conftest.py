@@ -60,6 +60,15 @@ async def drop_postgres_database(base_url: str, url: str) -> None:
     await engine.dispose()
 
 
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test (skipped or failed as above)."""
+    base = postgres_url_or_skip()
+    url = await fresh_postgres_database(base)
+    yield url
+    await drop_postgres_database(base, url)
+
+
 def make_settings(tmp_path: Path, database_url: str | None = None, **extra: object) -> Settings:
     values: dict[str, object] = {
         "DIALOOG_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",

@@ -18,23 +18,12 @@ from bot.clock import ManualClock
 from bot.messages import Incoming
 from storage.models import AnswerRow, RoundRow
 from tests.conftest import (
-    drop_postgres_database,
-    fresh_postgres_database,
     make_settings,
-    postgres_url_or_skip,
 )
 from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel
 from tests.core.test_anonymity import answer_texts, dump, identities
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    base = postgres_url_or_skip()
-    url = await fresh_postgres_database(base)
-    yield url
-    await drop_postgres_database(base, url)
 
 
 @pytest.fixture

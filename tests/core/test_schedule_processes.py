@@ -29,10 +29,7 @@ from bot.settings import Settings
 from storage.database import Database
 from storage.models import FiredJobRow, OutboxRow
 from tests.conftest import (
-    drop_postgres_database,
-    fresh_postgres_database,
     make_settings,
-    postgres_url_or_skip,
 )
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all
 from tests.processes import WatchedProcess
@@ -178,14 +175,6 @@ async def test_sigkill_in_the_middle_of_the_deadline_then_restart_posts_the_summ
     reminders = [s for s in transcript(sent) if "herinnering" in s["text"]]
     assert reminders == [], "no reminder after the deadline"
     assert await counts(settings) == (2, 0)
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    base = postgres_url_or_skip()
-    url = await fresh_postgres_database(base)
-    yield url
-    await drop_postgres_database(base, url)
 
 
 @pytest.mark.postgres
