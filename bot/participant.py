@@ -219,9 +219,7 @@ class Participants:
         )
         lead = self.views.t(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
         if ctx.is_finished(progress):
-            turn.reply(
-                self.views.note(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
-            )
+            turn.reply(Outgoing((Text(lead),)))
         else:
             turn.reply(self.views.after_step(ctx, progress.step, lead))
 
