@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,12 +17,12 @@ from bot.core import Dialoog
 from bot.dispatch import Dispatcher
 from bot.logsafety import quiet_chatty_loggers
 from bot.messages import Incoming
-from bot.metrics import Metrics
-from bot.outbox import enqueue
+from bot.metrics import Held, Metrics
+from bot.outbox import enqueue, enqueue_many, outbox_rows
 from bot.port import Member, Platform
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
-from bot.rounds import RoundContext
+from bot.rounds import Batch, RoundStore
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
@@ -30,7 +31,7 @@ from storage.database import Database
 from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
-GROUP_COMMIT = 64  # private messages applied in one SQLite transaction, each in a savepoint
+GROUP_COMMIT = 512  # private messages applied in one SQLite transaction, each in a savepoint
 
 
 class _Refused(Exception):
@@ -155,26 +156,20 @@ class App:
         while self._waiting:
             batch = self._waiting[:GROUP_COMMIT]
             del self._waiting[:GROUP_COMMIT]
-            outcomes: list[Exception | None] = []
+            incomings = [incoming for incoming, _ in batch]
             try:
-                async with self.db.transaction() as session:
-                    shared: dict[tuple[str, str], list[RoundContext]] = {}
-                    for incoming, _ in batch:
-                        try:
-                            await self._apply(session, incoming, shared)
-                            outcomes.append(None)
-                        except Exception as error:
-                            log.exception("handling a message failed; rolled back alone")
-                            outcomes.append(error)
-                            session.expunge_all()
-                            shared.clear()
-            except BaseException as error:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
+                outcomes = await self._write_together(incomings)
+            except Exception:
+                log.debug("batch applied again message by message", exc_info=True)
+                try:
+                    outcomes = await self._write_apart(incomings)
+                except BaseException as error:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+                    continue
             for (_, done), outcome in zip(batch, outcomes, strict=True):
                 if done.done():
                     continue
@@ -183,11 +178,67 @@ class App:
                 else:
                     done.set_exception(outcome)
 
+    async def _write_together(self, batch: list[Incoming]) -> list[Exception | None]:
+        """The usual case, fast: the whole batch in one transaction without savepoints, the
+        progress of everyone in it loaded in one query and everything written in one flush
+        at the commit. Anything else (a refusal, a repeated event, a conflict) raises; the
+        caller then applies the batch again message by message (:meth:`_write_apart`), and
+        nothing of this attempt is kept or counted."""
+        with self.metrics.held() as held:
+            async with self.db.transaction() as session:
+                shared = Batch()
+                store = RoundStore(session, self.keyring, self.templates, shared)
+                people: dict[tuple[str, str], set[str]] = {}
+                for incoming in batch:
+                    people.setdefault((incoming.platform, incoming.workspace), set()).add(
+                        incoming.user_id
+                    )
+                for (platform, workspace), users in people.items():
+                    await store.load_progress(platform, workspace, users)
+                events: set[str] = set()
+                outbox: list[dict[str, Any]] = []
+                for incoming in batch:
+                    if incoming.event_id:
+                        event_key = f"{incoming.platform}:{incoming.event_id}"
+                        if event_key in events:
+                            raise LookupError("the same event twice in one batch")
+                        events.add(event_key)
+                        session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
+                    turn = self.core.turn(session, incoming, shared)
+                    await self.core.handle(turn)
+                    outbox += outbox_rows(turn.deliveries, turn.lang)
+                await session.flush()
+                await enqueue_many(session, outbox)
+            held.count()
+        return [None] * len(batch)
+
+    async def _write_apart(self, batch: list[Incoming]) -> list[Exception | None]:
+        """Each message in its own savepoint, so a refused or failing one is rolled back
+        alone; counted once the transaction committed."""
+        outcomes: list[Exception | None] = []
+        kept: list[Held] = []
+        async with self.db.transaction() as session:
+            shared = Batch()
+            for incoming in batch:
+                with self.metrics.held() as held:
+                    try:
+                        await self._apply(session, incoming, shared)
+                        outcomes.append(None)
+                        kept.append(held)
+                    except Exception as error:
+                        log.exception("handling a message failed; rolled back alone")
+                        outcomes.append(error)
+                        session.expunge_all()
+                        shared.clear()
+        for held in kept:
+            held.count()
+        return outcomes
+
     async def _apply(
         self,
         session: AsyncSession,
         incoming: Incoming,
-        shared: dict[tuple[str, str], list[RoundContext]],
+        shared: Batch,
     ) -> None:
         """One message inside a shared transaction: savepoints keep a refusal or a conflict
         from undoing the other messages. The event key is inserted without looking first; a
@@ -227,7 +278,7 @@ class App:
         incoming: Incoming,
         event_key: str | None,
         look_first: bool,
-        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
+        shared: Batch | None = None,
     ) -> bool:
         """Apply ``incoming`` in ``session``; False for a repeated event. A refusal raises
         :class:`_Refused` carrying the turn's language."""

@@ -20,7 +20,7 @@ from bot.metrics import Metrics
 from bot.participant import Participants
 from bot.prompts import Catalog
 from bot.pseudonyms import Keyring
-from bot.rounds import RoundContext, RoundStore
+from bot.rounds import Batch, RoundStore
 from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
@@ -59,9 +59,9 @@ class Dialoog:
         self,
         session: AsyncSession,
         incoming: Incoming,
-        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
+        batch: Batch | None = None,
     ) -> Turn:
-        store = RoundStore(session, self.keyring, self.templates, shared)
+        store = RoundStore(session, self.keyring, self.templates, batch)
         return Turn(incoming, session, store, self.clock.now(), self.settings.language)
 
     async def handle(self, turn: Turn) -> None:

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import (
@@ -70,10 +71,11 @@ def decode(payload: str) -> Outgoing:
     return Outgoing(tuple(blocks), data.get("lang"))
 
 
-def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None = None) -> int:
-    """Add ``deliveries`` to the outbox in ``session``'s transaction; same payloads share text.
-    Messages without a language get ``lang`` (the turn's)."""
+def outbox_rows(deliveries: list[Delivery], lang: str | None = None) -> list[dict[str, Any]]:
+    """The outbox rows for ``deliveries``, in order; same payloads share text. Messages
+    without a language get ``lang`` (the turn's)."""
     cache: dict[int, str] = {}
+    rows: list[dict[str, Any]] = []
     for delivery in deliveries:
         target = delivery.target
         payload = cache.get(id(delivery.message))
@@ -82,21 +84,33 @@ def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None 
             if message.lang is None and lang is not None:
                 message = replace(message, lang=lang)
             payload = cache[id(delivery.message)] = encode(message)
-        session.add(
-            OutboxRow(
-                key=uuid.uuid4().hex,
-                platform=target.platform,
-                workspace=target.workspace,
-                kind=target.kind.value,
-                channel_id=target.channel_id,
-                user_id=target.user_id,
-                thread_of=target.thread_of,
-                payload=payload,
-                status="pending",
-                attempts=0,
-            )
+        rows.append(
+            {
+                "key": uuid.uuid4().hex,
+                "platform": target.platform,
+                "workspace": target.workspace,
+                "kind": target.kind.value,
+                "channel_id": target.channel_id,
+                "user_id": target.user_id,
+                "thread_of": target.thread_of,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+            }
         )
+    return rows
+
+
+def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None = None) -> int:
+    """Add ``deliveries`` to the outbox in ``session``'s transaction (see :func:`outbox_rows`)."""
+    session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries, lang)])
     return len(deliveries)
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert many :func:`outbox_rows` in one statement, in order (ids ascend with it)."""
+    if rows:
+        await session.execute(insert(OutboxRow), rows)
 
 
 def target_of(row: OutboxRow) -> Target:

@@ -250,6 +250,7 @@ class Participants:
                     ProgressRow.round_id == ctx.id, ProgressRow.pseudonym == pseudonym
                 )
             )
+            turn.store.forget_progress(ctx, pseudonym)
             if getattr(result, "rowcount", 0):
                 rounds += 1
                 turn.lang = ctx.lang

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,20 @@ class RoundContext:
         return not self.row.paced or step <= self.row.open_phase
 
 
+@dataclass
+class Batch:
+    """What private messages applied together in one transaction share, so that most of them
+    need no query of their own: the open rounds per workspace (such a batch opens and closes
+    no round) and the progress rows of everyone in the batch, loaded in one query."""
+
+    rounds: dict[tuple[str, str], list[RoundContext]] = field(default_factory=dict)
+    progress: dict[tuple[str, str], ProgressRow | None] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.rounds.clear()
+        self.progress.clear()
+
+
 class RoundStore:
     """Round queries inside one session."""
 
@@ -54,14 +69,12 @@ class RoundStore:
         session: AsyncSession,
         keyring: Keyring,
         templates: Templates,
-        shared: dict[tuple[str, str], list[RoundContext]] | None = None,
+        batch: Batch | None = None,
     ) -> None:
         self.session = session
         self.keyring = keyring
         self.templates = templates
-        # Open rounds per workspace, shared by turns in one transaction that open or close
-        # no round (private messages applied together).
-        self.shared = shared
+        self.batch = batch
 
     async def context(self, row: RoundRow) -> RoundContext:
         template = self.templates.get(row.template) or self.templates.default
@@ -89,8 +102,8 @@ class RoundStore:
         return await self.context(row) if row is not None else None
 
     async def open_rounds(self, platform: str, workspace: str) -> list[RoundContext]:
-        if self.shared is not None and (platform, workspace) in self.shared:
-            return self.shared[(platform, workspace)]
+        if self.batch is not None and (platform, workspace) in self.batch.rounds:
+            return self.batch.rounds[(platform, workspace)]
         rows = await self.session.scalars(
             select(RoundRow)
             .where(
@@ -101,15 +114,38 @@ class RoundStore:
             .order_by(RoundRow.seq.desc())
         )
         contexts = [await self.context(row) for row in rows]
-        if self.shared is not None:
-            self.shared[(platform, workspace)] = contexts
+        if self.batch is not None:
+            self.batch.rounds[(platform, workspace)] = contexts
         return contexts
 
     async def by_id(self, round_id: str) -> RoundContext | None:
         row = await self.session.get(RoundRow, round_id)
         return await self.context(row) if row is not None else None
 
+    async def load_progress(self, platform: str, workspace: str, users: Iterable[str]) -> None:
+        """Load, in one query per open round, the progress of ``users`` into the batch."""
+        assert self.batch is not None
+        for ctx in await self.open_rounds(platform, workspace):
+            if ctx.key is None:
+                continue
+            wanted = {ctx.pseudonym(user) for user in users}
+            rows = await self.session.scalars(
+                select(ProgressRow).where(
+                    ProgressRow.round_id == ctx.id, ProgressRow.pseudonym.in_(wanted)
+                )
+            )
+            found = {row.pseudonym: row for row in rows}
+            for pseudonym in wanted:
+                self.batch.progress[(ctx.id, pseudonym)] = found.get(pseudonym)
+
+    def forget_progress(self, ctx: RoundContext, pseudonym: str) -> None:
+        """The row is gone (forget me): later turns of the batch must not find it loaded."""
+        if self.batch is not None:
+            self.batch.progress[(ctx.id, pseudonym)] = None
+
     async def progress(self, ctx: RoundContext, pseudonym: str) -> ProgressRow | None:
+        if self.batch is not None and (ctx.id, pseudonym) in self.batch.progress:
+            return self.batch.progress[(ctx.id, pseudonym)]
         return await self.session.scalar(
             select(ProgressRow)
             .where(ProgressRow.round_id == ctx.id, ProgressRow.pseudonym == pseudonym)
