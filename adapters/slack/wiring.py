@@ -77,8 +77,9 @@ class SlackAdapter:
         self._tasks: set[asyncio.Task[None]] = set()
         self._last: dict[str, asyncio.Task[None]] = {}  # per person: the latest queued work
         self.failures = 0
-        bolt.command(COMMAND)(self._on_command)
+        # bolt tries listeners in this order: answers (message events) are most requests.
         bolt.event("message")(self._on_message)
+        bolt.command(COMMAND)(self._on_command)
         bolt.event("app_mention")(self._on_mention)
         bolt.action(re.compile(r"^dialoog:\d+$"))(self._on_action)
         bolt.view(modal.CALLBACK_ID)(self._on_form)
@@ -199,6 +200,7 @@ def build(
     catalog: Catalog,
     templates: Templates,
     engine: AsyncEngine | None = None,
+    write_lock: asyncio.Lock | None = None,
 ) -> SlackAdapter:
     """The adapter for the configured mode: one workspace (bot token) or OAuth installs."""
     api_url = settings.slack_api_url
@@ -215,7 +217,7 @@ def build(
     oauth: dict[str, Any] = {}
     if settings.slack_client_id:
         assert engine is not None, "OAuth installs are stored in the database"
-        store = installation_store(settings.slack_client_id, engine)
+        store = installation_store(settings.slack_client_id, engine, write_lock)
         tokens = installed_tokens(store)
         oauth["installation_store"] = store
         oauth["oauth_settings"] = AsyncOAuthSettings(
@@ -223,7 +225,7 @@ def build(
             client_secret=settings.slack_client_secret,
             scopes=list(BOT_SCOPES),
             installation_store=store,
-            state_store=state_store(engine),
+            state_store=state_store(engine, write_lock),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
