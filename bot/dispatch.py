@@ -226,6 +226,7 @@ class Dispatcher:
     async def _send(self, row: OutboxRow) -> None:
         recipient = _recipient(row)
         platform = self.platforms[row.platform]
+        released = False
         try:
             message = decode(row.payload)
             if row.kind == TargetKind.PRIVATE.value:
@@ -239,6 +240,10 @@ class Dispatcher:
             else:
                 assert row.user_id is not None
                 await platform.reply(row.workspace, row.channel_id, row.user_id, message)
+            # The slot bounds requests to the platform; settling the row needs none (its
+            # status keeps the recipient's next message waiting until it is settled).
+            self._slots.release()
+            released = True
         except DeliveryRefused as exc:
             log.warning("delivery refused for good (%s); dropped", exc)
             self.metrics.refused.labels(row.platform).inc()
@@ -255,7 +260,8 @@ class Dispatcher:
             await self._finish(row)
         finally:
             self._busy.discard(recipient)
-            self._slots.release()
+            if not released:
+                self._slots.release()
             self.kick()
 
     async def _finish(self, row: OutboxRow) -> None:
