@@ -31,7 +31,7 @@ from storage.database import Database
 from storage.models import ProcessedEventRow, RoundKeyRow
 
 log = logging.getLogger(__name__)
-GROUP_COMMIT = 512  # private messages applied in one SQLite transaction, each in a savepoint
+GROUP_COMMIT = 64  # private messages at most applied in one SQLite transaction
 
 
 class _Refused(Exception):
@@ -136,10 +136,11 @@ class App:
         """Apply ``incoming`` and queue its messages in one transaction; a repeated
         ``event_id`` and refused input change nothing but the refusal message.
 
-        On SQLite (one writer at a time) private messages that arrive while another write
-        is under way are applied together: one transaction, each message in its own
-        savepoint, so a refused or failing one is rolled back alone. Every caller returns
-        only after that transaction committed, in arrival order per person."""
+        On SQLite (one writer at a time) private messages that arrive together are applied
+        together, in one transaction (:meth:`_write_together`); a batch holding a refusal or
+        a conflict is applied again with each message in its own savepoint, so that one is
+        rolled back alone. Every caller returns only after that transaction committed, in
+        arrival order per person."""
         if self.db.write_lock is None or not incoming.is_private:
             await self._handle_alone(incoming)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import replace
@@ -47,7 +48,10 @@ def encode(message: Outgoing) -> str:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def decode(payload: str) -> Outgoing:
+    """The message stored by :func:`encode`. Messages are immutable, and everyone at the same
+    step of a round gets the same one, so a decoded payload is shared."""
     data = json.loads(payload)
     blocks: list[Block] = []
     for raw in data["blocks"]:
