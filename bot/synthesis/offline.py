@@ -261,8 +261,13 @@ def _label(
 
 def _singular_head(phrase: str, form: Callable[[str], str], analyzer: Analyzer) -> str:
     """A keyphrase with its last word (the head of a noun phrase) singular where the theme's
-    form of that word is its singular: *physical card* for *physical cards*."""
+    form of that word is its singular: *physical card* for *physical cards*.
+
+    A one-word keyphrase is written as the theme writes that word most: YAKE picks among a
+    word's forms by case and position, not by how often the answers use each."""
     *words, last = phrase.split()
+    if not words:
+        return form(analyzer.stem(last))
     singular = form(analyzer.stem(last))
     return " ".join([*words, singular]) if analyzer.plural(last, singular) else phrase
 
