@@ -245,18 +245,31 @@ def _label(
     for stem in best[1:]:
         if count >= LABEL_WORDS or len(parts) >= LABEL_PARTS:
             break
-        if stem in held:
-            continue
         part = form(stem)
+        if stem in held or _repeats(part, parts, analyzer):
+            continue
         phrase = phrase_of([stem])
         if phrase and count + len(phrase.split()) <= LABEL_WORDS:
             stems = set(analyzer.stems(phrase, record=False))
-            if not stems & held:
+            if not stems & held and not _repeats(phrase, parts, analyzer):
                 part = phrase
         parts.append(part)
         held |= set(analyzer.stems(part, record=False)) | {stem}
         count += len(part.split())
     return " · ".join(parts)
+
+
+def _repeats(part: str, parts: Sequence[str], analyzer: Analyzer) -> bool:
+    """Whether a word of ``part`` is the plural or singular of a word already in the label.
+
+    The Dutch Snowball stemmer gives *fiets* and *fietsen* different stems, so without this
+    a label could read *fiets kwijt · fietsen*."""
+    held = {word for p in parts for word in p.split()}
+    return any(
+        analyzer.plural(word, other) or analyzer.plural(other, word)
+        for word in part.split()
+        for other in held
+    )
 
 
 def _singular_head(phrase: str, form: Callable[[str], str], analyzer: Analyzer) -> str:
