@@ -141,9 +141,9 @@ class Analyzer:
     def surface(self, stem: str, counts: Mapping[str, int] | None = None) -> str:
         """The written form of a stem that most of its uses are (``counts``: the round's,
         unless given), counting a plural as a use of its singular: *card* for three *card*
-        and five *cards*, *fiets* for *fiets* and *fietsen*. The singular is what a label
-        names and what titles and intent names write; a form the round writes elsewhere may
-        stand for a theme's plurals. Ties go to the shorter form, then alphabetically."""
+        and five *cards*, *huis* for *huis* and *huizen*. The singular is how a title names
+        a thing; a form the round writes elsewhere may stand for a theme's plurals. Ties go
+        to the shorter form, then alphabetically."""
         written: Mapping[str, int] = self._surface.get(stem) or {}
         counts = written if counts is None else counts
         if not counts:
