@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -138,12 +138,52 @@ class Analyzer:
         """The content words joined by spaces (for comparing short items)."""
         return " ".join(fold(w) for w in self.words(text))
 
-    def surface(self, stem: str) -> str:
-        """The commonest written form of a stem (ties broken alphabetically)."""
-        forms = self._surface.get(stem)
-        if not forms:
+    def surface(self, stem: str, counts: Mapping[str, int] | None = None) -> str:
+        """The written form of a stem that most of its uses are (``counts``: the round's,
+        unless given), counting a plural as a use of its singular: *card* for three *card*
+        and five *cards*, *huis* for *huis* and *huizen*. The singular is how a title names
+        a thing; a form the round writes elsewhere may stand for a theme's plurals. Ties go
+        to the shorter form, then alphabetically."""
+        written: Mapping[str, int] = self._surface.get(stem) or {}
+        counts = written if counts is None else counts
+        if not counts:
             return stem
-        return min(forms.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+
+        def uses(form: str) -> int:
+            return sum(n for word, n in counts.items() if word == form or self.plural(word, form))
+
+        return min({*counts, *written}, key=lambda form: (-uses(form), len(form), form))
+
+    def plural(self, word: str, singular: str) -> bool:
+        """Whether ``word`` is a regular plural of ``singular`` (*cards*, *currencies*;
+        *fietsen*, *bussen*, *huizen*, *bomen*, *auto's*)."""
+        return _PLURAL[self.lang](word, singular)
+
+
+def _plural_en(word: str, singular: str) -> bool:
+    if word in (singular + "s", singular + "es"):
+        return True
+    # country, countries (but day, days)
+    return singular[-1:] == "y" and singular[-2:-1] not in _VOWELS and word == singular[:-1] + "ies"
+
+
+def _plural_nl(word: str, singular: str) -> bool:
+    if word in (singular + "en", singular + "s", singular + "'s", singular + "eren"):
+        return True
+    last = singular[-1:]
+    if last == "e" and word in (singular + "n", singular + "ën"):
+        return True  # ronde, ronden; idee, ideeën
+    if last and last not in _VOWELS and word == singular + last + "en":
+        return True  # bus, bussen
+    # huis, huizen; brief, brieven; boom, bomen; straat, straten
+    base = singular[:-1] + {"s": "z", "f": "v"}.get(last, last)
+    if len(singular) >= 3 and singular[-2] == singular[-3] and singular[-2] in _VOWELS:
+        base = base[:-2] + base[-1]
+    return word == base + "en"
+
+
+_VOWELS = frozenset("aeiouy")
+_PLURAL = {"en": _plural_en, "nl": _plural_nl}
 
 
 def sentences(text: str) -> Sequence[str]:

@@ -204,18 +204,16 @@ class OfflineSynthesizer:
 
 
 def _written(texts: Sequence[str], analyzer: Analyzer) -> Callable[[str], str]:
-    """The form of a stem that a theme's own answers write most (*withdrawal* where they ask
-    about withdrawals, even when the round as a whole writes *withdraw* more)."""
+    """The form of a stem that a theme's own answers write most, a plural counting for its
+    singular (*withdrawal* where they ask about withdrawals, even when the round as a whole
+    writes *withdraw* more; *atm* where they write *atms* and *atm*)."""
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for text in texts:
         for word in analyzer.words(text):
             forms[analyzer.stem(word)][word] += 1
 
     def form(stem: str) -> str:
-        counts = forms.get(stem)
-        if not counts:
-            return analyzer.surface(stem)
-        return min(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+        return analyzer.surface(stem, forms.get(stem))
 
     return form
 
@@ -236,24 +234,55 @@ def _label(
         words = analyzer.words(texts[0])
         return keyphrase(texts, analyzer, None) or (words[0] if words else texts[0][:40])
     form = written or analyzer.surface
-    parts = [keyphrase(texts, analyzer, best[:1]) or form(best[0])]
+
+    def phrase_of(stems: Sequence[str]) -> str | None:
+        phrase = keyphrase(texts, analyzer, stems)
+        return _singular_head(phrase, form, analyzer) if phrase else None
+
+    parts = [phrase_of(best[:1]) or form(best[0])]
     held = set(analyzer.stems(parts[0], record=False))
     count = len(parts[0].split())
     for stem in best[1:]:
         if count >= LABEL_WORDS or len(parts) >= LABEL_PARTS:
             break
-        if stem in held:
-            continue
         part = form(stem)
-        phrase = keyphrase(texts, analyzer, [stem])
+        if stem in held or _repeats(part, parts, analyzer):
+            continue
+        phrase = phrase_of([stem])
         if phrase and count + len(phrase.split()) <= LABEL_WORDS:
             stems = set(analyzer.stems(phrase, record=False))
-            if not stems & held:
+            if not stems & held and not _repeats(phrase, parts, analyzer):
                 part = phrase
         parts.append(part)
         held |= set(analyzer.stems(part, record=False)) | {stem}
         count += len(part.split())
     return " · ".join(parts)
+
+
+def _repeats(part: str, parts: Sequence[str], analyzer: Analyzer) -> bool:
+    """Whether a word of ``part`` is the plural or singular of a word already in the label.
+
+    The Dutch Snowball stemmer gives *fiets* and *fietsen* different stems, so without this
+    a label could read *fiets kwijt · fietsen*."""
+    held = {word for p in parts for word in p.split()}
+    return any(
+        analyzer.plural(word, other) or analyzer.plural(other, word)
+        for word in part.split()
+        for other in held
+    )
+
+
+def _singular_head(phrase: str, form: Callable[[str], str], analyzer: Analyzer) -> str:
+    """A keyphrase with its last word (the head of a noun phrase) singular where the theme's
+    form of that word is its singular: *physical card* for *physical cards*.
+
+    A one-word keyphrase is written as the theme writes that word most: YAKE picks among a
+    word's forms by case and position, not by how often the answers use each."""
+    *words, last = phrase.split()
+    if not words:
+        return form(analyzer.stem(last))
+    singular = form(analyzer.stem(last))
+    return " ".join([*words, singular]) if analyzer.plural(last, singular) else phrase
 
 
 def _central(grouping: Grouping, members: np.ndarray) -> list[int]:

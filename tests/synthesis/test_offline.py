@@ -9,6 +9,7 @@ import pytest
 
 from bot.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest
 from bot.synthesis import OfflineSynthesizer
+from bot.synthesis.language import Analyzer
 
 from .conftest import ROUND_NL, round_request
 
@@ -254,3 +255,82 @@ async def test_labels_are_short_titles_in_the_themes_own_words() -> None:
         assert len(theme.label.split(" · ")) <= 3
     labels = " ".join(t.label for t in themes)
     assert "bus" in labels and "librar" in labels
+
+
+@pytest.mark.parametrize(
+    ("language", "texts", "wanted", "plural"),
+    [
+        (
+            "en",
+            [
+                "Which ATMs near the station accept my card?",
+                "Are there ATMs in the city centre that work?",
+                "The ATMs in town never have cash on Sundays.",
+                "I could not find an ATM anywhere downtown.",
+                "Our library closes early and the children miss it.",
+                "The library should open longer for the children.",
+                "A library with reading clubs for the children.",
+                "The children want more books in the library.",
+            ],
+            "atm",
+            "atms",
+        ),
+        (
+            "nl",
+            [
+                "De bomen in het park worden gekapt voor parkeerplaatsen.",
+                "Er staan te weinig bomen in onze straat.",
+                "Oude bomen geven schaduw als het heet is.",
+                "Plant een boom voor elk kind dat geboren wordt.",
+                "Het buurthuis is de plek waar de wijk samenkomt.",
+                "In het buurthuis koken vrijwilligers elke week.",
+                "Het buurthuis moet ook in het weekend open.",
+                "Ouderen eten samen in het buurthuis.",
+            ],
+            "boom",
+            "bomen",
+        ),
+    ],
+    ids=["en", "nl"],
+)
+async def test_labels_name_a_thing_in_the_singular(
+    language: str, texts: list[str], wanted: str, plural: str
+) -> None:
+    """Answers write *ATMs* more than *ATM* (*bomen* more than *boom*); the label names the
+    thing as a title does, in the singular, which is also the word a host would search for."""
+    request = SynthesisRequest(
+        language,
+        (PhaseInfo("p", "Story", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    themes = (await OfflineSynthesizer().synthesize(request)).phases[0].themes
+    assert len(themes) == 2
+    words = {w for t in themes for w in t.label.replace("·", " ").split()}
+    assert wanted in words and plural not in words
+
+
+async def test_a_label_does_not_name_a_word_and_its_plural() -> None:
+    """The Dutch stemmer keeps *fiets* and *fietsen* apart; the label names the thing once."""
+    texts = [
+        "Fietsen staan overal op de stoep bij het station.",
+        "Ik wil mijn fiets kwijt bij het station.",
+        "Waar moet ik fietsen bij het station stallen?",
+        "De fiets van mijn zoon is gestolen bij het station.",
+        "Het buurthuis is de plek waar de wijk samenkomt.",
+        "In het buurthuis koken vrijwilligers elke week.",
+        "Het buurthuis moet ook in het weekend open.",
+        "Ouderen eten samen in het buurthuis.",
+    ]
+    request = SynthesisRequest(
+        "nl",
+        (PhaseInfo("p", "Verhaal", "text"),),
+        tuple(AnswerText(i, "p", t) for i, t in enumerate(texts)),
+        3,
+    )
+    themes = (await OfflineSynthesizer().synthesize(request)).phases[0].themes
+    analyzer = Analyzer("nl")
+    assert any("fiets" in t.label for t in themes)
+    for theme in themes:
+        words = theme.label.replace("·", " ").split()
+        assert not [(a, b) for a in words for b in words if analyzer.plural(a, b)], theme.label
