@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -53,6 +54,29 @@ HISTORY_PAGES = 3
 TokenSource = Callable[[str], Awaitable[str | None]]
 
 
+@dataclass(frozen=True)
+class _Partial:
+    """A message of several pages whose first page arrived and some later ones did not."""
+
+    channel: str
+    ts: str
+    arrived: frozenset[int]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A message found by its key: where, which of its later pages were seen, how many."""
+
+    channel: str
+    ts: str
+    later: frozenset[int]
+    pages: int
+
+
+def _page_key(key: str, page: int) -> str:
+    return f"{key}/{page}"
+
+
 def _error(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "")) if exc.response is not None else ""
 
@@ -76,6 +100,9 @@ class SlackPlatform:
         self._clients: dict[str, AsyncWebClient] = {}
         self._pacers: dict[str, Pacer] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
+        # Found by was_delivered after a crash: resent, such a message posts only what is
+        # missing (in this process, as recovery and the resend both run here).
+        self._partial: dict[str, _Partial] = {}
         self._session: aiohttp.ClientSession | None = None
         self.stats: Counter[str] = Counter()
 
@@ -118,13 +145,17 @@ class SlackPlatform:
         text: str,
         thread_ts: str | None = None,
         key: str | None = None,
+        count: int = 1,
     ) -> MessageRef:
         client = await self.client(workspace)
         kwargs: dict[str, Any] = {"channel": channel, "blocks": blocks, "text": text}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         if key:
-            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+            payload: dict[str, Any] = {"key": key}
+            if count > 1:
+                payload["pages"] = count  # was_delivered checks that every page arrived
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": payload}
         await self.pacer(workspace).acquire(channel)
         try:
             response = await client.chat_postMessage(**kwargs)
@@ -162,10 +193,19 @@ class SlackPlatform:
         thread_rest: bool,
     ) -> MessageRef:
         first, *rest = pages(render(message))
-        ref = await self._post(workspace, channel, first, fallback(message), thread_of, key)
-        for page in rest:
+        partial = self._partial.pop(key, None) if key else None
+        if partial is not None:
+            ref, arrived = MessageRef(partial.channel, partial.ts), partial.arrived
+        else:
+            text = fallback(message)
+            ref = await self._post(workspace, channel, first, text, thread_of, key, len(rest) + 1)
+            arrived = frozenset()
+        for n, page in enumerate(rest, 1):
+            if n in arrived:
+                continue
             thread = (thread_of or ref.message_id) if thread_rest else None
-            await self._post(workspace, ref.channel_id, page, CONTINUED, thread)
+            page_key = _page_key(key, n) if key else None
+            await self._post(workspace, ref.channel_id, page, CONTINUED, thread, page_key)
         return ref
 
     async def send_private(
@@ -266,28 +306,32 @@ class SlackPlatform:
     async def _find(self, workspace: str, channel: str, key: str) -> tuple[str, str] | None:
         """``(channel, ts)`` of the message carrying delivery ``key``, if it is recent."""
         found = await self._search(workspace, channel, key)
-        return found if isinstance(found, tuple) else None
+        return (found.channel, found.ts) if isinstance(found, _Found) else None
 
-    async def _search(
-        self, workspace: str, channel: str, key: str
-    ) -> tuple[str, str] | bool | None:
-        """``(channel, ts)`` of the message with ``key``; False when the recent history has no
-        such message; None when the lookup failed or the history is too long to be sure."""
+    async def _search(self, workspace: str, channel: str, key: str) -> _Found | bool | None:
+        """The message with ``key`` (and the later pages of it seen in the history); False
+        when the recent history has no such message; None when the lookup failed or the
+        history is too long to be sure."""
         try:
             client = await self.client(workspace)
             if channel.startswith(("U", "W")):
                 channel = await self._dm_channel(workspace, channel)
             cursor: str | None = None
+            later: set[int] = set()
             for _ in range(HISTORY_PAGES):
                 response = await client.conversations_history(
                     channel=channel, limit=200, include_all_metadata=True, cursor=cursor
                 )
                 messages: list[dict[str, Any]] = response.get("messages", [])
                 for item in messages:
-                    metadata = item.get("metadata") or {}
-                    payload = metadata.get("event_payload") or {}
-                    if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
-                        return channel, str(item.get("ts"))
+                    payload = _payload(item)
+                    if payload.get("key") == key:
+                        count = payload.get("pages")
+                        pages_ = count if isinstance(count, int) and count > 1 else 1
+                        return _Found(channel, str(item.get("ts")), frozenset(later), pages_)
+                    page = _page_of(payload.get("key"), key)
+                    if page is not None:
+                        later.add(page)
                 cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
                 if not cursor:
                     return False
@@ -295,14 +339,68 @@ class SlackPlatform:
             log.warning("looking up delivery %s failed: %s", key, exc)
         return None
 
+    async def _thread_pages(
+        self, workspace: str, channel: str, ts: str, key: str
+    ) -> frozenset[int] | None:
+        """The later pages of ``key`` in the thread under ``ts``; None when the lookup failed."""
+        try:
+            client = await self.client(workspace)
+            found: set[int] = set()
+            cursor: str | None = None
+            while True:
+                response = await client.conversations_replies(
+                    channel=channel, ts=ts, limit=200, include_all_metadata=True, cursor=cursor
+                )
+                replies: list[dict[str, Any]] = response.get("messages", [])
+                for item in replies:
+                    page = _page_of(_payload(item).get("key"), key)
+                    if page is not None:
+                        found.add(page)
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return frozenset(found)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("looking up the pages of delivery %s failed: %s", key, exc)
+            return None
+
     async def was_delivered(
         self, workspace: str, channel_id: str | None, user_id: str | None, key: str
     ) -> bool | None:
+        """True when the message with ``key`` arrived whole. A long one whose first page
+        arrived but not every later page is not delivered: it is noted, so that sending it
+        again posts only the missing pages, in the same thread."""
         channel = channel_id or user_id
         if channel is None:
             return None
         found = await self._search(workspace, channel, key)
-        return True if isinstance(found, tuple) else found
+        if not isinstance(found, _Found):
+            return found
+        arrived = found.later
+        if found.pages > 1 and channel_id is not None:  # a channel's later pages: the thread
+            threaded = await self._thread_pages(workspace, found.channel, found.ts, key)
+            if threaded is None:
+                return None
+            arrived = threaded
+        if all(n in arrived for n in range(1, found.pages)):
+            return True
+        self._partial[key] = _Partial(found.channel, found.ts, arrived)
+        return False
+
+
+def _payload(item: dict[str, Any]) -> dict[str, Any]:
+    metadata = item.get("metadata") or {}
+    if metadata.get("event_type") != METADATA_EVENT:
+        return {}
+    payload = metadata.get("event_payload")
+    return payload if isinstance(payload, dict) else {}
+
+
+def _page_of(found: object, key: str) -> int | None:
+    """The page number when ``found`` is the key of a later page of ``key``."""
+    if not isinstance(found, str) or not found.startswith(f"{key}/"):
+        return None
+    number = found[len(key) + 1 :]
+    return int(number) if number.isdigit() else None
 
 
 def _member(user: dict[str, Any]) -> Member:

@@ -420,6 +420,35 @@ class FakeSlack:
             "response_metadata": {"next_cursor": cursor},
         }
 
+    def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The thread's parent first, then its replies, oldest first (as Slack answers)."""
+        channel = params.get("channel")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = str(params.get("ts"))
+        parent = [m for m in self.messages if m.channel == channel and m.ts == ts]
+        if not parent:
+            return {"ok": False, "error": "thread_not_found"}
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [
+            {
+                "ts": m.ts,
+                "text": m.text,
+                "user": m.user,
+                **({"thread_ts": m.thread_ts} if m.thread_ts else {}),
+                **({"metadata": m.metadata} if with_metadata and m.metadata else {}),
+            }
+            for m in [*parent, *(m for m in self.messages if m.thread_ts == ts)]
+            if m.channel == channel
+        ]
+        page, cursor = self._page(found, params)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
     def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("token") != APP_TOKEN:
             return {"ok": False, "error": "invalid_auth"}

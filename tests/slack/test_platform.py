@@ -3,6 +3,7 @@ ephemeral, refusals and rate limits become the outbox's exceptions."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -35,11 +36,44 @@ async def test_a_summary_over_50_blocks_continues_in_a_thread(
     assert [len(m.blocks) for m in (first, *rest)] == [50, 50, 21]
     assert first.metadata == {
         "event_type": "dialoogbot_delivery",
-        "event_payload": {"key": "k-summary"},
+        "event_payload": {"key": "k-summary", "pages": 3},
     }
+    assert [m.metadata["event_payload"]["key"] for m in rest if m.metadata] == [
+        "k-summary/1",
+        "k-summary/2",
+    ]
     assert not fake.rejected()
     assert await platform.was_delivered(TEAM, CHANNEL, None, "k-summary") is True
     assert await platform.was_delivered(TEAM, CHANNEL, None, "k-other") is False
+
+
+async def test_after_a_crash_between_pages_only_the_missing_pages_are_posted(
+    fake: FakeSlack, platform: SlackPlatform
+) -> None:
+    """The first page arrived, the process died before the last: recovery must neither call
+    the summary delivered (its end would be lost) nor post it again from the start."""
+    people(fake, 3)
+    summary = Outgoing((Heading("Oogst"), *(Quote(f"antwoord {n} " * 40) for n in range(120))))
+    fake.post_delay = 0.3  # Slack stores a post a while before it answers
+    sending = asyncio.create_task(platform.post_channel(TEAM, CHANNEL, summary, key="k-long"))
+    while len(fake.posts(CHANNEL)) < 2:
+        await asyncio.sleep(0.01)
+    sending.cancel()  # the crash: page 2 of 3 is stored, page 3 never sent
+    await asyncio.gather(sending, return_exceptions=True)
+    fake.post_delay = 0.0
+    restarted = SlackPlatform(fixed_token(BOT_TOKEN), fake.url, workspace_rate=1000)
+    restarted.channel_interval = 0.0
+    try:
+        assert await restarted.was_delivered(TEAM, CHANNEL, None, "k-long") is False
+        ref = await restarted.post_channel(TEAM, CHANNEL, summary, key="k-long")
+        assert await restarted.was_delivered(TEAM, CHANNEL, None, "k-long") is True
+    finally:
+        await restarted.close()
+    first, *rest = fake.posts(CHANNEL)
+    assert ref.message_id == first.ts
+    assert [m.thread_ts for m in rest] == [first.ts, first.ts]
+    assert [len(m.blocks) for m in (first, *rest)] == [50, 50, 21]
+    assert not fake.rejected()
 
 
 async def test_a_reply_in_a_channel_is_ephemeral_and_falls_back_to_a_private_chat(
