@@ -81,8 +81,11 @@ def _words(text: str) -> set[str]:
 
 
 def label_right(label: str, intent: str, analyzer: Analyzer) -> tuple[bool, bool]:
-    """(a word of the label is a word of the intent name, the same after Snowball stemming)."""
-    words, names = _words(label), set(intent.split("_"))
+    """(a word of the label is a word of the intent name, the same after Snowball stemming).
+
+    Both sides are read as words in lower case: banking77 writes ``Refund_not_showing_up``
+    and ``reverted_card_payment?``, whose *refund* and *payment* are words like any other."""
+    words, names = _words(label), _words(intent.replace("_", " "))
     stems = {s for w in words for s in analyzer.stems(w)}
     named = {s for w in names for s in analyzer.stems(w)}
     return bool(words & names), bool(stems & named)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.synthesis import OfflineSynthesizer
-from bot.synthesis.bench import draw, read_banking, recovery, request_for
+from bot.synthesis.bench import draw, label_right, read_banking, recovery, request_for
 from bot.synthesis.language import Analyzer
 
 from .conftest import DATA, need_data
@@ -57,3 +57,12 @@ def test_one_word_label_parts_are_written_as_their_theme_writes_them() -> None:
                     assert part == analyzer.surface(stem, forms), (seed, theme.label)
                     checked += 1
     assert checked > 50
+
+
+def test_a_label_word_matches_intent_names_whatever_their_case_and_punctuation() -> None:
+    """banking77 writes ``Refund_not_showing_up`` and ``reverted_card_payment?``."""
+    analyzer = Analyzer("en")
+    assert label_right("refund · pending", "Refund_not_showing_up", analyzer) == (True, True)
+    assert label_right("payment · reverted", "reverted_card_payment?", analyzer)[0]
+    assert label_right("cards", "card_arrival", analyzer) == (False, True)
+    assert label_right("top up · limit", "balance_not_updated", analyzer) == (False, False)
