@@ -160,8 +160,9 @@ class App:
             incomings = [incoming for incoming, _ in batch]
             try:
                 outcomes = await self._write_together(incomings)
-            except Exception:
-                log.debug("batch applied again message by message", exc_info=True)
+            except Exception as error:
+                # The type only: an error's text can quote the messages.
+                log.debug("batch applied again one by one (%s)", type(error).__name__)
                 try:
                     outcomes = await self._write_apart(incomings)
                 except BaseException as error:

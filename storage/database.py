@@ -111,7 +111,9 @@ class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # hide_parameters: a database error's text (logged with its traceback) would quote
+        # the statement's values, answers and pseudonyms among them.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         database = make_url(url).database if self.is_sqlite else None
         if database and database != ":memory:" and not database.startswith("file:"):
             kwargs["async_creator"] = _inline_creator(database)

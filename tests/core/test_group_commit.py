@@ -7,6 +7,7 @@ own: refusals, repeated events, *forget me* and *edit* in the middle of a batch 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -90,8 +91,9 @@ async def stored(app: App) -> tuple[list[str], list[tuple[int, str | None, bool]
 
 
 async def test_a_batch_gives_what_one_message_at_a_time_gives(
-    pair: tuple[LocalDriver, LocalDriver],
+    pair: tuple[LocalDriver, LocalDriver], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     together, apart = pair
     for incoming in messages():
         await apart.app.handle(incoming)
@@ -114,6 +116,16 @@ async def test_a_batch_gives_what_one_message_at_a_time_gives(
     metrics = counts(together.app)
     assert metrics["dialoog_duplicate_events_total{}"] == 2
     assert metrics["dialoog_answers_stored_total{}"] == len(texts) + 1  # U003's were erased
+
+    # The batches that were applied again (a refusal, a repeated event) left no answer text
+    # or user id in any log line, tracebacks of database errors included (PRODUCT.md §4).
+    logged = "\n".join(
+        f"{r.getMessage()}\n{caplog.handler.formatter.formatException(r.exc_info) if r.exc_info else ''}"  # noqa: E501
+        for r in caplog.records
+    )
+    assert "applied again" in logged
+    for secret in [*PEOPLE, "wijkhuis", "Twee keer bezorgd", "Een betere kop", "Kop 3"]:
+        assert secret not in logged, secret
 
 
 async def test_a_batch_of_plain_answers_takes_a_handful_of_statements(

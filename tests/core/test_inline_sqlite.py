@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.database import Database
+from storage.models import ProcessedEventRow
 
 
 async def test_sqlite_calls_run_on_the_event_loops_thread(tmp_path: Path) -> None:
@@ -26,3 +29,20 @@ async def test_sqlite_calls_run_on_the_event_loops_thread(tmp_path: Path) -> Non
     finally:
         await db.dispose()
     assert threads == [threading.get_ident()]
+
+
+async def test_a_database_error_does_not_quote_the_values_it_failed_on(tmp_path: Path) -> None:
+    """Errors are logged with their traceback; their text must not carry answers (§4)."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'quiet.db'}")
+    await db.upgrade()
+    try:
+        for _ in range(2):
+            async with db.transaction() as session:
+                session.add(ProcessedEventRow(key="slack:Ev-Anna-de-Vries", day=dt.date.today()))
+    except IntegrityError as error:
+        assert "Ev-Anna-de-Vries" not in str(error)
+        assert "UNIQUE" in str(error)
+    else:
+        raise AssertionError("the second insert should have failed")
+    finally:
+        await db.dispose()
