@@ -111,6 +111,48 @@ def parse_block_id(block_id: str) -> tuple[str, str | None] | None:
     return parts[0], parts[1] or None
 
 
+def after_press(body: dict[str, Any]) -> tuple[str, str, list[Block], str] | None:
+    """``(channel, ts, blocks, text)`` of the message whose button was pressed, with that row
+    of buttons replaced by what was chosen, as Slack apps do: the chat shows the choice and
+    the same buttons cannot be pressed again. None when the press is not on our message."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    actions = body.get("actions") or []
+    if not message.get("ts") or not channel or not actions:
+        return None  # e.g. an ephemeral message: Slack sends no copy of it
+    pressed = actions[0]
+    block_id = str(pressed.get("block_id") or "")
+    if parse_block_id(block_id) is None:
+        return None
+    group = block_id.rsplit("|", 1)[0] + "|"  # every row of the same choice
+    blocks: list[Block] = list(message.get("blocks") or [])
+    label = next(
+        (
+            str((element.get("text") or {}).get("text") or "")
+            for block in blocks
+            if block.get("block_id") == block_id
+            for element in block.get("elements") or []
+            if element.get("action_id") == pressed.get("action_id")
+        ),
+        None,
+    )
+    if label is None:
+        return None
+    kept: list[Block] = []
+    for block in blocks:
+        if block.get("type") == "actions" and str(block.get("block_id", "")).startswith(group):
+            if label is not None:
+                # plain_text: the label was neutralised when posted, and cannot ping anyone.
+                text = {"type": "plain_text", "text": f"✓ {label}", "emoji": True}
+                kept.append({"type": "context", "elements": [text]})
+                label = None
+            continue
+        kept.append(block)
+    return str(channel), str(message["ts"]), kept, str(message.get("text") or " ")
+
+
 def render(message: Outgoing) -> list[Block]:
     """All blocks of ``message`` in order, each within Slack's per-block limits."""
     blocks: list[Block] = []

@@ -265,6 +265,14 @@ class SlackPlatform:
         except SlackApiError as exc:
             raise self._failure(exc) from exc
 
+    async def update_blocks(
+        self, workspace: str, channel: str, ts: str, blocks: list[dict[str, Any]], text: str
+    ) -> None:
+        """Replace a posted message's blocks (a pressed row of buttons, for one)."""
+        client = await self.client(workspace)
+        await self.pacer(workspace).acquire(channel)
+        await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         """Every member (paginated ``conversations.members``) with names from ``users.list``."""
         client = await self.client(workspace)

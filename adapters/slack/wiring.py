@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import incoming, modal
+from adapters.slack.blocks import after_press
 from adapters.slack.installations import (
     fixed_token,
     installation_store,
@@ -154,6 +155,11 @@ class SlackAdapter:
         item = incoming.from_action(body)
         if item is not None:
             self.spawn(self.handle(item), "button", _person(item))
+            pressed = after_press(body)
+            if pressed is not None:
+                channel, ts, blocks, text = pressed
+                update = self.platform.update_blocks(item.workspace, channel, ts, blocks, text)
+                self.spawn(update, "button update")
 
     async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         channel, words, errors = modal.submission(body.get("view") or {}, self.catalog)

@@ -304,10 +304,16 @@ class FakeSlack:
             elements = block.get("elements") or []
             if block.get("type") == "actions" and len(elements) > 25:
                 return "invalid_blocks"
+            if block.get("type") == "context" and len(elements) > 10:
+                return "invalid_blocks"
             for element in elements:
-                label = (element.get("text") or {}).get("text", "")
-                if element.get("type") == "button" and not 1 <= len(label) <= 75:
-                    return "invalid_blocks"
+                if element.get("type") == "button":
+                    label = (element.get("text") or {}).get("text", "")
+                    if not 1 <= len(label) <= 75:
+                        return "invalid_blocks"
+                elif element.get("type") in ("plain_text", "mrkdwn"):  # a context's text
+                    if not 1 <= len(str(element.get("text", ""))) <= 3000:
+                        return "invalid_blocks"
         return None
 
     def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -49,9 +49,14 @@ async def test_a_whole_round_from_the_form_to_the_summary(world: World, fake: Fa
     for n, user in enumerate(everyone[:3]):
         # Knel or kiem by button, then the story; each answer is confirmed privately.
         before = len(fake.private(user))
-        await world.press(user, world.last_private(user), "kiem")
+        invitation = world.last_private(user)
+        await world.press(user, invitation, "kiem")
         await world.settle()
         assert len(fake.private(user)) == before + 1
+        # The pressed row of buttons gives way to the choice; the skip button stays.
+        rows = [b for b in invitation.blocks if b["type"] == "actions"]
+        assert [e["value"] for b in rows for e in b["elements"]] == ["skip"]
+        assert any(b["type"] == "context" and "✓" in str(b) for b in invitation.blocks)
         for text in (STORIES[n], HEADLINES[n]):
             before = len(fake.private(user))
             await world.dm(user, text)

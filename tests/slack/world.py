@@ -142,6 +142,12 @@ class World:
                             "trigger_id": f"trigger.{next(self._ids)}",
                             "channel": {"id": message.channel},
                             "container": {"type": "message", "message_ts": message.ts},
+                            "message": {
+                                "type": "message",
+                                "ts": message.ts,
+                                "text": message.text,
+                                "blocks": message.blocks,
+                            },
                             "actions": [
                                 {
                                     "type": "button",
