@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     slack_client_secret: str | None = Field(None, alias="SLACK_CLIENT_SECRET")
     slack_state_secret: str | None = Field(None, alias="SLACK_STATE_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    # Posts per second to one workspace; Slack publishes no figure (see adapters/slack/pacing).
+    slack_workspace_rate: float = Field(10.0, gt=0, le=1000, alias="SLACK_WORKSPACE_RATE")
 
     microsoft_app_id: str | None = Field(None, alias="MICROSOFT_APP_ID")
     microsoft_app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")

@@ -246,4 +246,5 @@ def build(
         request_verification_enabled=settings.slack_signing_secret is not None,
         **oauth,
     )
-    return SlackAdapter(settings, handle, catalog, templates, bolt, SlackPlatform(tokens, api_url))
+    platform = SlackPlatform(tokens, api_url, workspace_rate=settings.slack_workspace_rate)
+    return SlackAdapter(settings, handle, catalog, templates, bolt, platform)

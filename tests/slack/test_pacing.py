@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from adapters.slack.pacing import MARGIN, Pacer
+from adapters.slack.wiring import build
+from bot.prompts import Catalog
+from bot.settings import SettingsError
+from bot.templates import Templates
 from tests.clocks import ManualMonotonic
+from tests.conftest import make_settings
 
 
 async def test_the_workspace_rate_spreads_posts_to_different_people() -> None:
@@ -31,3 +40,18 @@ async def test_a_pause_holds_everyone_back() -> None:
     pacer.pause(5)
     await pacer.acquire("U2")
     assert t.now >= 5
+
+
+def test_the_workspace_rate_is_a_setting(tmp_path: Path) -> None:
+    """A workspace that allows more (or less) than the careful default of 10/s."""
+    settings = make_settings(
+        tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", SLACK_WORKSPACE_RATE=25
+    )
+    adapter = build(settings, _never, Catalog.load(), Templates.load())
+    assert adapter.platform.pacer("T1").interval == pytest.approx(1 / (25 * MARGIN))
+    with pytest.raises(SettingsError, match=r"^SLACK_WORKSPACE_RATE: .*greater than 0"):
+        make_settings(tmp_path, SLACK_WORKSPACE_RATE=0)
+
+
+async def _never(_: object) -> None:
+    raise AssertionError("nothing is handled here")
