@@ -27,6 +27,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.summary import Synthesizer
 from bot.templates import Templates
+from bot.waiting import fail, settle
 from storage.database import Database
 from storage.models import ProcessedEventRow, RoundKeyRow
 
@@ -166,19 +167,11 @@ class App:
                 try:
                     outcomes = await self._write_apart(incomings)
                 except BaseException as error:
-                    for _, done in batch:
-                        if not done.done():
-                            done.set_exception(error)
+                    fail((done for _, done in batch), error)
                     if not isinstance(error, Exception):
                         raise
                     continue
-            for (_, done), outcome in zip(batch, outcomes, strict=True):
-                if done.done():
-                    continue
-                if outcome is None:
-                    done.set_result(None)
-                else:
-                    done.set_exception(outcome)
+            settle((done for _, done in batch), outcomes)
 
     async def _write_together(self, batch: list[Incoming]) -> list[Exception | None]:
         """The usual case, fast: the whole batch in one transaction without savepoints, the

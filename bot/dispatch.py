@@ -24,6 +24,7 @@ from bot.messages import TargetKind
 from bot.metrics import Metrics
 from bot.outbox import decode
 from bot.port import DeliveryDeferred, DeliveryRefused, Platform
+from bot.waiting import fail, settle
 from storage.database import Database
 from storage.models import OutboxRow
 
@@ -282,15 +283,11 @@ class Dispatcher:
                         delete(OutboxRow).where(OutboxRow.id.in_([id_ for id_, _ in batch]))
                     )
             except BaseException as error:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
+                fail((done for _, done in batch), error)
                 if not isinstance(error, Exception):
                     raise
                 continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+            settle((done for _, done in batch), [None] * len(batch))
 
     async def _defer(self, row: OutboxRow, delay: float) -> None:
         attempts = row.attempts + 1

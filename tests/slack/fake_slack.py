@@ -404,27 +404,12 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": self.im_of(user)}}
 
     def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages outside threads, newest first."""
         channel = params.get("channel")
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-        found = [
-            {
-                "ts": m.ts,
-                "text": m.text,
-                "user": m.user,
-                **({"metadata": m.metadata} if with_metadata and m.metadata else {}),
-            }
-            for m in reversed(self.messages)
-            if m.channel == channel and not m.thread_ts
-        ]
-        page, cursor = self._page(found, params)
-        return {
-            "ok": True,
-            "messages": page,
-            "has_more": bool(cursor),
-            "response_metadata": {"next_cursor": cursor},
-        }
+        found = [m for m in reversed(self.messages) if m.channel == channel and not m.thread_ts]
+        return self._listing(found, params)
 
     def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         """The thread's parent first, then its replies, oldest first (as Slack answers)."""
@@ -435,6 +420,11 @@ class FakeSlack:
         parent = [m for m in self.messages if m.channel == channel and m.ts == ts]
         if not parent:
             return {"ok": False, "error": "thread_not_found"}
+        replies = [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
+        return self._listing([*parent, *replies], params)
+
+    def _listing(self, messages: list[Message], params: dict[str, Any]) -> dict[str, Any]:
+        """One page of ``messages`` as history and replies list them; metadata on request."""
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
         found = [
             {
@@ -444,8 +434,7 @@ class FakeSlack:
                 **({"thread_ts": m.thread_ts} if m.thread_ts else {}),
                 **({"metadata": m.metadata} if with_metadata and m.metadata else {}),
             }
-            for m in [*parent, *(m for m in self.messages if m.thread_ts == ts)]
-            if m.channel == channel
+            for m in messages
         ]
         page, cursor = self._page(found, params)
         return {
