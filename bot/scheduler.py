@@ -193,6 +193,11 @@ class Scheduler:
         """Stop waking up; a tick under way finishes first (its jobs commit or roll back)."""
         self._stopped = True
         if self._aps is not None:
+            # APScheduler's shutdown cancels wake-ups it handed out that have not run yet and
+            # logs each as a failed job with a traceback. Stop new ones, let those run (each
+            # only nudges our runner, which now sees _stopped), then shut down.
+            self._aps.pause()
+            await asyncio.sleep(0)
             self._aps.shutdown(wait=False)
             self._aps = None
         if self._runner is not None:

@@ -3,7 +3,9 @@ weekly digests fire once, at their moment or late after downtime, and never name
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from adapters.local import LocalDriver
 from bot.clock import ManualClock
 from bot.messages import Quote
 from bot.port import Member
+from bot.scheduler import Scheduler
 from storage.models import DigestRow, FiredJobRow, ReminderSentRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,
@@ -398,3 +401,18 @@ async def test_a_job_whose_platform_fails_is_retried_with_backoff_and_fires_once
     row = await round_row(local)
     assert await tick(local) == [f"close:{row.id}"]
     assert await tick(local) == []
+
+
+async def test_stopping_while_wake_ups_are_handed_out_logs_no_failed_job(
+    local: LocalDriver, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """APScheduler cancels a wake-up that has not run yet at shutdown and logs it as a
+    failed job; a stop must let those run first (a traceback in the log looks like a bug)."""
+    caplog.set_level(logging.INFO)
+    app = local.app
+    for _ in range(30):
+        scheduler = Scheduler(app.db, app.core, app.dispatcher, clock, app.platforms, 0.001)
+        await scheduler.start()
+        await asyncio.sleep(0.003)  # a wake-up is due about every loop turn
+        await scheduler.stop()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
