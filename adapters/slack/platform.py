@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -18,6 +17,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import CONTINUED, fallback, pages, render
+from adapters.slack.deliveries import (
+    METADATA_EVENT,
+    Found,
+    Partial,
+    page_key,
+    pages_in_thread,
+    search_history,
+)
+from adapters.slack.members import channel_members
 from adapters.slack.pacing import WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
 from bot.messages import Outgoing
@@ -25,7 +33,6 @@ from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "dialoogbot_delivery"
 # Errors after which Slack will never take this message: count it and move on.
 REFUSED = frozenset(
     {
@@ -49,32 +56,8 @@ REFUSED = frozenset(
         "missing_scope",
     }
 )
-HISTORY_PAGES = 3
 
 TokenSource = Callable[[str], Awaitable[str | None]]
-
-
-@dataclass(frozen=True)
-class _Partial:
-    """A message of several pages whose first page arrived and some later ones did not."""
-
-    channel: str
-    ts: str
-    arrived: frozenset[int]
-
-
-@dataclass(frozen=True)
-class _Found:
-    """A message found by its key: where, which of its later pages were seen, how many."""
-
-    channel: str
-    ts: str
-    later: frozenset[int]
-    pages: int
-
-
-def _page_key(key: str, page: int) -> str:
-    return f"{key}/{page}"
 
 
 def _error(exc: SlackApiError) -> str:
@@ -102,7 +85,7 @@ class SlackPlatform:
         self._dm_channels: dict[tuple[str, str], str] = {}
         # Found by was_delivered after a crash: resent, such a message posts only what is
         # missing (in this process, as recovery and the resend both run here).
-        self._partial: dict[str, _Partial] = {}
+        self._partial: dict[str, Partial] = {}
         self._session: aiohttp.ClientSession | None = None
         self.stats: Counter[str] = Counter()
 
@@ -204,8 +187,8 @@ class SlackPlatform:
             if n in arrived:
                 continue
             thread = (thread_of or ref.message_id) if thread_rest else None
-            page_key = _page_key(key, n) if key else None
-            await self._post(workspace, ref.channel_id, page, CONTINUED, thread, page_key)
+            later = page_key(key, n) if key else None
+            await self._post(workspace, ref.channel_id, page, CONTINUED, thread, later)
         return ref
 
     async def send_private(
@@ -274,35 +257,8 @@ class SlackPlatform:
         await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
-        """Every member (paginated ``conversations.members``) with names from ``users.list``."""
-        client = await self.client(workspace)
-        ids: list[str] = []
-        cursor: str | None = None
-        while True:
-            response = await client.conversations_members(
-                channel=channel_id, limit=1000, cursor=cursor
-            )
-            members: list[Any] = response.get("members", [])
-            ids.extend(str(u) for u in members)
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
-        wanted = set(ids)
-        people: dict[str, Member] = {}
-        cursor = None
-        while wanted - people.keys():
-            response = await client.users_list(limit=1000, cursor=cursor)
-            users: list[dict[str, Any]] = response.get("members", [])
-            for user in users:
-                if user.get("id") in wanted:
-                    people[user["id"]] = _member(user)
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
-        for user_id in sorted(wanted - people.keys()):  # e.g. guests from another workspace
-            response = await client.users_info(user=user_id)
-            people[user_id] = _member(response.get("user") or {"id": user_id})
-        return [people[user_id] for user_id in dict.fromkeys(ids)]
+        """Every member of the channel, with names; bots marked."""
+        return await channel_members(await self.client(workspace), channel_id)
 
     async def _dm_channel(self, workspace: str, user_id: str) -> str:
         if (workspace, user_id) not in self._dm_channels:
@@ -314,59 +270,26 @@ class SlackPlatform:
     async def _find(self, workspace: str, channel: str, key: str) -> tuple[str, str] | None:
         """``(channel, ts)`` of the message carrying delivery ``key``, if it is recent."""
         found = await self._search(workspace, channel, key)
-        return (found.channel, found.ts) if isinstance(found, _Found) else None
+        return (found.channel, found.ts) if isinstance(found, Found) else None
 
-    async def _search(self, workspace: str, channel: str, key: str) -> _Found | bool | None:
-        """The message with ``key`` (and the later pages of it seen in the history); False
-        when the recent history has no such message; None when the lookup failed or the
-        history is too long to be sure."""
+    async def _search(self, workspace: str, channel: str, key: str) -> Found | bool | None:
+        """The message with ``key``; False when the recent history has no such message;
+        None when the lookup failed or the history is too long to be sure."""
         try:
             client = await self.client(workspace)
             if channel.startswith(("U", "W")):
                 channel = await self._dm_channel(workspace, channel)
-            cursor: str | None = None
-            later: set[int] = set()
-            for _ in range(HISTORY_PAGES):
-                response = await client.conversations_history(
-                    channel=channel, limit=200, include_all_metadata=True, cursor=cursor
-                )
-                messages: list[dict[str, Any]] = response.get("messages", [])
-                for item in messages:
-                    payload = _payload(item)
-                    if payload.get("key") == key:
-                        count = payload.get("pages")
-                        pages_ = count if isinstance(count, int) and count > 1 else 1
-                        return _Found(channel, str(item.get("ts")), frozenset(later), pages_)
-                    page = _page_of(payload.get("key"), key)
-                    if page is not None:
-                        later.add(page)
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    return False
+            return await search_history(client, channel, key)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("looking up delivery %s failed: %s", key, exc)
-        return None
+            return None
 
     async def _thread_pages(
         self, workspace: str, channel: str, ts: str, key: str
     ) -> frozenset[int] | None:
         """The later pages of ``key`` in the thread under ``ts``; None when the lookup failed."""
         try:
-            client = await self.client(workspace)
-            found: set[int] = set()
-            cursor: str | None = None
-            while True:
-                response = await client.conversations_replies(
-                    channel=channel, ts=ts, limit=200, include_all_metadata=True, cursor=cursor
-                )
-                replies: list[dict[str, Any]] = response.get("messages", [])
-                for item in replies:
-                    page = _page_of(_payload(item).get("key"), key)
-                    if page is not None:
-                        found.add(page)
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    return frozenset(found)
+            return await pages_in_thread(await self.client(workspace), channel, ts, key)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("looking up the pages of delivery %s failed: %s", key, exc)
             return None
@@ -381,7 +304,7 @@ class SlackPlatform:
         if channel is None:
             return None
         found = await self._search(workspace, channel, key)
-        if not isinstance(found, _Found):
+        if not isinstance(found, Found):
             return found
         arrived = found.later
         if found.pages > 1 and channel_id is not None:  # a channel's later pages: the thread
@@ -391,30 +314,5 @@ class SlackPlatform:
             arrived = threaded
         if all(n in arrived for n in range(1, found.pages)):
             return True
-        self._partial[key] = _Partial(found.channel, found.ts, arrived)
+        self._partial[key] = Partial(found.channel, found.ts, arrived)
         return False
-
-
-def _payload(item: dict[str, Any]) -> dict[str, Any]:
-    metadata = item.get("metadata") or {}
-    if metadata.get("event_type") != METADATA_EVENT:
-        return {}
-    payload = metadata.get("event_payload")
-    return payload if isinstance(payload, dict) else {}
-
-
-def _page_of(found: object, key: str) -> int | None:
-    """The page number when ``found`` is the key of a later page of ``key``."""
-    if not isinstance(found, str) or not found.startswith(f"{key}/"):
-        return None
-    number = found[len(key) + 1 :]
-    return int(number) if number.isdigit() else None
-
-
-def _member(user: dict[str, Any]) -> Member:
-    profile = user.get("profile") or {}
-    names = [profile.get("real_name"), profile.get("display_name"), user.get("real_name")]
-    name = " ".join(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
-    user_id = str(user.get("id", ""))
-    is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT" or bool(user.get("is_app_user"))
-    return Member(user_id=user_id, name=name or str(user.get("name", "")), is_bot=is_bot)
