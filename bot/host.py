@@ -3,12 +3,11 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from bot.commands import (
     DEFAULT_REMINDERS,
@@ -19,18 +18,20 @@ from bot.commands import (
     slot_length,
 )
 from bot.harvest import summarize
-from bot.messages import Block, Divider, Heading, Outgoing, Text
+from bot.messages import Block, Heading, Outgoing, Text
 from bot.metrics import Metrics
 from bot.port import Member
 from bot.pseudonyms import Keyring
+from bot.reminders import send_reminders
 from bot.render import summary_outgoing
 from bot.rounds import RoundContext
 from bot.settings import Settings
+from bot.status import status_report
 from bot.summary import Synthesizer
 from bot.templates import Templates
 from bot.turn import Turn
 from bot.views import Views
-from storage.models import AnswerRow, ProgressRow, ReminderSentRow, RoundKeyRow, RoundRow
+from storage.models import ProgressRow, RoundKeyRow, RoundRow
 
 log = logging.getLogger(__name__)
 MembersFn = Callable[[str, str, str], Awaitable[list[Member]]]
@@ -185,94 +186,7 @@ class Hosts:
 
     async def status(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
-        lang = ctx.lang
-        per_phase = dict(
-            (
-                await turn.session.execute(
-                    select(AnswerRow.phase, func.count(func.distinct(AnswerRow.pseudonym)))
-                    .where(AnswerRow.round_id == ctx.id)
-                    .group_by(AnswerRow.phase)
-                )
-            ).all()
-        )
-        progress = (
-            await turn.session.scalars(select(ProgressRow).where(ProgressRow.round_id == ctx.id))
-        ).all()
-        invited = len(progress)
-        started = sum(1 for p in progress if p.started)
-        finished = sum(1 for p in progress if ctx.is_finished(p) and p.started)
-        minimum = ctx.row.min_respondents
-
-        def count(n: int) -> str:
-            return (
-                str(n)
-                if n >= minimum or n == 0
-                else self.views.t(lang, "status.fewer", min=minimum)
-            )
-
-        blocks: list[Block] = [
-            Heading(self.views.t(lang, "status.heading")),
-            Text(
-                self.views.t(
-                    lang,
-                    "status.totals",
-                    invited=invited,
-                    started=count(started),
-                    finished=count(finished),
-                )
-            ),
-        ]
-        for index, phase in enumerate(ctx.phases):
-            state = ""
-            if ctx.row.paced:
-                state = self.views.t(
-                    lang,
-                    "status.open"
-                    if index == ctx.row.open_phase
-                    else "status.closed"
-                    if index < ctx.row.open_phase
-                    else "status.later",
-                )
-            blocks.append(
-                Text(
-                    self.views.t(
-                        lang,
-                        "status.phase",
-                        title=phase.title(lang),
-                        answers=count(per_phase.get(phase.key, 0)),
-                        state=state,
-                    )
-                )
-            )
-        if ctx.row.deadline is not None:
-            blocks.append(
-                Text(
-                    self.views.t(
-                        lang, "round.deadline", when=self.views.when(ctx, ctx.row.deadline)
-                    )
-                )
-            )
-        blocks.extend(self._schedule_lines(ctx))
-        turn.reply(Outgoing(tuple(blocks)))
-
-    def _schedule_lines(self, ctx: RoundContext) -> list[Block]:
-        """What the timers will do next: the next phase change and the reminder slots."""
-        lines: list[Block] = []
-        row = ctx.row
-        if (
-            row.paced
-            and row.phase_seconds
-            and row.phase_opened is not None
-            and row.open_phase < len(ctx.phases) - 1
-        ):
-            moment = row.phase_opened + dt.timedelta(seconds=row.phase_seconds)
-            if row.deadline is None or moment < row.deadline:
-                when = self.views.when(ctx, moment)
-                lines.append(Text(self.views.t(ctx.lang, "status.next_phase", when=when)))
-        if row.reminders:
-            slots = ", ".join(row.reminders.split(","))
-            lines.append(Text(self.views.t(ctx.lang, "status.reminders", slots=slots)))
-        return lines
+        turn.reply(await status_report(turn, ctx, self.views))
 
     async def next(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
@@ -324,52 +238,9 @@ class Hosts:
         turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
 
     async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
-        """A private reminder with their current prompt to each member who has not finished;
-        members who joined the channel after the start get the invitation.
-
-        With ``slot`` (a scheduled reminder such as ``24h``) each pseudonym gets at most one
-        reminder for that slot, recorded in ``reminders_sent``."""
+        """See :func:`bot.reminders.send_reminders`."""
         humans = await self._humans(turn, ctx.row.channel_id)
-        sent = 0
-        lead = self.views.t(ctx.lang, "round.reminder")
-        done: set[str] = set()
-        if slot is not None:
-            if ctx.row.deadline is not None:
-                when = self.views.when(ctx, ctx.row.deadline)
-                lead = self.views.t(ctx.lang, "round.reminder_deadline", when=when)
-            done = set(
-                await turn.session.scalars(
-                    select(ReminderSentRow.pseudonym).where(
-                        ReminderSentRow.round_id == ctx.id, ReminderSentRow.slot == slot
-                    )
-                )
-            )
-        for member in humans:
-            pseudonym = ctx.pseudonym(member.user_id)
-            if pseudonym in done:
-                continue
-            before = sent
-            row = await turn.store.progress(ctx, pseudonym)
-            if row is None:
-                turn.session.add(
-                    ProgressRow(
-                        round_id=ctx.id,
-                        pseudonym=pseudonym,
-                        step=ctx.row.open_phase if ctx.row.paced else 0,
-                    )
-                )
-                turn.private(member.user_id, self.views.invitation(ctx))
-                sent += 1
-            elif not ctx.is_finished(row) and ctx.phase_open(row.step):
-                blocks: list[Block] = [Text(lead), Divider()]
-                blocks.extend(self.views.prompt_blocks(ctx, row.step, row.choice))
-                turn.private(member.user_id, Outgoing(tuple(blocks)))
-                sent += 1
-            if slot is not None and sent > before:
-                done.add(pseudonym)
-                turn.session.add(ReminderSentRow(round_id=ctx.id, pseudonym=pseudonym, slot=slot))
-        log.info("round %s: %d reminders", ctx.id, sent)
-        return sent
+        return await send_reminders(turn, ctx, humans, self.views, slot)
 
     async def summary(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
