@@ -27,9 +27,12 @@ CHANNEL_WORDS = {
     "sluit": "close",
     "digest": "digest",
     "weekoverzicht": "digest",
+    "export": "export",
+    "exporteer": "export",
     "help": "help",
     "hulp": "help",
 }
+EXPORT_FORMATS = ("md", "csv", "html")
 PARTICIPANT_WORDS = {
     "skip": "skip",
     "overslaan": "skip",
@@ -115,6 +118,10 @@ def parse(text: str) -> Command:
         raise CommandError("error.unknown_command", word=words[0][:40])
     if name == "digest":
         return _parse_digest(words[1:])
+    if name == "export":
+        if len(words) > 2 or (len(words) == 2 and words[1].casefold() not in EXPORT_FORMATS):
+            raise CommandError("error.export_usage")
+        return Command("export", args=(words[1].casefold() if len(words) == 2 else "md",))
     if name != "start":
         if len(words) > 1:
             raise CommandError(

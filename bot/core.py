@@ -101,6 +101,8 @@ class Dialoog:
             await self.hosts.start(turn, command)
         elif command.name == "digest":
             await self.digests.configure(turn, command)
+        elif command.name == "export":
+            await self.hosts.export(turn, command)
         else:
             await getattr(self.hosts, command.name)(turn)
 

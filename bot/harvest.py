@@ -50,7 +50,14 @@ async def gather(
     return SynthesisRequest(
         language=ctx.lang,
         phases=tuple(
-            PhaseInfo(p.key, p.title(ctx.lang), p.role) for p in ctx.phases if p.key in wanted
+            PhaseInfo(
+                p.key,
+                p.title(ctx.lang),
+                p.role,
+                tuple((o.value, o.labels[ctx.lang]) for o in p.choice.options) if p.choice else (),
+            )
+            for p in ctx.phases
+            if p.key in wanted
         ),
         answers=tuple(answers),
         min_respondents=ctx.row.min_respondents,

@@ -17,8 +17,9 @@ from bot.commands import (
     parse_duration,
     slot_length,
 )
-from bot.harvest import summarize
-from bot.messages import Block, Heading, Outgoing, Text
+from bot.export import harvest, pieces, render_export
+from bot.harvest import gather, summarize
+from bot.messages import Block, Heading, Outgoing, Quote, Text
 from bot.metrics import Metrics
 from bot.port import Member
 from bot.pseudonyms import Keyring
@@ -173,16 +174,40 @@ class Hosts:
             "round %s started: %d participants, template %s", round_id, len(humans), template.key
         )
 
-    async def _own_round(self, turn: Turn) -> RoundContext:
+    async def _own_round(self, turn: Turn, closed_too: bool = False) -> RoundContext:
+        """The channel's open round (or, with ``closed_too``, its newest), if the sender is
+        its host."""
         i = turn.incoming
         assert i.channel_id is not None
-        ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id)
-        if ctx is None:
-            raise CommandError("error.no_round_here")
+        if closed_too:
+            ctx = await turn.store.latest_in_channel(i.platform, i.workspace, i.channel_id)
+            if ctx is None:
+                raise CommandError("error.no_round_yet")
+        else:
+            ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id)
+            if ctx is None:
+                raise CommandError("error.no_round_here")
         turn.lang = ctx.lang
         if self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) != ctx.row.host_hash:
             raise CommandError("error.not_host")
         return ctx
+
+    async def export(self, turn: Turn, command: Command) -> None:
+        """The anonymised harvest of the newest round, privately to its host (bot/export.py)."""
+        ctx = await self._own_round(turn, closed_too=True)
+        format_ = command.args[0] if command.args else "md"
+        humans = await self._humans(turn, ctx.row.channel_id)
+        names = [m.name for m in humans]
+        request = await gather(turn.session, ctx, self.views.catalog, names)
+        summary = await self.synthesizer.synthesize(request)
+        document = render_export(harvest(request, summary), self.views.catalog, format_)
+        heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_)
+        blocks: list[Block] = [Heading(heading)]
+        # Quote: the document holds what participants wrote, shown as inert text.
+        blocks += [Quote(part) for part in pieces(document)]
+        turn.private(turn.incoming.user_id, Outgoing(tuple(blocks)))
+        turn.reply(self.views.note(ctx.lang, "harvest.export_sent", format=format_))
+        log.info("round %s: export (%s) sent to its host", ctx.id, format_)
 
     async def status(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)

@@ -101,6 +101,22 @@ class RoundStore:
         )
         return await self.context(row) if row is not None else None
 
+    async def latest_in_channel(
+        self, platform: str, workspace: str, channel_id: str
+    ) -> RoundContext | None:
+        """The channel's newest round, open or closed."""
+        row = await self.session.scalar(
+            select(RoundRow)
+            .where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.channel_id == channel_id,
+            )
+            .order_by(RoundRow.seq.desc())
+            .limit(1)
+        )
+        return await self.context(row) if row is not None else None
+
     async def open_rounds(self, platform: str, workspace: str) -> list[RoundContext]:
         if self.batch is not None and (platform, workspace) in self.batch.rounds:
             return self.batch.rounds[(platform, workspace)]

@@ -1,0 +1,102 @@
+"""``export [md|csv|html]``: the anonymised harvest, privately to the host alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from adapters.local import LocalDriver
+from bot.messages import Heading, Quote
+from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel
+
+
+def exported(local: LocalDriver, user: str) -> tuple[str, str] | None:
+    """(heading, document) of the last export in ``user``'s private chat."""
+    for message in reversed(local.inbox(user)):
+        heading = next((b.text for b in message.blocks if isinstance(b, Heading)), "")
+        if "Export" in heading:
+            return heading, "\n".join(b.text for b in message.blocks if isinstance(b, Quote))
+    return None
+
+
+async def closed_round(local: LocalDriver) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    # A story that names a member and carries markup: both must come out inert.
+    await local.say("U02BRAM", "wijzig")
+    await local.say("U02BRAM", "Ondernemers in de kou <script>alert(1)</script>, zei Chloé Bakker")
+    await local.command(HOST, CHANNEL, "close")
+
+
+async def test_the_host_gets_the_harvest_privately_without_names(local: LocalDriver) -> None:
+    await closed_round(local)
+    before = {user: len(local.inbox(user)) for user in PEOPLE if user != HOST}
+    channel_before = len(local.channel(CHANNEL))
+    reply = await local.command(HOST, CHANNEL, "export")
+    assert "privégesprek" in reply.fallback
+    found = exported(local, HOST)
+    assert found is not None
+    heading, document = found
+    assert "(md)" in heading
+    assert "# " in document and "## Alle antwoorden" in document
+    for headline in HEADLINES:
+        assert headline in document
+    assert "(4 deelnemers)" in document
+    for user, name in PEOPLE.items():
+        assert user not in document
+        for part in name.split():
+            if len(part) > 2:
+                assert part not in document, part
+    # Only the host heard of it: nobody else, and nothing in the channel.
+    assert {user: len(local.inbox(user)) for user in before} == before
+    assert len(local.channel(CHANNEL)) == channel_before
+
+
+async def test_csv_has_the_columns_synthesize_reads_and_html_is_escaped(
+    local: LocalDriver,
+) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, "export csv")
+    found = exported(local, HOST)
+    assert found is not None and "(csv)" in found[0]
+    rows = list(csv.DictReader(io.StringIO(found[1])))
+    assert set(rows[0]) == {"phase", "prompt", "choice", "text"}
+    assert len(rows) == 16  # 4 people x 4 phases, the edited story replaced, not added
+    assert {r["text"] for r in rows if r["prompt"].startswith("Krantenkop")} >= set(HEADLINES[:3])
+
+    await local.command(HOST, CHANNEL, "export html")
+    found = exported(local, HOST)
+    assert found is not None and "(html)" in found[0]
+    page = found[1]
+    assert page.startswith("<!DOCTYPE html>") and "<h1>" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+async def test_a_phase_under_the_threshold_is_not_shown(local: LocalDriver) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start")
+    await local.say("U02BRAM", "knel")
+    await local.say("U02BRAM", "Alleen ik vertelde een verhaal over de bibliotheek.")
+    await local.command(HOST, CHANNEL, "export csv")
+    found = exported(local, HOST)
+    assert found is not None
+    assert "bibliotheek" not in found[1]
+    await local.command(HOST, CHANNEL, "export")
+    found = exported(local, HOST)
+    assert found is not None
+    assert "bibliotheek" not in found[1] and "Minder dan 3 deelnemers" in found[1]
+
+
+async def test_only_the_host_may_export_and_bad_words_change_nothing(local: LocalDriver) -> None:
+    setup_channel(local)
+    nothing = await local.command(HOST, CHANNEL, "export")
+    assert "nog geen ronde" in nothing.fallback
+    await local.command(HOST, CHANNEL, "start")
+    refused = await local.command("U02BRAM", CHANNEL, "export")
+    assert "host" in refused.fallback
+    assert exported(local, "U02BRAM") is None
+    usage = await local.command(HOST, CHANNEL, "export pdf")
+    assert "export csv" in usage.fallback
+    assert exported(local, HOST) is None
