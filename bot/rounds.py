@@ -87,34 +87,29 @@ class RoundStore:
     async def open_in_channel(
         self, platform: str, workspace: str, channel_id: str
     ) -> RoundContext | None:
-        row = await self.session.scalar(
-            select(RoundRow)
-            .where(
-                RoundRow.platform == platform,
-                RoundRow.workspace == workspace,
-                RoundRow.channel_id == channel_id,
-                RoundRow.status == "open",
-            )
-            # Host commands and timers on one round take turns (PostgreSQL row lock), so a
-            # `close` and the deadline cannot both close it.
-            .with_for_update()
-        )
-        return await self.context(row) if row is not None else None
+        return await self._in_channel(platform, workspace, channel_id, open_only=True)
 
     async def latest_in_channel(
         self, platform: str, workspace: str, channel_id: str
     ) -> RoundContext | None:
         """The channel's newest round, open or closed."""
-        row = await self.session.scalar(
-            select(RoundRow)
-            .where(
-                RoundRow.platform == platform,
-                RoundRow.workspace == workspace,
-                RoundRow.channel_id == channel_id,
-            )
-            .order_by(RoundRow.seq.desc())
-            .limit(1)
+        return await self._in_channel(platform, workspace, channel_id, open_only=False)
+
+    async def _in_channel(
+        self, platform: str, workspace: str, channel_id: str, open_only: bool
+    ) -> RoundContext | None:
+        query = select(RoundRow).where(
+            RoundRow.platform == platform,
+            RoundRow.workspace == workspace,
+            RoundRow.channel_id == channel_id,
         )
+        if open_only:
+            # Host commands and timers on one round take turns (PostgreSQL row lock), so a
+            # `close` and the deadline cannot both close it.
+            query = query.where(RoundRow.status == "open").with_for_update()
+        else:
+            query = query.order_by(RoundRow.seq.desc()).limit(1)
+        row = await self.session.scalar(query)
         return await self.context(row) if row is not None else None
 
     async def open_rounds(self, platform: str, workspace: str) -> list[RoundContext]:
