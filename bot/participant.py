@@ -81,7 +81,7 @@ class Participants:
                 phase=phase.key,
                 text=text,
                 choice=progress.choice,
-                day=turn.today,
+                day=ctx.local_day(turn.now),
             )
         )
         progress.started = True
@@ -211,7 +211,7 @@ class Participants:
                 phase=key,
                 text=text,
                 choice=choice,
-                day=turn.today,
+                day=ctx.local_day(turn.now),
             )
         )
         log.info(

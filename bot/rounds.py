@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +41,11 @@ class RoundContext:
         return Keyring.pseudonym(
             self.key, self.row.id, self.row.platform, self.row.workspace, user_id
         )
+
+    def local_day(self, moment: dt.datetime) -> dt.date:
+        """The date in the round's time zone: an answer keeps only this day, and weekly
+        digests count local weeks (a Sunday-night answer must not land in the next week)."""
+        return moment.astimezone(ZoneInfo(self.row.timezone)).date()
 
     def is_finished(self, progress: ProgressRow) -> bool:
         return progress.step >= len(self.phases) and not progress.awaiting_choice

@@ -416,3 +416,27 @@ async def test_stopping_while_wake_ups_are_handed_out_logs_no_failed_job(
         await asyncio.sleep(0.003)  # a wake-up is due about every loop turn
         await scheduler.stop()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+
+
+async def test_an_answer_late_on_sunday_night_counts_in_the_local_week(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    """23:30 UTC on Sunday 8 March is 00:30 on Monday in Amsterdam: the answer belongs to
+    the week the digest of 16 March covers, not to the one of 9 March."""
+    setup_channel(local)
+    await set_digest(local, "digest weekly maandag 08:00")
+    await local.command(HOST, CHANNEL, "start")
+    clock.advance(days=6, hours=14, minutes=30)  # Sunday 2026-03-08 23:30 UTC
+    await local.say("U02BRAM", "kiem: Een buurman begon een moestuin tussen de flats.")
+    clock.advance(hours=9, minutes=30)  # Monday 09:00 UTC, past the 07:00 UTC digest
+    posts = len(local.channel(CHANNEL))
+    assert len(await tick(local)) == 1
+    first = " ".join(m.fallback for m in local.channel(CHANNEL)[posts:])
+    assert "2026-03-02 tot en met 2026-03-08" in first
+    assert "Nieuwe antwoorden: 1" not in first
+    clock.advance(days=7)
+    posts = len(local.channel(CHANNEL))
+    assert len(await tick(local)) == 1
+    second = " ".join(m.fallback for m in local.channel(CHANNEL)[posts:])
+    assert "2026-03-09 tot en met 2026-03-15" in second
+    assert "Nieuwe antwoorden: 1" in second
