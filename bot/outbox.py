@@ -8,7 +8,6 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import (
@@ -24,10 +23,12 @@ from bot.messages import (
     TargetKind,
     Text,
 )
-from storage.models import OutboxRow
+from storage.models import OutboxRow, insert_rows
 
 
+@functools.lru_cache(maxsize=256)
 def encode(message: Outgoing) -> str:
+    """JSON for the outbox; cached, as a round sends the same message to many people."""
     blocks: list[dict[str, Any]] = []
     for block in message.blocks:
         if isinstance(block, Choices):
@@ -114,7 +115,7 @@ def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None 
 async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert many :func:`outbox_rows` in one statement, in order (ids ascend with it)."""
     if rows:
-        await session.execute(insert(OutboxRow), rows)
+        await insert_rows(session, OutboxRow, rows)
 
 
 def target_of(row: OutboxRow) -> Target:

@@ -12,6 +12,7 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -23,10 +24,13 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
+    insert,
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -233,3 +237,14 @@ class DigestRow(Base):
     __table_args__ = (
         Index("uq_digests_channel", "platform", "workspace", "channel_id", unique=True),
     )
+
+
+def columns(row: Base) -> dict[str, Any]:
+    """The column values of ``row`` (for :func:`insert_rows`)."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+async def insert_rows(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``model``'s table as one executemany, past the ORM."""
+    if rows:
+        await session.execute(insert(cast(Table, model.__table__)), rows)
