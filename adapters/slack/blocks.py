@@ -9,6 +9,7 @@ continue in a thread. Anonymous :class:`~bot.messages.Quote` text is neutralised
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -151,6 +152,13 @@ def after_press(body: dict[str, Any]) -> tuple[str, str, list[Block], str] | Non
             continue
         kept.append(block)
     return str(channel), str(message["ts"]), kept, str(message.get("text") or " ")
+
+
+@functools.lru_cache(maxsize=256)
+def rendered(message: Outgoing) -> tuple[tuple[list[Block], ...], str]:
+    """``(pages, fallback)`` of ``message``. Everyone at the same step of a round gets the
+    same message, so it is rendered once; the blocks are shared and never changed."""
+    return tuple(pages(render(message))), fallback(message)
 
 
 def render(message: Outgoing) -> list[Block]:

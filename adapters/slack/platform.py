@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import CONTINUED, fallback, pages, render
+from adapters.slack.blocks import CONTINUED, fallback, pages, render, rendered
 from adapters.slack.deliveries import (
     METADATA_EVENT,
     Found,
@@ -175,12 +175,12 @@ class SlackPlatform:
         key: str | None,
         thread_rest: bool,
     ) -> MessageRef:
-        first, *rest = pages(render(message))
+        all_pages, text = rendered(message)
+        first, *rest = all_pages
         partial = self._partial.pop(key, None) if key else None
         if partial is not None:
             ref, arrived = MessageRef(partial.channel, partial.ts), partial.arrived
         else:
-            text = fallback(message)
             ref = await self._post(workspace, channel, first, text, thread_of, key, len(rest) + 1)
             arrived = frozenset()
         for n, page in enumerate(rest, 1):
