@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import random
 import uuid
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +38,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _recipient(row: OutboxRow) -> tuple[str, str, str, str]:
+_RECIPIENT_COLUMNS = (
+    OutboxRow.id,
+    OutboxRow.platform,
+    OutboxRow.workspace,
+    OutboxRow.kind,
+    OutboxRow.channel_id,
+    OutboxRow.user_id,
+)
+
+
+def _recipient(row: Any) -> tuple[str, str, str, str]:
+    """Who a row (or a row of its recipient columns) goes to; one message at a time each."""
     who = row.user_id if row.kind != TargetKind.CHANNEL.value else row.channel_id
     return (row.platform, row.workspace, row.kind, who or "")
 
@@ -169,11 +181,14 @@ class Dispatcher:
                     pass
 
     async def pump(self) -> int:
-        """Claim what can be sent now and start sending it; returns how many were claimed."""
+        """Claim what can be sent now and start sending it; returns how many were claimed.
+
+        The queue is read as ids and recipients only; whole rows (with their payloads) are
+        loaded just for the ones claimed: under load the queue is read after every send."""
         now = _now()
         async with self.db.transaction() as session:
             query = (
-                select(OutboxRow)
+                select(*_RECIPIENT_COLUMNS)
                 .where(
                     OutboxRow.status.in_(("pending", "deferred")),
                     or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
@@ -183,21 +198,29 @@ class Dispatcher:
             )
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            rows = (await session.scalars(query)).all()
+            candidates = (await session.execute(query)).all()
             blocked = set(self._busy)
             blocked.update(await self._deferred_recipients(session))
-            chosen: list[OutboxRow] = []
-            for row in rows:
-                recipient = _recipient(row)
-                if recipient in blocked or row.platform not in self.platforms:
+            ids: list[int] = []
+            for candidate in candidates:
+                recipient = _recipient(candidate)
+                if recipient in blocked or candidate.platform not in self.platforms:
                     blocked.add(recipient)
                     continue
                 blocked.add(recipient)
-                chosen.append(row)
-            if chosen:
+                ids.append(candidate.id)
+            chosen: list[OutboxRow] = []
+            if ids:
+                chosen = list(
+                    (
+                        await session.scalars(
+                            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id)
+                        )
+                    ).all()
+                )
                 await session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id.in_([r.id for r in chosen]))
+                    .where(OutboxRow.id.in_(ids))
                     .values(status="sending", owner=self.owner, lease_until=now + self.lease)
                 )
         for row in chosen:
@@ -213,8 +236,8 @@ class Dispatcher:
         """Recipients with an earlier message waiting for a retry, or being sent (by another
         process, with PostgreSQL): keep their order."""
         waiting = (
-            await session.scalars(
-                select(OutboxRow).where(
+            await session.execute(
+                select(*_RECIPIENT_COLUMNS).where(
                     or_(
                         and_(OutboxRow.status == "deferred", OutboxRow.not_before > _now()),
                         OutboxRow.status == "sending",
