@@ -11,7 +11,7 @@ import sys
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import App
+from bot.app import App, freeze_startup_objects
 from bot.prompts import PromptError
 from bot.pseudonyms import SecretError
 from bot.server import build_web_app
@@ -70,6 +70,7 @@ async def serve(host: str, port: int) -> int:
         print(f"dialoogbot: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
         return 2
     await app.start()
+    freeze_startup_objects()
     log.info(
         "dialoogbot listening on http://%s:%d (health: /healthz, metrics: /metrics)", host, port
     )

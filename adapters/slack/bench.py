@@ -41,7 +41,7 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack import ADAPTER
-from bot.app import App
+from bot.app import App, freeze_startup_objects
 from bot.server import build_web_app
 from bot.settings import load_settings
 from bot.synthesis import OfflineSynthesizer
@@ -94,6 +94,7 @@ async def _ours(
     web_app[ADAPTER].platform.channel_interval = interval
     runner, url = await _serve(web_app)
     await app.start()
+    freeze_startup_objects()  # as serve does
 
     async def stop() -> None:
         await runner.cleanup()
