@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from bot.commands import (
     DEFAULT_REMINDERS,
@@ -32,7 +32,7 @@ from bot.summary import Synthesizer
 from bot.templates import Templates
 from bot.turn import Turn
 from bot.views import Views
-from storage.models import ProgressRow, RoundKeyRow, RoundRow
+from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
 MembersFn = Callable[[str, str, str], Awaitable[list[Member]]]
@@ -307,6 +307,7 @@ class Hosts:
         if key_row is not None:
             await turn.session.delete(key_row)
         ctx.key = None
+        await _forget_arrival_order(turn, ctx)
         self.metrics.rounds_closed.inc()
         log.info("round %s closed; pseudonym key destroyed", ctx.id)
 
@@ -331,3 +332,20 @@ class Hosts:
         body = summary_outgoing(summary, self.views.catalog)
         turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
         return True
+
+
+async def _forget_arrival_order(turn: Turn, ctx: RoundContext) -> None:
+    """Rewrite the closed round's answers in the order of their random ids.
+
+    Rows lie in a table in the order they arrived (SQLite's rowid, PostgreSQL's heap), and a
+    dump lists them so: joined with the times in a chat log, that order could link answers
+    to people even after the key is gone (PRODUCT.md §4.1 and §4.3)."""
+    rows = (await turn.session.scalars(select(AnswerRow).where(AnswerRow.round_id == ctx.id))).all()
+    kept = sorted((columns(row) for row in rows), key=lambda row: row["id"])
+    await turn.session.execute(
+        delete(AnswerRow).where(AnswerRow.round_id == ctx.id),
+        execution_options={"synchronize_session": False},
+    )
+    for row in rows:
+        turn.session.expunge(row)
+    await insert_rows(turn.session, AnswerRow, kept)

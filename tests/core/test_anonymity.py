@@ -125,3 +125,25 @@ async def test_a_swapped_secret_file_stops_start_up(local: LocalDriver, settings
     Path(settings.secret_file).write_text("00" * 32 + "\n")
     with pytest.raises(SecretError, match="DIALOOG_SECRET_FILE does not match this database"):
         await App.create(settings)
+
+
+async def test_after_closing_the_table_no_longer_lists_answers_in_arrival_order(
+    local: LocalDriver,
+) -> None:
+    """A dump lists rows in the order they lie in the table; while a round runs that is the
+    order people answered in, which a chat log's times could match. Closing rewrites them in
+    the order of their random ids (§4.1, §4.3)."""
+
+    async def physical() -> list[tuple[str, str]]:
+        async with local.app.db.sessions() as session:
+            rows = await session.execute(text("SELECT id, text FROM answers ORDER BY rowid"))
+            return [(row.id, row.text) for row in rows]
+
+    await run_round(local)
+    before = await physical()
+    assert before[0][1] == story(1) and before[1][1] == HEADLINES[0], "arrival order, so far"
+    await local.command(HOST, CHANNEL, "close")
+    after = await physical()
+    assert sorted(after) == sorted(before), "the same answers, nothing lost"
+    assert [i for i, _ in after] == sorted(i for i, _ in after)
+    assert [t for _, t in after] != [t for _, t in before]
