@@ -148,9 +148,12 @@ class RoundStore:
                 continue
             wanted = {ctx.pseudonym(user) for user in users}
             rows = await self.session.scalars(
-                select(ProgressRow).where(
-                    ProgressRow.round_id == ctx.id, ProgressRow.pseudonym.in_(wanted)
-                )
+                select(ProgressRow)
+                .where(ProgressRow.round_id == ctx.id, ProgressRow.pseudonym.in_(wanted))
+                # PostgreSQL: locked as one message's turn locks its row, in one order for
+                # every process so that two batches cannot deadlock.
+                .order_by(ProgressRow.pseudonym)
+                .with_for_update()
             )
             found = {row.pseudonym: row for row in rows}
             for pseudonym in wanted:

@@ -1,7 +1,7 @@
 """Applying what people send: each ``Incoming`` and the messages it causes, in one transaction.
 
-On SQLite (one writer at a time) private messages that arrive together are written together
-(group commit); a batch holding anything unusual is applied again message by message.
+Private messages that arrive together are written together (group commit); a batch holding
+anything unusual is applied again message by message.
 """
 
 from __future__ import annotations
@@ -68,12 +68,13 @@ class Writer:
         """Apply ``incoming`` and queue its messages in one transaction; a repeated
         ``event_id`` and refused input change nothing but the refusal message.
 
-        On SQLite (one writer at a time) private messages that arrive together are applied
-        together, in one transaction (:meth:`_write_together`); a batch holding a refusal or
+        Private messages that arrive together are applied together, in one transaction
+        (:meth:`_write_together`; on PostgreSQL it locks the batch's progress rows as one
+        message's turn locks its own); a batch holding a refusal or
         a conflict is applied again with each message in its own savepoint, so that one is
         rolled back alone. Every caller returns only after that transaction committed, in
         arrival order per person."""
-        if self.db.write_lock is None or not incoming.is_private:
+        if not incoming.is_private:
             await self._handle_alone(incoming)
         else:
             done = asyncio.get_running_loop().create_future()

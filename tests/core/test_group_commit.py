@@ -20,7 +20,12 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.messages import Incoming
 from storage.models import AnswerRow, ProgressRow
-from tests.conftest import make_settings
+from tests.conftest import (
+    drop_postgres_database,
+    fresh_postgres_database,
+    make_settings,
+    postgres_url_or_skip,
+)
 
 CHANNEL = "C-BATCH"
 PEOPLE = [f"U{n:03d}" for n in range(24)]
@@ -52,13 +57,22 @@ def messages() -> list[Incoming]:
     return batch
 
 
-@pytest.fixture
-async def pair(tmp_path: Path) -> AsyncIterator[tuple[LocalDriver, LocalDriver]]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def pair(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[LocalDriver, LocalDriver]]:
+    """Two bots, one fed a batch at once and one fed message by message, on the database
+    the parameter names (PostgreSQL locks the batch's rows instead of one writer at a time)."""
+    base = postgres_url_or_skip() if request.param == "postgres" else None
     drivers = []
+    urls: list[str] = []
     for name in ("together", "apart"):
         folder = tmp_path / name
         folder.mkdir()
-        app = await App.create(make_settings(folder), clock=ManualClock())
+        url = await fresh_postgres_database(base) if base else None
+        if url:
+            urls.append(url)
+        app = await App.create(make_settings(folder, url), clock=ManualClock())
         platform = LocalPlatform()
         app.add_platform(platform)
         driver = LocalDriver(app, platform)
@@ -68,6 +82,9 @@ async def pair(tmp_path: Path) -> AsyncIterator[tuple[LocalDriver, LocalDriver]]
     yield drivers[0], drivers[1]
     for driver in drivers:
         await driver.app.stop()
+    for url in urls:
+        assert base is not None
+        await drop_postgres_database(base, url)
 
 
 def counts(app: App) -> dict[str, float]:
