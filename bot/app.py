@@ -79,7 +79,7 @@ class App:
             settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
         )
         self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
-        self.writer = Writer(settings, db, self.core, keyring, templates, self.metrics, clock)
+        self.writer = Writer(settings, db, self.core, self.metrics, clock)
 
     @classmethod
     async def create(

@@ -61,8 +61,13 @@ class Dialoog:
         incoming: Incoming,
         batch: Batch | None = None,
     ) -> Turn:
-        store = RoundStore(session, self.keyring, self.templates, batch)
-        return Turn(incoming, session, store, self.clock.now(), self.settings.language)
+        return Turn(
+            incoming, session, self.store(session, batch), self.clock.now(), self.settings.language
+        )
+
+    def store(self, session: AsyncSession, batch: Batch | None = None) -> RoundStore:
+        """Round queries in ``session`` (sharing ``batch``'s loaded rows when given)."""
+        return RoundStore(session, self.keyring, self.templates, batch)
 
     async def handle(self, turn: Turn) -> None:
         """Apply ``turn.incoming``; raises :class:`CommandError` for input that changes nothing."""

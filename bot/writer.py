@@ -7,6 +7,7 @@ anything unusual is applied again message by message.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
@@ -19,17 +20,20 @@ from bot.commands import CommandError
 from bot.core import Dialoog
 from bot.messages import Incoming
 from bot.metrics import Held, Metrics
-from bot.outbox import enqueue, enqueue_many, outbox_rows
-from bot.pseudonyms import Keyring
-from bot.rounds import Batch, RoundStore
+from bot.outbox import enqueue, outbox_rows
+from bot.rounds import Batch
 from bot.settings import Settings
-from bot.templates import Templates
 from bot.waiting import fail, settle
 from storage.database import Database
-from storage.models import AnswerRow, ProcessedEventRow, columns, insert_rows
+from storage.models import AnswerRow, OutboxRow, ProcessedEventRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
-GROUP_COMMIT = 64  # private messages at most applied in one SQLite transaction
+GROUP_COMMIT = 64  # private messages at most applied in one transaction
+
+
+def _event_key(incoming: Incoming) -> str | None:
+    """The key a platform's delivery is remembered by, so a redelivery changes nothing."""
+    return f"{incoming.platform}:{incoming.event_id}" if incoming.event_id else None
 
 
 class _Refused(Exception):
@@ -49,16 +53,12 @@ class Writer:
         settings: Settings,
         db: Database,
         core: Dialoog,
-        keyring: Keyring,
-        templates: Templates,
         metrics: Metrics,
         clock: Clock,
     ) -> None:
         self.settings = settings
         self.db = db
         self.core = core
-        self.keyring = keyring
-        self.templates = templates
         self.metrics = metrics
         self.clock = clock
         self._waiting: list[tuple[Incoming, asyncio.Future[None]]] = []
@@ -104,14 +104,14 @@ class Writer:
 
     async def _write_together(self, batch: list[Incoming]) -> list[Exception | None]:
         """The usual case, fast: the whole batch in one transaction without savepoints, the
-        progress of everyone in it loaded in one query and everything written in one flush
-        at the commit. Anything else (a refusal, a repeated event, a conflict) raises; the
+        progress of everyone in it loaded in one query and the new rows written as one insert
+        per table. Anything else (a refusal, a repeated event, a conflict) raises; the
         caller then applies the batch again message by message (:meth:`_write_apart`), and
         nothing of this attempt is kept or counted."""
         with self.metrics.held() as held:
             async with self.db.transaction() as session:
                 shared = Batch()
-                store = RoundStore(session, self.keyring, self.templates, shared)
+                store = self.core.store(session, shared)
                 people: dict[tuple[str, str], set[str]] = {}
                 for incoming in batch:
                     people.setdefault((incoming.platform, incoming.workspace), set()).add(
@@ -119,14 +119,14 @@ class Writer:
                     )
                 for (platform, workspace), users in people.items():
                     await store.load_progress(platform, workspace, users)
-                events: list[dict[str, Any]] = []
+                events: dict[str, dt.date] = {}
                 outbox: list[dict[str, Any]] = []
                 for incoming in batch:
-                    if incoming.event_id:
-                        event_key = f"{incoming.platform}:{incoming.event_id}"
-                        if any(e["key"] == event_key for e in events):
+                    event_key = _event_key(incoming)
+                    if event_key is not None:
+                        if event_key in events:
                             raise LookupError("the same event twice in one batch")
-                        events.append({"key": event_key, "day": self.clock.now().date()})
+                        events[event_key] = self.clock.now().date()
                     turn = self.core.turn(session, incoming, shared)
                     await self.core.handle(turn)
                     outbox += outbox_rows(turn.deliveries, turn.lang)
@@ -136,9 +136,11 @@ class Writer:
                 for row in answers:
                     session.expunge(row)
                 await session.flush()
-                await insert_rows(session, ProcessedEventRow, events)
+                await insert_rows(
+                    session, ProcessedEventRow, [{"key": k, "day": d} for k, d in events.items()]
+                )
                 await insert_rows(session, AnswerRow, [columns(row) for row in answers])
-                await enqueue_many(session, outbox)
+                await insert_rows(session, OutboxRow, outbox)
             held.count()
         return [None] * len(batch)
 
@@ -173,7 +175,7 @@ class Writer:
         """One message inside a shared transaction: savepoints keep a refusal or a conflict
         from undoing the other messages. The event key is inserted without looking first; a
         conflict on it is the repeated event."""
-        event_key = f"{incoming.platform}:{incoming.event_id}" if incoming.event_id else None
+        event_key = _event_key(incoming)
         if event_key is not None:
             identity = Session.identity_key(ProcessedEventRow, event_key)
             if session.sync_session.identity_map.get(identity) is not None:
@@ -228,7 +230,7 @@ class Writer:
         return True
 
     async def _handle_alone(self, incoming: Incoming) -> None:
-        event_key = f"{incoming.platform}:{incoming.event_id}" if incoming.event_id else None
+        event_key = _event_key(incoming)
         try:
             async with self.db.transaction() as session:
                 await self._apply_turn(session, incoming, event_key, look_first=True)
