@@ -42,9 +42,6 @@ class Held:
             increment()
         self.pending.clear()
 
-    def drop(self) -> None:
-        self.pending.clear()
-
 
 class Metrics:
     def __init__(self) -> None:

@@ -23,7 +23,7 @@ from bot.messages import (
     TargetKind,
     Text,
 )
-from storage.models import OutboxRow, insert_rows
+from storage.models import OutboxRow
 
 
 @functools.lru_cache(maxsize=256)
@@ -110,12 +110,6 @@ def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None 
     """Add ``deliveries`` to the outbox in ``session``'s transaction (see :func:`outbox_rows`)."""
     session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries, lang)])
     return len(deliveries)
-
-
-async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert many :func:`outbox_rows` in one statement, in order (ids ascend with it)."""
-    if rows:
-        await insert_rows(session, OutboxRow, rows)
 
 
 def target_of(row: OutboxRow) -> Target:
