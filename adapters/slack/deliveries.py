@@ -13,17 +13,8 @@ HISTORY_PAGES = 3  # of 200 messages: further back, a lookup says "not sure"
 
 
 @dataclass(frozen=True)
-class Partial:
-    """A message of several pages whose first page arrived and some later ones did not."""
-
-    channel: str
-    ts: str
-    arrived: frozenset[int]
-
-
-@dataclass(frozen=True)
 class Found:
-    """A message found by its key: where, which of its later pages were seen, how many."""
+    """A message found by its key: where, which of its later pages arrived, how many pages."""
 
     channel: str
     ts: str

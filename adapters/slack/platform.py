@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,6 @@ from adapters.slack.blocks import CONTINUED, fallback, pages, render, rendered
 from adapters.slack.deliveries import (
     METADATA_EVENT,
     Found,
-    Partial,
     page_key,
     pages_in_thread,
     search_history,
@@ -85,7 +85,7 @@ class SlackPlatform:
         self._dm_channels: dict[tuple[str, str], str] = {}
         # Found by was_delivered after a crash: resent, such a message posts only what is
         # missing (in this process, as recovery and the resend both run here).
-        self._partial: dict[str, Partial] = {}
+        self._partial: dict[str, Found] = {}
         self._session: aiohttp.ClientSession | None = None
         self.stats: Counter[str] = Counter()
 
@@ -179,7 +179,7 @@ class SlackPlatform:
         first, *rest = all_pages
         partial = self._partial.pop(key, None) if key else None
         if partial is not None:
-            ref, arrived = MessageRef(partial.channel, partial.ts), partial.arrived
+            ref, arrived = MessageRef(partial.channel, partial.ts), partial.later
         else:
             ref = await self._post(workspace, channel, first, text, thread_of, key, len(rest) + 1)
             arrived = frozenset()
@@ -306,13 +306,12 @@ class SlackPlatform:
         found = await self._search(workspace, channel, key)
         if not isinstance(found, Found):
             return found
-        arrived = found.later
         if found.pages > 1 and channel_id is not None:  # a channel's later pages: the thread
             threaded = await self._thread_pages(workspace, found.channel, found.ts, key)
             if threaded is None:
                 return None
-            arrived = threaded
-        if all(n in arrived for n in range(1, found.pages)):
+            found = replace(found, later=threaded)
+        if all(n in found.later for n in range(1, found.pages)):
             return True
-        self._partial[key] = Partial(found.channel, found.ts, arrived)
+        self._partial[key] = found
         return False
