@@ -34,6 +34,9 @@ DIMENSIONS = 100  # LSA components
 POWER = 3  # order of the similarity used for grouping
 PREFIX_WEIGHT = 0.7  # of the Dutch word-prefix block against words and n-grams
 SMALLEST = 0.05  # share of the answers below which a group does not count as a theme
+# Singular values (and row norms) below this share of the largest are taken as zero: numpy's
+# matrix_rank uses max(n, m) · eps, far too small for float32 TF-IDF and randomized SVD.
+RELATIVE_TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,20 @@ def _unit(matrix: csr_matrix) -> csr_matrix:
 
 @dataclass(frozen=True)
 class SimilaritySpace:
-    """Maps vectors to points whose Euclidean distances are those of rows of normalised S³."""
+    """Maps vectors to points whose Euclidean distances are those of rows of normalised S³.
 
-    svd: TruncatedSVD
+    Only the LSA components whose singular value is a meaningful share of the largest
+    (:data:`RELATIVE_TOLERANCE`) are kept: when answers are (nearly) all the same, the SVD
+    returns further values that are almost, not exactly, zero, and dividing by them overflows.
+    """
+
+    components: np.ndarray  # (d, m): kept right singular vectors
+    sigma: np.ndarray  # (d,): their singular values, all well above zero
     root: np.ndarray  # (d, d): square root of the metric
 
     @classmethod
     def fit(cls, vectors: csr_matrix) -> SimilaritySpace | None:
+        """The space of ``vectors``, or None when they span fewer than two directions."""
         n, m = vectors.shape
         dims = min(DIMENSIONS, n - 1, m - 1)
         if dims < 2:
@@ -103,25 +113,47 @@ class SimilaritySpace:
         with warnings.catch_warnings():  # fewer distinct answers than components
             warnings.simplefilter("ignore", RuntimeWarning)
             svd.fit(vectors)
-        weights = svd.singular_values_ ** (2 * POWER)
-        scaled = _scaled(svd, vectors, weights)
+        values = np.asarray(svd.singular_values_, dtype=np.float64)
+        if not np.all(np.isfinite(values)) or values.max(initial=0.0) <= 0.0:
+            return None
+        kept = values > values.max() * RELATIVE_TOLERANCE
+        if kept.sum() < 2:
+            return None
+        components = np.asarray(svd.components_, dtype=np.float64)[kept]
+        sigma = values[kept]
+        scaled = _scaled(components, sigma, vectors)
+        weights = _weights(sigma)
         metric = (weights[:, None] * (scaled.T @ scaled)) * weights[None, :]
-        values, vectors_ = np.linalg.eigh(metric)
-        root = (vectors_ * np.sqrt(np.clip(values, 0, None))) @ vectors_.T
-        return cls(svd, root)
+        if not np.all(np.isfinite(metric)):
+            return None
+        try:
+            eigenvalues, eigenvectors = np.linalg.eigh(metric)
+        except np.linalg.LinAlgError:
+            return None
+        root = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0, None))) @ eigenvectors.T
+        return cls(components, sigma, root)
 
     def points(self, vectors: csr_matrix) -> np.ndarray:
-        weights = self.svd.singular_values_ ** (2 * POWER)
-        result: np.ndarray = _scaled(self.svd, vectors, weights) @ self.root
+        result: np.ndarray = _scaled(self.components, self.sigma, vectors) @ self.root
         return result
 
 
-def _scaled(svd: TruncatedSVD, vectors: csr_matrix, weights: np.ndarray) -> np.ndarray:
+def _weights(sigma: np.ndarray) -> np.ndarray:
+    """Σ^(2·POWER) divided by its largest entry: the same distances up to scale, and no
+    overflow or underflow for any length of vectors."""
+    relative = sigma / sigma.max()
+    weights: np.ndarray = relative ** (2 * POWER)
+    return weights
+
+
+def _scaled(components: np.ndarray, sigma: np.ndarray, vectors: csr_matrix) -> np.ndarray:
     """Left singular vectors divided by the square root of the diagonal of S³."""
-    sigma = np.where(svd.singular_values_ > 0, svd.singular_values_, 1.0)
-    left = svd.transform(vectors) / sigma
-    diagonal = np.sqrt((left**2 * weights).sum(axis=1))
-    scaled: np.ndarray = left / np.where(diagonal > 0, diagonal, 1.0)[:, None]
+    left = np.asarray(vectors @ components.T, dtype=np.float64) / sigma
+    diagonal = np.sqrt((left**2 * _weights(sigma)).sum(axis=1))
+    largest = diagonal.max(initial=0.0)
+    # A row with (almost) nothing in the kept space (an answer without words) stays at 0.
+    safe = np.where(diagonal > largest * RELATIVE_TOLERANCE, diagonal, np.inf)
+    scaled: np.ndarray = left / safe[:, None]
     return scaled
 
 
