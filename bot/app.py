@@ -18,7 +18,7 @@ from bot.prompts import Catalog
 from bot.pseudonyms import Keyring, load_or_create_secret
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.summary import Synthesizer
+from bot.summary import Guarded, Synthesizer
 from bot.templates import Templates
 from bot.writer import Writer
 from storage.database import Database
@@ -75,8 +75,16 @@ class App:
         self.metrics = Metrics()
         self.platforms: dict[str, Platform] = {}
         self.dispatcher = Dispatcher(db, self.platforms, self.metrics)
+        # Guarded: a failing synthesizer still lets a close post the counts and the answers.
         self.core = Dialoog(
-            settings, catalog, templates, keyring, synthesizer, self.members, clock, self.metrics
+            settings,
+            catalog,
+            templates,
+            keyring,
+            Guarded(synthesizer),
+            self.members,
+            clock,
+            self.metrics,
         )
         self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
         self.writer = Writer(settings, db, self.core, self.metrics, clock)

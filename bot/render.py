@@ -81,6 +81,8 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
         if summary.shared:
             words = ", ".join(summary.shared)
             out += [_t(catalog, summary, "label.shared_round", words=words), ""]
+        if summary.plain:
+            out += [_t(catalog, summary, "label.plain"), ""]
     for phase in summary.phases:
         out += [f"## {phase.title}", ""]
         if not (summary.published and phase.published):
@@ -156,6 +158,8 @@ def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
         if summary.shared:
             words = _safe(", ".join(summary.shared))
             lines.append(_t(catalog, summary, "label.shared_round", words=words))
+        if summary.plain:
+            lines.append(_t(catalog, summary, "label.plain"))
         blocks.append(Text("\n".join(lines)))
     for phase in summary.phases:
         blocks += [Divider(), Heading(phase.title)] if budget.dividers else [Heading(phase.title)]

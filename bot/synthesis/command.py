@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.prompts import Catalog
 from bot.render import summary_markdown
-from bot.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
+from bot.summary import AnswerText, Guarded, PhaseInfo, Summary, SynthesisRequest
 from bot.synthesis.offline import OfflineSynthesizer
 
 
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     except AnswersFileError as exc:
         print(f"dialoogbot synthesize: {exc}", file=sys.stderr)
         return 2
-    summary = asyncio.run(OfflineSynthesizer().synthesize(answers.request))
+    summary = asyncio.run(Guarded(OfflineSynthesizer()).synthesize(answers.request))
     if args.format == "json":
         text = json.dumps(summary_json(summary, answers.rows), ensure_ascii=False, indent=2) + "\n"
     else:
