@@ -64,7 +64,21 @@ def _inline_creator(path: str) -> Any:
 
 
 class AlreadyRunning(Exception):
-    """Another process already serves this SQLite database file."""
+    """Another process already serves this SQLite database file.
+
+    ``str()`` is the one line a person reads: which file, which process, and how to give this
+    process a file of its own (a second process is the usual mistake, not a need for PostgreSQL).
+    """
+
+    def __init__(self, database: str, pid: int | None) -> None:
+        self.database = database
+        self.pid = pid
+        holder = f"another dialoogbot process (pid {pid})" if pid else "another dialoogbot process"
+        super().__init__(
+            f"{database} is in use by {holder}; a SQLite file serves one process at a time. "
+            "Stop that process, or give this one another file, e.g. "
+            "DIALOOG_DATABASE_URL=sqlite+aiosqlite:///other.db"
+        )
 
 
 def alembic_config(url: str) -> Config:
@@ -145,11 +159,12 @@ class Database:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
             os.close(fd)
-            raise AlreadyRunning(
-                f"another dialoogbot process is already using {database}; with SQLite run one "
-                "process (use PostgreSQL for several)"
-            ) from None
+            raise AlreadyRunning(database, int(holder) if holder.isdigit() else None) from None
+        # The holder's pid, so that a second process can say which one to stop.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self._process_lock = fd
 
     def release_single_process(self) -> None:
