@@ -172,6 +172,15 @@ class Database:
             os.close(self._process_lock)
             self._process_lock = None
 
+    @property
+    def where(self) -> str:
+        """The database as a person knows it: a SQLite file's path, else the URL without its
+        password."""
+        url = make_url(self.url)
+        if self.is_sqlite and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
+
     async def upgrade(self) -> None:
         await upgrade(self.engine)
 

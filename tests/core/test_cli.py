@@ -12,6 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.processes import WatchedProcess
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -129,3 +131,90 @@ def test_llm_url_without_model_is_refused(tmp_path: Path) -> None:
     result = dialoogbot("serve", folder=tmp_path, DIALOOG_LLM_URL="http://127.0.0.1:9/v1")
     assert result.returncode == 2
     assert result.stderr.strip() == "dialoogbot: DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL"
+
+
+def fresh_clone_env() -> dict[str, str]:
+    """The environment of a newcomer: no DIALOOG_ settings, so every file is the default one
+    in the current folder."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DIALOOG_", "SLACK_", "MICROSOFT_"))
+    }
+
+
+async def healthz(http: aiohttp.ClientSession, port: int) -> int:
+    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+        return response.status
+
+
+async def test_chat_and_demo_run_beside_make_run_in_one_folder(tmp_path: Path) -> None:
+    """`make run` holds dialoogbot.db; `chat` keeps its own file and `demo` a throw-away one,
+    so both work from the same folder while the server keeps answering. A second `chat` on
+    the chat's file says which file is in use and how to choose another."""
+    port = free_port()
+
+    async def start(*args: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            *args,
+            cwd=tmp_path,
+            env=fresh_clone_env(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    serve = await start("serve", "--port", str(port))
+    chat: asyncio.subprocess.Process | None = None
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    assert await healthz(http, port) == 200
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("server did not come up")
+
+            chat = await start("chat")
+            assert chat.stdin is not None and chat.stdout is not None
+            first = WatchedProcess(chat)
+            await first.until("type /help for help.")
+            assert "(database dialoogbot-chat.db)" in first.output
+            chat.stdin.write(b"/help\n/dialoog help\n")
+            await chat.stdin.drain()
+            await first.until("console commands:")
+            await first.until("[private → anna]")
+
+            second = await start("chat")
+            _, err = await asyncio.wait_for(second.communicate(b"/quit\n"), timeout=60)
+            assert second.returncode == 2
+            assert err.decode().splitlines() == [
+                f"dialoogbot: dialoogbot-chat.db is in use by another dialoogbot process "
+                f"(pid {chat.pid}); a SQLite file serves one process at a time. Stop that "
+                "process, or give this one another file, e.g. "
+                "DIALOOG_DATABASE_URL=sqlite+aiosqlite:///other.db"
+            ]
+
+            chat.stdin.write(b"/quit\n")
+            await chat.stdin.drain()
+            _, chat_err = await asyncio.wait_for(chat.communicate(), timeout=60)
+            assert chat.returncode == 0, chat_err.decode()
+
+            demo = await start("demo", "--participants", "3")
+            out, demo_err = await asyncio.wait_for(demo.communicate(), timeout=120)
+            assert demo.returncode == 0, demo_err.decode()
+            assert "3 deelnemers" in out.decode()
+
+            assert await healthz(http, port) == 200
+    finally:
+        for proc in (chat, serve):
+            if proc is not None and proc.returncode is None:
+                proc.terminate()
+                await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert serve.returncode == 0
+    assert (tmp_path / "dialoogbot.db").exists() and (tmp_path / "dialoogbot-chat.db").exists()
