@@ -8,12 +8,14 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -81,6 +83,24 @@ class AlreadyRunning(Exception):
         )
 
 
+@dataclass(frozen=True)
+class Applied:
+    """One migration an upgrade applied: its revision id, the first paragraph of its
+    docstring on one line, and the branch labels it belongs to (empty on an unlabelled chain)."""
+
+    revision: str
+    message: str
+    branches: tuple[str, ...] = ()
+
+
+def _applied(step: MigrationInfo) -> Applied | None:
+    script = step.up_revision
+    if not step.is_upgrade or step.is_stamp or script is None:
+        return None
+    doc = getattr(script, "doc", "") or ""
+    return Applied(script.revision, " ".join(doc.split()), tuple(sorted(script.branch_labels)))
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -88,17 +108,37 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def _run_upgrade(connection: Connection, url: str, revision: str) -> None:
+def _run_upgrade(connection: Connection, url: str, revision: str) -> list[Applied]:
+    applied: list[Applied] = []
+
+    def record(*, step: MigrationInfo, **_: Any) -> None:
+        found = _applied(step)
+        if found is not None:
+            applied.append(found)
+
     config = alembic_config(url)
     config.attributes["connection"] = connection
+    config.attributes["on_version_apply"] = record
     command.upgrade(config, revision)
+    return applied
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` on ``engine``'s database."""
+def _current_revisions(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> list[Applied]:
+    """Apply migrations up to ``revision`` on ``engine``'s database; return those applied,
+    in the order they ran."""
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        await connection.run_sync(_run_upgrade, url, revision)
+        return await connection.run_sync(_run_upgrade, url, revision)
+
+
+async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revisions the database is at (one per migration branch; empty before the first)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_revisions)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -181,8 +221,11 @@ class Database:
             return url.database
         return url.render_as_string(hide_password=True)
 
-    async def upgrade(self) -> None:
-        await upgrade(self.engine)
+    async def upgrade(self) -> list[Applied]:
+        return await upgrade(self.engine)
+
+    async def current_revisions(self) -> tuple[str, ...]:
+        return await current_revisions(self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

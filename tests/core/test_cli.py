@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import aiohttp
+from alembic.script import ScriptDirectory
 
+from bot.commands_db import report
+from storage.database import Applied, alembic_config
 from tests.processes import WatchedProcess
 
 
@@ -93,11 +96,44 @@ def test_misconfiguration_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_db_upgrade(tmp_path: Path) -> None:
-    result = dialoogbot("db", "upgrade", folder=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "up to date" in result.stdout
-    assert (tmp_path / "bot.db").stat().st_size > 0
+def test_db_upgrade_lists_what_it_applied_then_says_up_to_date(tmp_path: Path) -> None:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    in_order = list(reversed(list(scripts.walk_revisions())))
+    head = scripts.get_current_head()
+    where = str(tmp_path / "bot.db")
+
+    first = dialoogbot("db", "upgrade", folder=tmp_path)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == f"{where}: applied {len(in_order)} migrations"
+    assert [line.split()[0] for line in lines[1:-1]] == [s.revision for s in in_order]
+    assert lines[1].split(None, 1)[1] == "initial schema"
+    assert lines[-1] == f"{where} is now at revision {head}"
+    assert "up to date" not in first.stdout
+
+    second = dialoogbot("db", "upgrade", folder=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == f"{where} is up to date (revision {head})\n"
+
+
+def test_db_upgrade_report_groups_migrations_per_branch() -> None:
+    applied = [
+        Applied("0003", "rounds get a series", ("core",)),
+        Applied("teams_0002", "Teams: card versions", ("teams",)),
+        Applied("0004", "actions", ("core",)),
+    ]
+    assert report("bot.db", applied, ("0004", "teams_0002")) == (
+        "bot.db: applied 3 migrations\n"
+        "  core:\n"
+        "    0003  rounds get a series\n"
+        "    0004  actions\n"
+        "  teams:\n"
+        "    teams_0002  Teams: card versions\n"
+        "bot.db is now at revisions 0004, teams_0002"
+    )
+    assert report("bot.db", [], ("0004", "teams_0002")) == (
+        "bot.db is up to date (revisions 0004, teams_0002)"
+    )
 
 
 def test_demo_prints_a_dutch_summary_without_names(tmp_path: Path) -> None:
