@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def with_default_database(self, url: str) -> Settings:
+        """These settings with ``url`` as the database, unless DIALOOG_DATABASE_URL was given
+        (environment, ``.env`` or an override). ``chat`` uses it to keep its own SQLite file,
+        so that it runs beside ``serve`` in the same folder (one process per SQLite file)."""
+        if "database_url" in self.model_fields_set:
+            return self
+        return self.model_copy(update={"database_url": url})
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings; raise :class:`SettingsError` with one line per problem."""

@@ -8,12 +8,14 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -64,7 +66,39 @@ def _inline_creator(path: str) -> Any:
 
 
 class AlreadyRunning(Exception):
-    """Another process already serves this SQLite database file."""
+    """Another process already serves this SQLite database file.
+
+    ``str()`` is the one line a person reads: which file, which process, and how to give this
+    process a file of its own (a second process is the usual mistake, not a need for PostgreSQL).
+    """
+
+    def __init__(self, database: str, pid: int | None) -> None:
+        self.database = database
+        self.pid = pid
+        holder = f"another dialoogbot process (pid {pid})" if pid else "another dialoogbot process"
+        super().__init__(
+            f"{database} is in use by {holder}; a SQLite file serves one process at a time. "
+            "Stop that process, or give this one another file, e.g. "
+            "DIALOOG_DATABASE_URL=sqlite+aiosqlite:///other.db"
+        )
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One migration an upgrade applied: its revision id, the first paragraph of its
+    docstring on one line, and the branch labels it belongs to (empty on an unlabelled chain)."""
+
+    revision: str
+    message: str
+    branches: tuple[str, ...] = ()
+
+
+def _applied(step: MigrationInfo) -> Applied | None:
+    script = step.up_revision
+    if not step.is_upgrade or step.is_stamp or script is None:
+        return None
+    doc = getattr(script, "doc", "") or ""
+    return Applied(script.revision, " ".join(doc.split()), tuple(sorted(script.branch_labels)))
 
 
 def alembic_config(url: str) -> Config:
@@ -74,17 +108,37 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def _run_upgrade(connection: Connection, url: str, revision: str) -> None:
+def _run_upgrade(connection: Connection, url: str, revision: str) -> list[Applied]:
+    applied: list[Applied] = []
+
+    def record(*, step: MigrationInfo, **_: Any) -> None:
+        found = _applied(step)
+        if found is not None:
+            applied.append(found)
+
     config = alembic_config(url)
     config.attributes["connection"] = connection
+    config.attributes["on_version_apply"] = record
     command.upgrade(config, revision)
+    return applied
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` on ``engine``'s database."""
+def _current_revisions(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> list[Applied]:
+    """Apply migrations up to ``revision`` on ``engine``'s database; return those applied,
+    in the order they ran."""
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        await connection.run_sync(_run_upgrade, url, revision)
+        return await connection.run_sync(_run_upgrade, url, revision)
+
+
+async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revisions the database is at (one per migration branch; empty before the first)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_revisions)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -145,11 +199,12 @@ class Database:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
             os.close(fd)
-            raise AlreadyRunning(
-                f"another dialoogbot process is already using {database}; with SQLite run one "
-                "process (use PostgreSQL for several)"
-            ) from None
+            raise AlreadyRunning(database, int(holder) if holder.isdigit() else None) from None
+        # The holder's pid, so that a second process can say which one to stop.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self._process_lock = fd
 
     def release_single_process(self) -> None:
@@ -157,8 +212,20 @@ class Database:
             os.close(self._process_lock)
             self._process_lock = None
 
-    async def upgrade(self) -> None:
-        await upgrade(self.engine)
+    @property
+    def where(self) -> str:
+        """The database as a person knows it: a SQLite file's path, else the URL without its
+        password."""
+        url = make_url(self.url)
+        if self.is_sqlite and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
+
+    async def upgrade(self) -> list[Applied]:
+        return await upgrade(self.engine)
+
+    async def current_revisions(self) -> tuple[str, ...]:
+        return await current_revisions(self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

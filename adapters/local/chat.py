@@ -1,8 +1,10 @@
 """``dialoogbot chat``: the local adapter in the terminal. Act as host and as participants.
 
 Lines starting with ``/`` are console commands; anything else is typed in the private chat
-of the current person. State lives in the configured database, so quitting (or a crash) and
-starting again goes on where the round was.
+of the current person. State lives in the database, so quitting (or a crash) and starting
+again goes on where the round was. That database is ``dialoogbot-chat.db`` unless
+DIALOOG_DATABASE_URL is set: ``serve`` holds ``dialoogbot.db`` while it runs (one process per
+SQLite file), and ``chat`` should work beside ``make run`` in the same folder.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.settings import SettingsError, load_settings
 from storage.database import AlreadyRunning
 
 CHANNEL = "dialoog"
+DATABASE = "sqlite+aiosqlite:///dialoogbot-chat.db"
 USAGE = """console commands:
   /as NAME            act as NAME (joins the channel)
   /dialoog WORDS      a command in the channel, e.g. /dialoog start --theme "Samen"
@@ -150,10 +153,15 @@ class Console:
 
 
 async def chat(names: list[str], transcript: Path) -> int:
-    settings = load_settings()
+    settings = load_settings().with_default_database(DATABASE)
     app = await App.create(settings, migrate=False)
-    app.db.claim_single_process()
-    await app.upgrade()
+    try:
+        # Before migrating: a second process on one SQLite file stops here, touching nothing.
+        app.db.claim_single_process()
+        await app.upgrade()
+    except BaseException:
+        await app.stop()
+        raise
     platform = LocalPlatform(transcript)
     app.add_platform(platform)
     console = Console(app, platform, names)
@@ -161,7 +169,8 @@ async def chat(names: list[str], transcript: Path) -> int:
     await app.dispatcher.drain()
     console.flush()
     print(
-        f"dialoogbot chat: channel #{CHANNEL} with {', '.join(names)}; type /help for help.",
+        f"dialoogbot chat: channel #{CHANNEL} with {', '.join(names)} (database {app.db.where}); "
+        "type /help for help.",
         flush=True,
     )
     await app.scheduler.start()  # deadlines, phase changes, reminders, digests

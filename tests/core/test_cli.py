@@ -11,6 +11,11 @@ import sys
 from pathlib import Path
 
 import aiohttp
+from alembic.script import ScriptDirectory
+
+from bot.commands_db import report
+from storage.database import Applied, alembic_config
+from tests.processes import WatchedProcess
 
 
 def free_port() -> int:
@@ -91,11 +96,44 @@ def test_misconfiguration_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_db_upgrade(tmp_path: Path) -> None:
-    result = dialoogbot("db", "upgrade", folder=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "up to date" in result.stdout
-    assert (tmp_path / "bot.db").stat().st_size > 0
+def test_db_upgrade_lists_what_it_applied_then_says_up_to_date(tmp_path: Path) -> None:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    in_order = list(reversed(list(scripts.walk_revisions())))
+    head = scripts.get_current_head()
+    where = str(tmp_path / "bot.db")
+
+    first = dialoogbot("db", "upgrade", folder=tmp_path)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == f"{where}: applied {len(in_order)} migrations"
+    assert [line.split()[0] for line in lines[1:-1]] == [s.revision for s in in_order]
+    assert lines[1].split(None, 1)[1] == "initial schema"
+    assert lines[-1] == f"{where} is now at revision {head}"
+    assert "up to date" not in first.stdout
+
+    second = dialoogbot("db", "upgrade", folder=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == f"{where} is up to date (revision {head})\n"
+
+
+def test_db_upgrade_report_groups_migrations_per_branch() -> None:
+    applied = [
+        Applied("0003", "rounds get a series", ("core",)),
+        Applied("teams_0002", "Teams: card versions", ("teams",)),
+        Applied("0004", "actions", ("core",)),
+    ]
+    assert report("bot.db", applied, ("0004", "teams_0002")) == (
+        "bot.db: applied 3 migrations\n"
+        "  core:\n"
+        "    0003  rounds get a series\n"
+        "    0004  actions\n"
+        "  teams:\n"
+        "    teams_0002  Teams: card versions\n"
+        "bot.db is now at revisions 0004, teams_0002"
+    )
+    assert report("bot.db", [], ("0004", "teams_0002")) == (
+        "bot.db is up to date (revisions 0004, teams_0002)"
+    )
 
 
 def test_demo_prints_a_dutch_summary_without_names(tmp_path: Path) -> None:
@@ -129,3 +167,90 @@ def test_llm_url_without_model_is_refused(tmp_path: Path) -> None:
     result = dialoogbot("serve", folder=tmp_path, DIALOOG_LLM_URL="http://127.0.0.1:9/v1")
     assert result.returncode == 2
     assert result.stderr.strip() == "dialoogbot: DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL"
+
+
+def fresh_clone_env() -> dict[str, str]:
+    """The environment of a newcomer: no DIALOOG_ settings, so every file is the default one
+    in the current folder."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DIALOOG_", "SLACK_", "MICROSOFT_"))
+    }
+
+
+async def healthz(http: aiohttp.ClientSession, port: int) -> int:
+    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+        return response.status
+
+
+async def test_chat_and_demo_run_beside_make_run_in_one_folder(tmp_path: Path) -> None:
+    """`make run` holds dialoogbot.db; `chat` keeps its own file and `demo` a throw-away one,
+    so both work from the same folder while the server keeps answering. A second `chat` on
+    the chat's file says which file is in use and how to choose another."""
+    port = free_port()
+
+    async def start(*args: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            *args,
+            cwd=tmp_path,
+            env=fresh_clone_env(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    serve = await start("serve", "--port", str(port))
+    chat: asyncio.subprocess.Process | None = None
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    assert await healthz(http, port) == 200
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("server did not come up")
+
+            chat = await start("chat")
+            assert chat.stdin is not None and chat.stdout is not None
+            first = WatchedProcess(chat)
+            await first.until("type /help for help.")
+            assert "(database dialoogbot-chat.db)" in first.output
+            chat.stdin.write(b"/help\n/dialoog help\n")
+            await chat.stdin.drain()
+            await first.until("console commands:")
+            await first.until("[private → anna]")
+
+            second = await start("chat")
+            _, err = await asyncio.wait_for(second.communicate(b"/quit\n"), timeout=60)
+            assert second.returncode == 2
+            assert err.decode().splitlines() == [
+                f"dialoogbot: dialoogbot-chat.db is in use by another dialoogbot process "
+                f"(pid {chat.pid}); a SQLite file serves one process at a time. Stop that "
+                "process, or give this one another file, e.g. "
+                "DIALOOG_DATABASE_URL=sqlite+aiosqlite:///other.db"
+            ]
+
+            chat.stdin.write(b"/quit\n")
+            await chat.stdin.drain()
+            _, chat_err = await asyncio.wait_for(chat.communicate(), timeout=60)
+            assert chat.returncode == 0, chat_err.decode()
+
+            demo = await start("demo", "--participants", "3")
+            out, demo_err = await asyncio.wait_for(demo.communicate(), timeout=120)
+            assert demo.returncode == 0, demo_err.decode()
+            assert "3 deelnemers" in out.decode()
+
+            assert await healthz(http, port) == 200
+    finally:
+        for proc in (chat, serve):
+            if proc is not None and proc.returncode is None:
+                proc.terminate()
+                await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert serve.returncode == 0
+    assert (tmp_path / "dialoogbot.db").exists() and (tmp_path / "dialoogbot-chat.db").exists()

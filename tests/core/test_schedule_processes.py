@@ -287,6 +287,11 @@ async def test_second_process_on_one_sqlite_file_says_so_and_exits(tmp_path: Pat
     _, err = await asyncio.wait_for(second.communicate(), timeout=60)
     assert second.returncode == 2
     lines = err.decode().strip().splitlines()
-    assert len(lines) == 1 and "another dialoogbot process is already using" in lines[0]
+    # Which file, which process, and how to choose another file; no PostgreSQL for a newcomer.
+    assert lines == [
+        f"dialoogbot: {tmp_path / 'bot.db'} is in use by another dialoogbot process "
+        f"(pid {first.pid}); a SQLite file serves one process at a time. Stop that process, "
+        "or give this one another file, e.g. DIALOOG_DATABASE_URL=sqlite+aiosqlite:///other.db"
+    ]
     first.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(first.wait(), timeout=30) == 0
