@@ -1,8 +1,13 @@
 # dialoogbot: `make run` starts the bot, `make test` runs lint and the whole suite.
+# Both install from the hash-pinned lock files into .venv: `make run` only requirements.txt
+# (what running needs), `make test` also requirements-dev.txt (the dev tools). `make lock`
+# refreshes the pins.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+RUN_STAMP := $(VENV)/.run-installed
+DEV_STAMP := $(VENV)/.dev-installed
 # `make lock` runs pip-compile from its own throwaway venv, with pinned pip-tools (and pip,
 # whose internals pip-tools uses).
 LOCK_VENV  := .venv-lock
@@ -13,15 +18,31 @@ LOCK_STAMP := $(LOCK_VENV)/.installed-pip-$(LOCK_PIP)-pip-tools-$(LOCK_PIP_TOOLS
 PLAYGROUND := tests/teams/playground
 PLAYGROUND_STAMP := $(PLAYGROUND)/node_modules/.installed
 
+# `make run PORT=4000 HOST=0.0.0.0` passes --port/--host to `dialoogbot serve` (default
+# 127.0.0.1:3978). Only from make's command line: a HOST or PORT the shell happens to export
+# (tcsh exports HOST) must not move the server.
+SERVE_ARGS := $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
+	$(if $(filter command line,$(origin PORT)),--port $(PORT))
+
 .PHONY: run test lint install demo clean playground lock lock-diff
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-install: $(STAMP)
+# --no-deps: the lock is the whole tree, nothing else is resolved or fetched. The project
+# itself is built without build isolation, with the setuptools and wheel from the lock.
+$(RUN_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# requirements-dev.txt is a superset of requirements.txt with the same versions, so on top
+# of the runtime install this adds only the dev tools.
+$(DEV_STAMP): requirements-dev.txt $(RUN_STAMP)
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	touch $@
+
+install: $(DEV_STAMP)
 
 # Without npm the Teams playground test is skipped (it must run in CI, where npm is present).
 $(PLAYGROUND_STAMP): $(PLAYGROUND)/package-lock.json
@@ -33,13 +54,13 @@ $(PLAYGROUND_STAMP): $(PLAYGROUND)/package-lock.json
 
 playground: $(PLAYGROUND_STAMP)
 
-run: $(STAMP)
-	$(BIN)/dialoogbot serve
+run: $(RUN_STAMP)
+	$(BIN)/dialoogbot serve $(strip $(SERVE_ARGS))
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/dialoogbot demo --participants 25
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check bot adapters storage tests
 	$(BIN)/ruff format --check bot adapters storage tests
 	$(BIN)/mypy
