@@ -13,9 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app import App
-from bot.messages import Incoming, Outgoing
-from bot.port import Member, MessageRef
+from bot.core.messages import Incoming, Outgoing
+from bot.core.port import Member, MessageRef
+from bot.runtime.app import App
 
 PLATFORM = "local"
 WORKSPACE = "local"
@@ -30,7 +30,7 @@ class Sent:
 
 
 class LocalPlatform:
-    """Implements :class:`bot.port.Platform` in memory."""
+    """Implements :class:`bot.core.port.Platform` in memory."""
 
     name = PLATFORM
 

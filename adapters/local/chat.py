@@ -18,12 +18,12 @@ from pathlib import Path
 
 from adapters.local import PLATFORM, WORKSPACE, LocalPlatform, Sent
 from adapters.local.render import as_text
-from bot.app import App
-from bot.messages import Choices, Incoming, Outgoing
-from bot.port import Member
-from bot.prompts import PromptError
-from bot.pseudonyms import SecretError
-from bot.settings import SettingsError, load_settings
+from bot.core.messages import Choices, Incoming, Outgoing
+from bot.core.port import Member
+from bot.core.prompts import PromptError
+from bot.core.pseudonyms import SecretError
+from bot.runtime.app import App
+from bot.support.settings import SettingsError, load_settings
 from storage.database import AlreadyRunning
 
 CHANNEL = "dialoog"

@@ -14,7 +14,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from adapters.slack.wiring import SlackAdapter
-    from bot.app import App
+    from bot.runtime.app import App
 
 log = logging.getLogger(__name__)
 

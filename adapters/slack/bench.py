@@ -41,9 +41,9 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack import ADAPTER
-from bot.app import App, freeze_startup_objects
-from bot.server import build_web_app
-from bot.settings import load_settings
+from bot.runtime.app import App, freeze_startup_objects
+from bot.runtime.server import build_web_app
+from bot.support.settings import load_settings
 from bot.synthesis import OfflineSynthesizer
 from storage.models import AnswerRow
 

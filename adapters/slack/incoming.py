@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from adapters.slack.blocks import parse_block_id
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 PLATFORM = "slack"
 # Message subtypes that are still a person writing (everything else: edits, joins, bots).

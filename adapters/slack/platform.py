@@ -1,4 +1,4 @@
-"""``SlackPlatform``: the core's :class:`~bot.port.Platform` on the Slack Web API.
+"""``SlackPlatform``: the core's :class:`~bot.core.port.Platform` on the Slack Web API.
 
 Every post is paced (:mod:`adapters.slack.pacing`), 429s are retried after ``Retry-After``
 (:mod:`adapters.slack.retry`), and each delivery carries its outbox key as message metadata
@@ -28,8 +28,8 @@ from adapters.slack.deliveries import (
 from adapters.slack.members import channel_members
 from adapters.slack.pacing import WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
-from bot.messages import Outgoing
-from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.messages import Outgoing
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from adapters.slack.installations import (
     state_store,
 )
 from adapters.slack.platform import SlackPlatform
-from bot.messages import Incoming
-from bot.prompts import Catalog
-from bot.settings import Settings, SettingsError
-from bot.templates import Templates
+from bot.core.messages import Incoming
+from bot.core.prompts import Catalog
+from bot.core.templates import Templates
+from bot.support.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from aiohttp import web
 from prometheus_client import Counter
 
-from bot.messages import Incoming
-from bot.port import Platform
-from bot.prompts import Catalog
-from bot.settings import Settings, SettingsError
+from bot.core.messages import Incoming
+from bot.core.port import Platform
+from bot.core.prompts import Catalog
+from bot.support.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ ROUTE = "/api/messages"
 
 
 class App(Protocol):
-    """What this adapter needs from ``bot.app.App``."""
+    """What this adapter needs from ``bot.runtime.app.App``."""
 
     settings: Settings
     catalog: Catalog

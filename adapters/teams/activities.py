@@ -18,7 +18,7 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.cards import ACTION_KEY, ROUND_KEY, VALUE_KEY
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 PLATFORM = "teams"
 

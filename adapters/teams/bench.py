@@ -29,7 +29,7 @@ from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import PER_CONVERSATION
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import CHANNEL, TENANT, USER
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 TENANT_ID = "tenant-bench"
 CHANNEL_ID = "19:bench@thread.tacv2"
@@ -61,8 +61,8 @@ def _is_first_prompt(activity: dict[str, Any]) -> bool:
 
 async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
     from adapters.teams import setup
-    from bot.app import App
-    from bot.settings import load_settings
+    from bot.runtime.app import App
+    from bot.support.settings import load_settings
     from bot.synthesis.offline import OfflineSynthesizer
 
     settings = load_settings(

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.prompts import Catalog, PromptError
-from bot.settings import SettingsError, load_settings
+from bot.core.prompts import Catalog, PromptError
+from bot.support.settings import SettingsError, load_settings
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,12 +1,12 @@
-"""``TeamsPlatform``: the :class:`bot.port.Platform` for Microsoft Teams, through botbuilder.
+"""``TeamsPlatform``: the :class:`bot.core.port.Platform` for Microsoft Teams, through botbuilder.
 
 Messages go to conversation references from the database (``create_conversation`` opens a
 personal chat with someone the bot has not talked to yet) through the authenticated connector
 client of a proactive ``CloudAdapter.continue_conversation`` turn, kept per service URL. Every
 call is paced to Teams' limits by :class:`~adapters.teams.pacing.Pacer` and retried on
 429/412/502/504 with back-off that honours ``Retry-After``. A 403 (the person blocked or removed
-the app) becomes :class:`~bot.port.DeliveryRefused`; when retries run out the dispatcher gets
-:class:`~bot.port.DeliveryDeferred`.
+the app) becomes :class:`~bot.core.port.DeliveryRefused`; when retries run out the dispatcher gets
+:class:`~bot.core.port.DeliveryDeferred`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import cards
 from adapters.teams.pacing import RETRY_STATUSES, Backoff, Pacer, parse_retry_after
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
-from bot.messages import Outgoing
-from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
-from bot.prompts import Catalog
+from bot.core.messages import Outgoing
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.prompts import Catalog
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
-from bot.prompts import Catalog
-from bot.render import summary_markdown
-from bot.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
+from bot.core.prompts import Catalog
+from bot.core.render import summary_markdown
+from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
 from bot.synthesis.language import Analyzer
 from bot.synthesis.offline import OfflineSynthesizer
 from bot.synthesis.themes import SimilaritySpace, fcluster, linkage, vectorize

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.core.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
 from bot.synthesis.actors import actors
 from bot.synthesis.items import item_key, merge_items
 from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.local import LocalDriver
-from bot.messages import Choices, Outgoing
+from bot.core.messages import Choices, Outgoing
 
 CHANNEL = "C-TEAM"
 PEOPLE = {

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 from alembic.script import ScriptDirectory
 
-from bot.commands_db import report
+from bot.cli.db import report
 from storage.database import Applied, alembic_config
 from tests.processes import WatchedProcess
 

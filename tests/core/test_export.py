@@ -6,7 +6,7 @@ import csv
 import io
 
 from adapters.local import LocalDriver
-from bot.messages import Heading, Quote
+from bot.core.messages import Heading, Quote
 from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel
 
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.messages import Incoming
+from bot.core.messages import Incoming
+from bot.runtime.app import App
+from bot.support.clock import ManualClock
 from storage.models import AnswerRow, RoundRow
 from tests.conftest import (
     make_settings,

@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.settings import Settings
+from bot.runtime.app import App
+from bot.support.clock import ManualClock
+from bot.support.settings import Settings
 from storage.database import Database
 from storage.models import FiredJobRow, OutboxRow
 from tests.conftest import (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapters.local import LocalDriver
-from bot.prompts import Catalog
-from bot.scrub import Scrubber
+from bot.core.prompts import Catalog
+from bot.core.scrub import Scrubber
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all, setup_channel
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from adapters.slack.pacing import MARGIN, Pacer
 from adapters.slack.wiring import build
-from bot.prompts import Catalog
-from bot.settings import SettingsError
-from bot.templates import Templates
+from bot.core.prompts import Catalog
+from bot.core.templates import Templates
+from bot.support.settings import SettingsError
 from tests.clocks import ManualMonotonic
 from tests.conftest import make_settings
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shlex
 
 from adapters.slack import incoming, modal
-from bot.commands import parse
-from bot.prompts import Catalog
-from bot.templates import Templates
+from bot.core.commands import parse
+from bot.core.prompts import Catalog
+from bot.core.templates import Templates
 from tests.slack.fake_slack import message_event
 
 

@@ -5,15 +5,23 @@ from __future__ import annotations
 import json
 import random
 
-from bot.messages import Heading, Quote, Text
-from bot.prompts import Catalog
-from bot.render import (
+from bot.core.messages import Heading, Quote, Text
+from bot.core.prompts import Catalog
+from bot.core.render import (
     summary_adaptive_card,
     summary_blockkit,
     summary_markdown,
     summary_outgoing,
 )
-from bot.summary import AnswerText, Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.core.summary import (
+    AnswerText,
+    Item,
+    PhaseInfo,
+    PhaseSummary,
+    Summary,
+    SynthesisRequest,
+    Theme,
+)
 from bot.synthesis import OfflineSynthesizer
 
 from .conftest import ROUND_NL, round_request

@@ -17,7 +17,7 @@ from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import USER, ReferenceStore, metadata
-from bot.prompts import Catalog
+from bot.core.prompts import Catalog
 from tests.clocks import ManualMonotonic
 
 ACTIVITIES = Path(__file__).parent / "activities"

@@ -11,8 +11,8 @@ from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import CHANNEL, ReferenceStore
 from adapters.teams.references import TENANT as TENANT_KIND
-from bot.messages import Choices, Option, Outgoing, Quote, Text
-from bot.port import DeliveryDeferred, DeliveryRefused
+from bot.core.messages import Choices, Option, Outgoing, Quote, Text
+from bot.core.port import DeliveryDeferred, DeliveryRefused
 from tests.teams.conftest import BOT, TENANT, Sleeps, add_people
 
 PROMPT = Outgoing(

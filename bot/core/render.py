@@ -1,0 +1,281 @@
+"""One summary model, three renderings: Markdown, an ``Outgoing`` message, and from that Slack
+Block Kit and a Teams Adaptive Card as plain JSON dicts.
+
+Every text a person reads comes from the catalog (``summary.*``); what comes from answers
+(quotes, listed headlines, dreams and ideas) goes into :class:`~bot.core.messages.Quote` blocks so
+adapters neutralise mentions in it. Below the threshold only "not enough respondents yet" is
+shown, never a count or a quote. Chat messages are kept within the platforms' limits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.messages import Block, Divider, Heading, Outgoing, Quote, Text
+from bot.core.prompts import Catalog
+from bot.core.summary import PhaseSummary, Summary, Theme
+
+MAX_TEXT = 2900  # characters in one chat block (Slack allows 3,000 in a section)
+MAX_BLOCKS = 48  # blocks in one chat message (Slack allows 50; room for a button row)
+MAX_LISTED = 15  # items (headlines, ideas) listed in a chat message; Markdown lists all
+HEADER_CHARS = 150  # Slack header blocks take at most 150 characters
+CARD_BYTES = 24_000  # Teams rejects messages over about 28 KB; leave room for the envelope
+_UNSAFE = re.compile(r"[<>]|@(?=\w)")
+
+
+def _t(catalog: Catalog, summary: Summary, key: str, **values: object) -> str:
+    return catalog.text(summary.language, f"summary.{key}", **values)
+
+
+def _title(summary: Summary, catalog: Catalog) -> str:
+    if summary.theme:
+        return _t(catalog, summary, "title.round_theme", theme=summary.theme)
+    return _t(catalog, summary, "title.round")
+
+
+def _choice_label(summary: Summary, catalog: Catalog, phase: PhaseSummary, value: str) -> str:
+    labels = dict(phase.choice_labels)
+    if value in labels:
+        return labels[value]
+    key = f"summary.choice.{value}"
+    if catalog.has(key):
+        return catalog.text(summary.language, key)
+    if value.isdigit():
+        return _t(catalog, summary, "label.picture", value=value)
+    return value
+
+
+def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
+    parts = [_t(catalog, summary, "count.respondents", count=phase.respondents)]
+    for value, count in phase.choices:
+        label = _choice_label(summary, catalog, phase, value)
+        parts.append(_t(catalog, summary, "label.choice", label=label, count=count))
+    return " · ".join(parts)
+
+
+def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
+    named = ", ".join(_item_line(summary, catalog, who, count) for who, count in phase.actors)
+    return _t(catalog, summary, "label.who", actors=named)
+
+
+def _theme_line(summary: Summary, catalog: Catalog, theme: Theme) -> str:
+    return _t(catalog, summary, "label.theme", label=theme.label, count=theme.respondents)
+
+
+def _item_line(summary: Summary, catalog: Catalog, text: str, count: int) -> str:
+    text = " ".join(text.split())
+    return _t(catalog, summary, "label.item_count", text=text, count=count) if count > 1 else text
+
+
+def summary_markdown(summary: Summary, catalog: Catalog) -> str:
+    """The whole summary as Markdown (for ``demo``, ``export`` and ``synthesize``)."""
+    out = [f"# {_title(summary, catalog)}", ""]
+    if not summary.published:
+        out += [_t(catalog, summary, "threshold.round", minimum=summary.min_respondents), ""]
+    else:
+        out += [f"_{_t(catalog, summary, 'count.respondents', count=summary.respondents)}_", ""]
+        if summary.shared:
+            words = ", ".join(summary.shared)
+            out += [_t(catalog, summary, "label.shared_round", words=words), ""]
+        if summary.plain:
+            out += [_t(catalog, summary, "label.plain"), ""]
+    for phase in summary.phases:
+        out += [f"## {phase.title}", ""]
+        if not (summary.published and phase.published):
+            out += [_t(catalog, summary, "threshold.phase"), ""]
+            continue
+        out += [f"_{_phase_line(summary, catalog, phase)}_", ""]
+        if phase.actors:
+            out += [_who_line(summary, catalog, phase), ""]
+        if phase.shared:
+            out += [_t(catalog, summary, "label.shared_phase", words=", ".join(phase.shared)), ""]
+        for theme in phase.themes:
+            out += [f"### {_theme_line(summary, catalog, theme)}", ""]
+            if theme.distinct:
+                out += [_t(catalog, summary, "label.distinct", words=theme.distinct), ""]
+            for quote in theme.quotes:
+                out += ["\n".join(f"> {line}" for line in quote.splitlines()), ""]
+        if phase.items:
+            out += [f"**{_t(catalog, summary, f'section.{phase.role}')}**", ""]
+            out += [f"- {_item_line(summary, catalog, i.text, i.count)}" for i in phase.items]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _chunks(lines: Sequence[str], limit: int = MAX_TEXT) -> list[str]:
+    """Lines joined into texts of at most ``limit`` characters (a longer line is cut)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _safe(text: str) -> str:
+    """A theme label in a Text block: no markup or mention can come through it."""
+    return _UNSAFE.sub("", text)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    quotes: int  # per theme
+    themes: int  # per phase
+    listed: int  # items per phase
+    dividers: bool
+
+
+# From everything to the bare minimum; the first that fits in MAX_BLOCKS is used.
+_BUDGETS = (
+    _Budget(3, 6, MAX_LISTED, True),
+    _Budget(3, 6, MAX_LISTED, False),
+    _Budget(2, 4, MAX_LISTED, False),
+    _Budget(2, 3, 10, False),
+    _Budget(1, 2, 5, False),
+    _Budget(1, 1, 3, False),
+    _Budget(0, 0, 0, False),
+)
+
+
+def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
+    blocks: list[Block] = [Heading(_title(summary, catalog))]
+    if not summary.published:
+        blocks.append(
+            Text(_t(catalog, summary, "threshold.round", minimum=summary.min_respondents))
+        )
+    else:
+        lines = [_t(catalog, summary, "count.respondents", count=summary.respondents)]
+        if summary.shared:
+            words = _safe(", ".join(summary.shared))
+            lines.append(_t(catalog, summary, "label.shared_round", words=words))
+        if summary.plain:
+            lines.append(_t(catalog, summary, "label.plain"))
+        blocks.append(Text("\n".join(lines)))
+    for phase in summary.phases:
+        blocks += [Divider(), Heading(phase.title)] if budget.dividers else [Heading(phase.title)]
+        if not (summary.published and phase.published):
+            blocks.append(Text(_t(catalog, summary, "threshold.phase")))
+            continue
+        lines = [_phase_line(summary, catalog, phase)]
+        if phase.actors:
+            lines.append(_safe(_who_line(summary, catalog, phase)))
+        if phase.shared:
+            words = _safe(", ".join(phase.shared))
+            lines.append(_t(catalog, summary, "label.shared_phase", words=words))
+        blocks.append(Text("\n".join(lines)))
+        for theme in phase.themes[: budget.themes]:
+            head = [f"*{_safe(_theme_line(summary, catalog, theme))}*"]
+            if theme.distinct:
+                head.append(_t(catalog, summary, "label.distinct", words=_safe(theme.distinct)))
+            blocks.append(Text("\n".join(head)[:MAX_TEXT]))
+            if budget.quotes and theme.quotes:
+                # One block per theme: the quotes are what people wrote, so a Quote block.
+                blocks.append(Quote("\n\n".join(theme.quotes[: budget.quotes])[:MAX_TEXT]))
+        if len(phase.themes) > budget.themes:
+            more = len(phase.themes) - budget.themes
+            blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
+        if phase.items and budget.listed:
+            blocks.append(Text(f"*{_t(catalog, summary, f'section.{phase.role}')}*"))
+            shown = phase.items[: budget.listed]
+            lines = [f"• {_item_line(summary, catalog, i.text, i.count)}" for i in shown]
+            blocks += [Quote(chunk) for chunk in _chunks(lines)]
+            if len(phase.items) > len(shown):
+                more = len(phase.items) - len(shown)
+                blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
+    return blocks
+
+
+def summary_outgoing(summary: Summary, catalog: Catalog) -> Outgoing:
+    """The summary as a chat message within Slack's and Teams' limits.
+
+    When everything does not fit in :data:`MAX_BLOCKS` blocks, dividers go first, then
+    quotes, themes and listed items are shown fewer at a time; the Markdown export always
+    has everything.
+    """
+    for budget in _BUDGETS:
+        blocks = _blocks(summary, catalog, budget)
+        if len(blocks) <= MAX_BLOCKS:
+            break
+    return Outgoing(tuple(blocks[:MAX_BLOCKS]))
+
+
+def _escape_slack(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def summary_blockkit(summary: Summary, catalog: Catalog) -> list[dict[str, Any]]:
+    """Slack Block Kit blocks for the summary (escaped, so quotes cannot ping anyone)."""
+    out: list[dict[str, Any]] = []
+    for block in summary_outgoing(summary, catalog).blocks:
+        if isinstance(block, Heading):
+            text = (
+                block.text
+                if len(block.text) <= HEADER_CHARS
+                else block.text[: HEADER_CHARS - 1] + "…"
+            )
+            out.append({"type": "header", "text": {"type": "plain_text", "text": text}})
+        elif isinstance(block, Text):
+            out.append(
+                {"type": "section", "text": {"type": "mrkdwn", "text": _escape_slack(block.text)}}
+            )
+        elif isinstance(block, Quote):
+            quoted = "\n".join(f"> {line}" for line in _escape_slack(block.text).splitlines())
+            out.append({"type": "section", "text": {"type": "mrkdwn", "text": quoted[:3000]}})
+        elif isinstance(block, Divider):
+            out.append({"type": "divider"})
+    return out
+
+
+def summary_adaptive_card(summary: Summary, catalog: Catalog) -> dict[str, Any]:
+    """A Teams Adaptive Card (schema 1.4) for the summary; quotes in emphasis containers."""
+    body: list[dict[str, Any]] = []
+    separator = False
+    size = 0
+    for block in summary_outgoing(summary, catalog).blocks:
+        element: dict[str, Any]
+        if isinstance(block, Divider):
+            separator = True
+            continue
+        if isinstance(block, Heading):
+            element = {
+                "type": "TextBlock",
+                "text": block.text,
+                "size": "Large",
+                "weight": "Bolder",
+                "wrap": True,
+            }
+        elif isinstance(block, Text):
+            element = {"type": "TextBlock", "text": block.text.replace("*", "**"), "wrap": True}
+        elif isinstance(block, Quote):
+            element = {
+                "type": "Container",
+                "style": "emphasis",
+                "items": [
+                    {"type": "TextBlock", "text": block.text, "wrap": True, "isSubtle": True}
+                ],
+            }
+        else:
+            continue
+        if separator:
+            element["separator"] = True
+            separator = False
+        size += len(json.dumps(element, ensure_ascii=False).encode())
+        if size > CARD_BYTES:
+            break
+        body.append(element)
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": body,
+    }

@@ -1,0 +1,132 @@
+"""The decision core: one :class:`Incoming` in, state changed and deliveries out.
+
+Adapters call :meth:`Dialoog.handle` inside a database transaction; everything it wants sent
+comes back as deliveries that the caller writes to the outbox in the same transaction, so a
+crash never leaves a state change without its messages or the other way round.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.commands import CHANNEL_WORDS, CommandError, parse, participant_word
+from bot.core.digests import Digests
+from bot.core.host import Hosts, MembersFn
+from bot.core.messages import Incoming, Outgoing, Text
+from bot.core.participant import Participants
+from bot.core.prompts import Catalog
+from bot.core.pseudonyms import Keyring
+from bot.core.rounds import Batch, RoundStore
+from bot.core.summary import Synthesizer
+from bot.core.templates import Templates
+from bot.core.turn import Turn
+from bot.core.views import Views
+from bot.support.clock import Clock
+from bot.support.metrics import Metrics
+from bot.support.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Dialoog:
+    """Routes an incoming message to the host or participant handlers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        templates: Templates,
+        keyring: Keyring,
+        synthesizer: Synthesizer,
+        members: MembersFn,
+        clock: Clock,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.templates = templates
+        self.keyring = keyring
+        self.clock = clock
+        self.metrics = metrics
+        self.views = Views(catalog)
+        self.hosts = Hosts(settings, templates, self.views, keyring, synthesizer, members, metrics)
+        self.digests = Digests(settings, self.views, keyring, synthesizer, members)
+        self.participants = Participants(self.views, metrics, settings.max_answer_chars)
+
+    def turn(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        batch: Batch | None = None,
+    ) -> Turn:
+        return Turn(
+            incoming, session, self.store(session, batch), self.clock.now(), self.settings.language
+        )
+
+    def store(self, session: AsyncSession, batch: Batch | None = None) -> RoundStore:
+        """Round queries in ``session`` (sharing ``batch``'s loaded rows when given)."""
+        return RoundStore(session, self.keyring, self.templates, batch)
+
+    async def handle(self, turn: Turn) -> None:
+        """Apply ``turn.incoming``; raises :class:`CommandError` for input that changes nothing."""
+        i = turn.incoming
+        if i.action is not None:
+            self.metrics.commands.labels("choice").inc()
+            if i.action == "skip":
+                await self.participants.skip(turn)
+            else:
+                await self.participants.choose(turn)
+            return
+        if i.is_private:
+            word = participant_word(i.text)
+            if word is None:
+                self._refuse_channel_command(i.text)
+            self.metrics.commands.labels(word or "answer").inc()
+            if word == "skip":
+                await self.participants.skip(turn)
+            elif word == "edit":
+                await self.participants.edit(turn)
+            elif word == "forget":
+                await self.participants.forget(turn)
+            elif word == "help":
+                turn.reply(self.help(turn.lang, private=True))
+            else:
+                await self.participants.answer(turn)
+            return
+        running = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
+        if running is not None:
+            turn.lang = running.lang
+        command = parse(i.text)
+        self.metrics.commands.labels(command.name).inc()
+        if command.name == "help":
+            turn.reply(self.help(turn.lang, private=False))
+        elif command.name == "start":
+            await self.hosts.start(turn, command)
+        elif command.name == "digest":
+            await self.digests.configure(turn, command)
+        elif command.name == "export":
+            await self.hosts.export(turn, command)
+        else:
+            await getattr(self.hosts, command.name)(turn)
+
+    @staticmethod
+    def _refuse_channel_command(text: str) -> None:
+        """A channel command typed in the private chat (``status``, ``start --paced``) is not
+        an answer: say where it belongs instead of storing it."""
+        words = text.split()
+        if not words or words[0].casefold() not in CHANNEL_WORDS:
+            return
+        if CHANNEL_WORDS[words[0].casefold()] == "digest" and len(words) <= 5:
+            raise CommandError("error.digest_private")
+        if len(words) == 1 or words[1].startswith("--"):
+            raise CommandError("error.use_in_channel")
+
+    def help(self, lang: str, private: bool) -> Outgoing:
+        key = "help.private" if private else "help.channel"
+        return Outgoing((Text(self.catalog.text(lang, key)),))
+
+    def refusal(self, lang: str, error: CommandError) -> Outgoing:
+        self.metrics.rejected.inc()
+        return Outgoing((Text(self.catalog.text(lang, error.key, **error.values)),))

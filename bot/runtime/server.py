@@ -1,0 +1,44 @@
+"""The aiohttp server: health, metrics, and whatever the configured adapters mount."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.runtime.app import App
+from bot.runtime.plugins import optional_module
+
+log = logging.getLogger(__name__)
+ADAPTERS = ("adapters.slack", "adapters.teams")
+APP_KEY: web.AppKey[App] = web.AppKey("dialoogbot", App)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    if await app.db.ping():
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "database unavailable"}, status=503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    await app.dispatcher.pending()
+    return web.Response(
+        body=app.metrics.render(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+
+
+async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
+    """The web application and the names of the platforms that were configured."""
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app[APP_KEY] = app
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+    connected = []
+    for name in ADAPTERS:
+        module = optional_module(name)
+        if module is not None and await module.setup(app, web_app):
+            connected.append(name.rsplit(".", 1)[-1])
+    return web_app, connected
