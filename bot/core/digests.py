@@ -16,12 +16,10 @@ import uuid
 from sqlalchemy import func, select
 
 from bot.core.commands import Command, CommandError
-from bot.core.harvest import summarize
-from bot.core.host import MembersFn
+from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
-from bot.core.summary import Synthesizer
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.settings import Settings
@@ -39,14 +37,10 @@ class Digests:
         settings: Settings,
         views: Views,
         keyring: Keyring,
-        synthesizer: Synthesizer,
-        members: MembersFn,
     ) -> None:
         self.settings = settings
         self.views = views
         self.keyring = keyring
-        self.synthesizer = synthesizer
-        self.members = members
 
     async def configure(self, turn: Turn, command: Command) -> None:
         """Set, change or stop this channel's digest. Whoever sets it first owns it."""
@@ -130,8 +124,8 @@ class Digests:
                 digest.channel_id, Outgoing((heading, Text(self.views.t(lang, "digest.nothing"))))
             )
             return
-        members = await self.members(digest.platform, digest.workspace, digest.channel_id)
-        names = [m.name for m in members if not m.is_bot]
+        humans = turn.prepared.humans(digest.platform, digest.workspace, digest.channel_id)
+        names = [m.name for m in humans]
         overview: list[Block] = [heading]
         summaries: list[Outgoing] = []
         for round_id, answers, respondents in sorted(counts):
@@ -164,9 +158,8 @@ class Digests:
             if respondents < minimum:
                 overview.append(Text(self.views.t(lang, "digest.too_few")))
                 continue
-            summary = await summarize(
-                turn.session, ctx, self.views.catalog, self.synthesizer, names, days=(first, last)
-            )
+            request = await gather(turn.session, ctx, self.views.catalog, names, days=(first, last))
+            summary = await turn.prepared.summary(request)
             if summary.published:
                 summaries.append(summary_outgoing(summary, self.views.catalog))
             else:

@@ -1,4 +1,5 @@
-"""From stored answers to a published summary: gather, scrub, synthesise, render.
+"""From stored answers to a synthesis request: gather and scrub (synthesis itself happens
+before the write transaction, see :mod:`bot.core.prepared`).
 
 Answers leave the database without pseudonyms: each respondent becomes a number that only
 means something inside this one request, and answers are sorted by phase and text, so the
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.prompts import Catalog
 from bot.core.rounds import RoundContext
 from bot.core.scrub import Scrubber
-from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest, Synthesizer
+from bot.core.summary import AnswerText, PhaseInfo, SynthesisRequest
 from storage.models import AnswerRow
 
 
@@ -63,16 +64,3 @@ async def gather(
         min_respondents=ctx.row.min_respondents,
         theme=ctx.row.theme,
     )
-
-
-async def summarize(
-    session: AsyncSession,
-    ctx: RoundContext,
-    catalog: Catalog,
-    synthesizer: Synthesizer,
-    member_names: Iterable[str],
-    phases: Iterable[str] | None = None,
-    days: tuple[dt.date, dt.date] | None = None,
-) -> Summary:
-    request = await gather(session, ctx, catalog, member_names, phases, days)
-    return await synthesizer.synthesize(request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, insert, select
 
@@ -18,7 +17,7 @@ from bot.core.commands import (
     slot_length,
 )
 from bot.core.export import harvest, pieces, render_export
-from bot.core.harvest import gather, summarize
+from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Quote, Text
 from bot.core.port import Member
 from bot.core.pseudonyms import Keyring
@@ -26,7 +25,6 @@ from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.rounds import RoundContext
 from bot.core.status import status_report
-from bot.core.summary import Synthesizer
 from bot.core.templates import Templates
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -35,7 +33,6 @@ from bot.support.settings import Settings
 from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
-MembersFn = Callable[[str, str, str], Awaitable[list[Member]]]
 MAX_THEME = 200
 MAX_STORY = 4000
 
@@ -47,21 +44,19 @@ class Hosts:
         templates: Templates,
         views: Views,
         keyring: Keyring,
-        synthesizer: Synthesizer,
-        members: MembersFn,
         metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.templates = templates
         self.views = views
         self.keyring = keyring
-        self.synthesizer = synthesizer
-        self.members = members
         self.metrics = metrics
 
-    async def _humans(self, turn: Turn, channel_id: str) -> list[Member]:
+    @staticmethod
+    def _humans(turn: Turn, channel_id: str) -> list[Member]:
+        """The channel's people, from the roster fetched before the transaction."""
         i = turn.incoming
-        return [m for m in await self.members(i.platform, i.workspace, channel_id) if not m.is_bot]
+        return turn.prepared.humans(i.platform, i.workspace, channel_id)
 
     async def start(self, turn: Turn, command: Command) -> None:
         i = turn.incoming
@@ -96,7 +91,7 @@ class Hosts:
         elif command.paced and deadline is not None:
             # No phase length given: the phases share the time until the deadline equally.
             phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
-        humans = await self._humans(turn, i.channel_id)
+        humans = self._humans(turn, i.channel_id)
         round_id = uuid.uuid4().hex
         key, wrapped = self.keyring.new_round_key(round_id)
         row = RoundRow(
@@ -197,10 +192,10 @@ class Hosts:
         (bot/core/export.py)."""
         ctx = await self._own_round(turn, closed_too=True)
         format_ = command.args[0] if command.args else "md"
-        humans = await self._humans(turn, ctx.row.channel_id)
+        humans = self._humans(turn, ctx.row.channel_id)
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
-        summary = await self.synthesizer.synthesize(request)
+        summary = await turn.prepared.summary(request)
         document = render_export(harvest(request, summary), self.views.catalog, format_)
         heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_)
         blocks: list[Block] = [Heading(heading)]
@@ -230,7 +225,7 @@ class Hosts:
     async def open_next_phase(self, turn: Turn, ctx: RoundContext) -> None:
         """Close the open phase (posting its summary) and send everyone the next prompt."""
         closing = ctx.phases[ctx.row.open_phase]
-        humans = await self._humans(turn, ctx.row.channel_id)
+        humans = self._humans(turn, ctx.row.channel_id)
         await self._post_summary(
             turn,
             ctx,
@@ -265,12 +260,12 @@ class Hosts:
 
     async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
         """See :func:`bot.core.reminders.send_reminders`."""
-        humans = await self._humans(turn, ctx.row.channel_id)
+        humans = self._humans(turn, ctx.row.channel_id)
         return await send_reminders(turn, ctx, humans, self.views, slot)
 
     async def summary(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
-        humans = await self._humans(turn, ctx.row.channel_id)
+        humans = self._humans(turn, ctx.row.channel_id)
         posted = await self._post_summary(
             turn, ctx, humans, None, self.views.t(ctx.lang, "harvest.interim_heading")
         )
@@ -285,7 +280,7 @@ class Hosts:
 
     async def close_round(self, turn: Turn, ctx: RoundContext) -> None:
         """Close: post the final summary (or that there were too few), destroy the key."""
-        humans = await self._humans(turn, ctx.row.channel_id)
+        humans = self._humans(turn, ctx.row.channel_id)
         heading = self.views.t(ctx.lang, "harvest.final_heading")
         posted = await self._post_summary(turn, ctx, humans, None, heading)
         if not posted:
@@ -320,14 +315,10 @@ class Hosts:
         phases: list[str] | None,
         heading: str,
     ) -> bool:
-        summary = await summarize(
-            turn.session,
-            ctx,
-            self.views.catalog,
-            self.synthesizer,
-            [m.name for m in humans],
-            phases,
+        request = await gather(
+            turn.session, ctx, self.views.catalog, [m.name for m in humans], phases
         )
+        summary = await turn.prepared.summary(request)
         if not summary.published:
             return False
         body = summary_outgoing(summary, self.views.catalog)

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import CHANNEL_WORDS, CommandError, parse, participant_word
 from bot.core.digests import Digests
-from bot.core.host import Hosts, MembersFn
+from bot.core.host import Hosts
 from bot.core.messages import Incoming, Outgoing, Text
 from bot.core.participant import Participants
+from bot.core.prepared import Prepared
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring
 from bot.core.rounds import Batch, RoundStore
-from bot.core.summary import Synthesizer
 from bot.core.templates import Templates
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -39,8 +39,6 @@ class Dialoog:
         catalog: Catalog,
         templates: Templates,
         keyring: Keyring,
-        synthesizer: Synthesizer,
-        members: MembersFn,
         clock: Clock,
         metrics: Metrics,
     ) -> None:
@@ -51,8 +49,8 @@ class Dialoog:
         self.clock = clock
         self.metrics = metrics
         self.views = Views(catalog)
-        self.hosts = Hosts(settings, templates, self.views, keyring, synthesizer, members, metrics)
-        self.digests = Digests(settings, self.views, keyring, synthesizer, members)
+        self.hosts = Hosts(settings, templates, self.views, keyring, metrics)
+        self.digests = Digests(settings, self.views, keyring)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
 
     def turn(
@@ -60,9 +58,17 @@ class Dialoog:
         session: AsyncSession,
         incoming: Incoming,
         batch: Batch | None = None,
+        prepared: Prepared | None = None,
     ) -> Turn:
+        """A turn for ``incoming``; ``prepared`` holds what was fetched before the
+        transaction (:mod:`bot.core.prepared`)."""
         return Turn(
-            incoming, session, self.store(session, batch), self.clock.now(), self.settings.language
+            incoming,
+            session,
+            self.store(session, batch),
+            self.clock.now(),
+            self.settings.language,
+            prepared or Prepared(),
         )
 
     def store(self, session: AsyncSession, batch: Batch | None = None) -> RoundStore:
@@ -70,7 +76,13 @@ class Dialoog:
         return RoundStore(session, self.keyring, self.templates, batch)
 
     async def handle(self, turn: Turn) -> None:
-        """Apply ``turn.incoming``; raises :class:`CommandError` for input that changes nothing."""
+        """Apply ``turn.incoming``; raises :class:`CommandError` for input that changes nothing
+        and :class:`~bot.core.prepared.Unprepared` when a roster or summary must be fetched
+        before the transaction first."""
+        await self._route(turn)
+        turn.prepared.complete()
+
+    async def _route(self, turn: Turn) -> None:
         i = turn.incoming
         if i.action is not None:
             self.metrics.commands.labels("choice").inc()

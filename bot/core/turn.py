@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind
+from bot.core.prepared import Prepared
 from bot.core.rounds import RoundStore
 
 
@@ -18,6 +19,7 @@ class Turn:
     store: RoundStore
     now: dt.datetime
     lang: str
+    prepared: Prepared = field(default_factory=Prepared)
     deliveries: list[Delivery] = field(default_factory=list)
 
     @property

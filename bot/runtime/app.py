@@ -8,13 +8,14 @@ import logging
 from sqlalchemy import select
 
 from bot.core.messages import Incoming
-from bot.core.port import Member, Platform
+from bot.core.port import Platform
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring, load_or_create_secret
 from bot.core.router import Dialoog
 from bot.core.summary import Guarded, Synthesizer
 from bot.core.templates import Templates
 from bot.runtime.dispatch import Dispatcher
+from bot.runtime.preparing import Preparer
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.writer import Writer
 from bot.support.clock import Clock, SystemClock
@@ -75,19 +76,14 @@ class App:
         self.metrics = Metrics()
         self.platforms: dict[str, Platform] = {}
         self.dispatcher = Dispatcher(db, self.platforms, self.metrics)
+        self.core = Dialoog(settings, catalog, templates, keyring, clock, self.metrics)
+        # Rosters and summaries are fetched before a turn's transaction (bot/core/prepared.py).
         # Guarded: a failing synthesizer still lets a close post the counts and the answers.
-        self.core = Dialoog(
-            settings,
-            catalog,
-            templates,
-            keyring,
-            Guarded(synthesizer),
-            self.members,
-            clock,
-            self.metrics,
+        self.preparer = Preparer(self.platforms, Guarded(synthesizer))
+        self.scheduler = Scheduler(
+            db, self.core, self.dispatcher, clock, self.platforms, self.preparer
         )
-        self.scheduler = Scheduler(db, self.core, self.dispatcher, clock, self.platforms)
-        self.writer = Writer(settings, db, self.core, self.metrics, clock)
+        self.writer = Writer(settings, db, self.core, self.metrics, clock, self.preparer)
 
     @classmethod
     async def create(
@@ -128,9 +124,6 @@ class App:
 
     def add_platform(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
-
-    async def members(self, platform: str, workspace: str, channel_id: str) -> list[Member]:
-        return await self.platforms[platform].list_members(workspace, channel_id)
 
     async def handle(self, incoming: Incoming) -> None:
         """Apply ``incoming`` and queue its messages in one transaction (:mod:`bot.runtime.writer`),

@@ -30,10 +30,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Incoming
+from bot.core.prepared import Prepared, Unprepared
 from bot.core.router import Dialoog
 from bot.core.turn import Turn
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.outbox import enqueue
+from bot.runtime.preparing import Preparer
 from bot.runtime.schedules import Job, coalesce, planned_jobs, round_jobs
 from bot.support.clock import Clock
 from storage.database import Database
@@ -65,8 +67,10 @@ class Scheduler:
         dispatcher: Dispatcher,
         clock: Clock,
         platforms: Mapping[str, object],
+        preparer: Preparer,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
+        self.preparer = preparer
         self.db = db
         self.platforms = platforms
         self.core = core
@@ -109,23 +113,7 @@ class Scheduler:
 
     async def _run(self, job: Job, now: dt.datetime) -> bool:
         try:
-            async with self.db.transaction() as session:
-                if not self.db.is_sqlite:
-                    locked = await session.scalar(
-                        select(func.pg_try_advisory_xact_lock(lock_key(job.key)))
-                    )
-                    if not locked:
-                        return False  # another process is running it right now
-                if await session.get(FiredJobRow, job.key) is not None:
-                    return False
-                session.add(FiredJobRow(key=job.key, day=now.date()))
-                await session.flush()
-                turn = await self._fire(session, job, now)
-                if turn is not None:
-                    enqueue(session, turn.deliveries, turn.lang)
-        except IntegrityError:
-            log.info("job %s was fired by another process", job.key)
-            return False
+            return await self.preparer.run(lambda prepared: self._attempt(job, now, prepared))
         except Exception:
             # Rolled back: the job is still owed; try again later, backing off.
             count = self._failures.get(job.key, (0, now))[0] + 1
@@ -133,24 +121,54 @@ class Scheduler:
             self._failures[job.key] = (count, now + delay)
             log.exception("job %s failed (%d times); next try after %s", job.key, count, delay)
             return False
+
+    async def _attempt(self, job: Job, now: dt.datetime, prepared: Prepared) -> bool:
+        """One try at ``job`` in one transaction; raises
+        :class:`~bot.core.prepared.Unprepared` (rolled back) for a roster or summary to fetch
+        first."""
+        try:
+            with self.core.metrics.attempt(Unprepared):
+                return await self._attempt_in_transaction(job, now, prepared)
+        except IntegrityError:
+            log.info("job %s was fired by another process", job.key)
+            return False
+
+    async def _attempt_in_transaction(self, job: Job, now: dt.datetime, prepared: Prepared) -> bool:
+        async with self.db.transaction() as session:
+            if not self.db.is_sqlite:
+                locked = await session.scalar(
+                    select(func.pg_try_advisory_xact_lock(lock_key(job.key)))
+                )
+                if not locked:
+                    return False  # another process is running it right now
+            if await session.get(FiredJobRow, job.key) is not None:
+                return False
+            session.add(FiredJobRow(key=job.key, day=now.date()))
+            await session.flush()
+            turn = await self._fire(session, job, now, prepared)
+            if turn is not None:
+                turn.prepared.complete()
+                enqueue(session, turn.deliveries, turn.lang)
         self._failures.pop(job.key, None)
         log.info("job %s fired (due %s)", job.key, job.due.isoformat())
         return True
 
-    async def _fire(self, session: AsyncSession, job: Job, now: dt.datetime) -> Turn | None:
+    async def _fire(
+        self, session: AsyncSession, job: Job, now: dt.datetime, prepared: Prepared
+    ) -> Turn | None:
         if job.kind == "digest":
             digest = await session.get(DigestRow, job.ref, with_for_update=True)
             if digest is None:
                 return None
-            turn = self.core.turn(
-                session, system_incoming(digest.platform, digest.workspace, digest.channel_id)
-            )
+            incoming = system_incoming(digest.platform, digest.workspace, digest.channel_id)
+            turn = self.core.turn(session, incoming, None, prepared)
             await self.core.digests.post(turn, digest, dt.date.fromisoformat(job.arg))
             return turn
         row = await session.get(RoundRow, job.ref, with_for_update=True)
         if row is None or row.status != "open":
             return None
-        turn = self.core.turn(session, system_incoming(row.platform, row.workspace, row.channel_id))
+        incoming = system_incoming(row.platform, row.workspace, row.channel_id)
+        turn = self.core.turn(session, incoming, None, prepared)
         ctx = await turn.store.context(row)
         turn.lang = ctx.lang
         past_deadline = row.deadline is not None and row.deadline <= now

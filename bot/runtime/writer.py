@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from bot.core.commands import CommandError
 from bot.core.messages import Incoming
+from bot.core.prepared import Prepared, Unprepared
 from bot.core.rounds import Batch
 from bot.core.router import Dialoog
 from bot.runtime.outbox import enqueue, outbox_rows
+from bot.runtime.preparing import Preparer
 from bot.runtime.waiting import fail, settle
 from bot.support.clock import Clock
 from bot.support.metrics import Held, Metrics
@@ -55,7 +57,9 @@ class Writer:
         core: Dialoog,
         metrics: Metrics,
         clock: Clock,
+        preparer: Preparer,
     ) -> None:
+        self.preparer = preparer
         self.settings = settings
         self.db = db
         self.core = core
@@ -211,6 +215,7 @@ class Writer:
         event_key: str | None,
         look_first: bool,
         shared: Batch | None = None,
+        prepared: Prepared | None = None,
     ) -> bool:
         """Apply ``incoming`` in ``session``; False for a repeated event. A refusal raises
         :class:`_Refused` carrying the turn's language."""
@@ -220,7 +225,7 @@ class Writer:
                 return False
             session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
             await session.flush()
-        turn = self.core.turn(session, incoming, shared)
+        turn = self.core.turn(session, incoming, shared, prepared)
         try:
             await self.core.handle(turn)
         except CommandError as error:
@@ -230,10 +235,18 @@ class Writer:
         return True
 
     async def _handle_alone(self, incoming: Incoming) -> None:
+        """A channel command in its own transaction; the roster and summaries it needs are
+        fetched before that transaction (:mod:`bot.runtime.preparing`), so a slow platform or
+        synthesizer never holds the write lock that people's answers wait for."""
         event_key = _event_key(incoming)
+
+        async def attempt(prepared: Prepared) -> None:
+            with self.metrics.attempt(Unprepared):
+                async with self.db.transaction() as session:
+                    await self._apply_turn(session, incoming, event_key, True, None, prepared)
+
         try:
-            async with self.db.transaction() as session:
-                await self._apply_turn(session, incoming, event_key, look_first=True)
+            await self.preparer.run(attempt)
         except _Refused as refused:
             await self._refuse(incoming, event_key, refused.lang, refused.error)
         except IntegrityError:

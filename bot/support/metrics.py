@@ -87,5 +87,19 @@ class Metrics:
         finally:
             _HELD.reset(token)
 
+    @contextmanager
+    def attempt(self, again: type[BaseException]) -> Iterator[None]:
+        """One attempt at a turn: its increments count when it ends, unless it raises
+        ``again`` (it is rolled back and will run again, and must not count twice)."""
+        with self.held() as held:
+            try:
+                yield
+            except again:
+                raise
+            except BaseException:
+                held.count()
+                raise
+            held.count()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

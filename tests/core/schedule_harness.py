@@ -38,8 +38,8 @@ class FileClock:
 
 class HangingPlatform(LocalPlatform):
     """Hangs where a crash hurts most: in the middle of a timer job (``job``: asking for the
-    channel's members, inside the job's transaction), or in a channel post ``before`` the
-    platform has it or ``after`` it recorded it."""
+    channel's members, which the job fetches before its transaction), or in a channel post
+    ``before`` the platform has it or ``after`` it recorded it."""
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         if self.hang == "job":
