@@ -88,9 +88,6 @@ class LocalPlatform:
         self.private[user_id].append(message)
         self._record("reply", user_id, message, None)
 
-    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
-        self._record("update", ref.channel_id, message, None)
-
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         return list(self.channels.get(channel_id, []))
 

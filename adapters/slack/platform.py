@@ -235,19 +235,6 @@ class SlackPlatform:
                     return
                 raise self._failure(exc) from exc
 
-    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
-        client = await self.client(workspace)
-        await self.pacer(workspace).acquire(ref.channel_id)
-        try:
-            await client.chat_update(
-                channel=ref.channel_id,
-                ts=ref.message_id,
-                blocks=pages(render(message))[0],
-                text=fallback(message),
-            )
-        except SlackApiError as exc:
-            raise self._failure(exc) from exc
-
     async def update_blocks(
         self, workspace: str, channel: str, ts: str, blocks: list[dict[str, Any]], text: str
     ) -> None:

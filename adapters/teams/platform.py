@@ -116,20 +116,6 @@ class TeamsPlatform:
         # Teams has no ephemeral messages: the answer goes to the person's personal chat.
         await self.send_private(workspace, user_id, message)
 
-    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
-        reference = await self.store.get(workspace, CHANNEL, ref.channel_id)
-        if reference is None:
-            reference = await self.store.by_conversation(workspace, ref.channel_id)
-        if reference is None:
-            raise DeliveryRefused(f"no conversation reference for {ref.channel_id}")
-        activity = self._activity(reference, ref.channel_id, message)
-        activity.id = ref.message_id
-
-        async def update(client: Any) -> None:
-            await client.conversations.update_activity(ref.channel_id, ref.message_id, activity)
-
-        await self._call(workspace, reference, ref.channel_id, update)
-
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         reference = await self._channel_reference(workspace, channel_id)
         team_id = reference.get("teamId")

@@ -7,7 +7,7 @@ Adapters translate a platform request into an :class:`Incoming`; the core answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -123,4 +123,3 @@ class Target:
 class Delivery:
     target: Target
     message: Outgoing
-    extra: dict[str, str] = field(default_factory=dict)

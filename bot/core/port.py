@@ -70,10 +70,6 @@ class Platform(Protocol):
         """Answer ``user_id`` privately where they are (Slack: ephemeral; Teams: personal chat)."""
         ...
 
-    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
-        """Replace the content of a message the bot sent before."""
-        ...
-
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         """All members of ``channel_id``, bots included (the core filters them)."""
         ...

@@ -1,5 +1,5 @@
-"""One summary model, three renderings: Markdown, an ``Outgoing`` message, and from that Slack
-Block Kit and a Teams Adaptive Card as plain JSON dicts.
+"""One summary model, two renderings: Markdown and a platform-neutral ``Outgoing`` message
+(which the Slack and Teams adapters turn into Block Kit and Adaptive Cards).
 
 Every text a person reads comes from the catalog (``summary.*``); what comes from answers
 (quotes, listed headlines, dreams and ideas) goes into :class:`~bot.core.messages.Quote` blocks so
@@ -9,11 +9,9 @@ shown, never a count or a quote. Chat messages are kept within the platforms' li
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bot.core.messages import Block, Divider, Heading, Outgoing, Quote, Text
 from bot.core.prompts import Catalog
@@ -22,8 +20,6 @@ from bot.core.summary import PhaseSummary, Summary, Theme
 MAX_TEXT = 2900  # characters in one chat block (Slack allows 3,000 in a section)
 MAX_BLOCKS = 48  # blocks in one chat message (Slack allows 50; room for a button row)
 MAX_LISTED = 15  # items (headlines, ideas) listed in a chat message; Markdown lists all
-HEADER_CHARS = 150  # Slack header blocks take at most 150 characters
-CARD_BYTES = 24_000  # Teams rejects messages over about 28 KB; leave room for the envelope
 _UNSAFE = re.compile(r"[<>]|@(?=\w)")
 
 
@@ -207,75 +203,3 @@ def summary_outgoing(summary: Summary, catalog: Catalog) -> Outgoing:
         if len(blocks) <= MAX_BLOCKS:
             break
     return Outgoing(tuple(blocks[:MAX_BLOCKS]))
-
-
-def _escape_slack(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def summary_blockkit(summary: Summary, catalog: Catalog) -> list[dict[str, Any]]:
-    """Slack Block Kit blocks for the summary (escaped, so quotes cannot ping anyone)."""
-    out: list[dict[str, Any]] = []
-    for block in summary_outgoing(summary, catalog).blocks:
-        if isinstance(block, Heading):
-            text = (
-                block.text
-                if len(block.text) <= HEADER_CHARS
-                else block.text[: HEADER_CHARS - 1] + "…"
-            )
-            out.append({"type": "header", "text": {"type": "plain_text", "text": text}})
-        elif isinstance(block, Text):
-            out.append(
-                {"type": "section", "text": {"type": "mrkdwn", "text": _escape_slack(block.text)}}
-            )
-        elif isinstance(block, Quote):
-            quoted = "\n".join(f"> {line}" for line in _escape_slack(block.text).splitlines())
-            out.append({"type": "section", "text": {"type": "mrkdwn", "text": quoted[:3000]}})
-        elif isinstance(block, Divider):
-            out.append({"type": "divider"})
-    return out
-
-
-def summary_adaptive_card(summary: Summary, catalog: Catalog) -> dict[str, Any]:
-    """A Teams Adaptive Card (schema 1.4) for the summary; quotes in emphasis containers."""
-    body: list[dict[str, Any]] = []
-    separator = False
-    size = 0
-    for block in summary_outgoing(summary, catalog).blocks:
-        element: dict[str, Any]
-        if isinstance(block, Divider):
-            separator = True
-            continue
-        if isinstance(block, Heading):
-            element = {
-                "type": "TextBlock",
-                "text": block.text,
-                "size": "Large",
-                "weight": "Bolder",
-                "wrap": True,
-            }
-        elif isinstance(block, Text):
-            element = {"type": "TextBlock", "text": block.text.replace("*", "**"), "wrap": True}
-        elif isinstance(block, Quote):
-            element = {
-                "type": "Container",
-                "style": "emphasis",
-                "items": [
-                    {"type": "TextBlock", "text": block.text, "wrap": True, "isSubtle": True}
-                ],
-            }
-        else:
-            continue
-        if separator:
-            element["separator"] = True
-            separator = False
-        size += len(json.dumps(element, ensure_ascii=False).encode())
-        if size > CARD_BYTES:
-            break
-        body.append(element)
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.4",
-        "body": body,
-    }

@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
     slack_client_secret: str | None = Field(None, alias="SLACK_CLIENT_SECRET")
-    slack_state_secret: str | None = Field(None, alias="SLACK_STATE_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     # Posts per second to one workspace; Slack publishes no figure (see adapters/slack/pacing).
     slack_workspace_rate: float = Field(10.0, gt=0, le=1000, alias="SLACK_WORKSPACE_RATE")
