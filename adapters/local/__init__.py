@@ -124,8 +124,6 @@ class LocalDriver:
                 user_id,
                 text,
                 channel_id,
-                self.names.get(user_id, ""),
-                True,
                 event_id=event_id,
             )
         )
@@ -139,7 +137,6 @@ class LocalDriver:
                 user_id,
                 text,
                 None,
-                self.names.get(user_id, ""),
                 event_id=event_id,
             )
         )
@@ -152,7 +149,6 @@ class LocalDriver:
                 user_id,
                 "",
                 None,
-                self.names.get(user_id, ""),
                 action=action,
                 value=value,
                 round_id=round_id,

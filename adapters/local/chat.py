@@ -105,16 +105,12 @@ class Console:
                     self.current,
                     text[8:].strip(),
                     CHANNEL,
-                    self.name_of(self.current),
-                    True,
                 )
             )
         elif text.startswith("/"):
             print(USAGE, flush=True)
         else:
-            await self.handle(
-                Incoming(PLATFORM, WORKSPACE, self.current, text, None, self.name_of(self.current))
-            )
+            await self.handle(Incoming(PLATFORM, WORKSPACE, self.current, text, None))
         return True
 
     async def press(self, number: str) -> None:
@@ -131,7 +127,6 @@ class Console:
                 self.current,
                 "",
                 None,
-                self.name_of(self.current),
                 action=choices.key,
                 value=option.value,
                 round_id=choices.round_id,

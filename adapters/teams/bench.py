@@ -105,9 +105,10 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     )
     started = time.perf_counter()
     await app.handle(
-        Incoming("teams", TENANT_ID, HOST, 'start --theme "bench"', CHANNEL_ID, "Host",
-                 is_command=True, event_id="bench-start")
-    )  # fmt: skip
+        Incoming(
+            "teams", TENANT_ID, HOST, 'start --theme "bench"', CHANNEL_ID, event_id="bench-start"
+        )
+    )
     queued = time.perf_counter()
     refused = 0
     if args.restart:

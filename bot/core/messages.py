@@ -7,8 +7,21 @@ Adapters translate a platform request into an :class:`Incoming`; the core answer
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A job that fell due: close a round, open its next phase, send a reminder slot, or post
+    a weekly digest. ``ref`` is the round's or digest's id; ``arg`` the phase number, the
+    reminder slot or the digest's day."""
+
+    kind: str
+    ref: str
+    arg: str
+    due: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +31,8 @@ class Incoming:
     ``channel_id`` is ``None`` for a private chat with the bot. ``action`` and ``value`` are
     set for a button or card submit (``action`` is a :class:`Choices` key); ``round_id``
     travels with a button so it reaches the right round. ``event_id`` lets the core drop
-    deliveries it has seen before.
+    deliveries it has seen before. A timer enters as an ``Incoming`` with nobody behind it
+    (``user_id`` empty) and its :class:`Timer`.
     """
 
     platform: str
@@ -26,12 +40,11 @@ class Incoming:
     user_id: str
     text: str = ""
     channel_id: str | None = None
-    user_name: str = ""
-    is_command: bool = False
     action: str | None = None
     value: str | None = None
     round_id: str | None = None
     event_id: str | None = None
+    timer: Timer | None = None
 
     @property
     def is_private(self) -> bool:
@@ -116,10 +129,13 @@ class Target:
     workspace: str
     channel_id: str | None = None
     user_id: str | None = None
-    thread_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    """A message for one target, in the language of the turn that made it (``lang`` fills
+    in a message that does not say its own)."""
+
     target: Target
     message: Outgoing
+    lang: str | None = None

@@ -73,7 +73,7 @@ class Participants:
                     text = prefix.group(2).strip()
         if progress.awaiting_choice:
             raise CommandError("error.choose_first")
-        turn.session.add(
+        turn.store_answer(
             AnswerRow(
                 id=uuid.uuid4().hex,
                 round_id=ctx.id,
@@ -203,7 +203,7 @@ class Participants:
         choice = old[0].choice if old else None
         for row in old:
             await turn.session.delete(row)
-        turn.session.add(
+        turn.store_answer(
             AnswerRow(
                 id=uuid.uuid4().hex,
                 round_id=ctx.id,

@@ -1,8 +1,9 @@
-"""The decision core: one :class:`Incoming` in, state changed and deliveries out.
+"""The router: one :class:`Incoming` in, state changed and a :class:`TurnResult` out.
 
-Adapters call :meth:`Dialoog.handle` inside a database transaction; everything it wants sent
-comes back as deliveries that the caller writes to the outbox in the same transaction, so a
-crash never leaves a state change without its messages or the other way round.
+The runtime calls :meth:`Dialoog.handle` inside a database transaction, for people and for
+timers alike (a timer is an ``Incoming`` with nobody behind it). The result holds the new
+answers and the deliveries; the runtime writes them in the same transaction, so a crash never
+leaves a state change without its messages or the other way round.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.commands import CHANNEL_WORDS, CommandError, parse, participant_word
 from bot.core.digests import Digests
 from bot.core.host import Hosts
-from bot.core.messages import Incoming, Outgoing, Text
+from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind, Text
 from bot.core.participant import Participants
 from bot.core.prepared import Prepared
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring
 from bot.core.rounds import Batch, RoundStore
 from bot.core.templates import Templates
-from bot.core.turn import Turn
+from bot.core.timers import Timers
+from bot.core.turn import Turn, TurnResult
 from bot.core.views import Views
 from bot.support.clock import Clock
 from bot.support.metrics import Metrics
@@ -52,6 +54,7 @@ class Dialoog:
         self.hosts = Hosts(settings, templates, self.views, keyring, metrics)
         self.digests = Digests(settings, self.views, keyring)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
+        self.timers = Timers(self.hosts, self.digests)
 
     def turn(
         self,
@@ -75,15 +78,35 @@ class Dialoog:
         """Round queries in ``session`` (sharing ``batch``'s loaded rows when given)."""
         return RoundStore(session, self.keyring, self.templates, batch)
 
-    async def handle(self, turn: Turn) -> None:
-        """Apply ``turn.incoming``; raises :class:`CommandError` for input that changes nothing
-        and :class:`~bot.core.prepared.Unprepared` when a roster or summary must be fetched
-        before the transaction first."""
-        await self._route(turn)
+    async def handle(self, turn: Turn) -> TurnResult:
+        """Apply ``turn.incoming`` in its session and return what to store and deliver.
+
+        Input that changes nothing gives a result with ``refused`` set (the runtime rolls the
+        turn back and keeps only the refusal). Raises :class:`~bot.core.prepared.Unprepared`
+        when a roster or summary must be fetched before the transaction first."""
+        try:
+            await self._route(turn)
+        except CommandError as error:
+            return self.refused(turn.incoming, turn.lang, error)
         turn.prepared.complete()
+        return turn.result()
+
+    def refused(self, incoming: Incoming, lang: str, error: CommandError) -> TurnResult:
+        """Only the refusal of ``incoming``, privately to its sender, in ``lang``."""
+        target = Target(
+            TargetKind.REPLY,
+            incoming.platform,
+            incoming.workspace,
+            incoming.channel_id,
+            incoming.user_id,
+        )
+        return TurnResult((Delivery(target, self.refusal(lang, error), lang),), refused=error)
 
     async def _route(self, turn: Turn) -> None:
         i = turn.incoming
+        if i.timer is not None:
+            await self.timers.fire(turn, i.timer)
+            return
         if i.action is not None:
             self.metrics.commands.labels("choice").inc()
             if i.action == "skip":

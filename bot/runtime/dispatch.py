@@ -258,9 +258,7 @@ class Dispatcher:
                 await platform.send_private(row.workspace, row.user_id, message, key=row.key)
             elif row.kind == TargetKind.CHANNEL.value:
                 assert row.channel_id is not None
-                await platform.post_channel(
-                    row.workspace, row.channel_id, message, thread_of=row.thread_of, key=row.key
-                )
+                await platform.post_channel(row.workspace, row.channel_id, message, key=row.key)
             else:
                 assert row.user_id is not None
                 await platform.reply(row.workspace, row.channel_id, row.user_id, message)

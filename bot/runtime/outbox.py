@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -76,9 +77,9 @@ def decode(payload: str) -> Outgoing:
     return Outgoing(tuple(blocks), data.get("lang"))
 
 
-def outbox_rows(deliveries: list[Delivery], lang: str | None = None) -> list[dict[str, Any]]:
-    """The outbox rows for ``deliveries``, in order; same payloads share text. Messages
-    without a language get ``lang`` (the turn's)."""
+def outbox_rows(deliveries: Sequence[Delivery]) -> list[dict[str, Any]]:
+    """The outbox rows for ``deliveries``, in order; same payloads share text. A message
+    that does not say its language gets its delivery's (the turn's when it was made)."""
     cache: dict[int, str] = {}
     rows: list[dict[str, Any]] = []
     for delivery in deliveries:
@@ -86,8 +87,8 @@ def outbox_rows(deliveries: list[Delivery], lang: str | None = None) -> list[dic
         payload = cache.get(id(delivery.message))
         if payload is None:
             message = delivery.message
-            if message.lang is None and lang is not None:
-                message = replace(message, lang=lang)
+            if message.lang is None and delivery.lang is not None:
+                message = replace(message, lang=delivery.lang)
             payload = cache[id(delivery.message)] = encode(message)
         rows.append(
             {
@@ -97,7 +98,6 @@ def outbox_rows(deliveries: list[Delivery], lang: str | None = None) -> list[dic
                 "kind": target.kind.value,
                 "channel_id": target.channel_id,
                 "user_id": target.user_id,
-                "thread_of": target.thread_of,
                 "payload": payload,
                 "status": "pending",
                 "attempts": 0,
@@ -106,9 +106,9 @@ def outbox_rows(deliveries: list[Delivery], lang: str | None = None) -> list[dic
     return rows
 
 
-def enqueue(session: AsyncSession, deliveries: list[Delivery], lang: str | None = None) -> int:
+def enqueue(session: AsyncSession, deliveries: Sequence[Delivery]) -> int:
     """Add ``deliveries`` to the outbox in ``session``'s transaction (see :func:`outbox_rows`)."""
-    session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries, lang)])
+    session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries)])
     return len(deliveries)
 
 
@@ -119,5 +119,4 @@ def target_of(row: OutboxRow) -> Target:
         row.workspace,
         row.channel_id,
         row.user_id,
-        row.thread_of,
     )

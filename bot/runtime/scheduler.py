@@ -29,17 +29,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.messages import Incoming
-from bot.core.prepared import Prepared, Unprepared
 from bot.core.router import Dialoog
-from bot.core.turn import Turn
 from bot.runtime.dispatch import Dispatcher
-from bot.runtime.outbox import enqueue
-from bot.runtime.preparing import Preparer
 from bot.runtime.schedules import Job, coalesce, planned_jobs, round_jobs
+from bot.runtime.writer import Writer
 from bot.support.clock import Clock
 from storage.database import Database
-from storage.models import DigestRow, FiredJobRow, RoundRow
+from storage.models import FiredJobRow, RoundRow
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30.0
@@ -49,11 +45,6 @@ MAX_BACKOFF = dt.timedelta(hours=1)
 def lock_key(job_key: str) -> int:
     """A signed 64-bit advisory-lock number for ``job_key``."""
     return int.from_bytes(hashlib.sha256(job_key.encode()).digest()[:8], "big", signed=True)
-
-
-def system_incoming(platform: str, workspace: str, channel_id: str) -> Incoming:
-    """An ``Incoming`` with no person behind it: how a timer enters the core."""
-    return Incoming(platform, workspace, "", "", channel_id)
 
 
 class Scheduler:
@@ -67,10 +58,10 @@ class Scheduler:
         dispatcher: Dispatcher,
         clock: Clock,
         platforms: Mapping[str, object],
-        preparer: Preparer,
+        writer: Writer,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
-        self.preparer = preparer
+        self.writer = writer
         self.db = db
         self.platforms = platforms
         self.core = core
@@ -112,8 +103,14 @@ class Scheduler:
         return fired
 
     async def _run(self, job: Job, now: dt.datetime) -> bool:
+        """Fire ``job`` through the writer, as the core's turn for the job's ``Incoming``."""
         try:
-            return await self.preparer.run(lambda prepared: self._attempt(job, now, prepared))
+            fired = await self.writer.apply_timer(
+                job.incoming(), lambda session: self._claim(session, job, now)
+            )
+        except IntegrityError:
+            log.info("job %s was fired by another process", job.key)
+            return False
         except Exception:
             # Rolled back: the job is still owed; try again later, backing off.
             count = self._failures.get(job.key, (0, now))[0] + 1
@@ -121,74 +118,32 @@ class Scheduler:
             self._failures[job.key] = (count, now + delay)
             log.exception("job %s failed (%d times); next try after %s", job.key, count, delay)
             return False
-
-    async def _attempt(self, job: Job, now: dt.datetime, prepared: Prepared) -> bool:
-        """One try at ``job`` in one transaction; raises
-        :class:`~bot.core.prepared.Unprepared` (rolled back) for a roster or summary to fetch
-        first."""
-        try:
-            with self.core.metrics.attempt(Unprepared):
-                return await self._attempt_in_transaction(job, now, prepared)
-        except IntegrityError:
-            log.info("job %s was fired by another process", job.key)
+        if not fired:
             return False
-
-    async def _attempt_in_transaction(self, job: Job, now: dt.datetime, prepared: Prepared) -> bool:
-        async with self.db.transaction() as session:
-            if not self.db.is_sqlite:
-                locked = await session.scalar(
-                    select(func.pg_try_advisory_xact_lock(lock_key(job.key)))
-                )
-                if not locked:
-                    return False  # another process is running it right now
-            if await session.get(FiredJobRow, job.key) is not None:
-                return False
-            session.add(FiredJobRow(key=job.key, day=now.date()))
-            await session.flush()
-            turn = await self._fire(session, job, now, prepared)
-            if turn is not None:
-                turn.prepared.complete()
-                enqueue(session, turn.deliveries, turn.lang)
         self._failures.pop(job.key, None)
         log.info("job %s fired (due %s)", job.key, job.due.isoformat())
         return True
 
-    async def _fire(
-        self, session: AsyncSession, job: Job, now: dt.datetime, prepared: Prepared
-    ) -> Turn | None:
-        if job.kind == "digest":
-            digest = await session.get(DigestRow, job.ref, with_for_update=True)
-            if digest is None:
-                return None
-            incoming = system_incoming(digest.platform, digest.workspace, digest.channel_id)
-            turn = self.core.turn(session, incoming, None, prepared)
-            await self.core.digests.post(turn, digest, dt.date.fromisoformat(job.arg))
-            return turn
-        row = await session.get(RoundRow, job.ref, with_for_update=True)
-        if row is None or row.status != "open":
-            return None
-        incoming = system_incoming(row.platform, row.workspace, row.channel_id)
-        turn = self.core.turn(session, incoming, None, prepared)
-        ctx = await turn.store.context(row)
-        turn.lang = ctx.lang
-        past_deadline = row.deadline is not None and row.deadline <= now
-        hosts = self.core.hosts
-        if job.kind == "close":
-            await hosts.close_round(turn, ctx)
-        elif job.kind == "phase":
-            if past_deadline or row.open_phase != int(job.arg):
-                return None  # the deadline closes the round; or `next` was quicker
-            await hosts.open_next_phase(turn, ctx)
-        elif job.kind == "remind":
+    async def _claim(self, session: AsyncSession, job: Job, now: dt.datetime) -> bool:
+        """In the job's transaction: take it (False when another process has it or had it)
+        and record it as fired, with the earlier reminder slots it settles."""
+        if not self.db.is_sqlite:
+            locked = await session.scalar(select(func.pg_try_advisory_xact_lock(lock_key(job.key))))
+            if not locked:
+                return False  # another process is running it right now
+        if await session.get(FiredJobRow, job.key) is not None:
+            return False
+        session.add(FiredJobRow(key=job.key, day=now.date()))
+        if job.kind == "remind":
             # Earlier slots missed during downtime are settled by this one.
-            for earlier in round_jobs(row, len(ctx.phases)):
-                if earlier.kind == "remind" and earlier.due < job.due:
-                    if await session.get(FiredJobRow, earlier.key) is None:
-                        session.add(FiredJobRow(key=earlier.key, day=now.date()))
-            if past_deadline or ctx.key is None:
-                return None
-            await hosts.send_reminders(turn, ctx, slot=job.arg)
-        return turn
+            row = await session.get(RoundRow, job.ref)
+            if row is not None:
+                for earlier in round_jobs(row, self._phase_counts().get(row.template, 1)):
+                    if earlier.kind == "remind" and earlier.due < job.due:
+                        if await session.get(FiredJobRow, earlier.key) is None:
+                            session.add(FiredJobRow(key=earlier.key, day=now.date()))
+        await session.flush()
+        return True
 
     # --- wake-ups -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import slot_length
+from bot.core.messages import Incoming, Timer
 from storage.models import DigestRow, FiredJobRow, RoundRow
 
 # How far back a digest occurrence may be owed: a bot down for longer posts only the latest.
@@ -29,7 +30,8 @@ DIGEST_LOOKBACK = dt.timedelta(days=8)
 @dataclass(frozen=True, slots=True)
 class Job:
     """One occurrence of a timer. ``ref`` is a round or digest id; ``arg`` the phase index,
-    reminder slot or local date; ``platform`` where its messages go."""
+    reminder slot or local date; ``platform``, ``workspace`` and ``channel_id`` where its
+    messages go."""
 
     key: str
     due: dt.datetime
@@ -37,6 +39,13 @@ class Job:
     ref: str
     arg: str = ""
     platform: str = ""
+    workspace: str = ""
+    channel_id: str = ""
+
+    def incoming(self) -> Incoming:
+        """The job as the core sees it: an ``Incoming`` with nobody behind it."""
+        timer = Timer(self.kind, self.ref, self.arg, self.due)
+        return Incoming(self.platform, self.workspace, "", "", self.channel_id, timer=timer)
 
 
 def digest_trigger(digest: DigestRow) -> CronTrigger:
@@ -67,11 +76,12 @@ def digest_occurrences(
 def round_jobs(row: RoundRow, phases: int) -> list[Job]:
     """Every job an open round still has, due or not (fired ones are filtered later)."""
     jobs: list[Job] = []
+    where = (row.platform, row.workspace, row.channel_id)
     if row.deadline is not None:
-        jobs.append(Job(f"close:{row.id}", row.deadline, "close", row.id, "", row.platform))
+        jobs.append(Job(f"close:{row.id}", row.deadline, "close", row.id, "", *where))
         for slot in filter(None, row.reminders.split(",")):
             due = row.deadline - slot_length(slot)
-            jobs.append(Job(f"remind:{row.id}:{slot}", due, "remind", row.id, slot, row.platform))
+            jobs.append(Job(f"remind:{row.id}:{slot}", due, "remind", row.id, slot, *where))
     if (
         row.paced
         and row.phase_seconds
@@ -87,7 +97,7 @@ def round_jobs(row: RoundRow, phases: int) -> list[Job]:
                     "phase",
                     row.id,
                     str(row.open_phase),
-                    row.platform,
+                    *where,
                 )
             )
     return jobs
@@ -115,6 +125,8 @@ async def planned_jobs(
                         digest.id,
                         day,
                         digest.platform,
+                        digest.workspace,
+                        digest.channel_id,
                     )
                 )
     if not jobs:

@@ -1,7 +1,10 @@
-"""Applying what people send: each ``Incoming`` and the messages it causes, in one transaction.
+"""Applying turns: each ``Incoming`` (a person's or a timer's) and what the core's
+:class:`~bot.core.turn.TurnResult` asks to store and deliver, in one transaction.
 
 Private messages that arrive together are written together (group commit); a batch holding
-anything unusual is applied again message by message.
+anything unusual is applied again message by message. Channel commands and timers fetch what
+they need from the platform and the synthesizer before their transaction
+(:mod:`bot.runtime.preparing`).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +24,7 @@ from bot.core.messages import Incoming
 from bot.core.prepared import Prepared, Unprepared
 from bot.core.rounds import Batch
 from bot.core.router import Dialoog
+from bot.core.turn import TurnResult
 from bot.runtime.outbox import enqueue, outbox_rows
 from bot.runtime.preparing import Preparer
 from bot.runtime.waiting import fail, settle
@@ -39,12 +44,11 @@ def _event_key(incoming: Incoming) -> str | None:
 
 
 class _Refused(Exception):
-    """Input that changes nothing but a refusal in the turn's language."""
+    """Input that changes nothing but its refusal: rolls the turn back."""
 
-    def __init__(self, lang: str, error: CommandError) -> None:
-        super().__init__(error.key)
-        self.lang = lang
-        self.error = error
+    def __init__(self, result: TurnResult) -> None:
+        super().__init__(result.refused.key if result.refused else "refused")
+        self.result = result
 
 
 class Writer:
@@ -125,25 +129,35 @@ class Writer:
                     await store.load_progress(platform, workspace, users)
                 events: dict[str, dt.date] = {}
                 outbox: list[dict[str, Any]] = []
+                answers: list[dict[str, Any]] = []
+                answered: set[tuple[str, str, str]] = set()
                 for incoming in batch:
                     event_key = _event_key(incoming)
                     if event_key is not None:
                         if event_key in events:
                             raise LookupError("the same event twice in one batch")
                         events[event_key] = self.clock.now().date()
-                    turn = self.core.turn(session, incoming, shared)
-                    await self.core.handle(turn)
-                    outbox += outbox_rows(turn.deliveries, turn.lang)
+                    sender = (incoming.platform, incoming.workspace, incoming.user_id)
+                    if sender in answered:
+                        # This person's earlier answers must be there for this turn to see
+                        # (edit, forget me): write what the batch holds so far.
+                        await insert_rows(session, AnswerRow, answers)
+                        answers.clear()
+                        answered.clear()
+                    result = await self.core.handle(self.core.turn(session, incoming, shared))
+                    if result.refused is not None:
+                        raise _Refused(result)
+                    outbox += outbox_rows(result.deliveries)
+                    if result.answers:
+                        answers += [columns(row) for row in result.answers]
+                        answered.add(sender)
                 # New rows go in as one plain INSERT per table: the ORM's unit of work costs
                 # about a tenth of a millisecond per new object. A repeated event fails here.
-                answers = [row for row in session.new if isinstance(row, AnswerRow)]
-                for row in answers:
-                    session.expunge(row)
                 await session.flush()
                 await insert_rows(
                     session, ProcessedEventRow, [{"key": k, "day": d} for k, d in events.items()]
                 )
-                await insert_rows(session, AnswerRow, [columns(row) for row in answers])
+                await insert_rows(session, AnswerRow, answers)
                 await insert_rows(session, OutboxRow, outbox)
             held.count()
         return [None] * len(batch)
@@ -190,7 +204,7 @@ class Writer:
                 await self._apply_turn(session, incoming, event_key, False, shared)
         except _Refused as refused:
             async with session.begin_nested():
-                await self._refuse_in(session, incoming, event_key, refused.lang, refused.error)
+                await self._refuse_in(session, event_key, refused.result)
             session.expunge_all()
             shared.clear()
         except IntegrityError:
@@ -202,9 +216,7 @@ class Writer:
                     return
             log.info("concurrent change refused; nothing stored", exc_info=True)
             async with session.begin_nested():
-                await self._refuse_in(
-                    session, incoming, None, self.settings.language, CommandError("error.conflict")
-                )
+                await self._refuse_in(session, None, self._conflict(incoming))
             session.expunge_all()
             shared.clear()
 
@@ -217,22 +229,37 @@ class Writer:
         shared: Batch | None = None,
         prepared: Prepared | None = None,
     ) -> bool:
-        """Apply ``incoming`` in ``session``; False for a repeated event. A refusal raises
-        :class:`_Refused` carrying the turn's language."""
+        """Apply ``incoming`` in ``session``: the one path of people's messages and timers.
+        False for a repeated event; a refusal raises :class:`_Refused` with its result."""
         if event_key is not None:
             if look_first and await session.get(ProcessedEventRow, event_key) is not None:
                 self.metrics.duplicates.inc()
                 return False
             session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
             await session.flush()
-        turn = self.core.turn(session, incoming, shared, prepared)
-        try:
-            await self.core.handle(turn)
-        except CommandError as error:
-            raise _Refused(turn.lang, error) from error
-        enqueue(session, turn.deliveries, turn.lang)
+        result = await self.core.handle(self.core.turn(session, incoming, shared, prepared))
+        if result.refused is not None:
+            raise _Refused(result)
+        await insert_rows(session, AnswerRow, [columns(row) for row in result.answers])
+        enqueue(session, result.deliveries)
         await session.flush()
         return True
+
+    async def apply_timer(
+        self, incoming: Incoming, claim: Callable[[AsyncSession], Awaitable[bool]]
+    ) -> bool:
+        """A due timer, on the same path as people's messages: ``claim`` runs first in the
+        transaction (the scheduler's fire-once book-keeping) and returns False when the job is
+        not to run. Rosters and summaries are fetched before the transaction."""
+
+        async def attempt(prepared: Prepared) -> bool:
+            with self.metrics.attempt(Unprepared):
+                async with self.db.transaction() as session:
+                    if not await claim(session):
+                        return False
+                    return await self._apply_turn(session, incoming, None, False, None, prepared)
+
+        return await self.preparer.run(attempt)
 
     async def _handle_alone(self, incoming: Incoming) -> None:
         """A channel command in its own transaction; the roster and summaries it needs are
@@ -248,34 +275,26 @@ class Writer:
         try:
             await self.preparer.run(attempt)
         except _Refused as refused:
-            await self._refuse(incoming, event_key, refused.lang, refused.error)
+            await self._refuse(event_key, refused.result)
         except IntegrityError:
             # Two deliveries raced (the same event twice, or two starts in one channel).
             log.info("concurrent change refused; nothing stored", exc_info=True)
-            await self._refuse(
-                incoming, None, self.settings.language, CommandError("error.conflict")
-            )
+            await self._refuse(None, self._conflict(incoming))
 
-    async def _refuse(
-        self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
-    ) -> None:
+    def _conflict(self, incoming: Incoming) -> TurnResult:
+        return self.core.refused(incoming, self.settings.language, CommandError("error.conflict"))
+
+    async def _refuse(self, event_key: str | None, result: TurnResult) -> None:
         async with self.db.transaction() as session:
-            await self._refuse_in(session, incoming, event_key, lang, error)
+            await self._refuse_in(session, event_key, result)
 
     async def _refuse_in(
-        self,
-        session: AsyncSession,
-        incoming: Incoming,
-        event_key: str | None,
-        lang: str,
-        error: CommandError,
+        self, session: AsyncSession, event_key: str | None, result: TurnResult
     ) -> None:
+        """Keep only the refusal (and the event key, so a redelivery is not refused twice)."""
         if event_key is not None:
             if await session.get(ProcessedEventRow, event_key) is not None:
                 return
             session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
-        turn = self.core.turn(session, incoming)
-        turn.lang = lang
-        turn.reply(self.core.refusal(lang, error))
-        enqueue(session, turn.deliveries, turn.lang)
+        enqueue(session, result.deliveries)
         await session.flush()

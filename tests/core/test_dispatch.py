@@ -50,7 +50,7 @@ async def test_crash_in_the_middle_of_a_fan_out_sends_nobody_the_prompt_twice(
     dying = DyingPlatform(transcript, alive=25)
     dying.add_channel(CHANNEL, people)
     first_app.add_platform(dying)
-    await first_app.handle(Incoming("local", "local", "U000", "start", CHANNEL, is_command=True))
+    await first_app.handle(Incoming("local", "local", "U000", "start", CHANNEL))
     while await first_app.dispatcher.pump():
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.05)
@@ -120,7 +120,7 @@ async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Se
     platform = LocalPlatform()
     platform.add_channel(CHANNEL, [Member("U-HOST", "Host"), Member("U-A", "A")])
     app.add_platform(platform)
-    await app.handle(Incoming("local", "local", "U-HOST", "start", CHANNEL, is_command=True))
+    await app.handle(Incoming("local", "local", "U-HOST", "start", CHANNEL))
     now = dt.datetime.now(dt.UTC)
     async with app.db.transaction() as session:
         await session.execute(

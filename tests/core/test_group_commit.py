@@ -32,7 +32,7 @@ PEOPLE = [f"U{n:03d}" for n in range(24)]
 
 
 def private(user: str, text: str, event_id: str | None = None) -> Incoming:
-    return Incoming("local", "local", user, text, None, user, event_id=event_id)
+    return Incoming("local", "local", user, text, None, event_id=event_id)
 
 
 def messages() -> list[Incoming]:

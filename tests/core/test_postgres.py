@@ -80,7 +80,7 @@ async def test_concurrent_answers_and_starts_on_postgres(pg_local: LocalDriver) 
     setup_channel(pg_local, people)
     await asyncio.gather(
         *(
-            app.handle(Incoming("local", "local", host, "start", CHANNEL, is_command=True))
+            app.handle(Incoming("local", "local", host, "start", CHANNEL))
             for host in ("U000", "U001")
         )
     )

@@ -76,7 +76,7 @@ async def slow(
 
 
 def channel_command(local: LocalDriver, text: str) -> Incoming:
-    return Incoming("local", "local", HOST, text, CHANNEL, "", True)
+    return Incoming("local", "local", HOST, text, CHANNEL)
 
 
 async def test_an_answer_is_confirmed_while_a_host_command_waits_for_a_slow_roster(

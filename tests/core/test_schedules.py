@@ -411,7 +411,9 @@ async def test_stopping_while_wake_ups_are_handed_out_logs_no_failed_job(
     caplog.set_level(logging.INFO)
     app = local.app
     for _ in range(30):
-        scheduler = Scheduler(app.db, app.core, app.dispatcher, clock, app.platforms, 0.001)
+        scheduler = Scheduler(
+            app.db, app.core, app.dispatcher, clock, app.platforms, app.writer, 0.001
+        )
         await scheduler.start()
         await asyncio.sleep(0.003)  # a wake-up is due about every loop turn
         await scheduler.stop()

@@ -20,7 +20,7 @@ def test_a_private_message_is_an_answer_with_slacks_event_id() -> None:
         None,
         "Ev1",
     )
-    assert not item.is_command
+    assert item.is_private
 
 
 def test_edits_bots_and_channel_messages_are_not_answers() -> None:
@@ -44,10 +44,10 @@ def test_a_slash_command_keeps_its_words_and_channel() -> None:
             "user_name": "anna",
         }
     )
-    assert (item.text, item.channel_id, item.is_command, item.event_id) == (
+    assert (item.text, item.channel_id, item.is_private, item.event_id) == (
         "status",
         "C1",
-        True,
+        False,
         "command:tr1",
     )
     private = incoming.from_command({"channel_id": "D1", "text": "help", "trigger_id": "t"})
