@@ -134,7 +134,7 @@ class Scheduler:
             return False
 
     async def _attempt_in_transaction(self, job: Job, now: dt.datetime, prepared: Prepared) -> bool:
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             if not self.db.is_sqlite:
                 locked = await session.scalar(
                     select(func.pg_try_advisory_xact_lock(lock_key(job.key)))

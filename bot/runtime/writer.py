@@ -113,7 +113,7 @@ class Writer:
         caller then applies the batch again message by message (:meth:`_write_apart`), and
         nothing of this attempt is kept or counted."""
         with self.metrics.held() as held:
-            async with self.db.transaction() as session:
+            async with self.db.writing() as session:
                 shared = Batch()
                 store = self.core.store(session, shared)
                 people: dict[tuple[str, str], set[str]] = {}
@@ -153,7 +153,7 @@ class Writer:
         alone; counted once the transaction committed."""
         outcomes: list[Exception | None] = []
         kept: list[Held] = []
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             shared = Batch()
             for incoming in batch:
                 with self.metrics.held() as held:
@@ -242,7 +242,7 @@ class Writer:
 
         async def attempt(prepared: Prepared) -> None:
             with self.metrics.attempt(Unprepared):
-                async with self.db.transaction() as session:
+                async with self.db.writing() as session:
                     await self._apply_turn(session, incoming, event_key, True, None, prepared)
 
         try:
@@ -259,7 +259,7 @@ class Writer:
     async def _refuse(
         self, incoming: Incoming, event_key: str | None, lang: str, error: CommandError
     ) -> None:
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             await self._refuse_in(session, incoming, event_key, lang, error)
 
     async def _refuse_in(
