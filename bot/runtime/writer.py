@@ -237,7 +237,8 @@ class Writer:
     async def _handle_alone(self, incoming: Incoming) -> None:
         """A channel command in its own transaction; the roster and summaries it needs are
         fetched before that transaction (:mod:`bot.runtime.preparing`), so a slow platform or
-        synthesizer never holds the write lock that people's answers wait for."""
+        synthesizer never holds the turn at writing (``Database.writing()``) that people's
+        answers wait for."""
         event_key = _event_key(incoming)
 
         async def attempt(prepared: Prepared) -> None:
