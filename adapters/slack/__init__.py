@@ -29,9 +29,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         return False
     from adapters.slack.wiring import build
 
-    adapter = build(
-        settings, app.handle, app.catalog, app.templates, app.db.engine, app.db.write_lock
-    )
+    adapter = build(settings, app.handle, app.catalog, app.templates, app.db)
     app.add_platform(adapter.platform)
     web_app[ADAPTER] = adapter
     if settings.slack_signing_secret:

@@ -21,7 +21,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import incoming, modal
 from adapters.slack.blocks import after_press
@@ -36,6 +35,7 @@ from bot.core.messages import Incoming
 from bot.core.prompts import Catalog
 from bot.core.templates import Templates
 from bot.support.settings import Settings, SettingsError
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +205,7 @@ def build(
     handle: Handle,
     catalog: Catalog,
     templates: Templates,
-    engine: AsyncEngine | None = None,
-    write_lock: asyncio.Lock | None = None,
+    db: Database | None = None,
 ) -> SlackAdapter:
     """The adapter for the configured mode: one workspace (bot token) or OAuth installs."""
     api_url = settings.slack_api_url
@@ -222,8 +221,8 @@ def build(
     )
     oauth: dict[str, Any] = {}
     if settings.slack_client_id:
-        assert engine is not None, "OAuth installs are stored in the database"
-        store = installation_store(settings.slack_client_id, engine, write_lock)
+        assert db is not None, "OAuth installs are stored in the database"
+        store = installation_store(settings.slack_client_id, db)
         tokens = installed_tokens(store)
         oauth["installation_store"] = store
         oauth["oauth_settings"] = AsyncOAuthSettings(
@@ -231,7 +230,7 @@ def build(
             client_secret=settings.slack_client_secret,
             scopes=list(BOT_SCOPES),
             installation_store=store,
-            state_store=state_store(engine, write_lock),
+            state_store=state_store(db),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )

@@ -107,7 +107,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         settings.microsoft_app_type,
         settings.microsoft_app_tenant_id,
     )
-    store = ReferenceStore(app.db.engine, app.db.write_lock)
+    store = ReferenceStore(app.db)
     await store.forget_deliveries()
     retries = Counter(
         "dialoog_teams_http_retries",

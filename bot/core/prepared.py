@@ -3,7 +3,7 @@ write transaction.
 
 A turn runs inside one database transaction. The channel's roster (a platform call that can
 page through a whole workspace) and a summary (reading answers and synthesising them, perhaps
-through an LLM) must not be fetched while that transaction holds the write lock. So the core
+through an LLM) must not be fetched while that transaction holds the turn at writing. So the core
 asks :class:`Prepared` for them, and:
 
 - a roster that was not fetched yet raises :class:`Unprepared` at once (the rest of the turn

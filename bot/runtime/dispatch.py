@@ -121,7 +121,7 @@ class Dispatcher:
             candidates = (await session.scalars(select(OutboxRow).where(stale))).all()
         rows = []
         for row in candidates:
-            async with self.db.transaction() as session:
+            async with self.db.writing() as session:
                 taken = await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id == row.id, stale)
@@ -139,7 +139,7 @@ class Dispatcher:
                     )
                 except Exception:
                     log.exception("cannot tell whether outbox row %s arrived", row.id)
-            async with self.db.transaction() as session:
+            async with self.db.writing() as session:
                 if delivered:
                     await session.execute(delete(OutboxRow).where(OutboxRow.id == row.id))
                 else:
@@ -155,7 +155,7 @@ class Dispatcher:
         if loop.time() - self._last_renewal < self.lease.total_seconds() / 4:
             return
         self._last_renewal = loop.time()
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.owner == self.owner, OutboxRow.status == "sending")
@@ -186,7 +186,7 @@ class Dispatcher:
         The queue is read as ids and recipients only; whole rows (with their payloads) are
         loaded just for the ones claimed: under load the queue is read after every send."""
         now = _now()
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             query = (
                 select(*_RECIPIENT_COLUMNS)
                 .where(
@@ -299,7 +299,7 @@ class Dispatcher:
             batch = self._finished[: self.batch]
             del self._finished[: self.batch]
             try:
-                async with self.db.transaction() as session:
+                async with self.db.writing() as session:
                     await session.execute(
                         delete(OutboxRow).where(OutboxRow.id.in_([id_ for id_, _ in batch]))
                     )
@@ -315,7 +315,7 @@ class Dispatcher:
         status = "deferred" if attempts < MAX_ATTEMPTS else "failed"
         if status == "failed":
             log.error("delivery %s gave up after %d attempts", row.id, attempts)
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             await session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == row.id)

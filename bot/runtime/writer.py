@@ -117,7 +117,7 @@ class Writer:
         caller then applies the batch again message by message (:meth:`_write_apart`), and
         nothing of this attempt is kept or counted."""
         with self.metrics.held() as held:
-            async with self.db.transaction() as session:
+            async with self.db.writing() as session:
                 shared = Batch()
                 store = self.core.store(session, shared)
                 people: dict[tuple[str, str], set[str]] = {}
@@ -167,7 +167,7 @@ class Writer:
         alone; counted once the transaction committed."""
         outcomes: list[Exception | None] = []
         kept: list[Held] = []
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             shared = Batch()
             for incoming in batch:
                 with self.metrics.held() as held:
@@ -254,7 +254,7 @@ class Writer:
 
         async def attempt(prepared: Prepared) -> bool:
             with self.metrics.attempt(Unprepared):
-                async with self.db.transaction() as session:
+                async with self.db.writing() as session:
                     if not await claim(session):
                         return False
                     return await self._apply_turn(session, incoming, None, False, None, prepared)
@@ -264,12 +264,13 @@ class Writer:
     async def _handle_alone(self, incoming: Incoming) -> None:
         """A channel command in its own transaction; the roster and summaries it needs are
         fetched before that transaction (:mod:`bot.runtime.preparing`), so a slow platform or
-        synthesizer never holds the write lock that people's answers wait for."""
+        synthesizer never holds the turn at writing (``Database.writing()``) that people's
+        answers wait for."""
         event_key = _event_key(incoming)
 
         async def attempt(prepared: Prepared) -> None:
             with self.metrics.attempt(Unprepared):
-                async with self.db.transaction() as session:
+                async with self.db.writing() as session:
                     await self._apply_turn(session, incoming, event_key, True, None, prepared)
 
         try:
@@ -285,7 +286,7 @@ class Writer:
         return self.core.refused(incoming, self.settings.language, CommandError("error.conflict"))
 
     async def _refuse(self, event_key: str | None, result: TurnResult) -> None:
-        async with self.db.transaction() as session:
+        async with self.db.writing() as session:
             await self._refuse_in(session, event_key, result)
 
     async def _refuse_in(

@@ -122,7 +122,7 @@ async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Se
     app.add_platform(platform)
     await app.handle(Incoming("local", "local", "U-HOST", "start", CHANNEL))
     now = dt.datetime.now(dt.UTC)
-    async with app.db.transaction() as session:
+    async with app.db.writing() as session:
         await session.execute(
             update(OutboxRow).values(
                 status="sending", owner="other-process", lease_until=now + dt.timedelta(minutes=1)
@@ -132,7 +132,7 @@ async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Se
     assert await app.dispatcher.pump() == 0, "a live process's rows are left alone"
     assert platform.sent == []
 
-    async with app.db.transaction() as session:
+    async with app.db.writing() as session:
         await session.execute(update(OutboxRow).values(lease_until=now - dt.timedelta(seconds=1)))
     await app.dispatcher.recover(expired_only=True)
     await app.dispatcher.drain()

@@ -54,3 +54,37 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("import slack_sdk\nfrom bot.runtime.app import App\n")
     seen = [module for _, module in imports(tmp_path)]
     assert outside(seen[0], SDKS) and outside(seen[1], ("bot.runtime",))
+
+
+def mentions(folder: Path, words: tuple[str, ...]) -> list[tuple[Path, int]]:
+    """(file, line number) for every line of the Python files under ``folder`` holding one of
+    ``words``."""
+    return [
+        (path, number)
+        for path in sorted(folder.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(word in line for word in words)
+    ]
+
+
+def test_every_writer_writes_through_the_database_write_api() -> None:
+    """``Database.writing()`` is the one way to write; how it takes turns on SQLite (a lock)
+    and how SQLite runs inline (aiosqlite's private ``_execute``) stay inside ``storage/``."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for room in ("bot", "adapters")
+        for path, number in mentions(ROOT / room, ("write_lock", "_execute"))
+    ]
+    assert found == []
+
+
+def test_only_the_inline_sqlite_module_touches_aiosqlites_private_parts() -> None:
+    files = {
+        path.relative_to(ROOT) for path, _ in mentions(ROOT / "storage", ("_execute", "._thread"))
+    }
+    assert files == {Path("storage/inline_sqlite.py")}
+
+
+def test_the_write_api_checker_sees_a_lock_taken_by_hand(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text("async with app.db.write_lock:\n    pass\n")
+    assert mentions(tmp_path, ("write_lock",)) == [(tmp_path / "bad.py", 1)]

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.teams import build_adapter
 from adapters.teams.fake_connector import FakeConnector
@@ -18,6 +17,7 @@ from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import USER, ReferenceStore, metadata
 from bot.core.prompts import Catalog
+from storage.database import Database
 from tests.clocks import ManualMonotonic
 
 ACTIVITIES = Path(__file__).parent / "activities"
@@ -61,11 +61,11 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[ReferenceStore]:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield ReferenceStore(engine)
-    await engine.dispose()
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}")
+    async with db.writing() as session:
+        await session.run_sync(lambda sync: metadata.create_all(sync.connection()))
+    yield ReferenceStore(db)
+    await db.dispose()
 
 
 @pytest.fixture
