@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import importlib.util
 import itertools
 import json
 import logging
@@ -45,26 +44,18 @@ from bot.runtime.app import App, freeze_startup_objects
 from bot.runtime.server import build_web_app
 from bot.support.settings import load_settings
 from bot.synthesis import OfflineSynthesizer
+from bot.testing import fake_slack
 from storage.models import AnswerRow
 
 REPO = Path(__file__).resolve().parents[2]
-FAKE = REPO / "tests" / "slack" / "fake_slack.py"
+SPEC = REPO.parent / "shared" / "data" / fake_slack.SPEC_PARTS[0] / fake_slack.SPEC_PARTS[1]
 SECRET = "bench-signing-secret"
 CHANNEL = "CBENCH"
 ANSWERS = ("kiem: De buurtapp bracht ons samen", "Buurtapp verbindt", "Een groene wijk", "Moestuin")
 
 
 def _fake() -> ModuleType:
-    if not FAKE.exists():
-        raise SystemExit(f"bench slack: {FAKE} is missing (run it from a source checkout)")
-    if "dialoog_fake_slack" in sys.modules:
-        return sys.modules["dialoog_fake_slack"]
-    spec = importlib.util.spec_from_file_location("dialoog_fake_slack", FAKE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return fake_slack
 
 
 async def _serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
@@ -269,7 +260,7 @@ async def _start_round(url: str) -> None:
 
 
 async def _slack(people: list[str]) -> Any:
-    fake = _fake().FakeSlack(page_size=1000)
+    fake = _fake().FakeSlack(SPEC, page_size=1000)
     await fake.start()
     for user in ["UHOST", *people]:
         fake.add_user(user, f"Person {user}")

@@ -25,11 +25,11 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import PER_CONVERSATION
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import CHANNEL, TENANT, USER
 from bot.core.messages import Incoming
+from bot.testing.fake_connector import FakeConnector
 
 TENANT_ID = "tenant-bench"
 CHANNEL_ID = "19:bench@thread.tacv2"

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.teams import build_adapter
-from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import USER, ReferenceStore, metadata
 from bot.core.prompts import Catalog
+from bot.testing.fake_connector import FakeConnector
 from tests.clocks import ManualMonotonic
 
 ACTIVITIES = Path(__file__).parent / "activities"
