@@ -34,8 +34,8 @@ demo: $(STAMP)
 	$(BIN)/dialoogbot demo --participants 25
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot adapters storage tests
-	$(BIN)/ruff format --check bot adapters storage tests
+	$(BIN)/ruff check bot adapters storage tests benchmarks
+	$(BIN)/ruff format --check bot adapters storage tests benchmarks
 	$(BIN)/mypy
 
 test: lint playground

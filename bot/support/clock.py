@@ -1,4 +1,4 @@
-"""Time is injected: the core asks a clock, tests move a manual one."""
+"""Time is injected: the core asks a clock, tests move a manual one (``bot.testing.clock``)."""
 
 from __future__ import annotations
 
@@ -15,20 +15,3 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
-
-
-class ManualClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: dt.datetime | None = None) -> None:
-        self._now = start or dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-
-    def now(self) -> dt.datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self._now += dt.timedelta(**delta)
-        return self._now
-
-    def set(self, moment: dt.datetime) -> None:
-        self._now = moment

@@ -18,11 +18,11 @@ import signal
 import sys
 from pathlib import Path
 
-from adapters.local import LocalPlatform
 from bot.core.messages import Outgoing
 from bot.core.port import Member, MessageRef
 from bot.runtime.app import App
 from bot.support.settings import load_settings
+from bot.testing import LocalPlatform
 from storage.database import AlreadyRunning
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import DateTime, inspect, select, text
 
-from adapters.local import LocalDriver
 from bot.support.settings import Settings
+from bot.testing import LocalDriver
 from storage.models import AnswerRow, Base, RoundKeyRow
 from tests.core.conversation import (
     CHANNEL,

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from adapters.local import LocalDriver, LocalPlatform
 from bot.core.messages import Incoming, Outgoing
 from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
 from bot.runtime.app import App
-from bot.support.clock import ManualClock
 from bot.support.settings import Settings
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import OutboxRow
 
 CHANNEL = "C-BIG"

@@ -15,10 +15,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, func, select
 
-from adapters.local import LocalDriver, LocalPlatform
 from bot.core.messages import Incoming
 from bot.runtime.app import App
-from bot.support.clock import ManualClock
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import AnswerRow, ProgressRow
 from tests.conftest import (
     drop_postgres_database,

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver, LocalPlatform
 from bot.core.messages import Incoming
 from bot.runtime.app import App
-from bot.support.clock import ManualClock
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import AnswerRow, RoundRow
 from tests.conftest import (
     make_settings,

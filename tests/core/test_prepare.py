@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.local import LocalDriver, LocalPlatform
 from bot.core.messages import Incoming
 from bot.core.port import Member
 from bot.core.summary import Summary, SynthesisRequest
 from bot.runtime.app import App
-from bot.support.clock import ManualClock
 from bot.synthesis import OfflineSynthesizer
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from tests.conftest import (
     drop_postgres_database,
     fresh_postgres_database,

@@ -10,11 +10,10 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver
 from bot.core.messages import Quote
 from bot.core.port import Member
 from bot.runtime.scheduler import Scheduler
-from bot.support.clock import ManualClock
+from bot.testing import LocalDriver, ManualClock
 from storage.models import DigestRow, FiredJobRow, ReminderSentRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,

@@ -12,7 +12,7 @@ from adapters.slack.installations import fixed_token
 from adapters.slack.platform import SlackPlatform
 from bot.core.messages import Heading, Outgoing, Quote, Text
 from bot.core.port import DeliveryDeferred, DeliveryRefused
-from tests.slack.fake_slack import BOT_TOKEN, TEAM, FakeSlack
+from bot.testing.fake_slack import BOT_TOKEN, TEAM, FakeSlack
 from tests.slack.world import CHANNEL, people
 
 

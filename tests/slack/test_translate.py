@@ -8,7 +8,7 @@ from adapters.slack import incoming, modal
 from bot.core.commands import parse
 from bot.core.prompts import Catalog
 from bot.core.templates import Templates
-from tests.slack.fake_slack import message_event
+from bot.testing.fake_slack import message_event
 
 
 def test_a_private_message_is_an_answer_with_slacks_event_id() -> None:

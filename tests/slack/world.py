@@ -23,7 +23,7 @@ from bot.runtime.app import App
 from bot.runtime.server import build_web_app
 from bot.support.settings import load_settings
 from bot.synthesis import OfflineSynthesizer
-from tests.slack.fake_slack import (
+from bot.testing.fake_slack import (
     BOT_TOKEN,
     TEAM,
     FakeSlack,

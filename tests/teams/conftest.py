@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from adapters.teams import build_adapter
-from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import USER, ReferenceStore, metadata
 from bot.core.prompts import Catalog
+from bot.testing.fake_connector import FakeConnector
 from storage.database import Database
 from tests.clocks import ManualMonotonic
 

@@ -7,12 +7,12 @@ import datetime as dt
 
 import pytest
 
-from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import CHANNEL, ReferenceStore
 from adapters.teams.references import TENANT as TENANT_KIND
 from bot.core.messages import Choices, Option, Outgoing, Quote, Text
 from bot.core.port import DeliveryDeferred, DeliveryRefused
+from bot.testing.fake_connector import FakeConnector
 from tests.teams.conftest import BOT, TENANT, Sleeps, add_people
 
 PROMPT = Outgoing(

@@ -27,6 +27,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
+from benchmarks import DATA
 from bot.core.prompts import Catalog
 from bot.core.render import summary_markdown
 from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
@@ -34,7 +35,6 @@ from bot.synthesis.language import Analyzer
 from bot.synthesis.offline import OfflineSynthesizer
 from bot.synthesis.themes import SimilaritySpace, fcluster, linkage, vectorize
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 PHASE = PhaseInfo("answers", "Answers", "text")
 
 
@@ -286,7 +286,10 @@ def _polis(data: Path, show: str | None) -> tuple[str, Summary | None]:
 def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
     if not (data / "banking77").exists():
-        print(f"bench synthesis: no data at {data} (expected ../shared/data)", file=sys.stderr)
+        print(
+            f"bench synthesis: no banking77 in {data} (give the data folder with --data)",
+            file=sys.stderr,
+        )
         return 2
     test_rows = read_banking(data)
     sys.stdout.write(_team_sized(test_rows, 3 if args.quick else 60))
@@ -321,7 +324,9 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("synthesis", help="theme recovery, labels, polis text, speed")
     parser.add_argument("--quick", action="store_true", help="a reduced run of a few seconds")
-    parser.add_argument("--data", default=str(DATA), help="the shared data folder")
+    parser.add_argument(
+        "--data", default=str(DATA), help="the public test data folder (default: %(default)s)"
+    )
     parser.add_argument(
         "--markdown",
         nargs="?",

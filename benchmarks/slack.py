@@ -2,10 +2,10 @@
 10,000 participants against the floor Slack's rate limits allow.
 
 The app under test (dialoogbot, or the bare bolt app) runs in a process of its own, as it
-would in production; the fake Slack Web API of ``tests/slack/fake_slack.py`` and the load
-generator share another. Requests are correctly signed and go through the real bolt stack;
-dialoogbot stores into its real database (SQLite in a temporary folder). Needs a source
-checkout (for the fake).
+would in production; the fake Slack Web API (``bot.testing.fake_slack``, checking calls against
+Slack's OpenAPI description in the public test data) and the load generator share another.
+Requests are correctly signed and go through the real bolt stack; dialoogbot stores into its
+real database (SQLite in a temporary folder).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import importlib.util
 import itertools
 import json
 import logging
@@ -28,7 +27,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -41,30 +39,25 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack import ADAPTER
+from benchmarks import DATA
 from bot.runtime.app import App, freeze_startup_objects
 from bot.runtime.server import build_web_app
 from bot.support.settings import load_settings
 from bot.synthesis import OfflineSynthesizer
+from bot.testing.fake_slack import (
+    BOT_TOKEN,
+    BOT_USER,
+    SPEC_PARTS,
+    TEAM,
+    FakeSlack,
+    message_event,
+    signed_headers,
+)
 from storage.models import AnswerRow
 
-REPO = Path(__file__).resolve().parents[2]
-FAKE = REPO / "tests" / "slack" / "fake_slack.py"
 SECRET = "bench-signing-secret"
 CHANNEL = "CBENCH"
 ANSWERS = ("kiem: De buurtapp bracht ons samen", "Buurtapp verbindt", "Een groene wijk", "Moestuin")
-
-
-def _fake() -> ModuleType:
-    if not FAKE.exists():
-        raise SystemExit(f"bench slack: {FAKE} is missing (run it from a source checkout)")
-    if "dialoog_fake_slack" in sys.modules:
-        return sys.modules["dialoog_fake_slack"]
-    spec = importlib.util.spec_from_file_location("dialoog_fake_slack", FAKE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 async def _serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
@@ -204,7 +197,6 @@ class Load:
     """Signed ``message.im`` events at a fixed concurrency; acknowledgement latencies kept."""
 
     def __init__(self, url: str, concurrency: int) -> None:
-        self.fake = _fake()
         self.url = url
         self.concurrency = concurrency
         self.latencies: list[float] = []
@@ -212,8 +204,8 @@ class Load:
         self._ids = itertools.count(1)
 
     async def _send(self, http: aiohttp.ClientSession, user: str, text: str) -> None:
-        body = json.dumps(self.fake.message_event(user, text, f"Ev{next(self._ids):08d}"))
-        headers = {"Content-Type": "application/json", **self.fake.signed_headers(SECRET, body)}
+        body = json.dumps(message_event(user, text, f"Ev{next(self._ids):08d}"))
+        headers = {"Content-Type": "application/json", **signed_headers(SECRET, body)}
         started = time.perf_counter()
         async with http.post(self.url, data=body.encode(), headers=headers) as response:
             await response.read()
@@ -250,7 +242,7 @@ async def _start_round(url: str) -> None:
     """``/dialoog start`` from the host, signed like Slack signs it."""
     body = urllib.parse.urlencode(
         {
-            "team_id": _fake().TEAM,
+            "team_id": TEAM,
             "channel_id": CHANNEL,
             "user_id": "UHOST",
             "user_name": "host",
@@ -261,20 +253,20 @@ async def _start_round(url: str) -> None:
     )
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
-        **_fake().signed_headers(SECRET, body),
+        **signed_headers(SECRET, body),
     }
     async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
         if r.status != 200:
             raise RuntimeError(f"/dialoog start answered {r.status}")
 
 
-async def _slack(people: list[str]) -> Any:
-    fake = _fake().FakeSlack(page_size=1000)
+async def _slack(people: list[str], spec: Path) -> FakeSlack:
+    fake = FakeSlack(spec, page_size=1000)
     await fake.start()
     for user in ["UHOST", *people]:
         fake.add_user(user, f"Person {user}")
         fake.im_of(user)
-    fake.add_channel(CHANNEL, ["UHOST", *people, _fake().BOT_USER])
+    fake.add_channel(CHANNEL, ["UHOST", *people, BOT_USER])
     return fake
 
 
@@ -287,12 +279,12 @@ def _result(expected: int, elapsed: float, load: Load) -> dict[str, float]:
     }
 
 
-async def ingest_bare(users: int, concurrency: int) -> dict[str, float]:
+async def ingest_bare(users: int, concurrency: int, spec: Path) -> dict[str, float]:
     people = [f"U{n:06d}" for n in range(users)]
-    fake = await _slack(people)
+    fake = await _slack(people, spec)
     expected = users * len(ANSWERS)
     try:
-        async with Served("bare", api_url=fake.url, token=_fake().BOT_TOKEN) as served:
+        async with Served("bare", api_url=fake.url, token=BOT_TOKEN) as served:
             load = Load(served.url, concurrency)
             started = time.perf_counter()
             await load.run(people, ANSWERS)
@@ -307,15 +299,17 @@ async def ingest_bare(users: int, concurrency: int) -> dict[str, float]:
     return _result(expected, elapsed, load)
 
 
-async def ingest_ours(users: int, concurrency: int, database: str | None) -> dict[str, float]:
+async def ingest_ours(
+    users: int, concurrency: int, database: str | None, spec: Path
+) -> dict[str, float]:
     """Until every answer is stored in the database and its confirmation reached Slack."""
     people = [f"U{n:06d}" for n in range(users)]
-    fake = await _slack(people)
+    fake = await _slack(people, spec)
     expected = users * len(ANSWERS)
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = await _database(database, tmp)
         engine = create_async_engine(url)
-        options = {"api_url": fake.url, "token": _fake().BOT_TOKEN, "folder": tmp}
+        options = {"api_url": fake.url, "token": BOT_TOKEN, "folder": tmp}
         options["database_url"] = url
         try:
             # Ingestion only: the fake enforces no rate limits here, so neither does the pacer.
@@ -352,18 +346,18 @@ async def ingest_ours(users: int, concurrency: int, database: str | None) -> dic
 
 
 async def fanout(
-    participants: int, rate: float, storm: float, database: str | None
+    participants: int, rate: float, storm: float, database: str | None, spec: Path
 ) -> dict[str, Any]:
     """Invitations to ``participants`` under a workspace limit, 1/s per channel and a 429
     storm; the time from ``/dialoog start`` until the last invitation arrived."""
     people = [f"U{n:06d}" for n in range(participants)]
-    fake = await _slack(people)
+    fake = await _slack(people, spec)
     burst = max(1.0, rate / 10)  # Slack tolerates short bursts; a tenth of a second's worth
     fake.limit(rate, burst=burst, channel_interval=1.0)
     messages = participants + 2  # everyone, the host, and the post in the channel
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = await _database(database, tmp)
-        options = {"api_url": fake.url, "token": _fake().BOT_TOKEN, "folder": tmp}
+        options = {"api_url": fake.url, "token": BOT_TOKEN, "folder": tmp}
         options["database_url"] = url
         try:
             async with Served("ours", rate=rate, interval=1.0, **options) as served:
@@ -425,13 +419,14 @@ def _slack_side_without_gc() -> Iterator[None]:
 
 
 async def _main(args: argparse.Namespace) -> int:
+    spec = Path(args.data).joinpath(*SPEC_PARTS)
     if args.only in (None, "ingest"):
         users = max(1, args.answers // len(ANSWERS))
         pairs: list[tuple[dict[str, float], dict[str, float]]] = []
         for _ in range(args.rounds):
             # Bare and ours take turns, so a change in the machine's load hits both alike.
-            bare = await ingest_bare(users, args.concurrency)
-            ours = await ingest_ours(users, args.concurrency, args.database_url)
+            bare = await ingest_bare(users, args.concurrency, spec)
+            ours = await ingest_ours(users, args.concurrency, args.database_url, spec)
             pairs.append((bare, ours))
         title = (
             f"Ingestion: {users * len(ANSWERS)} signed message.im answers at concurrency "
@@ -487,7 +482,9 @@ async def _main(args: argparse.Namespace) -> int:
             "reached Slack; dialoogbot: every answer stored and its confirmation reached Slack)\n"
         )
     if args.only in (None, "fanout"):
-        r = await fanout(args.participants, args.workspace_rate, args.storm, args.database_url)
+        r = await fanout(
+            args.participants, args.workspace_rate, args.storm, args.database_url, spec
+        )
         title = (
             f"Fan-out: {r['participants']:.0f} participants, workspace limit "
             f"{args.workspace_rate:g}/s, 1/s per channel, a {args.storm:g} s 429 storm"
@@ -517,6 +514,10 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    spec = Path(args.data).joinpath(*SPEC_PARTS)
+    if not spec.is_file():
+        print(f"bench slack: no Slack OpenAPI description at {spec} (see --data)", file=sys.stderr)
+        return 2
     if not getattr(args, "verbose", False):
         logging.getLogger().setLevel(logging.WARNING)
     with _slack_side_without_gc():
@@ -536,6 +537,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--workspace-rate", type=float, default=100.0, help="posts per second")
     parser.add_argument("--storm", type=float, default=5.0, help="seconds of 429s mid fan-out")
     parser.add_argument("--only", choices=("ingest", "fanout"))
+    parser.add_argument(
+        "--data", default=str(DATA), help="the public test data folder (default: %(default)s)"
+    )
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL URL (postgresql+asyncpg://…) to bench on instead of SQLite",

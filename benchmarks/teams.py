@@ -25,11 +25,11 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.teams.fake_connector import FakeConnector
 from adapters.teams.pacing import PER_CONVERSATION
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.references import CHANNEL, TENANT, USER
 from bot.core.messages import Incoming
+from bot.testing.fake_connector import FakeConnector
 
 TENANT_ID = "tenant-bench"
 CHANNEL_ID = "19:bench@thread.tacv2"
@@ -77,7 +77,7 @@ async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
     return app, platform
 
 
-async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+async def fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     n, blocked_n, rate = args.participants, args.blocked, args.rate
     people = [f"29:p{i:05d}" for i in range(n)]
     blocked = {f"a:{p}" for p in people[1 : 1 + blocked_n * 97 : 97][:blocked_n]}
@@ -120,10 +120,9 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             fresh = connector.received[seen:]
             seen += len(fresh)
             prompted += sum(1 for item in fresh if _is_first_prompt(item.activity))
-        # A crash, not a shutdown: in-flight sends are cancelled where they are (waiting for
-        # their turn, or mid-request), their outbox rows stay 'sending'.
-        for task in list(getattr(app.dispatcher, "_tasks", ())):
-            task.cancel()
+        # A crash, not a shutdown: no grace, so in-flight sends are cancelled where they are
+        # (waiting for their turn, or mid-request) and their outbox rows stay 'sending'.
+        await app.dispatcher.stop(grace=0)
         await app.stop()
         # Counted after the stop: sends started while stopping may still have met a 403.
         refused += platform.refused
@@ -167,7 +166,7 @@ async def _fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     logging.getLogger("adapters.teams").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="dialoog-bench-teams-") as folder:
-        result = asyncio.run(_fan_out(args, Path(folder)))
+        result = asyncio.run(fan_out(args, Path(folder)))
     rows = [
         ("participants", result["participants"]),
         ("blocked the bot (403 expected)", result["blocked"]),

@@ -1,7 +1,7 @@
 """A fake Slack Web API: an aiohttp server on 127.0.0.1 that keeps users, channels and private
 chats, records every call, enforces posting limits with HTTP 429 + ``Retry-After``, and
 rejects what Slack would reject: an unknown method or a missing required parameter (checked
-against Slack's own OpenAPI description in ``../shared/data/slack-web-api/``), a bad token,
+against Slack's own OpenAPI description, whose path the caller passes in), a bad token,
 Block Kit over its limits, a member that is not in the channel.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-REPO = Path(__file__).resolve().parents[2]
-SPEC = REPO.parent / "shared" / "data" / "slack-web-api" / "slack_web_openapi_v2.json"
+# Where Slack's OpenAPI description sits in the public test data (``slack-web-api/...``).
+SPEC_PARTS = ("slack-web-api", "slack_web_openapi_v2.json")
 TEAM = "T0001"
 BOT_USER = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -31,7 +31,7 @@ NEWER_METHODS = {"apps.connections.open": {"token"}}
 POSTING = ("chat.postMessage",)
 
 
-def load_spec(path: Path = SPEC) -> dict[str, set[str]]:
+def load_spec(path: Path) -> dict[str, set[str]]:
     """Method name -> required parameter names, from Slack's OpenAPI description."""
     spec = json.loads(path.read_text(encoding="utf-8"))
     methods: dict[str, set[str]] = {}
@@ -80,9 +80,10 @@ class Limits:
 
 
 class FakeSlack:
-    """The fake API. ``await fake.start()``; then ``fake.url`` is the ``SLACK_API_URL``."""
+    """The fake API, given the path of Slack's OpenAPI description (the methods and required
+    parameters it accepts). ``await fake.start()``; then ``fake.url`` is the ``SLACK_API_URL``."""
 
-    def __init__(self, spec: Path = SPEC, page_size: int = 100) -> None:
+    def __init__(self, spec: Path, page_size: int = 100) -> None:
         self.methods = load_spec(spec)
         self.page_size = page_size
         self.calls: list[Call] = []
@@ -487,6 +488,7 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict
 
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    assert signature is not None  # None only when the timestamp or body is
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
 
