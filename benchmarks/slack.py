@@ -38,7 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.slack import ADAPTER
+from adapters.slack.mount import ADAPTER
 from benchmarks import DATA
 from bot.runtime.app import App, freeze_startup_objects
 from bot.runtime.server import build_web_app

@@ -60,7 +60,7 @@ def _is_first_prompt(activity: dict[str, Any]) -> bool:
 
 
 async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
-    from adapters.teams import setup
+    from adapters.teams.mount import setup
     from bot.runtime.app import App
     from bot.support.settings import load_settings
     from bot.synthesis.offline import OfflineSynthesizer

@@ -1,5 +1,11 @@
 """The database handle, with the one way to write (:meth:`Database.writing`), and
-programmatic Alembic upgrades."""
+programmatic Alembic upgrades.
+
+The core's migrations live in ``storage/migrations/versions``; each adapter brings its own
+folder of revisions and the definition of its tables (:class:`Migrations`), which the runtime
+collects from the adapters it discovers. Alembic reads them all as one history
+(``version_locations``) and upgrades every branch to its head.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext, MigrationInfo
-from sqlalchemy import event, make_url, text
+from sqlalchemy import MetaData, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -27,6 +33,16 @@ from sqlalchemy.ext.asyncio import (
 from storage.inline_sqlite import inline_creator
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+CORE_VERSIONS = MIGRATIONS / "versions"
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """Revisions beyond the core's: the folders that hold them and the metadata of the tables
+    they create (for the check that the two agree, and for autogenerate)."""
+
+    locations: tuple[Path, ...] = ()
+    metadata: tuple[MetaData, ...] = ()
 
 
 class AlreadyRunning(Exception):
@@ -65,14 +81,22 @@ def _applied(step: MigrationInfo) -> Applied | None:
     return Applied(script.revision, " ".join(doc.split()), tuple(sorted(script.branch_labels)))
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, migrations: Migrations | None = None) -> Config:
+    """Alembic's configuration: the core's revisions and those of ``migrations``."""
+    extra = migrations or Migrations()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    locations = [str(CORE_VERSIONS), *(str(path) for path in extra.locations)]
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    config.attributes["metadata"] = extra.metadata
     return config
 
 
-def _run_upgrade(connection: Connection, url: str, revision: str) -> list[Applied]:
+def _run_upgrade(
+    connection: Connection, url: str, revision: str, migrations: Migrations | None
+) -> list[Applied]:
     applied: list[Applied] = []
 
     def record(*, step: MigrationInfo, **_: Any) -> None:
@@ -80,7 +104,7 @@ def _run_upgrade(connection: Connection, url: str, revision: str) -> list[Applie
         if found is not None:
             applied.append(found)
 
-    config = alembic_config(url)
+    config = alembic_config(url, migrations)
     config.attributes["connection"] = connection
     config.attributes["on_version_apply"] = record
     command.upgrade(config, revision)
@@ -91,12 +115,14 @@ def _current_revisions(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> list[Applied]:
-    """Apply migrations up to ``revision`` on ``engine``'s database; return those applied,
-    in the order they ran."""
+async def upgrade(
+    engine: AsyncEngine, migrations: Migrations | None = None, revision: str = "heads"
+) -> list[Applied]:
+    """Apply migrations (the core's and ``migrations``) up to ``revision``, every branch's
+    head by default; return those applied, in the order they ran."""
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        return await connection.run_sync(_run_upgrade, url, revision)
+        return await connection.run_sync(_run_upgrade, url, revision, migrations)
 
 
 async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
@@ -128,8 +154,9 @@ class Database:
 
     Every write in the process, the adapters' included, goes through :meth:`writing`."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, migrations: Migrations | None = None) -> None:
         self.url = url
+        self.migrations = migrations or Migrations()
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: a database error's text (logged with its traceback) would quote
         # the statement's values, answers and pseudonyms among them.
@@ -189,7 +216,7 @@ class Database:
         return url.render_as_string(hide_password=True)
 
     async def upgrade(self) -> list[Applied]:
-        return await upgrade(self.engine)
+        return await upgrade(self.engine, self.migrations)
 
     async def current_revisions(self) -> tuple[str, ...]:
         return await current_revisions(self.engine)

@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from adapters.local import PLATFORM, WORKSPACE, LocalPlatform, Sent
+from adapters.local.platform import PLATFORM, WORKSPACE, LocalPlatform, Sent
 from adapters.local.render import as_text
 from bot.core.messages import Choices, Incoming, Outgoing
 from bot.core.port import Member

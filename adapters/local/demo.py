@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from adapters.local import LocalDriver, LocalPlatform
+from adapters.local.platform import LocalDriver, LocalPlatform
 from adapters.local.render import as_text
 from bot.core.prompts import PromptError, default_root
 from bot.runtime.app import App

@@ -1,4 +1,5 @@
-"""The ``dialoogbot`` command line. Each subcommand lives in its own module with ``register``."""
+"""The ``dialoogbot`` command line. Each subcommand lives in its own module with ``register``;
+adapters bring theirs (``demo``, ``chat``, ``teams-package``) in their spec."""
 
 from __future__ import annotations
 
@@ -7,16 +8,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.runtime.adapters import commands
 from bot.runtime.plugins import REQUESTED, positionals, register_lazily
 
 # Subcommand name -> (module exposing ``register(subparsers)`` that sets ``func``, help).
 COMMANDS = {
     "serve": ("bot.cli.serve", "run the bot (Slack, Teams, health and metrics)"),
-    "demo": ("adapters.local.demo", "run a complete round with simulated participants"),
-    "chat": ("adapters.local.chat", "talk to the bot in the terminal as host and participants"),
     "db": ("bot.cli.db", "database maintenance (upgrade)"),
     "synthesize": ("bot.cli.synthesize", "summarise answers from a CSV file"),
-    "teams-package": ("adapters.teams.command", "build the Teams app package to sideload"),
     "bench": ("bot.cli.bench", "run a benchmark (figures printed as a table)"),
 }
 
@@ -30,7 +29,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     words = positionals(argv)
     REQUESTED.set(words)
-    register_lazily(sub, COMMANDS, words[0] if words else None)
+    register_lazily(sub, {**COMMANDS, **commands()}, words[0] if words else None)
     return parser
 
 

@@ -8,8 +8,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.runtime.adapters import database
 from bot.support.settings import SettingsError, load_settings
-from storage.database import Applied, Database
+from storage.database import Applied
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +51,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
         return 2
 
     async def go() -> str:
-        db = Database(settings.database_url)
+        db = database(settings)
         try:
             applied = await db.upgrade()
             return report(db.where, applied, await db.current_revisions())

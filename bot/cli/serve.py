@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.prompts import PromptError
 from bot.core.pseudonyms import SecretError
+from bot.runtime.adapters import check_settings
 from bot.runtime.app import App, freeze_startup_objects
 from bot.runtime.server import build_web_app
 from bot.support.settings import SettingsError, load_settings
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(host: str, port: int) -> int:
     settings = load_settings()
+    check_settings(settings)  # every adapter's, one line per problem, before anything opens
     app = await App.create(settings, migrate=False)
     try:
         # Before migrating: a second process on one SQLite file stops here, touching nothing.

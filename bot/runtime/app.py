@@ -14,6 +14,7 @@ from bot.core.pseudonyms import Keyring, load_or_create_secret
 from bot.core.router import Dialoog
 from bot.core.summary import Guarded, Synthesizer
 from bot.core.templates import Templates
+from bot.runtime.adapters import database
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.preparing import Preparer
 from bot.runtime.scheduler import Scheduler
@@ -99,7 +100,7 @@ class App:
         catalog = Catalog.load(settings.prompts_dir)
         templates = Templates.load(settings.prompts_dir)
         keyring = Keyring(load_or_create_secret(settings.secret_file))
-        db = Database(settings.database_url)
+        db = database(settings)
         try:
             if migrate:
                 await db.upgrade()

@@ -1,4 +1,5 @@
-"""The aiohttp server: health, metrics, and whatever the configured adapters mount."""
+"""The aiohttp server: health, metrics, and whatever the configured adapters mount (each
+discovered adapter's ``mount``, see :mod:`bot.runtime.adapters`)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import logging
 
 from aiohttp import web
 
+from bot.runtime.adapters import discover, resolve
 from bot.runtime.app import App
-from bot.runtime.plugins import optional_module
 
 log = logging.getLogger(__name__)
-ADAPTERS = ("adapters.slack", "adapters.teams")
 APP_KEY: web.AppKey[App] = web.AppKey("dialoogbot", App)
 
 
@@ -37,8 +37,7 @@ async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     connected = []
-    for name in ADAPTERS:
-        module = optional_module(name)
-        if module is not None and await module.setup(app, web_app):
-            connected.append(name.rsplit(".", 1)[-1])
+    for spec in discover():
+        if spec.mount is not None and await resolve(spec.mount)(app, web_app):
+            connected.append(spec.name)
     return web_app, connected

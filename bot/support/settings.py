@@ -1,17 +1,23 @@
-"""One settings object, read from the environment and an optional ``.env`` file.
+"""The core's settings, read from the environment and an optional ``.env`` file.
 
-Validation problems become :class:`SettingsError` with one clear line per problem, so start-up
-fails with a readable message instead of a traceback.
+Each adapter has its own settings class with its own prefix (``SLACK_``, ``MICROSOFT_APP_``),
+read the same way through :func:`load_model` with the same overrides. Validation problems
+become :class:`SettingsError` with one clear line per problem, so start-up fails with a
+readable message instead of a traceback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+T = TypeVar("T", bound=BaseSettings)
 
 
 class SettingsError(Exception):
@@ -33,23 +39,10 @@ class Settings(BaseSettings):
     max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
     prompts_dir: Path | None = Field(None, alias="DIALOOG_PROMPTS_DIR")
 
-    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
-    slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
-    slack_client_secret: str | None = Field(None, alias="SLACK_CLIENT_SECRET")
-    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
-    # Posts per second to one workspace; Slack publishes no figure (see adapters/slack/pacing).
-    slack_workspace_rate: float = Field(10.0, gt=0, le=1000, alias="SLACK_WORKSPACE_RATE")
-
-    microsoft_app_id: str | None = Field(None, alias="MICROSOFT_APP_ID")
-    microsoft_app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")
-    microsoft_app_tenant_id: str | None = Field(None, alias="MICROSOFT_APP_TENANT_ID")
-    microsoft_app_type: str | None = Field(None, alias="MICROSOFT_APP_TYPE")
-
     llm_url: str | None = Field(None, alias="DIALOOG_LLM_URL")
     llm_model: str | None = Field(None, alias="DIALOOG_LLM_MODEL")
     llm_api_key: str | None = Field(None, alias="DIALOOG_LLM_API_KEY")
+    _overrides: dict[str, object] = PrivateAttr(default_factory=dict)
 
     @field_validator("language")
     @classmethod
@@ -77,30 +70,21 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("slack_api_url", "llm_url")
+    @field_validator("llm_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value if value.endswith("/") else value + "/"
+        return http_url(value)
 
     @model_validator(mode="after")
-    def _token_kinds(self) -> Settings:
-        problems = []
-        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
-            problems.append("SLACK_BOT_TOKEN must be a bot token (xoxb-...)")
-        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
-        if self.slack_bot_token and not self.slack_signing_secret and not self.slack_app_token:
-            problems.append("SLACK_SIGNING_SECRET is needed with SLACK_BOT_TOKEN over HTTP")
+    def _llm_model(self) -> Settings:
         if self.llm_url and not self.llm_model:
-            problems.append("DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL")
-        if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL")
         return self
+
+    def load(self, cls: type[T]) -> T:
+        """An adapter's settings class read like these settings: from the environment and
+        ``.env``, with the same values given in code (tests, ``chat``) on top."""
+        return load_model(cls, self._overrides)
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,15 +99,33 @@ class Settings(BaseSettings):
         return self.model_copy(update={"database_url": url})
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings; raise :class:`SettingsError` with one line per problem."""
+def http_url(value: str | None) -> str | None:
+    """``value`` as an http(s) base URL ending in ``/``; a ``ValueError`` if it is none."""
+    if value is None:
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def load_model(cls: type[T], overrides: Mapping[str, object]) -> T:
+    """``cls`` read from the environment and ``.env``, with ``overrides`` on top; raise
+    :class:`SettingsError` with one line per problem, named by its environment variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"])
-            name = Settings.model_fields[field].alias if field in Settings.model_fields else field
+            name = cls.model_fields[field].alias if field in cls.model_fields else field
             message = str(error["msg"]).removeprefix("Value error, ")
             lines.append(f"{name or 'settings'}: {message}" if name else message)
         raise SettingsError("\n".join(lines)) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the core's settings; raise :class:`SettingsError` with one line per problem."""
+    settings = load_model(Settings, overrides)
+    settings._overrides = dict(overrides)
+    return settings

@@ -14,7 +14,7 @@ Tests and benchmarks use this kit; the product never imports it.
 
 from __future__ import annotations
 
-from adapters.local import LocalDriver, LocalPlatform
+from adapters.local.platform import LocalDriver, LocalPlatform
 from bot.testing.clock import ManualClock
 
 __all__ = ["LocalDriver", "LocalPlatform", "ManualClock"]

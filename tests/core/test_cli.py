@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 
 from bot.cli import bench, main
 from bot.cli.db import report
+from bot.runtime.adapters import migrations
 from storage.database import Applied, alembic_config
 from tests.processes import WatchedProcess
 
@@ -99,7 +100,7 @@ def test_misconfiguration_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_lists_what_it_applied_then_says_up_to_date(tmp_path: Path) -> None:
-    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://", migrations()))
     in_order = list(reversed(list(scripts.walk_revisions())))
     head = scripts.get_current_head()
     where = str(tmp_path / "bot.db")

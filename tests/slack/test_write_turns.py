@@ -14,6 +14,7 @@ import itertools
 from pathlib import Path
 
 from adapters.slack.installations import state_store
+from bot.runtime.adapters import migrations
 from storage.database import Database
 from storage.models import ProcessedEventRow
 
@@ -21,7 +22,7 @@ from storage.models import ProcessedEventRow
 async def test_an_oauth_state_written_during_a_core_transaction_waits_its_turn(
     tmp_path: Path,
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}", migrations=migrations())
     await db.upgrade()
     store = state_store(db)
     loop = asyncio.get_running_loop()

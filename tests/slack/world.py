@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.slack import ADAPTER
+from adapters.slack.mount import ADAPTER
 from adapters.slack.wiring import SlackAdapter
 from bot.runtime.app import App
 from bot.runtime.server import build_web_app

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from adapters.teams import build_adapter
+from adapters.teams.mount import build_adapter
 from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
-from adapters.teams.references import USER, ReferenceStore, metadata
+from adapters.teams.references import USER, ReferenceStore
 from bot.core.prompts import Catalog
+from bot.runtime.adapters import migrations
 from bot.testing.fake_connector import FakeConnector
 from storage.database import Database
 from tests.clocks import ManualMonotonic
@@ -61,9 +62,9 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[ReferenceStore]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}")
-    async with db.writing() as session:
-        await session.run_sync(lambda sync: metadata.create_all(sync.connection()))
+    # The tables as production gets them: through the migrations, not from the metadata.
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}", migrations=migrations())
+    await db.upgrade()
     yield ReferenceStore(db)
     await db.dispose()
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-import adapters.teams as teams
+import adapters.teams.mount as teams
 from bot.runtime.app import App
 from bot.synthesis.offline import OfflineSynthesizer
 from tests.conftest import make_settings

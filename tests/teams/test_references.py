@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.teams.references import CHANNEL, USER, ReferenceStore
+from bot.runtime.adapters import migrations
 from storage.database import Database
 from tests.conftest import (
     drop_postgres_database,
@@ -27,7 +28,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     else:  # a database of our own, dropped afterwards
         base = postgres_url_or_skip()
         url = await fresh_postgres_database(base)
-    db = Database(url)
+    db = Database(url, migrations=migrations())
     await db.upgrade()
     yield db
     await db.dispose()

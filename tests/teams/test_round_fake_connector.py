@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import adapters.teams as teams
+import adapters.teams.mount as teams
 from bot.runtime.app import App
 from bot.synthesis.offline import OfflineSynthesizer
 from bot.testing.fake_connector import FakeConnector

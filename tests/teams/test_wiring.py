@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import adapters.teams as teams
+import adapters.teams.mount as teams
 from bot.runtime.app import App
 from bot.support.settings import SettingsError
 from bot.synthesis.offline import OfflineSynthesizer
