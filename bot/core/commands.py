@@ -12,6 +12,8 @@ import shlex
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.export import DEFAULT_FORMAT, EXPORT_FORMATS
+
 # Every word a person may type, Dutch synonyms included, mapped to the command it means.
 CHANNEL_WORDS = {
     "start": "start",
@@ -32,7 +34,6 @@ CHANNEL_WORDS = {
     "help": "help",
     "hulp": "help",
 }
-EXPORT_FORMATS = ("md", "csv", "html")
 PARTICIPANT_WORDS = {
     "skip": "skip",
     "overslaan": "skip",
@@ -120,8 +121,9 @@ def parse(text: str) -> Command:
         return _parse_digest(words[1:])
     if name == "export":
         if len(words) > 2 or (len(words) == 2 and words[1].casefold() not in EXPORT_FORMATS):
-            raise CommandError("error.export_usage")
-        return Command("export", args=(words[1].casefold() if len(words) == 2 else "md",))
+            formats = ", ".join(f"`export {name}`" for name in EXPORT_FORMATS)
+            raise CommandError("error.export_usage", formats=formats)
+        return Command("export", args=(words[1].casefold() if len(words) == 2 else DEFAULT_FORMAT,))
     if name != "start":
         if len(words) > 1:
             raise CommandError(

@@ -4,6 +4,13 @@ What it holds is what the channel may see, and the answers behind it: the summar
 every phase's scrubbed answers in random order (PRODUCT.md §4.3), without pseudonyms or
 days, and nothing at all of a phase with fewer than the threshold of respondents (§4.5).
 The CSV has the ``prompt`` and ``text`` columns ``dialoogbot synthesize`` reads.
+
+Formats are registered, not branched on: :data:`EXPORT_FORMATS` maps each name to an
+:class:`ExportFormat`, and the ``export`` command accepts exactly the names registered
+there (:mod:`bot.core.commands`). To add one (xlsx, say), write a function from a
+:class:`Harvest` and the catalog to the document and register it::
+
+    register_format(ExportFormat("xlsx", to_xlsx))
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import csv
 import html
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.prompts import Catalog
@@ -120,12 +128,53 @@ def to_html(h: Harvest, catalog: Catalog) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ExportFormat:
+    """A document the host can ask for with ``export <name>``."""
+
+    name: str
+    render: Callable[[Harvest, Catalog], str]
+
+
+DEFAULT_FORMAT = "md"
+EXPORT_FORMATS: dict[str, ExportFormat] = {}
+
+
+class UnknownFormat(KeyError):
+    """An export format nobody registered; the message lists the ones that are."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"unknown export format {self.name!r}; registered: {', '.join(EXPORT_FORMATS)}"
+
+
+def register_format(format_: ExportFormat) -> ExportFormat:
+    """Make ``export <name>`` produce this format; a name is registered once."""
+    if format_.name in EXPORT_FORMATS:
+        raise ValueError(f"export format {format_.name!r} is already registered")
+    EXPORT_FORMATS[format_.name] = format_
+    return format_
+
+
+def export_format(name: str) -> ExportFormat:
+    """The registered format called ``name``."""
+    try:
+        return EXPORT_FORMATS[name]
+    except KeyError:
+        raise UnknownFormat(name) from None
+
+
 def render_export(h: Harvest, catalog: Catalog, format_: str) -> str:
-    if format_ == "csv":
-        return to_csv(h)
-    if format_ == "html":
-        return to_html(h, catalog)
-    return to_markdown(h, catalog)
+    """The harvest as the document of the registered format ``format_``."""
+    return export_format(format_).render(h, catalog)
+
+
+register_format(ExportFormat("md", to_markdown))
+register_format(ExportFormat("csv", lambda h, _catalog: to_csv(h)))
+register_format(ExportFormat("html", to_html))
 
 
 def pieces(document: str, limit: int = 2800) -> list[str]:

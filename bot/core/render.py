@@ -45,6 +45,11 @@ def _choice_label(summary: Summary, catalog: Catalog, phase: PhaseSummary, value
     return value
 
 
+def _section(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
+    """The heading over a phase's listed answers, as its kind names it."""
+    return catalog.text(summary.language, phase.kind.section_key)
+
+
 def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
     parts = [_t(catalog, summary, "count.respondents", count=phase.respondents)]
     for value, count in phase.choices:
@@ -96,7 +101,7 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
             for quote in theme.quotes:
                 out += ["\n".join(f"> {line}" for line in quote.splitlines()), ""]
         if phase.items:
-            out += [f"**{_t(catalog, summary, f'section.{phase.role}')}**", ""]
+            out += [f"**{_section(summary, catalog, phase)}**", ""]
             out += [f"- {_item_line(summary, catalog, i.text, i.count)}" for i in phase.items]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
@@ -181,7 +186,7 @@ def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
             more = len(phase.themes) - budget.themes
             blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
         if phase.items and budget.listed:
-            blocks.append(Text(f"*{_t(catalog, summary, f'section.{phase.role}')}*"))
+            blocks.append(Text(f"*{_section(summary, catalog, phase)}*"))
             shown = phase.items[: budget.listed]
             lines = [f"• {_item_line(summary, catalog, i.text, i.count)}" for i in shown]
             blocks += [Quote(chunk) for chunk in _chunks(lines)]

@@ -15,6 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.core.phases import PhaseKind, phase_kind
+
 log = logging.getLogger(__name__)
 
 
@@ -30,9 +32,9 @@ class AnswerText:
 
 @dataclass(frozen=True, slots=True)
 class PhaseInfo:
-    """A phase of the template: its key, its title in the round's language and its role.
-
-    Roles: ``story`` (knel/kiem stories), ``headline``, ``dream``, ``ideas``, ``text``.
+    """A phase of the template: its key, its title in the round's language and its role,
+    the name of a kind registered in :mod:`bot.core.phases` (``story``, ``headline``,
+    ``dream``, ``ideas``, ``text``, …).
     """
 
     key: str
@@ -41,6 +43,10 @@ class PhaseInfo:
     # (value, label in the round's language) of the phase's choice, e.g. ("3", "Een lange
     # tafel met buren"); the summary shows labels instead of bare values when given.
     choice_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kind(self) -> PhaseKind:
+        return phase_kind(self.role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,10 @@ class PhaseSummary:
     shared: tuple[str, ...] = ()  # words the answers of several themes have in common
     choice_labels: tuple[tuple[str, str], ...] = ()  # copied from PhaseInfo
     actors: tuple[tuple[str, int], ...] = ()  # ideas: who could act, and how many named them
+
+    @property
+    def kind(self) -> PhaseKind:
+        return phase_kind(self.role)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Round templates: the phases, prompts and choices of a dialogue method, read from TOML.
 
 A host can add a template by dropping a file in ``prompts/templates/``; a broken file gives a
-:class:`~bot.core.prompts.PromptError` that names the file and the key.
+:class:`~bot.core.prompts.PromptError` that names the file and the key. Each phase names its
+kind (``kind = "story"``, or ``role = "story"`` as older files do; free ``text`` when neither
+is given), one of the kinds registered in :mod:`bot.core.phases`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.core.phases import DEFAULT_KIND, PHASE_KINDS, PhaseKind, kind_names, phase_kind
 from bot.core.prompts import LANGUAGES, PromptError, _read_toml, default_root
-
-ROLES = ("story", "headline", "dream", "ideas", "text")
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,17 @@ class ChoiceSpec:
 
 @dataclass(frozen=True)
 class Phase:
+    """A phase of a template; ``role`` is the name of its registered kind."""
+
     key: str
     role: str
     titles: dict[str, str]
     prompts: dict[str, str]
     choice: ChoiceSpec | None = None
+
+    @property
+    def kind(self) -> PhaseKind:
+        return phase_kind(self.role)
 
     def title(self, lang: str) -> str:
         return self.titles[lang]
@@ -81,6 +88,23 @@ def _texts(node: Any, source: str, key: str) -> dict[str, str]:
     return {lang: node[lang] for lang in LANGUAGES}
 
 
+def _kind(raw: dict[str, Any], source: str, where: str) -> str:
+    """The phase's kind from ``kind`` (or its older name ``role``), checked against the
+    registry, with the keys that kind needs."""
+    named = {word: raw[word] for word in ("kind", "role") if word in raw}
+    if len(named) == 2 and named["kind"] != named["role"]:
+        raise PromptError(f"{source}: keys {where}.kind and {where}.role disagree; keep one")
+    word, name = next(iter(named.items()), ("kind", DEFAULT_KIND))
+    if not isinstance(name, str) or name not in PHASE_KINDS:
+        raise PromptError(f"{source}: key {where}.{word} must be one of {', '.join(kind_names())}")
+    for needed in PHASE_KINDS[name].requires:
+        if needed not in raw:
+            raise PromptError(
+                f"{source}: key {where}.{needed} is missing (a {name} phase needs it)"
+            )
+    return name
+
+
 def _choice(data: dict[str, Any], name: str, source: str) -> ChoiceSpec:
     spec = data.get("choices", {}).get(name)
     if not isinstance(spec, dict):
@@ -111,9 +135,7 @@ def load_template(path: Path) -> Template:
         where = f"phases[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("key"), str):
             raise PromptError(f"{source}: key {where}.key is missing")
-        role = raw.get("role", "text")
-        if role not in ROLES:
-            raise PromptError(f"{source}: key {where}.role must be one of {', '.join(ROLES)}")
+        role = _kind(raw, source, where)
         choice = _choice(data, raw["choice"], source) if "choice" in raw else None
         phases.append(
             Phase(
