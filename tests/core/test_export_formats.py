@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.local import LocalDriver
 from bot.core.commands import CommandError, parse
 from bot.core.export import (
     EXPORT_FORMATS,
@@ -21,6 +20,7 @@ from bot.core.export import (
     to_markdown,
 )
 from bot.core.prompts import Catalog
+from bot.testing import LocalDriver
 from tests.core.conversation import CHANNEL, HOST
 from tests.core.test_export import closed_round, exported
 

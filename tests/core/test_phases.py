@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.local import LocalDriver, LocalPlatform
 from bot.core.phases import PHASE_KINDS, PhaseKind, UnknownPhaseKind, phase_kind, register
 from bot.core.prompts import Catalog, PromptError, default_root
 from bot.core.render import summary_markdown, summary_outgoing
 from bot.core.summary import AnswerText, PhaseInfo, SynthesisRequest
 from bot.core.templates import Templates, load_template
 from bot.runtime.app import App
-from bot.support.clock import ManualClock
 from bot.synthesis.offline import OfflineSynthesizer
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from tests.conftest import make_settings
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, setup_channel
 from tests.core.test_export import exported
