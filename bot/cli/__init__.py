@@ -8,8 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.cli.lazy import REQUESTED, positionals, register_lazily
 from bot.runtime.adapters import commands
-from bot.runtime.plugins import REQUESTED, positionals, register_lazily
 
 # Subcommand name -> (module exposing ``register(subparsers)`` that sets ``func``, help).
 COMMANDS = {

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import bot
-from bot.runtime.plugins import REQUESTED, Subparsers, register_lazily
+from bot.cli.lazy import REQUESTED, Subparsers, register_lazily
 
 # The folder holding ``bot/``: in a checkout, the repository root with ``benchmarks/`` beside it.
 ROOT = Path(bot.__file__).resolve().parents[1]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import CHANNEL_WORDS, CommandError, parse, participant_word
 from bot.core.digests import Digests
+from bot.core.export import EXPORT_FORMATS
 from bot.core.host import Hosts
 from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind, Text
 from bot.core.participant import Participants
@@ -159,8 +160,11 @@ class Dialoog:
             raise CommandError("error.use_in_channel")
 
     def help(self, lang: str, private: bool) -> Outgoing:
-        key = "help.private" if private else "help.channel"
-        return Outgoing((Text(self.catalog.text(lang, key)),))
+        if private:
+            return Outgoing((Text(self.catalog.text(lang, "help.private")),))
+        # The export formats are those registered (bot/core/export.py), not a list in a text.
+        formats = "|".join(EXPORT_FORMATS)
+        return Outgoing((Text(self.catalog.text(lang, "help.channel", formats=formats)),))
 
     def refusal(self, lang: str, error: CommandError) -> Outgoing:
         self.metrics.rejected.inc()

@@ -69,3 +69,10 @@ async def test_a_registered_format_reaches_the_host(local: LocalDriver, txt: Exp
     assert "## " not in document and "Alle antwoorden" in document
     usage = await local.command(HOST, CHANNEL, "export pdf")
     assert "`export txt`" in usage.fallback
+
+
+async def test_the_channel_help_lists_the_registered_formats(
+    local: LocalDriver, txt: ExportFormat
+) -> None:
+    help_text = (await local.command(HOST, CHANNEL, "help")).fallback
+    assert "`export [md|csv|html|txt]`" in help_text

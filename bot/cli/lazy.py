@@ -1,7 +1,8 @@
-"""Optional, lazily imported modules: adapters, subcommands and benchmarks.
+"""Subcommands and benchmarks imported only when they run.
 
-The command line lists every subcommand but imports only the one that runs: the others pull
-in scikit-learn, slack-bolt or botbuilder, which would make ``dialoogbot --help`` slow.
+The command line lists every subcommand (the core's and the adapters') but imports only the
+one that runs: the others pull in scikit-learn, slack-bolt or botbuilder, which would make
+``dialoogbot --help`` slow.
 """
 
 from __future__ import annotations
