@@ -61,8 +61,8 @@ demo: $(RUN_STAMP)
 	$(BIN)/dialoogbot demo --participants 25
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check bot adapters storage tests
-	$(BIN)/ruff format --check bot adapters storage tests
+	$(BIN)/ruff check bot adapters storage tests benchmarks
+	$(BIN)/ruff format --check bot adapters storage tests benchmarks
 	$(BIN)/mypy
 
 test: lint playground

@@ -1,1 +1,1 @@
-"""Data only: every text a person reads, in Dutch and English (see bot.prompts)."""
+"""Data only: every text a person reads, in Dutch and English (see bot.core.prompts)."""

@@ -1,22 +1,27 @@
-"""The database handle and programmatic Alembic upgrades."""
+"""The database handle, with the one way to write (:meth:`Database.writing`), and
+programmatic Alembic upgrades.
+
+The core's migrations live in ``storage/migrations/versions``; each adapter brings its own
+folder of revisions and the definition of its tables (:class:`Migrations`), which the runtime
+collects from the adapters it discovers. Alembic reads them all as one history
+(``version_locations``) and upgrades every branch to its head.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
 import os
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext, MigrationInfo
-from sqlalchemy import event, make_url, text
+from sqlalchemy import MetaData, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,44 +30,19 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.inline_sqlite import inline_creator
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+CORE_VERSIONS = MIGRATIONS / "versions"
 
 
-class InlineSqlite(aiosqlite.Connection):
-    """aiosqlite, with each call run at once on the event loop's own thread.
+@dataclass(frozen=True)
+class Migrations:
+    """Revisions beyond the core's: the folders that hold them and the metadata of the tables
+    they create (for the check that the two agree, and for autogenerate)."""
 
-    aiosqlite hands every call to a worker thread and back; SQLAlchemy makes about three such
-    calls per statement. A call to SQLite itself takes microseconds (WAL, page cache, no
-    fsync per commit), but under load each hand-off back waits for a whole turn of a busy
-    event loop, and a transaction of a dozen statements took half a second. Run inline, a
-    transaction of statements never yields to the loop at all. What could make a call wait
-    long is another writer holding the lock, and in this process every writer to SQLite
-    takes :attr:`Database.write_lock` first: only one process serves a SQLite file
-    (:meth:`Database.claim_single_process`), so nothing else holds it while we write.
-
-    The worker thread remains for opening and closing the connection; ``_execute`` is the
-    one method aiosqlite routes every other call through (covered by a test that fails if
-    an upgrade of aiosqlite stops routing calls through it).
-    """
-
-    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-
-def _inline_creator(path: str) -> Any:
-    def connect() -> sqlite3.Connection:
-        # The connection is opened on aiosqlite's thread and then used on the loop's.
-        return sqlite3.connect(path, check_same_thread=False)
-
-    async def create() -> InlineSqlite:
-        connection = InlineSqlite(connect, iter_chunk_size=64)
-        connection._thread.daemon = True
-        await connection
-        return connection
-
-    return create
+    locations: tuple[Path, ...] = ()
+    metadata: tuple[MetaData, ...] = ()
 
 
 class AlreadyRunning(Exception):
@@ -101,14 +81,22 @@ def _applied(step: MigrationInfo) -> Applied | None:
     return Applied(script.revision, " ".join(doc.split()), tuple(sorted(script.branch_labels)))
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, migrations: Migrations | None = None) -> Config:
+    """Alembic's configuration: the core's revisions and those of ``migrations``."""
+    extra = migrations or Migrations()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    locations = [str(CORE_VERSIONS), *(str(path) for path in extra.locations)]
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    config.attributes["metadata"] = extra.metadata
     return config
 
 
-def _run_upgrade(connection: Connection, url: str, revision: str) -> list[Applied]:
+def _run_upgrade(
+    connection: Connection, url: str, revision: str, migrations: Migrations | None
+) -> list[Applied]:
     applied: list[Applied] = []
 
     def record(*, step: MigrationInfo, **_: Any) -> None:
@@ -116,7 +104,7 @@ def _run_upgrade(connection: Connection, url: str, revision: str) -> list[Applie
         if found is not None:
             applied.append(found)
 
-    config = alembic_config(url)
+    config = alembic_config(url, migrations)
     config.attributes["connection"] = connection
     config.attributes["on_version_apply"] = record
     command.upgrade(config, revision)
@@ -127,12 +115,14 @@ def _current_revisions(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> list[Applied]:
-    """Apply migrations up to ``revision`` on ``engine``'s database; return those applied,
-    in the order they ran."""
+async def upgrade(
+    engine: AsyncEngine, migrations: Migrations | None = None, revision: str = "heads"
+) -> list[Applied]:
+    """Apply migrations (the core's and ``migrations``) up to ``revision``, every branch's
+    head by default; return those applied, in the order they ran."""
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        return await connection.run_sync(_run_upgrade, url, revision)
+        return await connection.run_sync(_run_upgrade, url, revision, migrations)
 
 
 async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
@@ -160,17 +150,20 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 class Database:
-    """An async engine plus a session factory; SQLite gets WAL and foreign keys."""
+    """An async engine plus a session factory; SQLite gets WAL and foreign keys.
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    Every write in the process, the adapters' included, goes through :meth:`writing`."""
+
+    def __init__(self, url: str, echo: bool = False, migrations: Migrations | None = None) -> None:
         self.url = url
+        self.migrations = migrations or Migrations()
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: a database error's text (logged with its traceback) would quote
         # the statement's values, answers and pseudonyms among them.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         database = make_url(url).database if self.is_sqlite else None
         if database and database != ":memory:" and not database.startswith("file:"):
-            kwargs["async_creator"] = _inline_creator(database)
+            kwargs["async_creator"] = inline_creator(database)
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -178,8 +171,9 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite allows one writer at a time; serialising our own writers avoids lock errors.
-        self.write_lock = asyncio.Lock() if self.is_sqlite else None
+        # SQLite allows one writer at a time: this process's writers take turns (writing()).
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        self._writer: asyncio.Task[Any] | None = None
         self._process_lock: int | None = None
 
     def claim_single_process(self) -> None:
@@ -222,20 +216,36 @@ class Database:
         return url.render_as_string(hide_password=True)
 
     async def upgrade(self) -> list[Applied]:
-        return await upgrade(self.engine)
+        return await upgrade(self.engine, self.migrations)
 
     async def current_revisions(self) -> tuple[str, ...]:
         return await current_revisions(self.engine)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction, committed on success and rolled back on error."""
-        if self.write_lock is None:
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """The one way to write: a session in a transaction, committed on success and rolled
+        back on error.
+
+        On SQLite this process's writers take turns first, so none ever waits on SQLite's own
+        lock: SQLite calls run on the event loop's thread (:mod:`storage.inline_sqlite`), and
+        such a wait would stall the loop, and with it the writer it waits for. Reads need no
+        turn (:attr:`sessions`, :attr:`engine`). Writing is not nested: a task already writing
+        that asks again gets a ``RuntimeError`` rather than waiting for itself.
+        """
+        if self._write_turn is None:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self.write_lock, self.sessions() as session, session.begin():
-            yield session
+        task = asyncio.current_task()
+        if task is not None and self._writer is task:
+            raise RuntimeError("Database.writing() inside writing() in the same task")
+        async with self._write_turn:
+            self._writer = task
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._writer = None
 
     async def ping(self) -> bool:
         try:

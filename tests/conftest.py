@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.settings import Settings, load_settings
+from bot.runtime.app import App
+from bot.support.settings import Settings, load_settings
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 
 POSTGRES_URL = os.environ.get("DIALOOG_TEST_DATABASE_URL")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

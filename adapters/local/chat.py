@@ -16,14 +16,14 @@ import re
 import sys
 from pathlib import Path
 
-from adapters.local import PLATFORM, WORKSPACE, LocalPlatform, Sent
+from adapters.local.platform import PLATFORM, WORKSPACE, LocalPlatform, Sent
 from adapters.local.render import as_text
-from bot.app import App
-from bot.messages import Choices, Incoming, Outgoing
-from bot.port import Member
-from bot.prompts import PromptError
-from bot.pseudonyms import SecretError
-from bot.settings import SettingsError, load_settings
+from bot.core.messages import Choices, Incoming, Outgoing
+from bot.core.port import Member
+from bot.core.prompts import PromptError
+from bot.core.pseudonyms import SecretError
+from bot.runtime.app import App
+from bot.support.settings import SettingsError, load_settings
 from storage.database import AlreadyRunning
 
 CHANNEL = "dialoog"
@@ -105,16 +105,12 @@ class Console:
                     self.current,
                     text[8:].strip(),
                     CHANNEL,
-                    self.name_of(self.current),
-                    True,
                 )
             )
         elif text.startswith("/"):
             print(USAGE, flush=True)
         else:
-            await self.handle(
-                Incoming(PLATFORM, WORKSPACE, self.current, text, None, self.name_of(self.current))
-            )
+            await self.handle(Incoming(PLATFORM, WORKSPACE, self.current, text, None))
         return True
 
     async def press(self, number: str) -> None:
@@ -131,7 +127,6 @@ class Console:
                 self.current,
                 "",
                 None,
-                self.name_of(self.current),
                 action=choices.key,
                 value=option.value,
                 round_id=choices.round_id,

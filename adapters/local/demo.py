@@ -15,11 +15,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from adapters.local import LocalDriver, LocalPlatform
+from adapters.local.platform import LocalDriver, LocalPlatform
 from adapters.local.render import as_text
-from bot.app import App
-from bot.prompts import PromptError, default_root
-from bot.settings import SettingsError, load_settings
+from bot.core.prompts import PromptError, default_root
+from bot.runtime.app import App
+from bot.support.settings import SettingsError, load_settings
 
 FIRST = [
     "Anna",

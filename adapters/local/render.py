@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.core.messages import Choices, Divider, Heading, Outgoing, Quote, Text
 
 
 def as_text(message: Outgoing) -> str:

@@ -1,66 +1,17 @@
 """Slack: ``/dialoog`` in a channel, prompts in private chats, summaries back in the channel.
 
-The only package that imports slack_bolt and slack_sdk. ``setup`` mounts the bolt app on
-``POST /slack/events`` (plus ``/slack/install`` and ``/slack/oauth_redirect`` with OAuth), or
-connects over Socket Mode when ``SLACK_APP_TOKEN`` is set, and registers the platform.
+The only package that imports slack_bolt and slack_sdk. Its parts are named in :data:`SPEC`
+(the ``dialoogbot.adapters`` entry point): :mod:`adapters.slack.mount` mounts it,
+:mod:`adapters.slack.settings` holds ``SLACK_*``, ``migrations/`` and
+:mod:`adapters.slack.tables` its tables.
 """
 
-from __future__ import annotations
+from bot.runtime.adapters import AdapterSpec
 
-import logging
-from typing import TYPE_CHECKING
-
-from aiohttp import web
-
-if TYPE_CHECKING:
-    from adapters.slack.wiring import SlackAdapter
-    from bot.app import App
-
-log = logging.getLogger(__name__)
-
-
-ADAPTER: web.AppKey[SlackAdapter] = web.AppKey("slack")
-
-
-async def setup(app: App, web_app: web.Application) -> bool:
-    """Mount Slack when it is configured; False when no Slack settings are present."""
-    settings = app.settings
-    if not (settings.slack_bot_token or settings.slack_client_id):
-        return False
-    from adapters.slack.wiring import build
-
-    adapter = build(
-        settings, app.handle, app.catalog, app.templates, app.db.engine, app.db.write_lock
-    )
-    app.add_platform(adapter.platform)
-    web_app[ADAPTER] = adapter
-    if settings.slack_signing_secret:
-        web_app.router.add_post("/slack/events", adapter.events)
-        if settings.slack_client_id:
-            web_app.router.add_get("/slack/install", adapter.install)
-            web_app.router.add_get("/slack/oauth_redirect", adapter.oauth_redirect)
-    if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        socket = AsyncSocketModeHandler(adapter.bolt, settings.slack_app_token)
-
-        async def connect(_: web.Application) -> None:
-            await socket.connect_async()
-            log.info("Slack: connected over Socket Mode")
-
-        async def disconnect(_: web.Application) -> None:
-            await socket.close_async()
-
-        web_app.on_startup.append(connect)
-        web_app.on_cleanup.append(disconnect)
-
-    async def close(_: web.Application) -> None:
-        await adapter.close()
-
-    web_app.on_cleanup.append(close)
-    log.info(
-        "Slack: %s%s",
-        "OAuth installs" if settings.slack_client_id else "one workspace",
-        ", Socket Mode" if settings.slack_app_token else ", HTTP at POST /slack/events",
-    )
-    return True
+SPEC = AdapterSpec(
+    name="slack",
+    mount="adapters.slack.mount:setup",
+    settings="adapters.slack.settings:SlackSettings",
+    migrations="adapters.slack.migrations",
+    tables="adapters.slack.tables:metadata",
+)

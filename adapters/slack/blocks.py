@@ -1,10 +1,10 @@
-"""Render a platform-neutral :class:`~bot.messages.Outgoing` as Slack Block Kit.
+"""Render a platform-neutral :class:`~bot.core.messages.Outgoing` as Slack Block Kit.
 
 Slack's limits (Block Kit reference): at most 50 blocks per message, a section's text at most
 3,000 characters, a header at most 150, a button label at most 75, at most 25 elements in an
 actions block. Long text is split over several sections at paragraph, line or word
 boundaries; :func:`pages` cuts the blocks into messages of at most 50 so a long summary can
-continue in a thread. Anonymous :class:`~bot.messages.Quote` text is neutralised.
+continue in a thread. Anonymous :class:`~bot.core.messages.Quote` text is neutralised.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.slack.neutral import neutralise, neutralise_mrkdwn
-from bot.messages import Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.core.messages import Choices, Divider, Heading, Outgoing, Quote, Text
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000

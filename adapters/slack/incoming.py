@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from adapters.slack.blocks import parse_block_id
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 PLATFORM = "slack"
 # Message subtypes that are still a person writing (everything else: edits, joins, bots).
@@ -43,7 +43,6 @@ def from_message(body: dict[str, Any]) -> Incoming | None:
         user_id=str(event["user"]),
         text=unescape(str(event.get("text") or "")).strip(),
         channel_id=None,
-        is_command=False,
         event_id=body.get("event_id"),
     )
 
@@ -60,7 +59,6 @@ def from_mention(body: dict[str, Any]) -> Incoming | None:
         user_id=str(event["user"]),
         text=text.strip(),
         channel_id=_where(event.get("channel")),
-        is_command=True,
         event_id=body.get("event_id"),
     )
 
@@ -73,8 +71,6 @@ def from_command(body: dict[str, Any]) -> Incoming:
         user_id=str(body.get("user_id") or ""),
         text=unescape(str(body.get("text") or "")).strip(),
         channel_id=_where(body.get("channel_id")),
-        user_name=str(body.get("user_name") or ""),
-        is_command=True,
         event_id=f"command:{body.get('trigger_id')}",
     )
 
@@ -99,7 +95,6 @@ def from_action(body: dict[str, Any]) -> Incoming | None:
         workspace=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
         user_id=str(user.get("id") or ""),
         channel_id=_where(channel),
-        user_name=str(user.get("username") or user.get("name") or ""),
         action=key,
         value=str(action.get("value") or ""),
         round_id=round_id,
@@ -117,7 +112,5 @@ def from_form(body: dict[str, Any], channel_id: str, words: str) -> Incoming:
         user_id=str(user.get("id") or ""),
         text=words,
         channel_id=channel_id,
-        user_name=str(user.get("username") or user.get("name") or ""),
-        is_command=True,
         event_id=f"form:{delivery}",
     )

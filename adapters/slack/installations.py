@@ -2,98 +2,65 @@
 
 slack_sdk's async SQLAlchemy stores do the work (bolt knows how to use them); the tables they
 expect are created by our Alembic migration ``storage/migrations/versions/slack_0001_*``, not by
-``create_tables()``, so one ``dialoogbot db upgrade`` prepares everything.
+``create_tables()``, so one ``dialoogbot db upgrade`` prepares everything. The stores write
+through :meth:`storage.database.Database.writing`, like every writer.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.slack.platform import TokenSource
+from storage.database import Database
 
 STATE_SECONDS = 600  # an "Add to Slack" click must come back within ten minutes
 
 
-class WriteTurn:
-    """The core's SQLite write lock (None on PostgreSQL), taken around the stores' writes.
+class _WritingEngine:
+    """The engine slack_sdk's stores see: they read through ``connect()`` as usual, and write
+    through ``begin()``, which here is :meth:`storage.database.Database.writing`, so the
+    stores take their turn at writing like every other writer.
 
-    On SQLite every writer in the process takes turns through that lock, so none ever waits
-    for SQLite's own lock (:class:`storage.database.InlineSqlite`). The stores' ``save``
-    calls their ``save_bot``, so a task that holds the turn goes on without taking it again.
+    Nothing else of the engine is offered: a slack_sdk upgrade that used more of it fails
+    loudly here instead of writing past the database's write API.
     """
 
-    def __init__(self, lock: asyncio.Lock | None) -> None:
-        self.lock = lock
-        self.holder: asyncio.Task[Any] | None = None
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def connect(self) -> AsyncConnection:
+        return self.db.engine.connect()
 
     @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if self.lock is None or self.holder is task:
-            yield
-            return
-        async with self.lock:
-            self.holder = task
-            try:
-                yield
-            finally:
-                self.holder = None
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self.db.writing() as session:
+            yield await session.connection()
 
 
 class _InstallationStore(AsyncSQLAlchemyInstallationStore):
-    def __init__(self, client_id: str, engine: AsyncEngine, turn: WriteTurn) -> None:
-        super().__init__(client_id=client_id, engine=engine)
-        self.turn = turn
-
-    async def async_save(self, installation: Any) -> None:
-        async with self.turn():
-            await super().async_save(installation)
-
-    async def async_save_bot(self, bot: Any) -> None:
-        async with self.turn():
-            await super().async_save_bot(bot)
-
-    async def async_delete_bot(self, **kwargs: Any) -> None:
-        async with self.turn():
-            await super().async_delete_bot(**kwargs)
-
-    async def async_delete_installation(self, **kwargs: Any) -> None:
-        async with self.turn():
-            await super().async_delete_installation(**kwargs)
+    def __init__(self, client_id: str, db: Database) -> None:
+        super().__init__(client_id=client_id, engine=db.engine)
+        self.engine = _WritingEngine(db)  # type: ignore[assignment]
 
 
 class _StateStore(AsyncSQLAlchemyOAuthStateStore):
-    def __init__(self, engine: AsyncEngine, turn: WriteTurn) -> None:
-        super().__init__(expiration_seconds=STATE_SECONDS, engine=engine)
-        self.turn = turn
-
-    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        async with self.turn():
-            return await super().async_issue(*args, **kwargs)
-
-    async def async_consume(self, state: str) -> bool:
-        async with self.turn():
-            return await super().async_consume(state)
+    def __init__(self, db: Database) -> None:
+        super().__init__(expiration_seconds=STATE_SECONDS, engine=db.engine)
+        self.engine = _WritingEngine(db)  # type: ignore[assignment]
 
 
-def installation_store(
-    client_id: str, engine: AsyncEngine, write_lock: asyncio.Lock | None = None
-) -> AsyncSQLAlchemyInstallationStore:
-    return _InstallationStore(client_id, engine, WriteTurn(write_lock))
+def installation_store(client_id: str, db: Database) -> AsyncSQLAlchemyInstallationStore:
+    return _InstallationStore(client_id, db)
 
 
-def state_store(
-    engine: AsyncEngine, write_lock: asyncio.Lock | None = None
-) -> AsyncSQLAlchemyOAuthStateStore:
+def state_store(db: Database) -> AsyncSQLAlchemyOAuthStateStore:
     """One-time OAuth ``state`` values in the database: a replayed callback is refused."""
-    return _StateStore(engine, WriteTurn(write_lock))
+    return _StateStore(db)
 
 
 def installed_tokens(store: AsyncSQLAlchemyInstallationStore) -> TokenSource:

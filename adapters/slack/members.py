@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.port import Member
+from bot.core.port import Member
 
 
 async def channel_members(client: AsyncWebClient, channel_id: str) -> list[Member]:

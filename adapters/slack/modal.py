@@ -9,8 +9,8 @@ import json
 import shlex
 from typing import Any
 
-from bot.prompts import LANGUAGES, Catalog
-from bot.templates import Templates
+from bot.core.prompts import LANGUAGES, Catalog
+from bot.core.templates import Templates
 
 CALLBACK_ID = "dialoog_start"
 # The core's command parser turns typographic quotes into straight ones before it splits the

@@ -1,4 +1,4 @@
-"""``SlackPlatform``: the core's :class:`~bot.port.Platform` on the Slack Web API.
+"""``SlackPlatform``: the core's :class:`~bot.core.port.Platform` on the Slack Web API.
 
 Every post is paced (:mod:`adapters.slack.pacing`), 429s are retried after ``Retry-After``
 (:mod:`adapters.slack.retry`), and each delivery carries its outbox key as message metadata
@@ -28,8 +28,8 @@ from adapters.slack.deliveries import (
 from adapters.slack.members import channel_members
 from adapters.slack.pacing import WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
-from bot.messages import Outgoing
-from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.messages import Outgoing
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -234,19 +234,6 @@ class SlackPlatform:
                     await self.send_private(workspace, user_id, message)
                     return
                 raise self._failure(exc) from exc
-
-    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
-        client = await self.client(workspace)
-        await self.pacer(workspace).acquire(ref.channel_id)
-        try:
-            await client.chat_update(
-                channel=ref.channel_id,
-                ts=ref.message_id,
-                blocks=pages(render(message))[0],
-                text=fallback(message),
-            )
-        except SlackApiError as exc:
-            raise self._failure(exc) from exc
 
     async def update_blocks(
         self, workspace: str, channel: str, ts: str, blocks: list[dict[str, Any]], text: str

@@ -21,7 +21,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack import incoming, modal
 from adapters.slack.blocks import after_press
@@ -32,10 +31,12 @@ from adapters.slack.installations import (
     state_store,
 )
 from adapters.slack.platform import SlackPlatform
-from bot.messages import Incoming
-from bot.prompts import Catalog
-from bot.settings import Settings, SettingsError
-from bot.templates import Templates
+from adapters.slack.settings import SlackSettings
+from bot.core.messages import Incoming
+from bot.core.prompts import Catalog
+from bot.core.templates import Templates
+from bot.support.settings import Settings, SettingsError
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -205,46 +206,46 @@ def build(
     handle: Handle,
     catalog: Catalog,
     templates: Templates,
-    engine: AsyncEngine | None = None,
-    write_lock: asyncio.Lock | None = None,
+    db: Database | None = None,
 ) -> SlackAdapter:
     """The adapter for the configured mode: one workspace (bot token) or OAuth installs."""
-    api_url = settings.slack_api_url
-    if settings.slack_client_id and not settings.slack_client_secret:
+    slack = settings.load(SlackSettings)
+    api_url = slack.api_url
+    if slack.client_id and not slack.client_secret:
         raise SettingsError("SLACK_CLIENT_SECRET: needed with SLACK_CLIENT_ID")
-    if not settings.slack_signing_secret and not settings.slack_app_token:
+    if not slack.signing_secret and not slack.app_token:
         raise SettingsError("SLACK_SIGNING_SECRET: needed to verify Slack's requests")
     # bolt's own calls (auth.test, views.open, oauth.v2.access) wait out a 429 too.
     client = AsyncWebClient(
-        token=settings.slack_bot_token,
+        token=slack.bot_token,
         base_url=api_url,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
     oauth: dict[str, Any] = {}
-    if settings.slack_client_id:
-        assert engine is not None, "OAuth installs are stored in the database"
-        store = installation_store(settings.slack_client_id, engine, write_lock)
+    if slack.client_id:
+        assert db is not None, "OAuth installs are stored in the database"
+        store = installation_store(slack.client_id, db)
         tokens = installed_tokens(store)
         oauth["installation_store"] = store
         oauth["oauth_settings"] = AsyncOAuthSettings(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
+            client_id=slack.client_id,
+            client_secret=slack.client_secret,
             scopes=list(BOT_SCOPES),
             installation_store=store,
-            state_store=state_store(engine, write_lock),
+            state_store=state_store(db),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
     else:
-        assert settings.slack_bot_token is not None
-        tokens = fixed_token(settings.slack_bot_token)
+        assert slack.bot_token is not None
+        tokens = fixed_token(slack.bot_token)
     bolt = AsyncApp(
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=slack.signing_secret,
         client=client,
         # Listeners return at once (the work is spawned), so bolt answers after them.
         process_before_response=True,
-        request_verification_enabled=settings.slack_signing_secret is not None,
+        request_verification_enabled=slack.signing_secret is not None,
         **oauth,
     )
-    platform = SlackPlatform(tokens, api_url, workspace_rate=settings.slack_workspace_rate)
+    platform = SlackPlatform(tokens, api_url, workspace_rate=slack.workspace_rate)
     return SlackAdapter(settings, handle, catalog, templates, bolt, platform)

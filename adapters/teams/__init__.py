@@ -1,134 +1,24 @@
 """Microsoft Teams, through botbuilder's ``CloudAdapter``. The only package importing botbuilder.
 
-``setup(app, web_app)`` mounts ``POST /api/messages`` and registers :class:`TeamsPlatform`.
-With ``MICROSOFT_APP_ID`` set, Bot Framework JWT authentication is enforced; without it the
-route still works for local testing (the Agents Playground) with authentication off, and a
-warning says so. Bot Framework is being retired in favour of the Microsoft 365 Agents SDK; that
-move should only touch this package.
+Its parts are named in :data:`SPEC` (the ``dialoogbot.adapters`` entry point):
+:mod:`adapters.teams.mount` mounts ``POST /api/messages``, :mod:`adapters.teams.settings`
+holds ``MICROSOFT_APP_*``, ``migrations/`` and :mod:`adapters.teams.references` its tables,
+and ``teams-package`` builds the app package. Bot Framework is being retired in favour of the
+Microsoft 365 Agents SDK; that move should only touch this package.
 """
 
-from __future__ import annotations
+from bot.runtime.adapters import AdapterSpec
 
-import logging
-from dataclasses import dataclass
-from typing import Any, Protocol
-
-from aiohttp import web
-from prometheus_client import Counter
-
-from bot.messages import Incoming
-from bot.port import Platform
-from bot.prompts import Catalog
-from bot.settings import Settings, SettingsError
-
-log = logging.getLogger(__name__)
-
-ROUTE = "/api/messages"
-
-
-class App(Protocol):
-    """What this adapter needs from ``bot.app.App``."""
-
-    settings: Settings
-    catalog: Catalog
-    db: Any
-    metrics: Any
-
-    def add_platform(self, platform: Platform) -> None: ...
-
-    async def handle(self, incoming: Incoming) -> None: ...
-
-
-@dataclass(frozen=True)
-class BotConfig:
-    """The attribute names botbuilder's configuration factories read."""
-
-    APP_ID: str | None
-    APP_PASSWORD: str | None
-    APP_TYPE: str | None
-    APP_TENANTID: str | None
-
-
-def build_adapter(
-    app_id: str | None,
-    password: str | None = None,
-    app_type: str | None = None,
-    tenant_id: str | None = None,
-) -> Any:
-    """A ``CloudAdapter``; authentication is off when ``app_id`` is empty."""
-    from botbuilder.integration.aiohttp import (
-        CloudAdapter,
-        ConfigurationBotFrameworkAuthentication,
-    )
-
-    kind = app_type or ("SingleTenant" if tenant_id else "MultiTenant")
-    config = BotConfig(app_id or "", password or "", kind, tenant_id or "")
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-
-
-APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant",
-             "userassignedmsi": "UserAssignedMSI"}  # fmt: skip
-
-
-def check_credentials(settings: Settings) -> None:
-    """One clear line per problem with the Teams credentials, before anything starts."""
-    if not settings.microsoft_app_id:
-        return
-    problems = []
-    kind = (settings.microsoft_app_type or "MultiTenant").lower()
-    if kind not in APP_TYPES:
-        problems.append(f"MICROSOFT_APP_TYPE: must be one of {', '.join(APP_TYPES.values())}")
-    if kind != "userassignedmsi" and not settings.microsoft_app_password:
-        problems.append("MICROSOFT_APP_PASSWORD: needed with MICROSOFT_APP_ID")
-    if kind in ("singletenant", "userassignedmsi") and not settings.microsoft_app_tenant_id:
-        problems.append(f"MICROSOFT_APP_TENANT_ID: needed for a {APP_TYPES[kind]} bot")
-    if problems:
-        raise SettingsError("\n".join(problems))
-
-
-async def setup(app: App, web_app: web.Application) -> bool:
-    """Mount ``/api/messages``; ``True`` when Teams credentials are configured."""
-    from adapters.teams.inbound import TeamsBot
-    from adapters.teams.platform import TeamsPlatform
-    from adapters.teams.references import ReferenceStore
-
-    settings = app.settings
-    check_credentials(settings)
-    app_id = settings.microsoft_app_id
-    if not app_id:
-        log.warning(
-            "MICROSOFT_APP_ID is not set: %s accepts Teams activities WITHOUT authentication "
-            "(local testing with the Agents Playground only)",
-            ROUTE,
+SPEC = AdapterSpec(
+    name="teams",
+    mount="adapters.teams.mount:setup",
+    settings="adapters.teams.settings:TeamsSettings",
+    migrations="adapters.teams.migrations",
+    tables="adapters.teams.references:metadata",
+    commands={
+        "teams-package": (
+            "adapters.teams.command",
+            "build the Teams app package to sideload",
         )
-    adapter = build_adapter(
-        app_id,
-        settings.microsoft_app_password,
-        settings.microsoft_app_type,
-        settings.microsoft_app_tenant_id,
-    )
-    store = ReferenceStore(app.db.engine, app.db.write_lock)
-    await store.forget_deliveries()
-    retries = Counter(
-        "dialoog_teams_http_retries",
-        "Teams connector requests retried, by HTTP status (429: throttled)",
-        ["status"],
-        registry=app.metrics.registry,
-    )
-    platform = TeamsPlatform(
-        adapter,
-        store,
-        app.catalog,
-        app_id=app_id,
-        lang=settings.language,
-        on_retry=lambda status: retries.labels(status).inc(),
-    )
-    app.add_platform(platform)
-    bot = TeamsBot(store, app.handle)
-
-    async def messages(request: web.Request) -> web.StreamResponse:
-        response = await adapter.process(request, bot)
-        return response if response is not None else web.Response(status=201)
-
-    web_app.router.add_post(ROUTE, messages)
-    return bool(app_id)
+    },
+)

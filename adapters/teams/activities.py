@@ -18,7 +18,7 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams.cards import ACTION_KEY, ROUND_KEY, VALUE_KEY
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 PLATFORM = "teams"
 
@@ -101,7 +101,6 @@ def to_incoming(activity: Activity) -> Incoming | None:
         "platform": PLATFORM,
         "workspace": tenant_of(activity),
         "user_id": str(activity.from_property.id),
-        "user_name": str(activity.from_property.name or ""),
         "channel_id": channel_id,
         "event_id": str(activity.id) if activity.id else None,
     }
@@ -118,4 +117,4 @@ def to_incoming(activity: Activity) -> Incoming | None:
     text = plain_text(_strip_bot_mention(activity, activity.text or ""))
     if not text:
         return None
-    return Incoming(**common, text=text, is_command=channel_id is not None)
+    return Incoming(**common, text=text)

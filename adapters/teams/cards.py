@@ -1,12 +1,12 @@
-"""Render a platform-neutral :class:`~bot.messages.Outgoing` as a Teams Adaptive Card.
+"""Render a platform-neutral :class:`~bot.core.messages.Outgoing` as a Teams Adaptive Card.
 
 Headings and paragraphs become ``TextBlock`` elements (our *bold*/_italic_ mapped to the card's
-markdown). Relayed participant text (:class:`~bot.messages.Quote`) goes into a ``RichTextBlock``
-``TextRun``, which Teams shows literally: no markdown, no links, no ``<at>`` mentions. Its text
-is neutralised as well (see :func:`neutralise`), because the plain-text summary Teams shows in
-notifications is built from the same words. Choices become ``Action.Submit`` buttons whose data
-carries the choice key, the value and the round id back to us (a drop-down for long lists such
-as the sixteen picture prompts).
+markdown). Relayed participant text (:class:`~bot.core.messages.Quote`) goes into a
+``RichTextBlock`` ``TextRun``, which Teams shows literally: no markdown, no links, no ``<at>``
+mentions. Its text is neutralised as well (see :func:`neutralise`), because the plain-text
+summary Teams shows in notifications is built from the same words. Choices become
+``Action.Submit`` buttons whose data carries the choice key, the value and the round id back to
+us (a drop-down for long lists such as the sixteen picture prompts).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import json
 import re
 from typing import Any
 
-from bot.messages import Block, Choices, Divider, Heading, Outgoing, Quote, Text
-from bot.prompts import Catalog
+from bot.core.messages import Block, Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.core.prompts import Catalog
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

@@ -6,20 +6,22 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.prompts import Catalog, PromptError
-from bot.settings import SettingsError, load_settings
+from adapters.teams.settings import TeamsSettings
+from bot.core.prompts import Catalog, PromptError
+from bot.support.settings import SettingsError, load_settings
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
+        teams = settings.load(TeamsSettings)
         catalog = Catalog.load()
     except (SettingsError, PromptError) as exc:
         print(f"dialoogbot: {exc}", file=sys.stderr)
         return 2
     from adapters.teams.package import build
 
-    app_id = args.app_id or settings.microsoft_app_id
+    app_id = args.app_id or teams.app_id
     lang = args.lang or settings.language
     target = build(Path(args.output), catalog, lang, app_id, args.host, args.version)
     print(f"Teams app package written to {target}")

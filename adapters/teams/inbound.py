@@ -2,7 +2,7 @@
 
 Each turn first remembers where the person and the channel are (conversation references in the
 database, for proactive messages later), then hands the activity to the core as an
-:class:`~bot.messages.Incoming`. The core deduplicates on the activity id.
+:class:`~bot.core.messages.Incoming`. The core deduplicates on the activity id.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from botbuilder.schema import Activity
 
 from adapters.teams.activities import conversation_kind, team_and_channel, tenant_of, to_incoming
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
-"""``TeamsPlatform``: the :class:`bot.port.Platform` for Microsoft Teams, through botbuilder.
+"""``TeamsPlatform``: the :class:`bot.core.port.Platform` for Microsoft Teams, through botbuilder.
 
 Messages go to conversation references from the database (``create_conversation`` opens a
 personal chat with someone the bot has not talked to yet) through the authenticated connector
 client of a proactive ``CloudAdapter.continue_conversation`` turn, kept per service URL. Every
 call is paced to Teams' limits by :class:`~adapters.teams.pacing.Pacer` and retried on
 429/412/502/504 with back-off that honours ``Retry-After``. A 403 (the person blocked or removed
-the app) becomes :class:`~bot.port.DeliveryRefused`; when retries run out the dispatcher gets
-:class:`~bot.port.DeliveryDeferred`.
+the app) becomes :class:`~bot.core.port.DeliveryRefused`; when retries run out the dispatcher gets
+:class:`~bot.core.port.DeliveryDeferred`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import cards
 from adapters.teams.pacing import RETRY_STATUSES, Backoff, Pacer, parse_retry_after
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
-from bot.messages import Outgoing
-from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
-from bot.prompts import Catalog
+from bot.core.messages import Outgoing
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.prompts import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -115,20 +115,6 @@ class TeamsPlatform:
     ) -> None:
         # Teams has no ephemeral messages: the answer goes to the person's personal chat.
         await self.send_private(workspace, user_id, message)
-
-    async def update_message(self, workspace: str, ref: MessageRef, message: Outgoing) -> None:
-        reference = await self.store.get(workspace, CHANNEL, ref.channel_id)
-        if reference is None:
-            reference = await self.store.by_conversation(workspace, ref.channel_id)
-        if reference is None:
-            raise DeliveryRefused(f"no conversation reference for {ref.channel_id}")
-        activity = self._activity(reference, ref.channel_id, message)
-        activity.id = ref.message_id
-
-        async def update(client: Any) -> None:
-            await client.conversations.update_activity(ref.channel_id, ref.message_id, activity)
-
-        await self._call(workspace, reference, ref.channel_id, update)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         reference = await self._channel_reference(workspace, channel_id)

@@ -14,11 +14,12 @@ A reference is the JSON of botbuilder's ``ConversationReference`` plus ``teamId`
 ``teams_deliveries`` remembers the outbox keys of messages Teams accepted (the key and the
 day, nothing else), so after a crash ``was_delivered`` can tell a sent prompt from one that
 still has to go: the Bot Framework has no way to look a message up by our key.
+
+Writes go through :meth:`storage.database.Database.writing`, like every writer's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -26,7 +27,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.database import Database
 
 metadata = sa.MetaData()
 
@@ -55,9 +58,9 @@ KEEP_DELIVERIES = dt.timedelta(days=3)
 class ReferenceStore:
     """Reads and writes conversation references; a small read-through cache in front."""
 
-    def __init__(self, engine: AsyncEngine, write_lock: asyncio.Lock | None = None) -> None:
-        self.engine = engine
-        self.write_lock = write_lock  # SQLite: the core's single-writer lock
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.engine = db.engine  # reads; writes go through db.writing()
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     async def save(self, tenant: str, kind: str, key: str, reference: dict[str, Any]) -> None:
@@ -107,10 +110,8 @@ class ReferenceStore:
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
-        async with contextlib.AsyncExitStack() as stack:
-            if self.write_lock is not None:
-                await stack.enter_async_context(self.write_lock)
-            yield await stack.enter_async_context(self.engine.begin())
+        async with self.db.writing() as session:
+            yield await session.connection()
 
     async def record_delivery(self, key: str, today: dt.date | None = None) -> None:
         """Teams accepted the message queued under ``key``."""

@@ -1,4 +1,4 @@
-"""Synthesis of a round's answers into a :class:`~bot.summary.Summary`.
+"""Synthesis of a round's answers into a :class:`~bot.core.summary.Summary`.
 
 :class:`OfflineSynthesizer` is the default (no network, no model download);
 :class:`LLMSynthesizer` can rename themes and write prose through an OpenAI-compatible

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from bot.summary import PhaseSummary, Summary, SynthesisRequest, Synthesizer, Theme
+from bot.core.summary import PhaseSummary, Summary, SynthesisRequest, Synthesizer, Theme
 from bot.synthesis.offline import OfflineSynthesizer
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,11 @@
 """The offline synthesizer: themes, headlines, dreams and ideas without any network or model.
 
 Per phase it counts distinct respondents and publishes nothing below ``min_respondents``;
-above it, answers are grouped into themes (:mod:`bot.synthesis.themes`), each with a label,
-the words that set it apart and 1-3 verbatim quotes. Headlines, dreams and ideas are also
-listed with near-duplicates merged. Input order never matters: answers are sorted first.
+above it, what happens follows the phase's kind (:mod:`bot.core.phases`): a themed kind's
+answers are grouped into themes (:mod:`bot.synthesis.themes`), each with a label, the words
+that set it apart and 1-3 verbatim quotes; a listed kind's answers (headlines, dreams, ideas)
+are listed with near-duplicates merged; headlines may title story themes and ideas are
+searched for who could act. Input order never matters: answers are sorted first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bot.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.core.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
 from bot.synthesis.actors import actors
 from bot.synthesis.items import item_key, merge_items
 from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
@@ -26,8 +28,6 @@ from bot.synthesis.themes import SMALLEST, Grouping, group
 LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
 LABEL_PARTS = 3  # a title, not a list of words
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
-LISTED_ROLES = ("headline", "dream", "ideas")
-THEMED_ROLES = ("story", "dream", "ideas", "text")
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,11 @@ class OfflineSynthesizer:
         shared: tuple[str, ...] = ()
         items: tuple[Item, ...] = ()
         analyzer = Analyzer(request.language)
-        if phase.role in THEMED_ROLES and len({a.respondent for a in texts}) >= minimum:
-            titles = headlines if phase.role == "story" else {}
+        kind = phase.kind
+        if kind.themed and len({a.respondent for a in texts}) >= minimum:
+            titles = headlines if kind.takes_titles else {}
             themes, shared = self._themes(texts, analyzer, minimum, titles)
-        if phase.role in LISTED_ROLES:
+        if kind.listed:
             items = tuple(
                 Item(text, count)
                 for text, count in merge_items(
@@ -112,7 +113,7 @@ class OfflineSynthesizer:
                 )
             )
         named: tuple[tuple[str, int], ...] = ()
-        if phase.role == "ideas":
+        if kind.names_actors:
             named = tuple(
                 actors([a.text for a in texts], [a.respondent for a in texts], request.language)
             )
@@ -364,10 +365,11 @@ def _title(
 
 
 def _headlines(request: SynthesisRequest, by_phase: dict[str, list[_Answer]]) -> dict[int, str]:
-    """Each respondent's headline (the first by text when there are several)."""
+    """Each respondent's headline (the first by text when there are several), from the
+    phases whose kind gives titles."""
     result: dict[int, str] = {}
     for phase in request.phases:
-        if phase.role == "headline":
+        if phase.kind.gives_titles:
             for answer in by_phase.get(phase.key, []):
                 if answer.text:
                     result.setdefault(answer.respondent, answer.text)

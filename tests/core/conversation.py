@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.local import LocalDriver
-from bot.messages import Choices, Outgoing
+from bot.core.messages import Choices, Outgoing
+from bot.testing import LocalDriver
 
 CHANNEL = "C-TEAM"
 PEOPLE = {

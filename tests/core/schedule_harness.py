@@ -1,6 +1,6 @@
 """A real bot process for the timer tests: ``python -m tests.core.schedule_harness``.
 
-It runs the real :class:`bot.app.App` — dispatcher, scheduler and APScheduler wake-ups —
+It runs the real :class:`bot.runtime.app.App` — dispatcher, scheduler and APScheduler wake-ups —
 against the configured database (``DIALOOG_DATABASE_URL``) with the local platform writing a
 transcript. Two things are test-only, and live here rather than in the product: the clock
 reads its time from a file (so a test can move time for a process it does not share memory
@@ -18,11 +18,11 @@ import signal
 import sys
 from pathlib import Path
 
-from adapters.local import LocalPlatform
-from bot.app import App
-from bot.messages import Outgoing
-from bot.port import Member, MessageRef
-from bot.settings import load_settings
+from bot.core.messages import Outgoing
+from bot.core.port import Member, MessageRef
+from bot.runtime.app import App
+from bot.support.settings import load_settings
+from bot.testing import LocalPlatform
 from storage.database import AlreadyRunning
 
 
@@ -38,8 +38,8 @@ class FileClock:
 
 class HangingPlatform(LocalPlatform):
     """Hangs where a crash hurts most: in the middle of a timer job (``job``: asking for the
-    channel's members, inside the job's transaction), or in a channel post ``before`` the
-    platform has it or ``after`` it recorded it."""
+    channel's members, which the job fetches before its transaction), or in a channel post
+    ``before`` the platform has it or ``after`` it recorded it."""
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         if self.hang == "job":

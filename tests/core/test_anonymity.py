@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import DateTime, inspect, select, text
 
-from adapters.local import LocalDriver
-from bot.settings import Settings
+from bot.support.settings import Settings
+from bot.testing import LocalDriver
 from storage.models import AnswerRow, Base, RoundKeyRow
 from tests.core.conversation import (
     CHANNEL,
@@ -118,8 +118,8 @@ async def test_closing_destroys_the_link_between_answers_and_people(local: Local
 
 
 async def test_a_swapped_secret_file_stops_start_up(local: LocalDriver, settings: Settings) -> None:
-    from bot.app import App
-    from bot.pseudonyms import SecretError
+    from bot.core.pseudonyms import SecretError
+    from bot.runtime.app import App
 
     await run_round(local)
     Path(settings.secret_file).write_text("00" * 32 + "\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver
+from bot.testing import LocalDriver
 from storage.models import AnswerRow, OutboxRow, ProgressRow, RoundRow
 from tests.core.conversation import CHANNEL, HOST, setup_channel, story
 

@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 from alembic.script import ScriptDirectory
 
-from bot.commands_db import report
+from bot.cli import bench, main
+from bot.cli.db import report
+from bot.runtime.adapters import migrations
 from storage.database import Applied, alembic_config
 from tests.processes import WatchedProcess
 
@@ -97,7 +100,7 @@ def test_misconfiguration_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_lists_what_it_applied_then_says_up_to_date(tmp_path: Path) -> None:
-    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://", migrations()))
     in_order = list(reversed(list(scripts.walk_revisions())))
     head = scripts.get_current_head()
     where = str(tmp_path / "bot.db")
@@ -254,3 +257,23 @@ async def test_chat_and_demo_run_beside_make_run_in_one_folder(tmp_path: Path) -
                 await asyncio.wait_for(proc.communicate(), timeout=30)
     assert serve.returncode == 0
     assert (tmp_path / "dialoogbot.db").exists() and (tmp_path / "dialoogbot-chat.db").exists()
+
+
+def test_bench_without_a_checkout_says_where_benchmarks_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installed package has no ``benchmarks/`` beside it: one line, exit status 2."""
+    monkeypatch.setattr(bench, "BENCHMARKS", tmp_path / "benchmarks")
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "slack", "--answers", "10"])
+    assert stopped.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert "benchmarks run from a checkout of the repository" in lines[0]
+
+
+def test_bench_from_a_checkout_finds_the_benchmarks(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "teams", "--help"])
+    assert stopped.value.code == 0
+    assert "--participants" in capsys.readouterr().out

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.messages import Incoming, Outgoing
-from bot.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
-from bot.settings import Settings
+from bot.core.messages import Incoming, Outgoing
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.runtime.app import App
+from bot.support.settings import Settings
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import OutboxRow
 
 CHANNEL = "C-BIG"
@@ -50,7 +49,7 @@ async def test_crash_in_the_middle_of_a_fan_out_sends_nobody_the_prompt_twice(
     dying = DyingPlatform(transcript, alive=25)
     dying.add_channel(CHANNEL, people)
     first_app.add_platform(dying)
-    await first_app.handle(Incoming("local", "local", "U000", "start", CHANNEL, is_command=True))
+    await first_app.handle(Incoming("local", "local", "U000", "start", CHANNEL))
     while await first_app.dispatcher.pump():
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.05)
@@ -120,9 +119,9 @@ async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Se
     platform = LocalPlatform()
     platform.add_channel(CHANNEL, [Member("U-HOST", "Host"), Member("U-A", "A")])
     app.add_platform(platform)
-    await app.handle(Incoming("local", "local", "U-HOST", "start", CHANNEL, is_command=True))
+    await app.handle(Incoming("local", "local", "U-HOST", "start", CHANNEL))
     now = dt.datetime.now(dt.UTC)
-    async with app.db.transaction() as session:
+    async with app.db.writing() as session:
         await session.execute(
             update(OutboxRow).values(
                 status="sending", owner="other-process", lease_until=now + dt.timedelta(minutes=1)
@@ -132,7 +131,7 @@ async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Se
     assert await app.dispatcher.pump() == 0, "a live process's rows are left alone"
     assert platform.sent == []
 
-    async with app.db.transaction() as session:
+    async with app.db.writing() as session:
         await session.execute(update(OutboxRow).values(lease_until=now - dt.timedelta(seconds=1)))
     await app.dispatcher.recover(expired_only=True)
     await app.dispatcher.drain()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from adapters.local import LocalDriver
-from bot.messages import Heading, Quote
+from bot.core.messages import Heading, Quote
+from bot.testing import LocalDriver
 from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel
 
 

@@ -15,10 +15,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, func, select
 
-from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.messages import Incoming
+from bot.core.messages import Incoming
+from bot.runtime.app import App
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import AnswerRow, ProgressRow
 from tests.conftest import (
     drop_postgres_database,
@@ -32,7 +31,7 @@ PEOPLE = [f"U{n:03d}" for n in range(24)]
 
 
 def private(user: str, text: str, event_id: str | None = None) -> Incoming:
-    return Incoming("local", "local", user, text, None, user, event_id=event_id)
+    return Incoming("local", "local", user, text, None, event_id=event_id)
 
 
 def messages() -> list[Incoming]:

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.messages import Incoming
+from bot.core.messages import Incoming
+from bot.runtime.app import App
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import AnswerRow, RoundRow
 from tests.conftest import (
     make_settings,
@@ -80,7 +79,7 @@ async def test_concurrent_answers_and_starts_on_postgres(pg_local: LocalDriver) 
     setup_channel(pg_local, people)
     await asyncio.gather(
         *(
-            app.handle(Incoming("local", "local", host, "start", CHANNEL, is_command=True))
+            app.handle(Incoming("local", "local", host, "start", CHANNEL))
             for host in ("U000", "U001")
         )
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.prompts import LANGUAGES, Catalog, PromptError, default_root
-from bot.templates import Templates
+from bot.core.prompts import LANGUAGES, Catalog, PromptError, default_root
+from bot.core.templates import Templates
 
 
 def copy_prompts(tmp_path: Path) -> Path:

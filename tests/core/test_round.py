@@ -6,9 +6,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver
-from bot.clock import ManualClock
-from bot.messages import Quote
+from bot.core.messages import Quote
+from bot.testing import LocalDriver, ManualClock
 from storage.models import AnswerRow, RoundKeyRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,

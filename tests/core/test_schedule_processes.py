@@ -22,10 +22,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.settings import Settings
+from bot.runtime.app import App
+from bot.support.settings import Settings
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.database import Database
 from storage.models import FiredJobRow, OutboxRow
 from tests.conftest import (

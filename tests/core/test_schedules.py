@@ -10,11 +10,10 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver
-from bot.clock import ManualClock
-from bot.messages import Quote
-from bot.port import Member
-from bot.scheduler import Scheduler
+from bot.core.messages import Quote
+from bot.core.port import Member
+from bot.runtime.scheduler import Scheduler
+from bot.testing import LocalDriver, ManualClock
 from storage.models import DigestRow, FiredJobRow, ReminderSentRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,
@@ -411,7 +410,9 @@ async def test_stopping_while_wake_ups_are_handed_out_logs_no_failed_job(
     caplog.set_level(logging.INFO)
     app = local.app
     for _ in range(30):
-        scheduler = Scheduler(app.db, app.core, app.dispatcher, clock, app.platforms, 0.001)
+        scheduler = Scheduler(
+            app.db, app.core, app.dispatcher, clock, app.platforms, app.writer, 0.001
+        )
         await scheduler.start()
         await asyncio.sleep(0.003)  # a wake-up is due about every loop turn
         await scheduler.stop()

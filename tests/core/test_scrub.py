@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.local import LocalDriver
-from bot.prompts import Catalog
-from bot.scrub import Scrubber
+from bot.core.prompts import Catalog
+from bot.core.scrub import Scrubber
+from bot.testing import LocalDriver
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all, setup_channel
 
 

@@ -11,11 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from adapters.local import LocalDriver, LocalPlatform
-from bot.app import App
-from bot.clock import ManualClock
-from bot.settings import Settings
-from bot.summary import Summary, SynthesisRequest
+from bot.core.summary import Summary, SynthesisRequest
+from bot.runtime.app import App
+from bot.support.settings import Settings
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import RoundKeyRow, RoundRow
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, setup_channel
 

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.fake_slack import SPEC_PARTS, FakeSlack
 from tests.conftest import (
     drop_postgres_database,
     fresh_postgres_database,
     postgres_url_or_skip,
     shared_data,
 )
-from tests.slack.fake_slack import SPEC, FakeSlack
 from tests.slack.world import World
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    shared_data(*SPEC.parts[-2:])  # Slack's OpenAPI file: skipped beside no shared/, fails in CI
-    server = FakeSlack(page_size=3)  # small pages so pagination is exercised
+    spec = shared_data(*SPEC_PARTS)  # Slack's OpenAPI file: skipped beside no shared/, fails in CI
+    server = FakeSlack(spec, page_size=3)  # small pages so pagination is exercised
     await server.start()
     yield server
     await server.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.slack.blocks import MAX_BLOCKS, MAX_SECTION, fallback, pages, parse_block_id, render
 from adapters.slack.neutral import WORD_JOINER, neutralise, neutralise_mrkdwn
-from bot.messages import Choices, Divider, Heading, Option, Outgoing, Quote, Text
+from bot.core.messages import Choices, Divider, Heading, Option, Outgoing, Quote, Text
 
 ATTACKS = [
     "<!channel> kom allemaal",

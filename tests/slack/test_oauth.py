@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.slack.fake_slack import FakeSlack, message_event
+from bot.testing.fake_slack import FakeSlack, message_event
 from tests.slack.world import World
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.pacing import MARGIN, Pacer
+from adapters.slack.settings import SlackSettings
 from adapters.slack.wiring import build
-from bot.prompts import Catalog
-from bot.settings import SettingsError
-from bot.templates import Templates
+from bot.core.prompts import Catalog
+from bot.core.templates import Templates
+from bot.support.settings import SettingsError
 from tests.clocks import ManualMonotonic
 from tests.conftest import make_settings
 
@@ -50,7 +51,7 @@ def test_the_workspace_rate_is_a_setting(tmp_path: Path) -> None:
     adapter = build(settings, _never, Catalog.load(), Templates.load())
     assert adapter.platform.pacer("T1").interval == pytest.approx(1 / (25 * MARGIN))
     with pytest.raises(SettingsError, match=r"^SLACK_WORKSPACE_RATE: .*greater than 0"):
-        make_settings(tmp_path, SLACK_WORKSPACE_RATE=0)
+        make_settings(tmp_path, SLACK_WORKSPACE_RATE=0).load(SlackSettings)
 
 
 async def _never(_: object) -> None:

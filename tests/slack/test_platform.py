@@ -10,9 +10,9 @@ import pytest
 
 from adapters.slack.installations import fixed_token
 from adapters.slack.platform import SlackPlatform
-from bot.messages import Heading, Outgoing, Quote, Text
-from bot.port import DeliveryDeferred, DeliveryRefused
-from tests.slack.fake_slack import BOT_TOKEN, TEAM, FakeSlack
+from bot.core.messages import Heading, Outgoing, Quote, Text
+from bot.core.port import DeliveryDeferred, DeliveryRefused
+from bot.testing.fake_slack import BOT_TOKEN, TEAM, FakeSlack
 from tests.slack.world import CHANNEL, people
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.testing.fake_slack import FakeSlack
 from storage.models import AnswerRow, OutboxRow
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.world import CHANNEL, World, people
 
 

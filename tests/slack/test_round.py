@@ -3,7 +3,7 @@ answers come back as ``message.im`` events, the summary lands in the channel."""
 
 from __future__ import annotations
 
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from bot.testing.fake_slack import BOT_USER, FakeSlack
 from tests.slack.world import CHANNEL, World, people, text_of
 
 STORIES = [

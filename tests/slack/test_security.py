@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack.fake_slack import FakeSlack, message_event, signed_headers
+from bot.testing.fake_slack import FakeSlack, message_event, signed_headers
 from tests.slack.world import SECRET, World, people
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.slack.fake_slack import APP_TOKEN, TEAM, FakeSlack, message_event
+from bot.testing.fake_slack import APP_TOKEN, TEAM, FakeSlack, message_event
 from tests.slack.world import CHANNEL, World, people
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shlex
 
 from adapters.slack import incoming, modal
-from bot.commands import parse
-from bot.prompts import Catalog
-from bot.templates import Templates
-from tests.slack.fake_slack import message_event
+from bot.core.commands import parse
+from bot.core.prompts import Catalog
+from bot.core.templates import Templates
+from bot.testing.fake_slack import message_event
 
 
 def test_a_private_message_is_an_answer_with_slacks_event_id() -> None:
@@ -20,7 +20,7 @@ def test_a_private_message_is_an_answer_with_slacks_event_id() -> None:
         None,
         "Ev1",
     )
-    assert not item.is_command
+    assert item.is_private
 
 
 def test_edits_bots_and_channel_messages_are_not_answers() -> None:
@@ -44,10 +44,10 @@ def test_a_slash_command_keeps_its_words_and_channel() -> None:
             "user_name": "anna",
         }
     )
-    assert (item.text, item.channel_id, item.is_command, item.event_id) == (
+    assert (item.text, item.channel_id, item.is_private, item.event_id) == (
         "status",
         "C1",
-        True,
+        False,
         "command:tr1",
     )
     private = incoming.from_command({"channel_id": "D1", "text": "help", "trigger_id": "t"})

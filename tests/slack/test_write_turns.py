@@ -1,9 +1,9 @@
 """On SQLite the OAuth stores take their turn at writing like the core does.
 
-SQLite calls run on the event loop's thread (``storage.database.InlineSqlite``), so a store
-that wrote while a core transaction held SQLite's lock would wait *on* the loop, and the
-transaction it waits for could never finish: a frozen bot for ``busy_timeout`` seconds and a
-failed install. Taking the core's write lock first makes the store wait its turn instead.
+SQLite calls run on the event loop's thread (``storage.inline_sqlite``), so a store that wrote
+while a core transaction held SQLite's lock would wait *on* the loop, and the transaction it
+waits for could never finish: a frozen bot for ``busy_timeout`` seconds and a failed install.
+Writing through ``Database.writing()`` makes the store wait its turn instead.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import itertools
 from pathlib import Path
 
 from adapters.slack.installations import state_store
+from bot.runtime.adapters import migrations
 from storage.database import Database
 from storage.models import ProcessedEventRow
 
@@ -21,15 +22,15 @@ from storage.models import ProcessedEventRow
 async def test_an_oauth_state_written_during_a_core_transaction_waits_its_turn(
     tmp_path: Path,
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}", migrations=migrations())
     await db.upgrade()
-    store = state_store(db.engine, db.write_lock)
+    store = state_store(db)
     loop = asyncio.get_running_loop()
     ticks: list[float] = []
     holding = asyncio.Event()
 
     async def core_transaction() -> None:
-        async with db.transaction() as session:
+        async with db.writing() as session:
             session.add(ProcessedEventRow(key="slack:Ev1", day=dt.date(2026, 11, 22)))
             await session.flush()  # SQLite's write lock is now held
             holding.set()

@@ -17,13 +17,13 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.slack import ADAPTER
+from adapters.slack.mount import ADAPTER
 from adapters.slack.wiring import SlackAdapter
-from bot.app import App
-from bot.server import build_web_app
-from bot.settings import load_settings
+from bot.runtime.app import App
+from bot.runtime.server import build_web_app
+from bot.support.settings import load_settings
 from bot.synthesis import OfflineSynthesizer
-from tests.slack.fake_slack import (
+from bot.testing.fake_slack import (
     BOT_TOKEN,
     TEAM,
     FakeSlack,

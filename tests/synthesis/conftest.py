@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.prompts import Catalog
-from bot.summary import AnswerText, PhaseInfo, SynthesisRequest
+from bot.core.prompts import Catalog
+from bot.core.summary import AnswerText, PhaseInfo, SynthesisRequest
 from tests.conftest import SHARED_DATA, shared_data
 
 DATA = SHARED_DATA

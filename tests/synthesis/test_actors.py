@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.prompts import Catalog
-from bot.render import summary_markdown
-from bot.summary import AnswerText, PhaseInfo, SynthesisRequest
+from bot.core.prompts import Catalog
+from bot.core.render import summary_markdown
+from bot.core.summary import AnswerText, PhaseInfo, SynthesisRequest
 from bot.synthesis import OfflineSynthesizer
 from bot.synthesis.actors import actor
 

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
+from benchmarks.synthesis import draw, label_right, read_banking, recovery, request_for
 from bot.cli import main
 from bot.synthesis import OfflineSynthesizer
-from bot.synthesis.bench import draw, label_right, read_banking, recovery, request_for
 from bot.synthesis.language import Analyzer
 
 from .conftest import DATA, need_data

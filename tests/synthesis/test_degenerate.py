@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 
 from bot.cli import main
-from bot.prompts import Catalog
-from bot.render import summary_markdown, summary_outgoing
-from bot.scrub import Scrubber
-from bot.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
+from bot.core.prompts import Catalog
+from bot.core.render import summary_markdown, summary_outgoing
+from bot.core.scrub import Scrubber
+from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
 from bot.synthesis.language import Analyzer
 from bot.synthesis.offline import OfflineSynthesizer
 from bot.synthesis.themes import SimilaritySpace, group

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.summary import Summary, SynthesisRequest
+from bot.core.summary import Summary, SynthesisRequest
 from bot.synthesis import OfflineSynthesizer
 from bot.synthesis.llm import LLMSynthesizer, synthesizer
 

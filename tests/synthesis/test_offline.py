@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bot.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest
+from bot.core.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest
 from bot.synthesis import OfflineSynthesizer
 from bot.synthesis.language import Analyzer
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import random
 
-from bot.messages import Heading, Quote, Text
-from bot.prompts import Catalog
-from bot.render import (
-    summary_adaptive_card,
-    summary_blockkit,
+from bot.core.messages import Heading, Quote, Text
+from bot.core.prompts import Catalog
+from bot.core.render import (
     summary_markdown,
     summary_outgoing,
 )
-from bot.summary import AnswerText, Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.core.summary import (
+    AnswerText,
+    Item,
+    PhaseInfo,
+    PhaseSummary,
+    Summary,
+    SynthesisRequest,
+    Theme,
+)
 from bot.synthesis import OfflineSynthesizer
 
 from .conftest import ROUND_NL, round_request
@@ -74,21 +79,6 @@ def _huge_summary() -> Summary:
         for p in range(6)
     )
     return Summary("nl", 500, 3, phases, "Een heel lang thema " * 20, ("a", "b"))
-
-
-def test_block_kit_stays_within_slack_limits(catalog: Catalog) -> None:
-    blocks = summary_blockkit(_huge_summary(), catalog)
-    assert 0 < len(blocks) <= 50
-    for block in blocks:
-        text = block.get("text", {}).get("text", "")
-        assert len(text) <= (150 if block["type"] == "header" else 3000)
-        assert "<!channel>" not in text
-
-
-def test_adaptive_card_stays_within_teams_limits(catalog: Catalog) -> None:
-    card = summary_adaptive_card(_huge_summary(), catalog)
-    assert card["type"] == "AdaptiveCard"
-    assert len(json.dumps(card).encode()) < 28_000
 
 
 def test_long_lists_are_split_over_several_blocks(catalog: Catalog) -> None:

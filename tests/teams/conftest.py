@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.teams import build_adapter
-from adapters.teams.fake_connector import FakeConnector
+from adapters.teams.mount import build_adapter
 from adapters.teams.pacing import Backoff, Pacer
 from adapters.teams.platform import TeamsPlatform
-from adapters.teams.references import USER, ReferenceStore, metadata
-from bot.prompts import Catalog
+from adapters.teams.references import USER, ReferenceStore
+from bot.core.prompts import Catalog
+from bot.runtime.adapters import migrations
+from bot.testing.fake_connector import FakeConnector
+from storage.database import Database
 from tests.clocks import ManualMonotonic
 
 ACTIVITIES = Path(__file__).parent / "activities"
@@ -61,11 +62,11 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[ReferenceStore]:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield ReferenceStore(engine)
-    await engine.dispose()
+    # The tables as production gets them: through the migrations, not from the metadata.
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}", migrations=migrations())
+    await db.upgrade()
+    yield ReferenceStore(db)
+    await db.dispose()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def test_host_mentions_the_bot_in_a_channel() -> None:
     got = incoming("channel_mention")
     assert got is not None
     assert got.text == 'start --theme "Samen in de wijk"'
-    assert got.is_command
+    assert not got.is_private
     assert got.channel_id == "19:dialoog@thread.tacv2"
     assert got.workspace == TENANT
     assert got.user_id == "29:1host-anna"
@@ -27,13 +27,13 @@ def test_host_mentions_the_bot_in_a_channel() -> None:
 
 def test_html_and_nbsp_around_the_mention_are_reduced_to_the_command() -> None:
     got = incoming("channel_mention_html")
-    assert got is not None and got.text == "status" and got.is_command
+    assert got is not None and got.text == "status" and not got.is_private
 
 
 def test_a_personal_answer_keeps_other_mentions_for_the_scrubber_and_drops_markup() -> None:
     got = incoming("personal_answer_with_mention")
     assert got is not None
-    assert got.channel_id is None and not got.is_command
+    assert got.channel_id is None and got.is_private
     assert got.text == (
         "Samen met <at>Chloé Bakker</at> hebben we het buurthuis & de tuin\nweer open gekregen."
     )

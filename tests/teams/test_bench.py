@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.teams.bench import _fan_out
+from benchmarks.teams import fan_out
 
 
 @pytest.mark.parametrize("restart", [False, True])
@@ -16,7 +16,7 @@ async def test_small_fan_out_loses_nothing_and_sends_nothing_twice(
     tmp_path: Path, restart: bool
 ) -> None:
     args = argparse.Namespace(participants=300, blocked=3, rate=400, restart=restart)
-    result = await _fan_out(args, tmp_path)
+    result = await fan_out(args, tmp_path)
     assert result["lost"] == 0
     assert result["twice"] == 0
     assert result["refused_403"] == 3

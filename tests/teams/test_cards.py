@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from adapters.teams.cards import MAX_CARD_BYTES, neutralise, render, render_parts, summary
-from bot.messages import Choices, Divider, Heading, Option, Outgoing, Quote, Text
-from bot.prompts import Catalog
+from bot.core.messages import Choices, Divider, Heading, Option, Outgoing, Quote, Text
+from bot.core.prompts import Catalog
 
 
 def test_a_quote_with_a_teams_mention_markup_and_links_is_inert(catalog: Catalog) -> None:

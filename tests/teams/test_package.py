@@ -10,7 +10,7 @@ from pathlib import Path
 
 from adapters.teams.command import register
 from adapters.teams.package import build
-from bot.prompts import Catalog
+from bot.core.prompts import Catalog
 
 APP_ID = "3f1c2b7a-1111-4222-8333-944455556666"
 

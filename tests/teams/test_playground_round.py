@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-import adapters.teams as teams
-from bot.app import App
+import adapters.teams.mount as teams
+from bot.runtime.app import App
 from bot.synthesis.offline import OfflineSynthesizer
 from tests.conftest import make_settings
 from tests.teams.playground import Person, Playground, installed

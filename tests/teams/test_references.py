@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.teams.references import CHANNEL, USER, ReferenceStore
+from bot.runtime.adapters import migrations
 from storage.database import Database
 from tests.conftest import (
     drop_postgres_database,
@@ -27,7 +28,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     else:  # a database of our own, dropped afterwards
         base = postgres_url_or_skip()
         url = await fresh_postgres_database(base)
-    db = Database(url)
+    db = Database(url, migrations=migrations())
     await db.upgrade()
     yield db
     await db.dispose()
@@ -36,14 +37,14 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 async def test_a_reference_is_stored_replaced_and_read_after_a_restart(database: Database) -> None:
-    store = ReferenceStore(database.engine, database.write_lock)
+    store = ReferenceStore(database)
     first = personal_reference("http://127.0.0.1:1/", "29:bram")
     await store.save(TENANT, USER, "29:bram", first)
     moved = {**first, "serviceUrl": "https://smba.trafficmanager.net/emea/"}
     await store.save(TENANT, USER, "29:bram", moved)
     await store.save(TENANT, CHANNEL, "19:c", {**first, "conversation": {"id": "19:c"}})
 
-    restarted = ReferenceStore(database.engine, database.write_lock)  # empty cache
+    restarted = ReferenceStore(database)  # empty cache
     assert await restarted.get(TENANT, USER, "29:bram") == moved
     assert await restarted.get(TENANT, USER, "29:nobody") is None
     found = await restarted.by_conversation(TENANT, "a:personal-29:bram")
@@ -51,7 +52,7 @@ async def test_a_reference_is_stored_replaced_and_read_after_a_restart(database:
 
 
 async def test_delivered_keys_are_kept_a_few_days(database: Database) -> None:
-    store = ReferenceStore(database.engine, database.write_lock)
+    store = ReferenceStore(database)
     today = dt.date(2026, 3, 2)
     await store.record_delivery("k1", today)
     await store.record_delivery("k1", today)  # a resend after a crash: no error

@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import adapters.teams as teams
-from adapters.teams.fake_connector import FakeConnector
-from bot.app import App
+import adapters.teams.mount as teams
+from bot.runtime.app import App
 from bot.synthesis.offline import OfflineSynthesizer
+from bot.testing.fake_connector import FakeConnector
 from tests.conftest import make_settings
 from tests.teams.teams_round import activity, card_text, submit_data
 

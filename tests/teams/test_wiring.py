@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import adapters.teams as teams
-from bot.app import App
-from bot.settings import SettingsError
+import adapters.teams.mount as teams
+from bot.runtime.app import App
+from bot.support.settings import SettingsError
 from bot.synthesis.offline import OfflineSynthesizer
 from tests.conftest import make_settings
 from tests.teams.conftest import recorded

@@ -1,0 +1,1 @@
+"""Alembic revisions of the Slack adapter's tables (found through the adapter's spec)."""

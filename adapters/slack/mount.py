@@ -1,0 +1,65 @@
+"""Mounting Slack: ``setup`` mounts the bolt app on
+``POST /slack/events`` (plus ``/slack/install`` and ``/slack/oauth_redirect`` with OAuth), or
+connects over Socket Mode when ``SLACK_APP_TOKEN`` is set, and registers the platform.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from adapters.slack.settings import SlackSettings
+
+if TYPE_CHECKING:
+    from adapters.slack.wiring import SlackAdapter
+    from bot.runtime.app import App
+
+log = logging.getLogger(__name__)
+
+
+ADAPTER: web.AppKey[SlackAdapter] = web.AppKey("slack")
+
+
+async def setup(app: App, web_app: web.Application) -> bool:
+    """Mount Slack when it is configured; False when no Slack settings are present."""
+    settings = app.settings
+    slack = settings.load(SlackSettings)
+    if not slack.configured:
+        return False
+    from adapters.slack.wiring import build
+
+    adapter = build(settings, app.handle, app.catalog, app.templates, app.db)
+    app.add_platform(adapter.platform)
+    web_app[ADAPTER] = adapter
+    if slack.signing_secret:
+        web_app.router.add_post("/slack/events", adapter.events)
+        if slack.client_id:
+            web_app.router.add_get("/slack/install", adapter.install)
+            web_app.router.add_get("/slack/oauth_redirect", adapter.oauth_redirect)
+    if slack.app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket = AsyncSocketModeHandler(adapter.bolt, slack.app_token)
+
+        async def connect(_: web.Application) -> None:
+            await socket.connect_async()
+            log.info("Slack: connected over Socket Mode")
+
+        async def disconnect(_: web.Application) -> None:
+            await socket.close_async()
+
+        web_app.on_startup.append(connect)
+        web_app.on_cleanup.append(disconnect)
+
+    async def close(_: web.Application) -> None:
+        await adapter.close()
+
+    web_app.on_cleanup.append(close)
+    log.info(
+        "Slack: %s%s",
+        "OAuth installs" if slack.client_id else "one workspace",
+        ", Socket Mode" if slack.app_token else ", HTTP at POST /slack/events",
+    )
+    return True

@@ -1,0 +1,1 @@
+"""Alembic revisions of the Teams adapter's tables (found through the adapter's spec)."""

@@ -1,0 +1,43 @@
+"""The Teams adapter's settings: ``MICROSOFT_APP_*`` in the environment or ``.env`` (the names
+the Bot Framework uses)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant",
+             "userassignedmsi": "UserAssignedMSI"}  # fmt: skip
+
+
+class TeamsSettings(BaseSettings):
+    """With ``MICROSOFT_APP_ID`` the bot authenticates every activity; without it Teams is
+    for local testing only."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MICROSOFT_APP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    app_id: str | None = Field(None, alias="MICROSOFT_APP_ID")
+    app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")
+    app_tenant_id: str | None = Field(None, alias="MICROSOFT_APP_TENANT_ID")
+    app_type: str | None = Field(None, alias="MICROSOFT_APP_TYPE")
+
+    def problems(self) -> list[str]:
+        """What is missing for the bot to authenticate (checked when Teams is mounted; the
+        app package needs only the id)."""
+        if not self.app_id:
+            return []
+        problems = []
+        kind = (self.app_type or "MultiTenant").lower()
+        if kind not in APP_TYPES:
+            problems.append(f"MICROSOFT_APP_TYPE: must be one of {', '.join(APP_TYPES.values())}")
+        if kind != "userassignedmsi" and not self.app_password:
+            problems.append("MICROSOFT_APP_PASSWORD: needed with MICROSOFT_APP_ID")
+        if kind in ("singletenant", "userassignedmsi") and not self.app_tenant_id:
+            problems.append(f"MICROSOFT_APP_TENANT_ID: needed for a {APP_TYPES[kind]} bot")
+        return problems

@@ -1,0 +1,280 @@
+"""Parsing the command words of PRODUCT.md §3 (the same for Slack, Teams and the console).
+
+Parsing never touches state: a malformed command raises :class:`CommandError` carrying a
+message key from the catalog, and the caller replies with it privately.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.export import DEFAULT_FORMAT, EXPORT_FORMATS
+
+# Every word a person may type, Dutch synonyms included, mapped to the command it means.
+CHANNEL_WORDS = {
+    "start": "start",
+    "begin": "start",
+    "status": "status",
+    "next": "next",
+    "volgende": "next",
+    "remind": "remind",
+    "herinner": "remind",
+    "summary": "summary",
+    "samenvatting": "summary",
+    "close": "close",
+    "sluit": "close",
+    "digest": "digest",
+    "weekoverzicht": "digest",
+    "export": "export",
+    "exporteer": "export",
+    "help": "help",
+    "hulp": "help",
+}
+PARTICIPANT_WORDS = {
+    "skip": "skip",
+    "overslaan": "skip",
+    "sla over": "skip",
+    "edit": "edit",
+    "wijzig": "edit",
+    "forget me": "forget",
+    "vergeet mij": "forget",
+    "vergeet me": "forget",
+    "help": "help",
+    "hulp": "help",
+}
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_RELATIVE = re.compile(r"^(\d{1,4})\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+DEFAULT_REMINDERS = ("24h", "2h")
+MAX_REMINDERS = 4
+OFF_WORDS = ("off", "uit", "geen", "none")
+# Monday is 0, as in ``datetime.weekday()``; English and Dutch names and abbreviations.
+WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("monday", "mon", "maandag", "ma"),
+            ("tuesday", "tue", "dinsdag", "di"),
+            ("wednesday", "wed", "woensdag", "wo"),
+            ("thursday", "thu", "donderdag", "do"),
+            ("friday", "fri", "vrijdag", "vr"),
+            ("saturday", "sat", "zaterdag", "za"),
+            ("sunday", "sun", "zondag", "zo"),
+        )
+    )
+    for name in names
+}
+
+
+class CommandError(Exception):
+    """A command the bot cannot take; ``key`` names the message in the catalog."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    template: str | None = None
+    language: str | None = None
+    deadline: str | None = None
+    paced: bool = False
+    min_respondents: int | None = None
+    theme: str | None = None
+    story: str | None = None
+    reminders: tuple[str, ...] | None = None
+    phase_length: str | None = None
+    weekday: int | None = None
+    at: str | None = None
+    timezone: str | None = None
+    args: tuple[str, ...] = field(default=())
+
+
+def participant_word(text: str) -> str | None:
+    """The participant command a private text is, or ``None`` when it is an answer."""
+    cleaned = " ".join(text.strip().strip("!.").casefold().split())
+    return PARTICIPANT_WORDS.get(cleaned)
+
+
+def parse(text: str) -> Command:
+    """Parse the words after ``/dialoog`` or ``@dialoogbot``."""
+    try:
+        words = shlex.split(text.translate(_QUOTES))
+    except ValueError:
+        raise CommandError("error.quotes") from None
+    if not words:
+        return Command("help")
+    name = CHANNEL_WORDS.get(words[0].casefold())
+    if name is None:
+        if len(words) > 3:
+            raise CommandError("error.answer_in_channel")
+        raise CommandError("error.unknown_command", word=words[0][:40])
+    if name == "digest":
+        return _parse_digest(words[1:])
+    if name == "export":
+        if len(words) > 2 or (len(words) == 2 and words[1].casefold() not in EXPORT_FORMATS):
+            formats = ", ".join(f"`export {name}`" for name in EXPORT_FORMATS)
+            raise CommandError("error.export_usage", formats=formats)
+        return Command("export", args=(words[1].casefold() if len(words) == 2 else DEFAULT_FORMAT,))
+    if name != "start":
+        if len(words) > 1:
+            raise CommandError(
+                "error.extra_words", command=words[0], extra=" ".join(words[1:])[:80]
+            )
+        return Command(name)
+    return _parse_start(words[1:])
+
+
+def _parse_start(words: list[str]) -> Command:
+    options: dict[str, object] = {}
+    template: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        key = word.casefold()
+        if key == "--paced":
+            options["paced"] = True
+            i += 1
+            continue
+        if key in (
+            "--lang",
+            "--deadline",
+            "--min",
+            "--theme",
+            "--story",
+            "--remind",
+            "--phase-length",
+        ):
+            if i + 1 >= len(words) or words[i + 1].startswith("--"):
+                raise CommandError("error.option_value", option=word)
+            options[key[2:]] = words[i + 1]
+            i += 2
+            continue
+        if word.startswith("--"):
+            raise CommandError("error.unknown_option", option=word[:40])
+        if template is not None:
+            raise CommandError("error.extra_words", command="start", extra=word[:80])
+        template = word
+        i += 1
+    language = options.get("lang")
+    if language is not None and language not in ("nl", "en"):
+        raise CommandError("error.language", language=str(language)[:10])
+    minimum = options.get("min")
+    if minimum is not None:
+        if not str(minimum).isdigit() or not 1 <= int(str(minimum)) <= 1000:
+            raise CommandError("error.min", value=str(minimum)[:10])
+    theme = options.get("theme")
+    story = options.get("story")
+    reminders = parse_reminders(str(options["remind"])) if "remind" in options else None
+    phase_length = str(options["phase-length"]) if "phase-length" in options else None
+    if phase_length is not None:
+        if not options.get("paced"):
+            raise CommandError("error.phase_length_paced")
+        parse_duration(phase_length, "error.phase_length")
+    if reminders and "deadline" not in options:
+        raise CommandError("error.remind_needs_deadline")
+    return Command(
+        "start",
+        template=template,
+        language=str(language) if language else None,
+        deadline=str(options["deadline"]) if "deadline" in options else None,
+        paced=bool(options.get("paced", False)),
+        min_respondents=int(str(minimum)) if minimum is not None else None,
+        theme=str(theme).strip() if theme else None,
+        story=str(story).strip() if story else None,
+        reminders=reminders,
+        phase_length=phase_length,
+    )
+
+
+def parse_duration(raw: str, error: str) -> dt.timedelta:
+    """``30m``, ``2h``, ``3d`` or ``1w`` as a positive duration; ``error`` names the refusal."""
+    match = _RELATIVE.match(raw.strip().casefold())
+    if not match or int(match.group(1)) == 0:
+        raise CommandError(error, value=raw[:40])
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_reminders(raw: str) -> tuple[str, ...]:
+    """``24h,2h`` as reminder slots before the deadline, longest first; ``off``: none."""
+    if raw.strip().casefold() in OFF_WORDS:
+        return ()
+    slots: dict[str, dt.timedelta] = {}
+    for part in raw.split(","):
+        slot = part.strip().casefold().replace(" ", "")
+        slots[slot] = parse_duration(slot, "error.remind_format")
+    if len(slots) > MAX_REMINDERS:
+        raise CommandError("error.remind_too_many", max=MAX_REMINDERS)
+    return tuple(sorted(slots, key=lambda s: slots[s], reverse=True))
+
+
+def slot_length(slot: str) -> dt.timedelta:
+    """The duration of a stored reminder slot (already validated)."""
+    return parse_duration(slot, "error.remind_format")
+
+
+def _parse_digest(words: list[str]) -> Command:
+    """``digest weekly <day> <HH:MM> [time zone]`` or ``digest off``."""
+    if len(words) == 1 and words[0].casefold() in OFF_WORDS:
+        return Command("digest")
+    if not words or words[0].casefold() not in ("weekly", "wekelijks") or len(words) not in (3, 4):
+        raise CommandError("error.digest_usage")
+    weekday = WEEKDAYS.get(words[1].casefold().rstrip("."))
+    if weekday is None:
+        raise CommandError("error.digest_day", day=words[1][:20])
+    match = _CLOCK.match(words[2])
+    if not match:
+        raise CommandError("error.digest_time", time=words[2][:20])
+    zone = None
+    if len(words) == 4:
+        zone = words[3]
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CommandError("error.digest_timezone", zone=zone[:64]) from None
+    return Command(
+        "digest",
+        weekday=weekday,
+        at=f"{int(match.group(1)):02d}:{match.group(2)}",
+        timezone=zone,
+    )
+
+
+def parse_deadline(raw: str, now: dt.datetime, timezone: str) -> dt.datetime:
+    """``30m``, ``2h``, ``3d``, ``1w`` or ``YYYY-MM-DD[THH:MM]`` (local time) as aware UTC.
+
+    A date without a time means the end of that day. A moment not in the future is refused.
+    """
+    value = raw.strip().casefold()
+    match = _RELATIVE.match(value)
+    if match:
+        amount = int(match.group(1))
+        if amount == 0:
+            raise CommandError("error.deadline_past", deadline=raw)
+        moment = now + dt.timedelta(**{_UNITS[match.group(2)]: amount})
+    else:
+        zone = ZoneInfo(timezone)
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                day = dt.date.fromisoformat(value)
+                local = dt.datetime.combine(day, dt.time(23, 59), tzinfo=zone)
+            elif re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}", value):
+                local = dt.datetime.fromisoformat(value.upper().replace(" ", "T")).replace(
+                    tzinfo=zone
+                )
+            else:
+                raise ValueError(value)
+        except ValueError:
+            raise CommandError("error.deadline_format", deadline=raw[:40]) from None
+        moment = local.astimezone(dt.UTC)
+    if moment <= now:
+        raise CommandError("error.deadline_past", deadline=raw[:40])
+    return moment

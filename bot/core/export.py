@@ -1,0 +1,201 @@
+"""``export [md|csv|html]``: the anonymised harvest of a round, for the host alone.
+
+What it holds is what the channel may see, and the answers behind it: the summary, then
+every phase's scrubbed answers in random order (PRODUCT.md §4.3), without pseudonyms or
+days, and nothing at all of a phase with fewer than the threshold of respondents (§4.5).
+The CSV has the ``prompt`` and ``text`` columns ``dialoogbot synthesize`` reads.
+
+Formats are registered, not branched on: :data:`EXPORT_FORMATS` maps each name to an
+:class:`ExportFormat`, and the ``export`` command accepts exactly the names registered
+there (:mod:`bot.core.commands`). To add one (xlsx, say), write a function from a
+:class:`Harvest` and the catalog to the document and register it::
+
+    register_format(ExportFormat("xlsx", to_xlsx))
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.prompts import Catalog
+from bot.core.render import summary_markdown
+from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
+
+_SHUFFLE = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class PhaseAnswers:
+    phase: PhaseInfo
+    respondents: int
+    answers: tuple[AnswerText, ...] | None  # None: under the threshold, not shown
+
+
+@dataclass(frozen=True)
+class Harvest:
+    summary: Summary
+    phases: tuple[PhaseAnswers, ...]
+    min_respondents: int
+
+
+def harvest(request: SynthesisRequest, summary: Summary) -> Harvest:
+    """Group the request's answers per phase, shuffled; hide phases under the threshold."""
+    phases = []
+    for phase in request.phases:
+        answers = [a for a in request.answers if a.phase == phase.key]
+        respondents = len({a.respondent for a in answers})
+        shown: tuple[AnswerText, ...] | None = None
+        if respondents >= request.min_respondents:
+            _SHUFFLE.shuffle(answers)
+            shown = tuple(answers)
+        phases.append(PhaseAnswers(phase, respondents, shown))
+    return Harvest(summary, tuple(phases), request.min_respondents)
+
+
+def _choice(phase: PhaseInfo, value: str | None) -> str:
+    if value is None:
+        return ""
+    return dict(phase.choice_labels).get(value, value)
+
+
+def to_markdown(h: Harvest, catalog: Catalog) -> str:
+    lang = h.summary.language
+    out = [summary_markdown(h.summary, catalog).rstrip(), "", f"## {_t(catalog, lang, 'answers')}"]
+    for p in h.phases:
+        out += ["", f"### {_t(catalog, lang, 'phase', title=p.phase.title, count=p.respondents)}"]
+        if p.answers is None:
+            out += ["", _t(catalog, lang, "too_few", min=h.min_respondents)]
+            continue
+        out.append("")
+        for a in p.answers:
+            choice = _choice(p.phase, a.choice)
+            text = " ".join(a.text.split())
+            out.append(f"- {f'[{choice}] ' if choice else ''}{text}")
+    return "\n".join(out) + "\n"
+
+
+def to_csv(h: Harvest) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["phase", "prompt", "choice", "text"])
+    for p in h.phases:
+        for a in p.answers or ():
+            writer.writerow([p.phase.key, p.phase.title, _choice(p.phase, a.choice), a.text])
+    return buffer.getvalue()
+
+
+def to_html(h: Harvest, catalog: Catalog) -> str:
+    """The Markdown export as a page. Every line is escaped: answers are text, never markup."""
+    body: list[str] = []
+    items: list[str] = []
+    quotes: list[str] = []
+
+    def flush() -> None:
+        if items:
+            body.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+        if quotes:
+            body.append("<blockquote>" + "<br>".join(quotes) + "</blockquote>")
+            quotes.clear()
+
+    title = ""
+    for line in to_markdown(h, catalog).splitlines():
+        heading = len(line) - len(line.lstrip("#"))
+        if 1 <= heading <= 3 and line[heading : heading + 1] == " ":
+            flush()
+            text = html.escape(line[heading + 1 :])
+            title = title or text
+            body.append(f"<h{heading}>{text}</h{heading}>")
+        elif line.startswith("- "):
+            items.append(html.escape(line[2:]))
+        elif line.startswith("> "):
+            quotes.append(html.escape(line[2:]))
+        elif line.strip():
+            flush()
+            body.append(f"<p>{html.escape(line)}</p>")
+        else:
+            flush()
+    flush()
+    lang = html.escape(h.summary.language)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
+        f"<title>{title}</title></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A document the host can ask for with ``export <name>``."""
+
+    name: str
+    render: Callable[[Harvest, Catalog], str]
+
+
+DEFAULT_FORMAT = "md"
+EXPORT_FORMATS: dict[str, ExportFormat] = {}
+
+
+class UnknownFormat(KeyError):
+    """An export format nobody registered; the message lists the ones that are."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"unknown export format {self.name!r}; registered: {', '.join(EXPORT_FORMATS)}"
+
+
+def register_format(format_: ExportFormat) -> ExportFormat:
+    """Make ``export <name>`` produce this format; a name is registered once."""
+    if format_.name in EXPORT_FORMATS:
+        raise ValueError(f"export format {format_.name!r} is already registered")
+    EXPORT_FORMATS[format_.name] = format_
+    return format_
+
+
+def export_format(name: str) -> ExportFormat:
+    """The registered format called ``name``."""
+    try:
+        return EXPORT_FORMATS[name]
+    except KeyError:
+        raise UnknownFormat(name) from None
+
+
+def render_export(h: Harvest, catalog: Catalog, format_: str) -> str:
+    """The harvest as the document of the registered format ``format_``."""
+    return export_format(format_).render(h, catalog)
+
+
+register_format(ExportFormat("md", to_markdown))
+register_format(ExportFormat("csv", lambda h, _catalog: to_csv(h)))
+register_format(ExportFormat("html", to_html))
+
+
+def pieces(document: str, limit: int = 2800) -> list[str]:
+    """The document in pieces of whole lines, each within a platform's text block."""
+    parts: list[str] = []
+    current = ""
+    for line in document.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current.strip():
+        parts.append(current)
+    return [part.rstrip("\n") for part in parts]
+
+
+def _t(catalog: Catalog, lang: str, key: str, **values: object) -> str:
+    return catalog.text(lang, f"harvest.export_{key}", **values)

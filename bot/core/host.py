@@ -1,0 +1,343 @@
+"""What hosts do in a channel: start a round, and (host only) status, next, remind, summary,
+close. Nothing posted to the channel says who answered or who did not."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy import delete, insert, select
+
+from bot.core.commands import (
+    DEFAULT_REMINDERS,
+    Command,
+    CommandError,
+    parse_deadline,
+    parse_duration,
+    slot_length,
+)
+from bot.core.export import harvest, pieces, render_export
+from bot.core.harvest import gather
+from bot.core.messages import Block, Heading, Outgoing, Quote, Text
+from bot.core.port import Member
+from bot.core.pseudonyms import Keyring
+from bot.core.reminders import send_reminders
+from bot.core.render import summary_outgoing
+from bot.core.rounds import RoundContext
+from bot.core.status import status_report
+from bot.core.templates import Templates
+from bot.core.turn import Turn
+from bot.core.views import Views
+from bot.support.metrics import Metrics
+from bot.support.settings import Settings
+from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow, columns, insert_rows
+
+log = logging.getLogger(__name__)
+MAX_THEME = 200
+MAX_STORY = 4000
+
+
+class Hosts:
+    def __init__(
+        self,
+        settings: Settings,
+        templates: Templates,
+        views: Views,
+        keyring: Keyring,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.views = views
+        self.keyring = keyring
+        self.metrics = metrics
+
+    @staticmethod
+    def _humans(turn: Turn, channel_id: str) -> list[Member]:
+        """The channel's people, from the roster fetched before the transaction."""
+        i = turn.incoming
+        return turn.prepared.humans(i.platform, i.workspace, channel_id)
+
+    async def start(self, turn: Turn, command: Command) -> None:
+        i = turn.incoming
+        assert i.channel_id is not None
+        if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
+            raise CommandError("error.round_running")
+        turn.lang = command.language or self.settings.language
+        template = self.templates.get(command.template)
+        if template is None:
+            raise CommandError(
+                "error.unknown_template",
+                template=command.template,
+                known=", ".join(self.templates.names()),
+            )
+        deadline = None
+        if command.deadline is not None:
+            deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
+        if command.theme and len(command.theme) > MAX_THEME:
+            raise CommandError("error.theme_too_long", limit=MAX_THEME)
+        if command.story and len(command.story) > MAX_STORY:
+            raise CommandError("error.story_too_long", limit=MAX_STORY)
+        reminders: tuple[str, ...] = ()
+        if deadline is not None:
+            slots = command.reminders if command.reminders is not None else DEFAULT_REMINDERS
+            # A slot whose moment has already passed (a 24h reminder in a 3h round) is dropped.
+            reminders = tuple(s for s in slots if deadline - slot_length(s) > turn.now)
+        phase_seconds = None
+        if command.paced and command.phase_length is not None:
+            phase_seconds = int(
+                parse_duration(command.phase_length, "error.phase_length").total_seconds()
+            )
+        elif command.paced and deadline is not None:
+            # No phase length given: the phases share the time until the deadline equally.
+            phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
+        humans = self._humans(turn, i.channel_id)
+        round_id = uuid.uuid4().hex
+        key, wrapped = self.keyring.new_round_key(round_id)
+        row = RoundRow(
+            id=round_id,
+            platform=i.platform,
+            workspace=i.workspace,
+            channel_id=i.channel_id,
+            template=template.key,
+            language=turn.lang,
+            timezone=self.settings.timezone,
+            theme=command.theme,
+            opening_story=command.story,
+            paced=command.paced,
+            open_phase=0 if command.paced else len(template.phases) - 1,
+            status="open",
+            min_respondents=command.min_respondents or self.settings.min_respondents,
+            deadline=deadline,
+            host_hash=self.keyring.host_hash(round_id, i.platform, i.workspace, i.user_id),
+            seq=await turn.store.next_seq(),
+            opened_day=turn.today,
+            reminders=",".join(reminders),
+            phase_seconds=phase_seconds,
+            phase_opened=turn.now if command.paced else None,
+        )
+        turn.session.add(row)
+        await turn.session.flush()
+        turn.session.add(RoundKeyRow(round_id=round_id, wrapped=wrapped))
+        ctx = RoundContext(row, template, key)
+        invitation = self.views.invitation(ctx)
+        if humans:
+            await turn.session.execute(
+                insert(ProgressRow),
+                [
+                    {
+                        "round_id": round_id,
+                        "pseudonym": ctx.pseudonym(m.user_id),
+                        "step": 0,
+                        "awaiting_choice": False,
+                        "editing": False,
+                        "started": False,
+                    }
+                    for m in humans
+                ],
+            )
+        for member in humans:
+            turn.private(member.user_id, invitation)
+        lang = turn.lang
+        blocks: list[Block] = [
+            Heading(self.views.t(lang, "round.started_heading", template=template.name(lang))),
+            Text(
+                self.views.t(lang, "round.started_theme", theme=command.theme)
+                if command.theme
+                else self.views.t(lang, "round.started_no_theme")
+            ),
+            Text(self.views.t(lang, "round.started_how", invited=len(humans))),
+        ]
+        if deadline is not None:
+            blocks.append(
+                Text(self.views.t(lang, "round.deadline", when=self.views.when(ctx, deadline)))
+            )
+        if phase_seconds is not None:
+            blocks.append(
+                Text(
+                    self.views.t(
+                        lang,
+                        "round.phase_schedule",
+                        length=self.views.duration(lang, phase_seconds),
+                    )
+                )
+            )
+        turn.channel(i.channel_id, Outgoing(tuple(blocks)))
+        turn.reply(self.views.note(lang, "round.started_host"))
+        self.metrics.rounds_started.inc()
+        log.info(
+            "round %s started: %d participants, template %s", round_id, len(humans), template.key
+        )
+
+    async def _own_round(self, turn: Turn, closed_too: bool = False) -> RoundContext:
+        """The channel's open round (or, with ``closed_too``, its newest), if the sender is
+        its host."""
+        i = turn.incoming
+        assert i.channel_id is not None
+        if closed_too:
+            ctx = await turn.store.latest_in_channel(i.platform, i.workspace, i.channel_id)
+            if ctx is None:
+                raise CommandError("error.no_round_yet")
+        else:
+            ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id)
+            if ctx is None:
+                raise CommandError("error.no_round_here")
+        turn.lang = ctx.lang
+        if self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) != ctx.row.host_hash:
+            raise CommandError("error.not_host")
+        return ctx
+
+    async def export(self, turn: Turn, command: Command) -> None:
+        """The anonymised harvest of the newest round, privately to its host
+        (bot/core/export.py)."""
+        ctx = await self._own_round(turn, closed_too=True)
+        format_ = command.args[0] if command.args else "md"
+        humans = self._humans(turn, ctx.row.channel_id)
+        names = [m.name for m in humans]
+        request = await gather(turn.session, ctx, self.views.catalog, names)
+        summary = await turn.prepared.summary(request)
+        document = render_export(harvest(request, summary), self.views.catalog, format_)
+        heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_)
+        blocks: list[Block] = [Heading(heading)]
+        # Quote: the document holds what participants wrote, shown as inert text.
+        blocks += [Quote(part) for part in pieces(document)]
+        turn.private(turn.incoming.user_id, Outgoing(tuple(blocks)))
+        turn.reply(self.views.note(ctx.lang, "harvest.export_sent", format=format_))
+        log.info("round %s: export (%s) sent to its host", ctx.id, format_)
+
+    async def status(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        turn.reply(await status_report(turn, ctx, self.views))
+
+    async def next(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        if not ctx.row.paced:
+            raise CommandError("error.not_paced")
+        if ctx.row.open_phase >= len(ctx.phases) - 1:
+            raise CommandError("error.last_phase")
+        await self.open_next_phase(turn, ctx)
+        turn.reply(
+            self.views.note(
+                ctx.lang, "round.next_host", title=ctx.phases[ctx.row.open_phase].title(ctx.lang)
+            )
+        )
+
+    async def open_next_phase(self, turn: Turn, ctx: RoundContext) -> None:
+        """Close the open phase (posting its summary) and send everyone the next prompt."""
+        closing = ctx.phases[ctx.row.open_phase]
+        humans = self._humans(turn, ctx.row.channel_id)
+        await self._post_summary(
+            turn,
+            ctx,
+            humans,
+            [closing.key],
+            self.views.t(ctx.lang, "harvest.phase_heading", title=closing.title(ctx.lang)),
+        )
+        ctx.row.open_phase += 1
+        ctx.row.phase_opened = turn.now
+        step = ctx.row.open_phase
+        progress = {
+            p.pseudonym: p
+            for p in await turn.session.scalars(
+                select(ProgressRow).where(ProgressRow.round_id == ctx.id)
+            )
+        }
+        lead = self.views.t(ctx.lang, "round.next_phase")
+        for member in humans:
+            row = progress.get(ctx.pseudonym(member.user_id))
+            if row is None:
+                continue
+            row.step = max(row.step, step)
+            row.choice = None
+            row.awaiting_choice = False
+            row.editing = False
+            turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
+
+    async def remind(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        sent = await self.send_reminders(turn, ctx)
+        turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
+
+    async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
+        """See :func:`bot.core.reminders.send_reminders`."""
+        humans = self._humans(turn, ctx.row.channel_id)
+        return await send_reminders(turn, ctx, humans, self.views, slot)
+
+    async def summary(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        humans = self._humans(turn, ctx.row.channel_id)
+        posted = await self._post_summary(
+            turn, ctx, humans, None, self.views.t(ctx.lang, "harvest.interim_heading")
+        )
+        if not posted:
+            raise CommandError("error.too_few", min=ctx.row.min_respondents)
+        turn.reply(self.views.note(ctx.lang, "round.summary_posted"))
+
+    async def close(self, turn: Turn) -> None:
+        ctx = await self._own_round(turn)
+        await self.close_round(turn, ctx)
+        turn.reply(self.views.note(ctx.lang, "round.closed_host"))
+
+    async def close_round(self, turn: Turn, ctx: RoundContext) -> None:
+        """Close: post the final summary (or that there were too few), destroy the key."""
+        humans = self._humans(turn, ctx.row.channel_id)
+        heading = self.views.t(ctx.lang, "harvest.final_heading")
+        posted = await self._post_summary(turn, ctx, humans, None, heading)
+        if not posted:
+            turn.channel(
+                ctx.row.channel_id,
+                Outgoing(
+                    (
+                        Heading(heading),
+                        Text(
+                            self.views.t(
+                                ctx.lang, "harvest.too_few_final", min=ctx.row.min_respondents
+                            )
+                        ),
+                    )
+                ),
+            )
+        ctx.row.status = "closed"
+        ctx.row.closed_day = turn.today
+        key_row = await turn.session.get(RoundKeyRow, ctx.id)
+        if key_row is not None:
+            await turn.session.delete(key_row)
+        ctx.key = None
+        await _forget_arrival_order(turn, ctx)
+        self.metrics.rounds_closed.inc()
+        log.info("round %s closed; pseudonym key destroyed", ctx.id)
+
+    async def _post_summary(
+        self,
+        turn: Turn,
+        ctx: RoundContext,
+        humans: list[Member],
+        phases: list[str] | None,
+        heading: str,
+    ) -> bool:
+        request = await gather(
+            turn.session, ctx, self.views.catalog, [m.name for m in humans], phases
+        )
+        summary = await turn.prepared.summary(request)
+        if not summary.published:
+            return False
+        body = summary_outgoing(summary, self.views.catalog)
+        turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
+        return True
+
+
+async def _forget_arrival_order(turn: Turn, ctx: RoundContext) -> None:
+    """Rewrite the closed round's answers in the order of their random ids.
+
+    Rows lie in a table in the order they arrived (SQLite's rowid, PostgreSQL's heap), and a
+    dump lists them so: joined with the times in a chat log, that order could link answers
+    to people even after the key is gone (PRODUCT.md §4.1 and §4.3)."""
+    rows = (await turn.session.scalars(select(AnswerRow).where(AnswerRow.round_id == ctx.id))).all()
+    kept = sorted((columns(row) for row in rows), key=lambda row: row["id"])
+    await turn.session.execute(
+        delete(AnswerRow).where(AnswerRow.round_id == ctx.id),
+        execution_options={"synchronize_session": False},
+    )
+    for row in rows:
+        turn.session.expunge(row)
+    await insert_rows(turn.session, AnswerRow, kept)

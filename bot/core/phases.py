@@ -1,0 +1,96 @@
+"""Phase kinds: what a kind of phase (story, headline, dream, ideas, free text) asks of the
+template loader, the synthesizer and the summary.
+
+A template names each phase's kind (``kind = "story"``; the older ``role = "story"`` is read
+the same way), and everything that treats kinds differently asks the :class:`PhaseKind`
+instead of comparing names: :mod:`bot.core.templates` checks the name and the keys a kind
+needs, :mod:`bot.synthesis.offline` whether answers are themed, listed, titled by headlines or
+searched for actors, :mod:`bot.core.render` which ``summary.section.*`` text heads the list.
+
+To add a kind (dot-voting, say), write one object and register it where the kind lives::
+
+    VOTE = register(PhaseKind("vote", listed=True, requires=("options",)))
+
+and add its ``summary.section.vote`` text to ``prompts/messages/summary.*.toml`` (or point
+``section`` at an existing one). Nothing else branches on kind names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_KIND = "text"
+
+
+@dataclass(frozen=True)
+class PhaseKind:
+    """One kind of phase and what it needs.
+
+    ``themed``: its answers are grouped into themes with quotes. ``listed``: its answers are
+    also listed, near-duplicates merged. ``names_actors``: who could act ("wie kan wat doen")
+    is gathered from its answers. ``gives_titles``: each respondent's answer is a headline
+    that may title the theme their other answers fall in; ``takes_titles``: its themes may be
+    titled so. ``section``: the ``summary.section.<section>`` text that heads its list
+    (the kind's name unless given). ``requires``: keys its table in a template must have.
+    """
+
+    name: str
+    themed: bool = False
+    listed: bool = False
+    names_actors: bool = False
+    gives_titles: bool = False
+    takes_titles: bool = False
+    section: str = ""
+    requires: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.section:
+            object.__setattr__(self, "section", self.name)
+
+    @property
+    def section_key(self) -> str:
+        """The catalog key of the heading over this kind's listed answers."""
+        return f"summary.section.{self.section}"
+
+
+PHASE_KINDS: dict[str, PhaseKind] = {}
+
+
+class UnknownPhaseKind(KeyError):
+    """A kind name nobody registered; the message lists the ones that are."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"unknown phase kind {self.name!r}; registered: {', '.join(kind_names())}"
+
+
+def register(kind: PhaseKind) -> PhaseKind:
+    """Make ``kind`` known to templates, synthesis and rendering; a name is registered once."""
+    if kind.name in PHASE_KINDS:
+        raise ValueError(f"phase kind {kind.name!r} is already registered")
+    PHASE_KINDS[kind.name] = kind
+    return kind
+
+
+def phase_kind(name: str) -> PhaseKind:
+    """The registered kind called ``name``."""
+    try:
+        return PHASE_KINDS[name]
+    except KeyError:
+        raise UnknownPhaseKind(name) from None
+
+
+def kind_names() -> tuple[str, ...]:
+    """The registered kinds' names, in the order they were registered."""
+    return tuple(PHASE_KINDS)
+
+
+# The appreciative-inquiry kinds (PRODUCT.md §2) and free text.
+STORY = register(PhaseKind("story", themed=True, takes_titles=True))
+HEADLINE = register(PhaseKind("headline", listed=True, gives_titles=True))
+DREAM = register(PhaseKind("dream", themed=True, listed=True))
+IDEAS = register(PhaseKind("ideas", themed=True, listed=True, names_actors=True))
+TEXT = register(PhaseKind("text", themed=True))

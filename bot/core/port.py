@@ -1,0 +1,81 @@
+"""The platform port: the small interface every adapter (local, Slack, Teams) implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bot.core.messages import Outgoing
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A channel member as the platform reports it. Never stored next to an answer."""
+
+    user_id: str
+    name: str = ""
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Where a sent message lives, so it can be updated or threaded under."""
+
+    channel_id: str
+    message_id: str
+
+
+class DeliveryRefused(Exception):
+    """The platform will never take this message (blocked bot, deleted user): skip, count."""
+
+
+class DeliveryDeferred(Exception):
+    """Not now (rate limit exhausted, platform down): the queue tries again after ``delay``."""
+
+    def __init__(self, delay: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {delay:.1f}s")
+        self.delay = delay
+
+
+@runtime_checkable
+class Platform(Protocol):
+    """What the core needs from a chat platform. Implementations handle retries and pacing."""
+
+    name: str
+
+    async def send_private(
+        self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
+    ) -> MessageRef:
+        """Send ``message`` in the private chat between the bot and ``user_id``.
+
+        ``key`` is unique per queued delivery; a platform may attach it to the message (for
+        example as Slack message metadata) so :meth:`was_delivered` can find it after a crash.
+        """
+        ...
+
+    async def post_channel(
+        self,
+        workspace: str,
+        channel_id: str,
+        message: Outgoing,
+        thread_of: str | None = None,
+        key: str | None = None,
+    ) -> MessageRef:
+        """Post ``message`` publicly in ``channel_id`` (optionally as a thread reply)."""
+        ...
+
+    async def reply(
+        self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
+    ) -> None:
+        """Answer ``user_id`` privately where they are (Slack: ephemeral; Teams: personal chat)."""
+        ...
+
+    async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
+        """All members of ``channel_id``, bots included (the core filters them)."""
+        ...
+
+    async def was_delivered(
+        self, workspace: str, channel_id: str | None, user_id: str | None, key: str
+    ) -> bool | None:
+        """After a crash mid-send: did the message with ``key`` arrive? ``None``: cannot tell."""
+        ...

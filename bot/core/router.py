@@ -1,0 +1,171 @@
+"""The router: one :class:`Incoming` in, state changed and a :class:`TurnResult` out.
+
+The runtime calls :meth:`Dialoog.handle` inside a database transaction, for people and for
+timers alike (a timer is an ``Incoming`` with nobody behind it). The result holds the new
+answers and the deliveries; the runtime writes them in the same transaction, so a crash never
+leaves a state change without its messages or the other way round.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.commands import CHANNEL_WORDS, CommandError, parse, participant_word
+from bot.core.digests import Digests
+from bot.core.export import EXPORT_FORMATS
+from bot.core.host import Hosts
+from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind, Text
+from bot.core.participant import Participants
+from bot.core.prepared import Prepared
+from bot.core.prompts import Catalog
+from bot.core.pseudonyms import Keyring
+from bot.core.rounds import Batch, RoundStore
+from bot.core.templates import Templates
+from bot.core.timers import Timers
+from bot.core.turn import Turn, TurnResult
+from bot.core.views import Views
+from bot.support.clock import Clock
+from bot.support.metrics import Metrics
+from bot.support.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Dialoog:
+    """Routes an incoming message to the host or participant handlers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        templates: Templates,
+        keyring: Keyring,
+        clock: Clock,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.templates = templates
+        self.keyring = keyring
+        self.clock = clock
+        self.metrics = metrics
+        self.views = Views(catalog)
+        self.hosts = Hosts(settings, templates, self.views, keyring, metrics)
+        self.digests = Digests(settings, self.views, keyring)
+        self.participants = Participants(self.views, metrics, settings.max_answer_chars)
+        self.timers = Timers(self.hosts, self.digests)
+
+    def turn(
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        batch: Batch | None = None,
+        prepared: Prepared | None = None,
+    ) -> Turn:
+        """A turn for ``incoming``; ``prepared`` holds what was fetched before the
+        transaction (:mod:`bot.core.prepared`)."""
+        return Turn(
+            incoming,
+            session,
+            self.store(session, batch),
+            self.clock.now(),
+            self.settings.language,
+            prepared or Prepared(),
+        )
+
+    def store(self, session: AsyncSession, batch: Batch | None = None) -> RoundStore:
+        """Round queries in ``session`` (sharing ``batch``'s loaded rows when given)."""
+        return RoundStore(session, self.keyring, self.templates, batch)
+
+    async def handle(self, turn: Turn) -> TurnResult:
+        """Apply ``turn.incoming`` in its session and return what to store and deliver.
+
+        Input that changes nothing gives a result with ``refused`` set (the runtime rolls the
+        turn back and keeps only the refusal). Raises :class:`~bot.core.prepared.Unprepared`
+        when a roster or summary must be fetched before the transaction first."""
+        try:
+            await self._route(turn)
+        except CommandError as error:
+            return self.refused(turn.incoming, turn.lang, error)
+        turn.prepared.complete()
+        return turn.result()
+
+    def refused(self, incoming: Incoming, lang: str, error: CommandError) -> TurnResult:
+        """Only the refusal of ``incoming``, privately to its sender, in ``lang``."""
+        target = Target(
+            TargetKind.REPLY,
+            incoming.platform,
+            incoming.workspace,
+            incoming.channel_id,
+            incoming.user_id,
+        )
+        return TurnResult((Delivery(target, self.refusal(lang, error), lang),), refused=error)
+
+    async def _route(self, turn: Turn) -> None:
+        i = turn.incoming
+        if i.timer is not None:
+            await self.timers.fire(turn, i.timer)
+            return
+        if i.action is not None:
+            self.metrics.commands.labels("choice").inc()
+            if i.action == "skip":
+                await self.participants.skip(turn)
+            else:
+                await self.participants.choose(turn)
+            return
+        if i.is_private:
+            word = participant_word(i.text)
+            if word is None:
+                self._refuse_channel_command(i.text)
+            self.metrics.commands.labels(word or "answer").inc()
+            if word == "skip":
+                await self.participants.skip(turn)
+            elif word == "edit":
+                await self.participants.edit(turn)
+            elif word == "forget":
+                await self.participants.forget(turn)
+            elif word == "help":
+                turn.reply(self.help(turn.lang, private=True))
+            else:
+                await self.participants.answer(turn)
+            return
+        running = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
+        if running is not None:
+            turn.lang = running.lang
+        command = parse(i.text)
+        self.metrics.commands.labels(command.name).inc()
+        if command.name == "help":
+            turn.reply(self.help(turn.lang, private=False))
+        elif command.name == "start":
+            await self.hosts.start(turn, command)
+        elif command.name == "digest":
+            await self.digests.configure(turn, command)
+        elif command.name == "export":
+            await self.hosts.export(turn, command)
+        else:
+            await getattr(self.hosts, command.name)(turn)
+
+    @staticmethod
+    def _refuse_channel_command(text: str) -> None:
+        """A channel command typed in the private chat (``status``, ``start --paced``) is not
+        an answer: say where it belongs instead of storing it."""
+        words = text.split()
+        if not words or words[0].casefold() not in CHANNEL_WORDS:
+            return
+        if CHANNEL_WORDS[words[0].casefold()] == "digest" and len(words) <= 5:
+            raise CommandError("error.digest_private")
+        if len(words) == 1 or words[1].startswith("--"):
+            raise CommandError("error.use_in_channel")
+
+    def help(self, lang: str, private: bool) -> Outgoing:
+        if private:
+            return Outgoing((Text(self.catalog.text(lang, "help.private")),))
+        # The export formats are those registered (bot/core/export.py), not a list in a text.
+        formats = "|".join(EXPORT_FORMATS)
+        return Outgoing((Text(self.catalog.text(lang, "help.channel", formats=formats)),))
+
+    def refusal(self, lang: str, error: CommandError) -> Outgoing:
+        self.metrics.rejected.inc()
+        return Outgoing((Text(self.catalog.text(lang, error.key, **error.values)),))

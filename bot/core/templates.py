@@ -1,0 +1,184 @@
+"""Round templates: the phases, prompts and choices of a dialogue method, read from TOML.
+
+A host can add a template by dropping a file in ``prompts/templates/``; a broken file gives a
+:class:`~bot.core.prompts.PromptError` that names the file and the key. Each phase names its
+kind (``kind = "story"``, or ``role = "story"`` as older files do; free ``text`` when neither
+is given), one of the kinds registered in :mod:`bot.core.phases`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.core.phases import DEFAULT_KIND, PHASE_KINDS, PhaseKind, kind_names, phase_kind
+from bot.core.prompts import LANGUAGES, PromptError, _read_toml, default_root
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    value: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    """Options offered with a prompt; ``required`` choices must be made for the answer to count."""
+
+    key: str
+    required: bool
+    options: tuple[ChoiceOption, ...]
+
+    def find(self, word: str) -> ChoiceOption | None:
+        """The option a typed word or number means (value, a label in any language, or 1..n)."""
+        cleaned = word.strip().strip(".!").casefold()
+        if cleaned.isdigit() and 1 <= int(cleaned) <= len(self.options):
+            return self.options[int(cleaned) - 1]
+        for option in self.options:
+            names = {option.value.casefold(), *(v.casefold() for v in option.labels.values())}
+            if cleaned in names:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A phase of a template; ``role`` is the name of its registered kind."""
+
+    key: str
+    role: str
+    titles: dict[str, str]
+    prompts: dict[str, str]
+    choice: ChoiceSpec | None = None
+
+    @property
+    def kind(self) -> PhaseKind:
+        return phase_kind(self.role)
+
+    def title(self, lang: str) -> str:
+        return self.titles[lang]
+
+    def prompt(self, lang: str) -> str:
+        return self.prompts[lang]
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    aliases: tuple[str, ...]
+    names: dict[str, str]
+    phases: tuple[Phase, ...]
+    source: str
+
+    def name(self, lang: str) -> str:
+        return self.names[lang]
+
+    def phase_index(self, key: str) -> int:
+        return next(i for i, phase in enumerate(self.phases) if phase.key == key)
+
+
+def _texts(node: Any, source: str, key: str) -> dict[str, str]:
+    if not isinstance(node, dict):
+        raise PromptError(f"{source}: key {key} must be a table with {' and '.join(LANGUAGES)}")
+    for lang in LANGUAGES:
+        value = node.get(lang)
+        if not isinstance(value, str) or not value.strip():
+            raise PromptError(f"{source}: key {key}.{lang} is missing or empty")
+    return {lang: node[lang] for lang in LANGUAGES}
+
+
+def _kind(raw: dict[str, Any], source: str, where: str) -> str:
+    """The phase's kind from ``kind`` (or its older name ``role``), checked against the
+    registry, with the keys that kind needs."""
+    named = {word: raw[word] for word in ("kind", "role") if word in raw}
+    if len(named) == 2 and named["kind"] != named["role"]:
+        raise PromptError(f"{source}: keys {where}.kind and {where}.role disagree; keep one")
+    word, name = next(iter(named.items()), ("kind", DEFAULT_KIND))
+    if not isinstance(name, str) or name not in PHASE_KINDS:
+        raise PromptError(f"{source}: key {where}.{word} must be one of {', '.join(kind_names())}")
+    for needed in PHASE_KINDS[name].requires:
+        if needed not in raw:
+            raise PromptError(
+                f"{source}: key {where}.{needed} is missing (a {name} phase needs it)"
+            )
+    return name
+
+
+def _choice(data: dict[str, Any], name: str, source: str) -> ChoiceSpec:
+    spec = data.get("choices", {}).get(name)
+    if not isinstance(spec, dict):
+        raise PromptError(f"{source}: key choices.{name} is missing")
+    raw = spec.get("options")
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise PromptError(f"{source}: key choices.{name}.options needs at least two options")
+    options = []
+    for i, option in enumerate(raw):
+        where = f"choices.{name}.options[{i}]"
+        if not isinstance(option, dict) or not isinstance(option.get("value"), str):
+            raise PromptError(f"{source}: key {where}.value is missing")
+        options.append(ChoiceOption(option["value"], _texts(option.get("label"), source, where)))
+    return ChoiceSpec(name, bool(spec.get("required", False)), tuple(options))
+
+
+def load_template(path: Path) -> Template:
+    source = str(path)
+    data = _read_toml(path)
+    head = data.get("template")
+    if not isinstance(head, dict) or not isinstance(head.get("key"), str):
+        raise PromptError(f"{source}: key template.key is missing")
+    phases_raw = data.get("phases")
+    if not isinstance(phases_raw, list) or not phases_raw:
+        raise PromptError(f"{source}: key phases is missing or empty")
+    phases = []
+    for i, raw in enumerate(phases_raw):
+        where = f"phases[{i}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("key"), str):
+            raise PromptError(f"{source}: key {where}.key is missing")
+        role = _kind(raw, source, where)
+        choice = _choice(data, raw["choice"], source) if "choice" in raw else None
+        phases.append(
+            Phase(
+                key=raw["key"],
+                role=role,
+                titles=_texts(raw.get("title"), source, f"{where}.title"),
+                prompts=_texts(raw.get("prompt"), source, f"{where}.prompt"),
+                choice=choice,
+            )
+        )
+    aliases = head.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise PromptError(f"{source}: key template.aliases must be a list of words")
+    return Template(
+        key=head["key"],
+        aliases=tuple(a.casefold() for a in aliases),
+        names=_texts(head.get("name"), source, "template.name"),
+        phases=tuple(phases),
+        source=source,
+    )
+
+
+class Templates:
+    """All templates by key and alias; the first file's order decides nothing."""
+
+    def __init__(self, templates: list[Template], default: str) -> None:
+        self._by_name: dict[str, Template] = {}
+        for template in templates:
+            for name in (template.key.casefold(), *template.aliases):
+                if name in self._by_name:
+                    raise PromptError(f"{template.source}: template name {name} is used twice")
+                self._by_name[name] = template
+        if default not in self._by_name:
+            raise PromptError(f"prompts/templates: default template {default} is missing")
+        self.default = self._by_name[default]
+
+    def get(self, name: str | None) -> Template | None:
+        return self.default if name is None else self._by_name.get(name.casefold())
+
+    def names(self) -> list[str]:
+        return sorted({t.key for t in self._by_name.values()})
+
+    @classmethod
+    def load(cls, root: Path | None = None, default: str = "waarderend") -> Templates:
+        folder = (root or default_root()) / "templates"
+        return cls([load_template(p) for p in sorted(folder.glob("*.toml"))], default)

@@ -1,0 +1,355 @@
+"""Draining the outbox: each message once, in order per recipient, many recipients at once.
+
+A row is marked ``sending`` before the platform call and deleted after it. The sending process
+writes its id and a lease into the row and renews the lease while it lives; a ``sending`` row
+whose lease ran out was interrupted by a crash, and any process settles it: the platform is
+asked whether it arrived (``was_delivered``) so nobody gets the same prompt twice. With
+SQLite only one process serves a database, so at start every ``sending`` row is settled.
+Platforms pace themselves and raise :class:`DeliveryDeferred` to be tried later or
+:class:`DeliveryRefused` to be dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import TargetKind
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Platform
+from bot.runtime.outbox import decode
+from bot.runtime.waiting import fail, settle
+from bot.support.metrics import Metrics
+from storage.database import Database
+from storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 12
+LEASE = dt.timedelta(seconds=60)  # a claim not renewed for this long belongs to a dead process
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_RECIPIENT_COLUMNS = (
+    OutboxRow.id,
+    OutboxRow.platform,
+    OutboxRow.workspace,
+    OutboxRow.kind,
+    OutboxRow.channel_id,
+    OutboxRow.user_id,
+)
+
+
+def _recipient(row: Any) -> tuple[str, str, str, str]:
+    """Who a row (or a row of its recipient columns) goes to; one message at a time each."""
+    who = row.user_id if row.kind != TargetKind.CHANNEL.value else row.channel_id
+    return (row.platform, row.workspace, row.kind, who or "")
+
+
+class Dispatcher:
+    """Sends outbox rows through the registered platforms."""
+
+    def __init__(
+        self,
+        db: Database,
+        platforms: dict[str, Platform],
+        metrics: Metrics,
+        concurrency: int = 64,
+        batch: int = 1000,
+    ) -> None:
+        self.db = db
+        self.platforms = platforms
+        self.metrics = metrics
+        self.concurrency = concurrency
+        self.batch = batch
+        self._wake = asyncio.Event()
+        self._busy: set[tuple[str, str, str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._loop: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self.owner = uuid.uuid4().hex
+        self.lease = LEASE  # renewed every quarter of it while this process lives
+        self._last_renewal = 0.0
+        self._stopping = False
+        self._finished: list[tuple[int, asyncio.Future[None]]] = []
+        self._deleter: asyncio.Task[None] | None = None
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._stopping = False
+        await self.recover(expired_only=not self.db.is_sqlite)
+        self._loop = asyncio.create_task(self._run(), name="dispatcher")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming; give sends in flight ``grace`` seconds, then cancel them (their rows
+        stay ``sending`` and are settled by :meth:`recover` at the next start)."""
+        if self._loop is not None:
+            # The flag as well as the cancel: on Python 3.11 ``wait_for`` can swallow a
+            # cancellation that arrives together with a kick.
+            self._stopping = True
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+            self._loop = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def recover(self, expired_only: bool = False) -> None:
+        """Settle rows a crash left in ``sending``: delivered ones go, the rest are resent.
+
+        ``expired_only``: only rows whose lease ran out (other processes may be alive and
+        sending theirs). Each row is first taken over with a fresh lease, so two processes
+        never settle the same row."""
+        now = _now()
+        stale = OutboxRow.status == "sending"
+        if expired_only:
+            stale = stale & or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
+        async with self.db.sessions() as session:
+            candidates = (await session.scalars(select(OutboxRow).where(stale))).all()
+        rows = []
+        for row in candidates:
+            async with self.db.writing() as session:
+                taken = await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id == row.id, stale)
+                    .values(owner=self.owner, lease_until=now + self.lease)
+                )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                rows.append(row)
+        for row in rows:
+            platform = self.platforms.get(row.platform)
+            delivered: bool | None = None
+            if platform is not None and row.kind != TargetKind.REPLY.value:
+                try:
+                    delivered = await platform.was_delivered(
+                        row.workspace, row.channel_id, row.user_id, row.key
+                    )
+                except Exception:
+                    log.exception("cannot tell whether outbox row %s arrived", row.id)
+            async with self.db.writing() as session:
+                if delivered:
+                    await session.execute(delete(OutboxRow).where(OutboxRow.id == row.id))
+                else:
+                    await session.execute(
+                        update(OutboxRow).where(OutboxRow.id == row.id).values(status="pending")
+                    )
+        if rows:
+            log.info("outbox recovery: %d interrupted deliveries settled", len(rows))
+
+    async def _renew(self) -> None:
+        """Renew the lease on rows this process is sending; settle rows of dead processes."""
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_renewal < self.lease.total_seconds() / 4:
+            return
+        self._last_renewal = loop.time()
+        async with self.db.writing() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.owner == self.owner, OutboxRow.status == "sending")
+                .values(lease_until=_now() + self.lease)
+            )
+        await self.recover(expired_only=True)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._renew()
+                claimed = await self.pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatcher pass failed")
+                claimed = 0
+            if claimed == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                except TimeoutError:
+                    pass
+
+    async def pump(self) -> int:
+        """Claim what can be sent now and start sending it; returns how many were claimed.
+
+        The queue is read as ids and recipients only; whole rows (with their payloads) are
+        loaded just for the ones claimed: under load the queue is read after every send."""
+        now = _now()
+        async with self.db.writing() as session:
+            query = (
+                select(*_RECIPIENT_COLUMNS)
+                .where(
+                    OutboxRow.status.in_(("pending", "deferred")),
+                    or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+                )
+                .order_by(OutboxRow.id)
+                .limit(self.batch)
+            )
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            candidates = (await session.execute(query)).all()
+            blocked = set(self._busy)
+            blocked.update(await self._deferred_recipients(session))
+            ids: list[int] = []
+            for candidate in candidates:
+                recipient = _recipient(candidate)
+                if recipient in blocked or candidate.platform not in self.platforms:
+                    blocked.add(recipient)
+                    continue
+                blocked.add(recipient)
+                ids.append(candidate.id)
+            chosen: list[OutboxRow] = []
+            if ids:
+                chosen = list(
+                    (
+                        await session.scalars(
+                            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id)
+                        )
+                    ).all()
+                )
+                await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(ids))
+                    .values(status="sending", owner=self.owner, lease_until=now + self.lease)
+                )
+        for row in chosen:
+            self._busy.add(_recipient(row))
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(chosen)
+
+    @staticmethod
+    async def _deferred_recipients(session: AsyncSession) -> set[tuple[str, str, str, str]]:
+        """Recipients with an earlier message waiting for a retry, or being sent (by another
+        process, with PostgreSQL): keep their order."""
+        waiting = (
+            await session.execute(
+                select(*_RECIPIENT_COLUMNS).where(
+                    or_(
+                        and_(OutboxRow.status == "deferred", OutboxRow.not_before > _now()),
+                        OutboxRow.status == "sending",
+                    )
+                )
+            )
+        ).all()
+        return {_recipient(row) for row in waiting}
+
+    async def _send(self, row: OutboxRow) -> None:
+        recipient = _recipient(row)
+        platform = self.platforms[row.platform]
+        released = False
+        try:
+            message = decode(row.payload)
+            if row.kind == TargetKind.PRIVATE.value:
+                assert row.user_id is not None
+                await platform.send_private(row.workspace, row.user_id, message, key=row.key)
+            elif row.kind == TargetKind.CHANNEL.value:
+                assert row.channel_id is not None
+                await platform.post_channel(row.workspace, row.channel_id, message, key=row.key)
+            else:
+                assert row.user_id is not None
+                await platform.reply(row.workspace, row.channel_id, row.user_id, message)
+            # The slot bounds requests to the platform; settling the row needs none (its
+            # status keeps the recipient's next message waiting until it is settled).
+            self._slots.release()
+            released = True
+        except DeliveryRefused as exc:
+            log.warning("delivery refused for good (%s); dropped", exc)
+            self.metrics.refused.labels(row.platform).inc()
+            await self._finish(row)
+        except DeliveryDeferred as exc:
+            self.metrics.retried.labels(row.platform).inc()
+            await self._defer(row, exc.delay)
+        except Exception:
+            log.exception("delivery failed (attempt %d)", row.attempts + 1)
+            self.metrics.retried.labels(row.platform).inc()
+            await self._defer(row, min(300.0, 2.0**row.attempts) * (0.5 + random.random()))
+        else:
+            self.metrics.delivered.labels(row.platform).inc()
+            await self._finish(row)
+        finally:
+            self._busy.discard(recipient)
+            if not released:
+                self._slots.release()
+            self.kick()
+
+    async def _finish(self, row: OutboxRow) -> None:
+        """Delete a sent row; rows finished meanwhile go in the same statement."""
+        done = asyncio.get_running_loop().create_future()
+        self._finished.append((row.id, done))
+        if self._deleter is None or self._deleter.done():
+            self._deleter = asyncio.create_task(self._delete_finished(), name="outbox deletes")
+        await done
+
+    async def _delete_finished(self) -> None:
+        while self._finished:
+            batch = self._finished[: self.batch]
+            del self._finished[: self.batch]
+            try:
+                async with self.db.writing() as session:
+                    await session.execute(
+                        delete(OutboxRow).where(OutboxRow.id.in_([id_ for id_, _ in batch]))
+                    )
+            except BaseException as error:
+                fail((done for _, done in batch), error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            settle((done for _, done in batch), [None] * len(batch))
+
+    async def _defer(self, row: OutboxRow, delay: float) -> None:
+        attempts = row.attempts + 1
+        status = "deferred" if attempts < MAX_ATTEMPTS else "failed"
+        if status == "failed":
+            log.error("delivery %s gave up after %d attempts", row.id, attempts)
+        async with self.db.writing() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row.id)
+                .values(
+                    status=status,
+                    attempts=attempts,
+                    not_before=_now() + dt.timedelta(seconds=delay),
+                )
+            )
+
+    async def pending(self) -> int:
+        async with self.db.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "failed")
+            )
+        self.metrics.outbox.set(count or 0)
+        return count or 0
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Send until the outbox is empty (for tests, the demo and the console)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            claimed = await self.pump()
+            if claimed == 0 and not self._tasks:
+                if await self.pending() == 0:
+                    return
+                if loop.time() > deadline:
+                    raise TimeoutError("outbox did not drain")
+                await asyncio.sleep(0.05)
+            elif self._tasks:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError("outbox did not drain")
+                await asyncio.wait(
+                    set(self._tasks), timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )

@@ -1,0 +1,122 @@
+"""The persistent outbox: deliveries stored with the state change that caused them."""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import (
+    Block,
+    Choices,
+    Delivery,
+    Divider,
+    Heading,
+    Option,
+    Outgoing,
+    Quote,
+    Target,
+    TargetKind,
+    Text,
+)
+from storage.models import OutboxRow
+
+
+@functools.lru_cache(maxsize=256)
+def encode(message: Outgoing) -> str:
+    """JSON for the outbox; cached, as a round sends the same message to many people."""
+    blocks: list[dict[str, Any]] = []
+    for block in message.blocks:
+        if isinstance(block, Choices):
+            blocks.append(
+                {
+                    "type": "choices",
+                    "key": block.key,
+                    "round_id": block.round_id,
+                    "options": [[o.value, o.label] for o in block.options],
+                }
+            )
+        elif isinstance(block, Divider):
+            blocks.append({"type": "divider"})
+        else:
+            blocks.append({"type": type(block).__name__.lower(), "text": block.text})
+    return json.dumps(
+        {"lang": message.lang, "blocks": blocks}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def decode(payload: str) -> Outgoing:
+    """The message stored by :func:`encode`. Messages are immutable, and everyone at the same
+    step of a round gets the same one, so a decoded payload is shared."""
+    data = json.loads(payload)
+    blocks: list[Block] = []
+    for raw in data["blocks"]:
+        kind = raw["type"]
+        if kind == "choices":
+            blocks.append(
+                Choices(
+                    raw["key"],
+                    tuple(Option(v, label) for v, label in raw["options"]),
+                    raw.get("round_id"),
+                )
+            )
+        elif kind == "divider":
+            blocks.append(Divider())
+        elif kind == "heading":
+            blocks.append(Heading(raw["text"]))
+        elif kind == "quote":
+            blocks.append(Quote(raw["text"]))
+        else:
+            blocks.append(Text(raw["text"]))
+    return Outgoing(tuple(blocks), data.get("lang"))
+
+
+def outbox_rows(deliveries: Sequence[Delivery]) -> list[dict[str, Any]]:
+    """The outbox rows for ``deliveries``, in order; same payloads share text. A message
+    that does not say its language gets its delivery's (the turn's when it was made)."""
+    cache: dict[int, str] = {}
+    rows: list[dict[str, Any]] = []
+    for delivery in deliveries:
+        target = delivery.target
+        payload = cache.get(id(delivery.message))
+        if payload is None:
+            message = delivery.message
+            if message.lang is None and delivery.lang is not None:
+                message = replace(message, lang=delivery.lang)
+            payload = cache[id(delivery.message)] = encode(message)
+        rows.append(
+            {
+                "key": uuid.uuid4().hex,
+                "platform": target.platform,
+                "workspace": target.workspace,
+                "kind": target.kind.value,
+                "channel_id": target.channel_id,
+                "user_id": target.user_id,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+            }
+        )
+    return rows
+
+
+def enqueue(session: AsyncSession, deliveries: Sequence[Delivery]) -> int:
+    """Add ``deliveries`` to the outbox in ``session``'s transaction (see :func:`outbox_rows`)."""
+    session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries)])
+    return len(deliveries)
+
+
+def target_of(row: OutboxRow) -> Target:
+    return Target(
+        TargetKind(row.kind),
+        row.platform,
+        row.workspace,
+        row.channel_id,
+        row.user_id,
+    )

@@ -1,0 +1,52 @@
+"""Fetching what a turn needs before its transaction, and applying the turn again.
+
+See :mod:`bot.core.prepared`. :meth:`Preparer.run` calls an attempt (which opens its own
+transaction); when the attempt raises :class:`~bot.core.prepared.Unprepared`, its transaction
+has been rolled back, so the rosters and summaries it asked for are fetched with no lock held,
+and the attempt runs again with them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
+
+from bot.core.port import Platform
+from bot.core.prepared import Prepared, Unprepared
+from bot.core.summary import Synthesizer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Attempts before a turn's summaries are synthesised inside its transaction: one for the
+# roster, one for the summaries, and a few for answers that arrived while synthesising.
+ATTEMPTS = 5
+
+
+class Preparer:
+    """Fetches rosters from the platforms and summaries from the synthesizer."""
+
+    def __init__(self, platforms: Mapping[str, Platform], synthesizer: Synthesizer) -> None:
+        self.platforms = platforms
+        self.synthesizer = synthesizer
+
+    async def fetch(self, prepared: Prepared, missing: Unprepared) -> None:
+        """What ``missing`` names, into ``prepared``; called with no transaction open."""
+        for roster in missing.rosters:
+            platform = self.platforms[roster.platform]
+            members = await platform.list_members(roster.workspace, roster.channel_id)
+            prepared.rosters[roster] = members
+        for request in missing.requests:
+            prepared.summaries[request] = await self.synthesizer.synthesize(request)
+
+    async def run(self, attempt: Callable[[Prepared], Awaitable[T]]) -> T:
+        """``attempt(prepared)`` until it needs nothing more; see the module docstring."""
+        prepared = Prepared()
+        for _ in range(ATTEMPTS):
+            try:
+                return await attempt(prepared)
+            except Unprepared as missing:
+                await self.fetch(prepared, missing)
+        log.warning("answers kept changing while summarising; summarising inside the write")
+        prepared.inline = self.synthesizer
+        return await attempt(prepared)

@@ -1,0 +1,1 @@
+"""What every room uses: settings, the clock, metrics and log safety."""

@@ -1,0 +1,131 @@
+"""The core's settings, read from the environment and an optional ``.env`` file.
+
+Each adapter has its own settings class with its own prefix (``SLACK_``, ``MICROSOFT_APP_``),
+read the same way through :func:`load_model` with the same overrides. Validation problems
+become :class:`SettingsError` with one clear line per problem, so start-up fails with a
+readable message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+T = TypeVar("T", bound=BaseSettings)
+
+
+class SettingsError(Exception):
+    """The configuration is wrong; ``str()`` is one line per problem."""
+
+
+class Settings(BaseSettings):
+    """PRODUCT.md §3 configuration. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field("sqlite+aiosqlite:///dialoogbot.db", alias="DIALOOG_DATABASE_URL")
+    secret_file: Path = Field(Path("dialoogbot.secret"), alias="DIALOOG_SECRET_FILE")
+    language: str = Field("nl", alias="DIALOOG_LANGUAGE")
+    timezone: str = Field("Europe/Amsterdam", alias="DIALOOG_TIMEZONE")
+    min_respondents: int = Field(3, alias="DIALOOG_MIN_RESPONDENTS", ge=1)
+    max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
+    prompts_dir: Path | None = Field(None, alias="DIALOOG_PROMPTS_DIR")
+
+    llm_url: str | None = Field(None, alias="DIALOOG_LLM_URL")
+    llm_model: str | None = Field(None, alias="DIALOOG_LLM_MODEL")
+    llm_api_key: str | None = Field(None, alias="DIALOOG_LLM_API_KEY")
+    _overrides: dict[str, object] = PrivateAttr(default_factory=dict)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("nl", "en"):
+            raise ValueError("must be nl or en")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (an async driver)"
+            )
+        return value
+
+    @field_validator("llm_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return http_url(value)
+
+    @model_validator(mode="after")
+    def _llm_model(self) -> Settings:
+        if self.llm_url and not self.llm_model:
+            raise ValueError("DIALOOG_LLM_MODEL is needed with DIALOOG_LLM_URL")
+        return self
+
+    def load(self, cls: type[T]) -> T:
+        """An adapter's settings class read like these settings: from the environment and
+        ``.env``, with the same values given in code (tests, ``chat``) on top."""
+        return load_model(cls, self._overrides)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_default_database(self, url: str) -> Settings:
+        """These settings with ``url`` as the database, unless DIALOOG_DATABASE_URL was given
+        (environment, ``.env`` or an override). ``chat`` uses it to keep its own SQLite file,
+        so that it runs beside ``serve`` in the same folder (one process per SQLite file)."""
+        if "database_url" in self.model_fields_set:
+            return self
+        return self.model_copy(update={"database_url": url})
+
+
+def http_url(value: str | None) -> str | None:
+    """``value`` as an http(s) base URL ending in ``/``; a ``ValueError`` if it is none."""
+    if value is None:
+        return value
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def load_model(cls: type[T], overrides: Mapping[str, object]) -> T:
+    """``cls`` read from the environment and ``.env``, with ``overrides`` on top; raise
+    :class:`SettingsError` with one line per problem, named by its environment variable."""
+    try:
+        return cls(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            name = cls.model_fields[field].alias if field in cls.model_fields else field
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name or 'settings'}: {message}" if name else message)
+        raise SettingsError("\n".join(lines)) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the core's settings; raise :class:`SettingsError` with one line per problem."""
+    settings = load_model(Settings, overrides)
+    settings._overrides = dict(overrides)
+    return settings
