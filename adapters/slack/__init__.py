@@ -14,4 +14,5 @@ SPEC = AdapterSpec(
     settings="adapters.slack.settings:SlackSettings",
     migrations="adapters.slack.migrations",
     tables="adapters.slack.tables:metadata",
+    fake="bot.testing.fake_slack:FakeSlack",
 )

@@ -15,6 +15,7 @@ SPEC = AdapterSpec(
     settings="adapters.teams.settings:TeamsSettings",
     migrations="adapters.teams.migrations",
     tables="adapters.teams.references:metadata",
+    fake="bot.testing.fake_connector:FakeConnector",
     commands={
         "teams-package": (
             "adapters.teams.command",

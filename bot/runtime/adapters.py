@@ -37,7 +37,9 @@ class AdapterSpec:
     - ``migrations``: a package whose folder holds its Alembic revisions;
     - ``tables``: the ``sqlalchemy.MetaData`` of the tables those revisions create (one
       definition; a test holds the revisions to it);
-    - ``commands``: subcommand name -> (module with ``register(subparsers)``, help).
+    - ``commands``: subcommand name -> (module with ``register(subparsers)``, help);
+    - ``fake``: the local server that stands in for the platform's API in tests and
+      benchmarks (Slack's and Teams' are in the public test kit, :mod:`bot.testing`).
     """
 
     name: str
@@ -46,6 +48,7 @@ class AdapterSpec:
     migrations: str | None = None
     tables: str | None = None
     commands: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    fake: str | None = None
 
 
 def resolve(reference: str) -> Any:

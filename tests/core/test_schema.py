@@ -3,6 +3,7 @@ and every adapter's) describe, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from bot.runtime.adapters import discover, migrations
+from bot.runtime.adapters import discover, migrations, resolve
 from storage.database import Database
 from storage.models import Base
 from tests.conftest import drop_postgres_database, fresh_postgres_database, postgres_url_or_skip
@@ -54,3 +55,13 @@ async def test_the_migrations_create_exactly_the_tables_the_models_define(
 def test_every_adapter_with_revisions_also_defines_its_tables() -> None:
     for spec in discover():
         assert bool(spec.migrations) == bool(spec.tables), spec.name
+
+
+def test_every_adapter_names_parts_that_exist() -> None:
+    """A spec's strings are imported only when used: a typo must fail here, not in production."""
+    for spec in discover():
+        for reference in (spec.mount, spec.settings, spec.tables, spec.fake):
+            if reference is not None:
+                assert resolve(reference) is not None, (spec.name, reference)
+        for module, _help in spec.commands.values():
+            assert hasattr(importlib.import_module(module), "register"), (spec.name, module)
