@@ -82,12 +82,15 @@ $(LOCK_STAMP):
 # files), so the editable build in `make run` uses pinned tools too. Index and find-links
 # options of the machine that locks stay out of the files.
 LOCK_INPUT = { echo pip; $(LOCK_VENV)/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'; }
-PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe \
+# `make lock` moves every pin to the newest release the ranges allow; `make lock LOCK_UPGRADE=`
+# keeps the pins and only adds or drops what pyproject.toml changed.
+LOCK_UPGRADE ?= --upgrade
+LOCK_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_UPGRADE) --generate-hashes --allow-unsafe \
 	--strip-extras --no-header --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 LOCK_HEADER = \# Pinned with hashes by `make lock` (pip-compile on Python 3.11); do not edit by hand.\n\# Refresh: `make lock`, then name the pins that moved (it prints them) in the commit message.\n
 lock: $(LOCK_STAMP)
-	$(LOCK_INPUT) | $(PIP_COMPILE) -o requirements.txt pyproject.toml -
-	$(LOCK_INPUT) | $(PIP_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml -
+	$(LOCK_INPUT) | $(LOCK_COMPILE) -o requirements.txt pyproject.toml -
+	$(LOCK_INPUT) | $(LOCK_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml -
 	printf '$(LOCK_HEADER)# What running needs: pyproject.toml [project] dependencies, pip and the build requires.\n' \
 		| cat - requirements.txt > $(LOCK_VENV)/out && mv $(LOCK_VENV)/out requirements.txt
 	printf '$(LOCK_HEADER)# requirements.txt plus the dev extra, at the same versions (-c requirements.txt); usable alone.\n' \
