@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from bot.support.settings import http_url
+from bot.support.settings import env_config, http_url
 
 
 class SlackSettings(BaseSettings):
     """Slack is configured with a bot token (one workspace) or an OAuth client (many);
     ``SLACK_APP_TOKEN`` adds Socket Mode."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SLACK_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        populate_by_name=True,
-    )
+    model_config = env_config("SLACK_")
 
     bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")

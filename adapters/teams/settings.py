@@ -4,7 +4,9 @@ the Bot Framework uses)."""
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from bot.support.settings import env_config
 
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant",
              "userassignedmsi": "UserAssignedMSI"}  # fmt: skip
@@ -14,13 +16,7 @@ class TeamsSettings(BaseSettings):
     """With ``MICROSOFT_APP_ID`` the bot authenticates every activity; without it Teams is
     for local testing only."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="MICROSOFT_APP_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        populate_by_name=True,
-    )
+    model_config = env_config("MICROSOFT_APP_")
 
     app_id: str | None = Field(None, alias="MICROSOFT_APP_ID")
     app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")

@@ -24,12 +24,22 @@ class SettingsError(Exception):
     """The configuration is wrong; ``str()`` is one line per problem."""
 
 
+def env_config(prefix: str = "") -> SettingsConfigDict:
+    """How every settings class here is read: the environment and ``.env``, unknown names
+    ignored (they belong to another class), fields by their environment name."""
+    return SettingsConfigDict(
+        env_prefix=prefix,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+
 class Settings(BaseSettings):
     """PRODUCT.md §3 configuration. Field aliases are the environment variable names."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = env_config()
 
     database_url: str = Field("sqlite+aiosqlite:///dialoogbot.db", alias="DIALOOG_DATABASE_URL")
     secret_file: Path = Field(Path("dialoogbot.secret"), alias="DIALOOG_SECRET_FILE")
