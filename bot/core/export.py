@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.prompts import Catalog
+from bot.core.registry import Registry, Unregistered
 from bot.core.render import summary_markdown
 from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
 
@@ -137,34 +138,25 @@ class ExportFormat:
 
 
 DEFAULT_FORMAT = "md"
-EXPORT_FORMATS: dict[str, ExportFormat] = {}
 
 
-class UnknownFormat(KeyError):
+class UnknownFormat(Unregistered):
     """An export format nobody registered; the message lists the ones that are."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
+    what = "export format"
 
-    def __str__(self) -> str:
-        return f"unknown export format {self.name!r}; registered: {', '.join(EXPORT_FORMATS)}"
+
+EXPORT_FORMATS: Registry[ExportFormat] = Registry(UnknownFormat)
 
 
 def register_format(format_: ExportFormat) -> ExportFormat:
     """Make ``export <name>`` produce this format; a name is registered once."""
-    if format_.name in EXPORT_FORMATS:
-        raise ValueError(f"export format {format_.name!r} is already registered")
-    EXPORT_FORMATS[format_.name] = format_
-    return format_
+    return EXPORT_FORMATS.add(format_.name, format_)
 
 
 def export_format(name: str) -> ExportFormat:
     """The registered format called ``name``."""
-    try:
-        return EXPORT_FORMATS[name]
-    except KeyError:
-        raise UnknownFormat(name) from None
+    return EXPORT_FORMATS.named(name)
 
 
 def render_export(h: Harvest, catalog: Catalog, format_: str) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.registry import Registry, Unregistered
+
 DEFAULT_KIND = "text"
 
 
@@ -53,34 +55,23 @@ class PhaseKind:
         return f"summary.section.{self.section}"
 
 
-PHASE_KINDS: dict[str, PhaseKind] = {}
-
-
-class UnknownPhaseKind(KeyError):
+class UnknownPhaseKind(Unregistered):
     """A kind name nobody registered; the message lists the ones that are."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
+    what = "phase kind"
 
-    def __str__(self) -> str:
-        return f"unknown phase kind {self.name!r}; registered: {', '.join(kind_names())}"
+
+PHASE_KINDS: Registry[PhaseKind] = Registry(UnknownPhaseKind)
 
 
 def register(kind: PhaseKind) -> PhaseKind:
     """Make ``kind`` known to templates, synthesis and rendering; a name is registered once."""
-    if kind.name in PHASE_KINDS:
-        raise ValueError(f"phase kind {kind.name!r} is already registered")
-    PHASE_KINDS[kind.name] = kind
-    return kind
+    return PHASE_KINDS.add(kind.name, kind)
 
 
 def phase_kind(name: str) -> PhaseKind:
     """The registered kind called ``name``."""
-    try:
-        return PHASE_KINDS[name]
-    except KeyError:
-        raise UnknownPhaseKind(name) from None
+    return PHASE_KINDS.named(name)
 
 
 def kind_names() -> tuple[str, ...]:
