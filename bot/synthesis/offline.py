@@ -120,6 +120,11 @@ class OfflineSynthesizer:
         if kind.themed:
             titles = headlines if kind.takes_titles else {}
             sides = _sides(phase, texts, choices) if kind.splits_by_choice else [(None, texts)]
+            if any(len({a.respondent for a in members}) < minimum for _, members in sides):
+                # PRODUCT.md §4.5: a side (a segment) is shown only when it could be published
+                # on its own; one knel story under "Knel (1)" would be one person's, tied to
+                # their choice. Then the phase is themed as a whole.
+                sides = [(None, texts)]
             for side, members in sides:
                 people = len({a.respondent for a in members})
                 found: tuple[Theme, ...] = ()

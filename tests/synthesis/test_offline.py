@@ -98,6 +98,25 @@ async def test_knel_and_kiem_stories_are_themed_apart_and_every_story_is_counted
         assert sum(len(t.answers) for t in themes) + rest.other == rest.answers
 
 
+async def test_a_side_too_small_to_publish_is_not_shown_apart() -> None:
+    """PRODUCT.md §4.5: with one knel story among kiem stories, no 'Knel' side holds it."""
+    plain = round_request()
+    stories = [a for a in plain.answers if a.phase == "knel_kiem"]
+    lone = stories[0].respondent
+    answers = tuple(
+        dataclasses.replace(a, choice="knel" if a.respondent == lone else "kiem")
+        if a.phase == "knel_kiem"
+        else a
+        for a in plain.answers
+    )
+    request = dataclasses.replace(plain, answers=answers)
+    story = next(p for p in (await OfflineSynthesizer().synthesize(request)).phases
+                 if p.key == "knel_kiem")  # fmt: skip
+    assert [r.side for r in story.rest] == [None]
+    assert all(t.side is None for t in story.themes)
+    assert sum(len(t.answers) for t in story.themes) + story.rest[0].other == len(stories)
+
+
 async def test_a_listed_answer_quoted_under_a_theme_is_marked_so() -> None:
     request = round_request()
     summary = await OfflineSynthesizer().synthesize(request)
