@@ -1,10 +1,15 @@
 """``dialoogbot synthesize ANSWERS.csv``: summarise answers collected elsewhere.
 
-A workshop's sticky notes or a form export, as CSV with a ``text`` column and optionally a
-``prompt`` column (one phase per prompt, in order of first appearance). Comma, semicolon
-(Dutch spreadsheet exports) and tab are recognised. Each row counts as one respondent. Output
-is Markdown, or JSON listing each theme with its label, quotes and the spreadsheet row numbers
-of its answers (the header is row 1). A bad file gets one clear line on stderr and exit code 2.
+A workshop's sticky notes, a form export or the bot's own ``export csv``: a ``text`` column
+and optionally ``prompt`` (one phase per prompt, in order of first appearance), ``phase``,
+``choice`` and ``respondent``. A prompt that names a phase of a template (its title in either
+language, or its key) gets that phase's kind, so knel and kiem, headlines, pictures, dreams and
+ideas come out in the method's own shape, as in a round; any other prompt is free text. With a
+``respondent`` column the answers of one respondent count as one person; without it each row
+is its own respondent and the counts say "answers", not "people". Comma, semicolon (Dutch
+spreadsheet exports) and tab are recognised. Output is Markdown, or JSON listing each theme
+with its label, quotes and the spreadsheet row numbers of its answers (the header is row 1).
+A bad file gets one clear line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.core.phases import DEFAULT_KIND
 from bot.core.prompts import Catalog
 from bot.core.render import summary_markdown
 from bot.core.summary import AnswerText, Guarded, PhaseInfo, Summary, SynthesisRequest
+from bot.core.templates import ChoiceSpec, Phase, Templates
 from bot.synthesis.offline import OfflineSynthesizer
 
 
@@ -55,28 +62,73 @@ def read_answers(path: Path, language: str, minimum: int, catalog: Catalog) -> A
     if "text" not in columns:
         found = ", ".join(sorted(columns)) or "none"
         raise AnswersFileError(f"{path}: no 'text' column (columns found: {found})")
-    text_column, prompt_column = columns["text"], columns.get("prompt")
-    default_title = catalog.text(language, "summary.title.answers")
+    known = _known_phases()
     phases: dict[str, PhaseInfo] = {}
+    specs: dict[str, ChoiceSpec | None] = {}
     answers: list[AnswerText] = []
     rows: list[int] = []
+    people: dict[str, int] = {}
+    by_person = "respondent" in columns
+    default_title = catalog.text(language, "summary.title.answers")
+
+    def cell(record: dict[str, str | None], name: str) -> str:
+        column = columns.get(name)
+        return ((record.get(column) or "") if column else "").strip()
+
     try:
         for number, record in enumerate(reader, start=2):
-            text = (record.get(text_column) or "").strip()
-            if not text:
+            text, choice = cell(record, "text"), cell(record, "choice")
+            if not (text or choice):
                 continue
-            prompt = ((record.get(prompt_column) or "") if prompt_column else "").strip()
-            title = prompt or default_title
-            if title not in phases:
-                phases[title] = PhaseInfo(f"p{len(phases) + 1}", title, "text")
-            answers.append(AnswerText(len(answers), phases[title].key, text))
+            prompt, key = cell(record, "prompt"), cell(record, "phase")
+            match = known.get(prompt.casefold()) or known.get(key.casefold())
+            if match and (
+                not prompt or (prompt == match.key and prompt not in match.titles.values())
+            ):
+                prompt = match.title(language)  # a key names its phase by the template's title
+            title = prompt or key or default_title
+            name = match.key if match else title
+            if name not in phases:
+                phases[name] = _phase_info(match, title, language, len(phases) + 1)
+                specs[name] = match.choice if match else None
+            spec = specs[name]
+            option = spec.find(choice) if spec and choice else None
+            who = cell(record, "respondent") if by_person else ""
+            respondent = people.setdefault(who, len(people)) if who else len(answers) + 10**9
+            answers.append(
+                AnswerText(
+                    respondent, phases[name].key, text, (option.value if option else choice) or None
+                )
+            )
             rows.append(number)
     except csv.Error as exc:
         raise AnswersFileError(f"{path}: not a readable CSV file ({exc})") from None
     if not answers:
         raise AnswersFileError(f"{path}: no answers in the 'text' column")
-    request = SynthesisRequest(language, tuple(phases.values()), tuple(answers), minimum)
+    request = SynthesisRequest(
+        language, tuple(phases.values()), tuple(answers), minimum, people=by_person
+    )
     return AnswersFile(request, tuple(rows))
+
+
+def _known_phases() -> dict[str, Phase]:
+    """Every template's phases by key and by title in each language; the default
+    template's first when two templates share a title."""
+    known: dict[str, Phase] = {}
+    for template in Templates.load().all():
+        for phase in template.phases:
+            for name in (phase.key, *phase.titles.values()):
+                known.setdefault(name.casefold(), phase)
+    return known
+
+
+def _phase_info(found: Phase | None, title: str, language: str, number: int) -> PhaseInfo:
+    if found is None:
+        return PhaseInfo(f"p{number}", title, DEFAULT_KIND)
+    labels = (
+        tuple((o.value, o.labels[language]) for o in found.choice.options) if found.choice else ()
+    )
+    return PhaseInfo(found.key, title, found.role, labels)
 
 
 def summary_json(summary: Summary, rows: tuple[int, ...]) -> dict[str, Any]:
@@ -84,13 +136,18 @@ def summary_json(summary: Summary, rows: tuple[int, ...]) -> dict[str, Any]:
     return {
         "language": summary.language,
         "respondents": summary.respondents,
+        "answers": summary.answers,
+        "people": summary.people,
         "min_respondents": summary.min_respondents,
         "published": summary.published,
         "shared": list(summary.shared),
         "prompts": [
             {
                 "prompt": phase.title,
+                "kind": phase.role,
                 "respondents": phase.respondents,
+                "answers": phase.answers,
+                "choices": dict(phase.choices),
                 "published": phase.published,
                 "shared": list(phase.shared),
                 "themes": [
@@ -100,9 +157,15 @@ def summary_json(summary: Summary, rows: tuple[int, ...]) -> dict[str, Any]:
                         "distinct": theme.distinct,
                         "quotes": list(theme.quotes),
                         "rows": sorted(rows[i] for i in theme.answers),
+                        "side": theme.side,
                     }
                     for theme in phase.themes
                 ],
+                "other": [
+                    {"side": rest.side, "answers": rest.other, "respondents": rest.respondents}
+                    for rest in phase.rest
+                ],
+                "items": [{"text": item.text, "count": item.count} for item in phase.items],
             }
             for phase in summary.phases
         ],

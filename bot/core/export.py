@@ -3,7 +3,8 @@
 What it holds is what the channel may see, and the answers behind it: the summary, then
 every phase's scrubbed answers in random order (PRODUCT.md §4.3), without pseudonyms or
 days, and nothing at all of a phase with fewer than the threshold of respondents (§4.5).
-The CSV has the ``prompt`` and ``text`` columns ``dialoogbot synthesize`` reads.
+The CSV has the ``phase``, ``prompt``, ``respondent``, ``choice`` and ``text`` columns
+``dialoogbot synthesize`` reads; ``respondent`` is a number drawn for that export alone.
 
 Formats are registered, not branched on: :data:`EXPORT_FORMATS` maps each name to an
 :class:`ExportFormat`, and the ``export`` command accepts exactly the names registered
@@ -16,6 +17,7 @@ there (:mod:`bot.core.commands`). To add one (xlsx, say), write a function from 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import random
@@ -45,10 +47,23 @@ class Harvest:
 
 
 def harvest(request: SynthesisRequest, summary: Summary) -> Harvest:
-    """Group the request's answers per phase, shuffled; hide phases under the threshold."""
+    """Group the request's answers per phase, shuffled; hide phases under the threshold.
+
+    Each respondent gets a new number for this export alone, drawn at random: it tells which
+    answers one person gave (so ``synthesize`` counts people, not rows) and nothing else —
+    not a pseudonym, not the order of the request, not the number of another export.
+    """
+    everyone = sorted({a.respondent for a in request.answers})
+    numbers = list(range(1, len(everyone) + 1))
+    _SHUFFLE.shuffle(numbers)
+    renumber = dict(zip(everyone, numbers, strict=True))
     phases = []
     for phase in request.phases:
-        answers = [a for a in request.answers if a.phase == phase.key]
+        answers = [
+            dataclasses.replace(a, respondent=renumber[a.respondent])
+            for a in request.answers
+            if a.phase == phase.key
+        ]
         respondents = len({a.respondent for a in answers})
         shown: tuple[AnswerText, ...] | None = None
         if respondents >= request.min_respondents:
@@ -83,10 +98,11 @@ def to_markdown(h: Harvest, catalog: Catalog) -> str:
 def to_csv(h: Harvest) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["phase", "prompt", "choice", "text"])
+    writer.writerow(["phase", "prompt", "respondent", "choice", "text"])
     for p in h.phases:
         for a in p.answers or ():
-            writer.writerow([p.phase.key, p.phase.title, _choice(p.phase, a.choice), a.text])
+            choice = _choice(p.phase, a.choice)
+            writer.writerow([p.phase.key, p.phase.title, a.respondent, choice, a.text])
     return buffer.getvalue()
 
 

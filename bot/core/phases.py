@@ -32,8 +32,10 @@ class PhaseKind:
     also listed, near-duplicates merged. ``names_actors``: who could act ("wie kan wat doen")
     is gathered from its answers. ``gives_titles``: each respondent's answer is a headline
     that may title the theme their other answers fall in; ``takes_titles``: its themes may be
-    titled so. ``section``: the ``summary.section.<section>`` text that heads its list
-    (the kind's name unless given). ``requires``: keys its table in a template must have.
+    titled so. ``splits_by_choice``: its answers are themed apart per value of the phase's
+    choice (knel and kiem stories, the contrast the method is built on). ``section``: the
+    ``summary.section.<section>`` text that heads its list (the kind's name unless given).
+    ``requires``: keys its table in a template must have.
     """
 
     name: str
@@ -42,6 +44,7 @@ class PhaseKind:
     names_actors: bool = False
     gives_titles: bool = False
     takes_titles: bool = False
+    splits_by_choice: bool = False
     section: str = ""
     requires: tuple[str, ...] = field(default=())
 
@@ -80,7 +83,7 @@ def kind_names() -> tuple[str, ...]:
 
 
 # The appreciative-inquiry kinds (PRODUCT.md §2) and free text.
-STORY = register(PhaseKind("story", themed=True, takes_titles=True))
+STORY = register(PhaseKind("story", themed=True, takes_titles=True, splits_by_choice=True))
 HEADLINE = register(PhaseKind("headline", listed=True, gives_titles=True))
 DREAM = register(PhaseKind("dream", themed=True, listed=True))
 IDEAS = register(PhaseKind("ideas", themed=True, listed=True, names_actors=True))

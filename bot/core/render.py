@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 from bot.core.messages import Block, Divider, Heading, Outgoing, Quote, Text
 from bot.core.prompts import Catalog
-from bot.core.summary import PhaseSummary, Summary, Theme
+from bot.core.summary import Item, PhaseSummary, Rest, Summary, Theme
 
 MAX_TEXT = 2900  # characters in one chat block (Slack allows 3,000 in a section)
 MAX_BLOCKS = 48  # blocks in one chat message (Slack allows 50; room for a button row)
 MAX_LISTED = 15  # items (headlines, ideas) listed in a chat message; Markdown lists all
+# Characters of text in one chat message: well inside a Teams card (about 28 KB) and
+# Slack's 40,000 characters per message, and short enough to read in a channel.
+MAX_CHARS = 12_000
 _UNSAFE = re.compile(r"[<>]|@(?=\w)")
 
 
@@ -50,12 +53,59 @@ def _section(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
     return catalog.text(summary.language, phase.kind.section_key)
 
 
-def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
-    parts = [_t(catalog, summary, "count.respondents", count=phase.respondents)]
-    for value, count in phase.choices:
-        label = _choice_label(summary, catalog, phase, value)
-        parts.append(_t(catalog, summary, "label.choice", label=label, count=count))
+def _count(summary: Summary, catalog: Catalog, what: str, count: int) -> str:
+    """``count`` people (``respondents``) or ``answers``; people are answers when the
+    answers came without a respondent (each row its own respondent)."""
+    if what == "respondents" and not summary.people:
+        what = "answers"
+    if count == 1:
+        return _t(catalog, summary, f"count.{what}_one")
+    return _t(catalog, summary, f"count.{what}", count=count)
+
+
+def _people_line(summary: Summary, catalog: Catalog, respondents: int, answers: int) -> str:
+    """How many people and, when it differs, how many answers."""
+    parts = [_count(summary, catalog, "respondents", respondents)]
+    if summary.people and answers and answers != respondents:
+        parts.append(_count(summary, catalog, "answers", answers))
     return " · ".join(parts)
+
+
+def _split(phase: PhaseSummary) -> bool:
+    return any(rest.side is not None for rest in phase.rest)
+
+
+def _phase_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
+    parts = [_people_line(summary, catalog, phase.respondents, phase.answers)]
+    if not _split(phase):  # a split phase shows each side's count over its themes
+        for value, count in phase.choices:
+            label = _choice_label(summary, catalog, phase, value)
+            parts.append(_t(catalog, summary, "label.choice", label=label, count=count))
+    return " · ".join(parts)
+
+
+def _groups(phase: PhaseSummary) -> list[tuple[Rest | None, list[Theme]]]:
+    """The phase's themes per side of its choice, each with what they leave ("overig")."""
+    if not phase.rest:
+        return [(None, list(phase.themes))]
+    return [(rest, [t for t in phase.themes if t.side == rest.side]) for rest in phase.rest]
+
+
+def _side_line(summary: Summary, catalog: Catalog, phase: PhaseSummary, rest: Rest) -> str:
+    label = _choice_label(summary, catalog, phase, rest.side or "")
+    count = _people_line(summary, catalog, rest.respondents, rest.answers)
+    return _t(catalog, summary, "label.side", label=label, count=count)
+
+
+def _other_line(summary: Summary, catalog: Catalog, rest: Rest) -> str:
+    return _t(
+        catalog, summary, "label.other", count=_count(summary, catalog, "answers", rest.other)
+    )
+
+
+def _unquoted(phase: PhaseSummary) -> tuple[Item, ...]:
+    """The listed answers not already quoted under a theme: nothing is shown twice."""
+    return tuple(item for item in phase.items if not item.quoted)
 
 
 def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
@@ -64,7 +114,8 @@ def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
 
 
 def _theme_line(summary: Summary, catalog: Catalog, theme: Theme) -> str:
-    return _t(catalog, summary, "label.theme", label=theme.label, count=theme.respondents)
+    count = _count(summary, catalog, "respondents", theme.respondents)
+    return _t(catalog, summary, "label.theme", label=theme.label, count=count)
 
 
 def _item_line(summary: Summary, catalog: Catalog, text: str, count: int) -> str:
@@ -78,7 +129,8 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
     if not summary.published:
         out += [_t(catalog, summary, "threshold.round", minimum=summary.min_respondents), ""]
     else:
-        out += [f"_{_t(catalog, summary, 'count.respondents', count=summary.respondents)}_", ""]
+        people = _people_line(summary, catalog, summary.respondents, summary.answers)
+        out += [f"_{people}_", ""]
         if summary.shared:
             words = ", ".join(summary.shared)
             out += [_t(catalog, summary, "label.shared_round", words=words), ""]
@@ -94,15 +146,28 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
             out += [_who_line(summary, catalog, phase), ""]
         if phase.shared:
             out += [_t(catalog, summary, "label.shared_phase", words=", ".join(phase.shared)), ""]
-        for theme in phase.themes:
-            out += [f"### {_theme_line(summary, catalog, theme)}", ""]
-            if theme.distinct:
-                out += [_t(catalog, summary, "label.distinct", words=theme.distinct), ""]
-            for quote in theme.quotes:
-                out += ["\n".join(f"> {line}" for line in quote.splitlines()), ""]
-        if phase.items:
+        for rest, themes in _groups(phase):
+            level = "###"
+            if rest is not None and rest.side is not None:
+                out += [f"### {_side_line(summary, catalog, phase, rest)}", ""]
+                level = "####"
+            for theme in themes:
+                out += [f"{level} {_theme_line(summary, catalog, theme)}", ""]
+                if theme.distinct:
+                    out += [_t(catalog, summary, "label.distinct", words=theme.distinct), ""]
+                for quote in theme.quotes:
+                    out += ["\n".join(f"> {line}" for line in quote.splitlines()), ""]
+            if rest is not None and rest.other:
+                if themes:  # without themes the side's own count says it all
+                    out += [f"_{_other_line(summary, catalog, rest)}_", ""]
+                if rest.items:
+                    out += [
+                        f"- {_item_line(summary, catalog, i.text, i.count)}" for i in rest.items
+                    ]
+                    out.append("")
+        if listed := _unquoted(phase):
             out += [f"**{_section(summary, catalog, phase)}**", ""]
-            out += [f"- {_item_line(summary, catalog, i.text, i.count)}" for i in phase.items]
+            out += [f"- {_item_line(summary, catalog, i.text, i.count)}" for i in listed]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -155,7 +220,7 @@ def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
             Text(_t(catalog, summary, "threshold.round", minimum=summary.min_respondents))
         )
     else:
-        lines = [_t(catalog, summary, "count.respondents", count=summary.respondents)]
+        lines = [_people_line(summary, catalog, summary.respondents, summary.answers)]
         if summary.shared:
             words = _safe(", ".join(summary.shared))
             lines.append(_t(catalog, summary, "label.shared_round", words=words))
@@ -174,37 +239,61 @@ def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
             words = _safe(", ".join(phase.shared))
             lines.append(_t(catalog, summary, "label.shared_phase", words=words))
         blocks.append(Text("\n".join(lines)))
-        for theme in phase.themes[: budget.themes]:
-            head = [f"*{_safe(_theme_line(summary, catalog, theme))}*"]
-            if theme.distinct:
-                head.append(_t(catalog, summary, "label.distinct", words=_safe(theme.distinct)))
-            blocks.append(Text("\n".join(head)[:MAX_TEXT]))
-            if budget.quotes and theme.quotes:
-                # One block per theme: the quotes are what people wrote, so a Quote block.
-                blocks.append(Quote("\n\n".join(theme.quotes[: budget.quotes])[:MAX_TEXT]))
-        if len(phase.themes) > budget.themes:
-            more = len(phase.themes) - budget.themes
-            blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
-        if phase.items and budget.listed:
+        for rest, themes in _groups(phase):
+            if rest is not None and rest.side is not None:
+                blocks.append(Text(f"*{_safe(_side_line(summary, catalog, phase, rest))}*"))
+            for theme in themes[: budget.themes]:
+                head = [f"*{_safe(_theme_line(summary, catalog, theme))}*"]
+                if theme.distinct:
+                    words = _safe(theme.distinct)
+                    head.append(_t(catalog, summary, "label.distinct", words=words))
+                blocks.append(Text("\n".join(head)[:MAX_TEXT]))
+                if budget.quotes and theme.quotes:
+                    # One block per theme: the quotes are what people wrote, so a Quote block.
+                    blocks.append(Quote("\n\n".join(theme.quotes[: budget.quotes])[:MAX_TEXT]))
+            if len(themes) > budget.themes:
+                more = len(themes) - budget.themes
+                blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
+            if rest is not None and rest.other:
+                if themes:
+                    blocks.append(Text(_other_line(summary, catalog, rest)))
+                if rest.items and budget.listed:
+                    lines = [
+                        f"• {_item_line(summary, catalog, i.text, i.count)}" for i in rest.items
+                    ]
+                    blocks += [Quote(chunk) for chunk in _chunks(lines)]
+        listed = _unquoted(phase)
+        if listed and budget.listed:
             blocks.append(Text(f"*{_section(summary, catalog, phase)}*"))
-            shown = phase.items[: budget.listed]
+            shown = listed[: budget.listed]
             lines = [f"• {_item_line(summary, catalog, i.text, i.count)}" for i in shown]
             blocks += [Quote(chunk) for chunk in _chunks(lines)]
-            if len(phase.items) > len(shown):
-                more = len(phase.items) - len(shown)
+            if len(listed) > len(shown):
+                more = len(listed) - len(shown)
                 blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
     return blocks
+
+
+def _fits(blocks: Sequence[Block]) -> bool:
+    size = sum(len(b.text) for b in blocks if isinstance(b, Text | Quote | Heading))
+    return len(blocks) <= MAX_BLOCKS - 1 and size <= MAX_CHARS
 
 
 def summary_outgoing(summary: Summary, catalog: Catalog) -> Outgoing:
     """The summary as a chat message within Slack's and Teams' limits.
 
-    When everything does not fit in :data:`MAX_BLOCKS` blocks, dividers go first, then
-    quotes, themes and listed items are shown fewer at a time; the Markdown export always
-    has everything.
+    When everything does not fit in :data:`MAX_BLOCKS` blocks and :data:`MAX_CHARS`
+    characters, dividers go first, then quotes, themes and listed items are shown fewer at
+    a time; what is left out is counted ("… en nog 3"), and a published summary ends with
+    how to get the export, which always has everything.
     """
     for budget in _BUDGETS:
         blocks = _blocks(summary, catalog, budget)
-        if len(blocks) <= MAX_BLOCKS:
+        if _fits(blocks):
             break
-    return Outgoing(tuple(blocks[:MAX_BLOCKS]))
+    blocks = blocks[: MAX_BLOCKS - 1]
+    while len(blocks) > 1 and not _fits(blocks):
+        blocks.pop()
+    if summary.published:
+        blocks.append(Text(_t(catalog, summary, "label.export")))
+    return Outgoing(tuple(blocks))

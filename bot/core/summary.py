@@ -56,6 +56,9 @@ class SynthesisRequest:
     answers: tuple[AnswerText, ...]
     min_respondents: int = 3
     theme: str | None = None
+    # False when the answers came without a respondent (a CSV without that column): each
+    # answer is then its own respondent for the threshold, and counts say "answers".
+    people: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class Theme:
     quotes: tuple[str, ...]
     answers: tuple[int, ...] = ()
     distinct: str = ""
+    side: str | None = None  # the choice (knel, kiem) whose answers it groups, when split
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,23 @@ class Item:
 
     text: str
     count: int = 1
+    quoted: bool = False  # one of its answers is already quoted under a theme
+
+
+@dataclass(frozen=True, slots=True)
+class Rest:
+    """What a phase's published themes leave: the answers in none of them ("overig"), per
+    side of the phase's choice when its kind splits by choice (``side`` None otherwise).
+
+    ``respondents`` and ``answers`` count the whole side; ``other`` the answers in no theme;
+    ``items`` are those answers themselves when they are few (else only counted).
+    """
+
+    side: str | None
+    respondents: int
+    answers: int
+    other: int
+    items: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +114,8 @@ class PhaseSummary:
     shared: tuple[str, ...] = ()  # words the answers of several themes have in common
     choice_labels: tuple[tuple[str, str], ...] = ()  # copied from PhaseInfo
     actors: tuple[tuple[str, int], ...] = ()  # ideas: who could act, and how many named them
+    answers: int = 0  # answers given (a respondent may give several)
+    rest: tuple[Rest, ...] = ()  # per side: the answers in no theme
 
     @property
     def kind(self) -> PhaseKind:
@@ -108,6 +131,8 @@ class Summary:
     theme: str | None = None
     shared: tuple[str, ...] = field(default=())
     plain: bool = False  # the synthesizer failed: counts and answers as given, no themes
+    answers: int = 0  # answers given in all phases
+    people: bool = True  # copied from the request: respondents are people, not rows
 
     @property
     def published(self) -> bool:
@@ -124,6 +149,7 @@ def plain_summary(request: SynthesisRequest) -> Summary:
     """The counts and every answer as given (identical ones counted once, with their number
     of people), under the same thresholds: what is posted when synthesis fails."""
     people: dict[str, set[int]] = defaultdict(set)
+    given: Counter[str] = Counter()
     texts: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     choices: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for answer in request.answers:
@@ -131,6 +157,7 @@ def plain_summary(request: SynthesisRequest) -> Summary:
         if not (text or answer.choice):
             continue
         people[answer.phase].add(answer.respondent)
+        given[answer.phase] += 1
         if text:
             texts[answer.phase][text].add(answer.respondent)
         if answer.choice:
@@ -153,6 +180,7 @@ def plain_summary(request: SynthesisRequest) -> Summary:
                 items=tuple(Item(t, c) for t, c in sorted(counted.items(), key=_most_first)),
                 choices=tuple(sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0].zfill(8)))),
                 choice_labels=phase.choice_labels,
+                answers=given[phase.key],
             )
         )
     return Summary(
@@ -162,6 +190,8 @@ def plain_summary(request: SynthesisRequest) -> Summary:
         phases=tuple(phases),
         theme=request.theme,
         plain=True,
+        answers=sum(given.values()),
+        people=request.people,
     )
 
 

@@ -178,6 +178,11 @@ class Templates:
     def names(self) -> list[str]:
         return sorted({t.key for t in self._by_name.values()})
 
+    def all(self) -> list[Template]:
+        """Every template once, the default first."""
+        others = {t.key: t for t in self._by_name.values() if t is not self.default}
+        return [self.default, *(others[key] for key in sorted(others))]
+
     @classmethod
     def load(cls, root: Path | None = None, default: str = "waarderend") -> Templates:
         folder = (root or default_root()) / "templates"

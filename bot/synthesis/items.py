@@ -33,6 +33,13 @@ def merge_items(
 ) -> list[tuple[str, int]]:
     """(text, distinct people) per merged item, most given first; the commonest (then the
     fullest) wording is shown."""
+    return [(text, count) for text, count, _ in merged_items(texts, respondents, analyzer)]
+
+
+def merged_items(
+    texts: Sequence[str], respondents: Sequence[int], analyzer: Analyzer
+) -> list[tuple[str, int, list[int]]]:
+    """As :func:`merge_items`, with the positions in ``texts`` each item merges."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
         if text.strip():
@@ -46,8 +53,8 @@ def merge_items(
     for members in merged.values():
         wording = Counter(texts[i].strip() for i in members)
         text = min(wording.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
-        items.append((text, len({respondents[i] for i in members})))
-    items.sort(key=lambda item: (-item[1], fold(item[0]), item[0]))
+        items.append((text, len({respondents[i] for i in members}), sorted(members)))
+    items.sort(key=lambda item: (-item[1], fold(item[0]), item[0], item[2]))
     return items
 
 

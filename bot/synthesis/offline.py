@@ -11,6 +11,7 @@ searched for who could act. Input order never matters: answers are sorted first.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,9 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bot.core.summary import Item, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.core.summary import (
+    Item,
+    PhaseInfo,
+    PhaseSummary,
+    Rest,
+    Summary,
+    SynthesisRequest,
+    Theme,
+)
 from bot.synthesis.actors import actors
-from bot.synthesis.items import item_key, merge_items
+from bot.synthesis.items import item_key, merged_items
 from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import SMALLEST, Grouping, group
@@ -28,6 +37,7 @@ from bot.synthesis.themes import SMALLEST, Grouping, group
 LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
 LABEL_PARTS = 3  # a title, not a list of words
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
+FEW = 5  # answers in no theme are listed themselves up to this many, else only counted
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,8 @@ class OfflineSynthesizer:
         return Summary(
             language=request.language,
             respondents=len(everyone),
+            answers=sum(len(answers) for answers in by_phase.values()),
+            people=request.people,
             min_respondents=request.min_respondents,
             phases=phases,
             theme=request.theme,
@@ -94,21 +106,44 @@ class OfflineSynthesizer:
         respondents = len({a.respondent for a in answers})
         minimum = request.min_respondents
         if respondents < minimum:
-            return PhaseSummary(phase.key, phase.title, phase.role, respondents, False)
+            return PhaseSummary(
+                phase.key, phase.title, phase.role, respondents, False, answers=len(answers)
+            )
         choices = _choices(answers)
         texts = [a for a in answers if a.text]
-        themes: tuple[Theme, ...] = ()
+        themes: list[Theme] = []
         shared: tuple[str, ...] = ()
-        items: tuple[Item, ...] = ()
+        rest: list[Rest] = []
+        quoted: set[int] = set()
         analyzer = Analyzer(request.language)
         kind = phase.kind
-        if kind.themed and len({a.respondent for a in texts}) >= minimum:
+        if kind.themed:
             titles = headlines if kind.takes_titles else {}
-            themes, shared = self._themes(texts, analyzer, minimum, titles)
+            sides = _sides(phase, texts, choices) if kind.splits_by_choice else [(None, texts)]
+            if any(len({a.respondent for a in members}) < minimum for _, members in sides):
+                # PRODUCT.md §4.5: a side (a segment) is shown only when it could be published
+                # on its own; one knel story under "Knel (1)" would be one person's, tied to
+                # their choice. Then the phase is themed as a whole.
+                sides = [(None, texts)]
+            for side, members in sides:
+                people = len({a.respondent for a in members})
+                found: tuple[Theme, ...] = ()
+                if people >= minimum:
+                    found, words, shown = self._themes(members, analyzer, minimum, titles)
+                    shared = words if len(sides) == 1 else ()
+                    quoted |= shown
+                themes += [dataclasses.replace(t, side=side) for t in found]
+                inside = {i for t in found for i in t.answers}
+                left = [a for a in members if a.index not in inside]
+                listed: tuple[Item, ...] = ()
+                if not kind.listed and len(left) <= FEW:
+                    listed = _as_given(left)
+                rest.append(Rest(side, people, len(members), len(left), listed))
+        items: tuple[Item, ...] = ()
         if kind.listed:
             items = tuple(
-                Item(text, count)
-                for text, count in merge_items(
+                Item(text, count, quoted=any(texts[i].index in quoted for i in positions))
+                for text, count, positions in merged_items(
                     [a.text for a in texts], [a.respondent for a in texts], analyzer
                 )
             )
@@ -123,12 +158,14 @@ class OfflineSynthesizer:
             role=phase.role,
             respondents=respondents,
             published=True,
-            themes=themes,
+            themes=tuple(themes),
             items=items,
             choices=choices,
             shared=shared,
             choice_labels=phase.choice_labels,
             actors=named,
+            answers=len(answers),
+            rest=tuple(rest),
         )
 
     def _themes(
@@ -137,7 +174,9 @@ class OfflineSynthesizer:
         analyzer: Analyzer,
         minimum: int,
         headlines: dict[int, str],
-    ) -> tuple[tuple[Theme, ...], tuple[str, ...]]:
+    ) -> tuple[tuple[Theme, ...], tuple[str, ...], set[int]]:
+        """The published themes of ``answers``, the words they share and the request
+        positions of the answers quoted."""
         texts = [a.text for a in answers]
         grouping = group(texts, analyzer, self.max_themes, minimum, self.smallest)
         scores = contrast(grouping.words, grouping.labels, grouping.count)
@@ -149,6 +188,7 @@ class OfflineSynthesizer:
         shared_stems = _shared(grouping, shown, analyzer)
         used_titles: set[str] = set()
         themes = []
+        quoted: set[int] = set()
         for t in shown:
             members = grouping.members(t)
             ranked = top_stems(scores[t], vocabulary, 16)
@@ -165,17 +205,19 @@ class OfflineSynthesizer:
             # With a single theme there is nothing to set it apart from.
             apart = [written(s) for s in best if s not in label_stems and s not in shared_stems][:3]
             apart = apart if len(shown) > 1 else []
+            quotes, positions = self._quotes(grouping, members, answers, analyzer, best)
+            quoted.update(answers[i].index for i in positions)
             themes.append(
                 Theme(
                     label=label,
                     respondents=len(people[t]),
-                    quotes=self._quotes(grouping, members, answers, analyzer, best),
+                    quotes=quotes,
                     answers=tuple(sorted(answers[i].index for i in members)),
                     distinct=", ".join(apart),
                 )
             )
         themes.sort(key=lambda th: (-th.respondents, th.label))
-        return tuple(themes), tuple(analyzer.surface(s) for s in shared_stems)
+        return tuple(themes), tuple(analyzer.surface(s) for s in shared_stems), quoted
 
     def _quotes(
         self,
@@ -184,9 +226,11 @@ class OfflineSynthesizer:
         answers: list[_Answer],
         analyzer: Analyzer,
         best: Sequence[str],
-    ) -> tuple[str, ...]:
-        """Up to ``max_quotes`` typical answers of a theme, verbatim, from different people."""
+    ) -> tuple[tuple[str, ...], list[int]]:
+        """Up to ``max_quotes`` typical answers of a theme, verbatim, from different people,
+        and their positions in ``answers``."""
         quotes: list[str] = []
+        positions: list[int] = []
         seen_people: set[int] = set()
         seen_texts: set[str] = set()
         for i in _central(grouping, members):
@@ -197,11 +241,12 @@ class OfflineSynthesizer:
             if item_key(quote) in seen_texts:
                 continue
             quotes.append(quote)
+            positions.append(i)
             seen_people.add(answer.respondent)
             seen_texts.add(item_key(quote))
             if len(quotes) == self.max_quotes:
                 break
-        return tuple(quotes)
+        return tuple(quotes), positions
 
 
 def _written(texts: Sequence[str], analyzer: Analyzer) -> Callable[[str], str]:
@@ -374,6 +419,37 @@ def _headlines(request: SynthesisRequest, by_phase: dict[str, list[_Answer]]) ->
                 if answer.text:
                     result.setdefault(answer.respondent, answer.text)
     return result
+
+
+def _as_given(answers: Sequence[_Answer]) -> tuple[Item, ...]:
+    """Answers listed as given, only identical ones (case and punctuation aside) counted once:
+    two stories that differ in a sentence are two stories."""
+    people: dict[str, set[int]] = defaultdict(set)
+    wording: dict[str, str] = {}
+    for answer in answers:
+        key = item_key(answer.text) or answer.text
+        people[key].add(answer.respondent)
+        wording.setdefault(key, answer.text)
+    ranked = sorted(people.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return tuple(Item(wording[key], len(who)) for key, who in ranked)
+
+
+def _sides(
+    phase: PhaseInfo, answers: list[_Answer], choices: Sequence[tuple[str, int]]
+) -> list[tuple[str | None, list[_Answer]]]:
+    """A phase's answers per value of its choice (knel, kiem), in the template's order of the
+    values, then most chosen first; answers without a choice form a side of their own."""
+    order = [value for value, _ in phase.choice_labels]
+    order += [value for value, _ in choices if value not in order]
+    by_value: dict[str | None, list[_Answer]] = defaultdict(list)
+    for answer in answers:
+        by_value[answer.choice or None].append(answer)
+    sides: list[tuple[str | None, list[_Answer]]] = [
+        (value, by_value[value]) for value in order if by_value.get(value)
+    ]
+    if by_value.get(None):
+        sides.append((None, by_value[None]))
+    return sides
 
 
 def _choices(answers: list[_Answer]) -> tuple[tuple[str, int], ...]:

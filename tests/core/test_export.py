@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+from sqlalchemy import select
+
+from bot.cli.synthesize import read_answers
 from bot.core.messages import Heading, Quote
+from bot.core.prompts import Catalog
+from bot.core.render import summary_markdown
+from bot.synthesis import OfflineSynthesizer
 from bot.testing import LocalDriver
-from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel
+from storage.models import AnswerRow
+from tests.core.conversation import (
+    CHANNEL,
+    HEADLINES,
+    HOST,
+    PEOPLE,
+    answer_all,
+    setup_channel,
+    story,
+)
 
 
 def exported(local: LocalDriver, user: str) -> tuple[str, str] | None:
@@ -62,7 +78,7 @@ async def test_csv_has_the_columns_synthesize_reads_and_html_is_escaped(
     found = exported(local, HOST)
     assert found is not None and "(csv)" in found[0]
     rows = list(csv.DictReader(io.StringIO(found[1])))
-    assert set(rows[0]) == {"phase", "prompt", "choice", "text"}
+    assert set(rows[0]) == {"phase", "prompt", "respondent", "choice", "text"}
     assert len(rows) == 16  # 4 people x 4 phases, the edited story replaced, not added
     assert {r["text"] for r in rows if r["prompt"].startswith("Krantenkop")} >= set(HEADLINES[:3])
 
@@ -100,3 +116,61 @@ async def test_only_the_host_may_export_and_bad_words_change_nothing(local: Loca
     usage = await local.command(HOST, CHANNEL, "export pdf")
     assert "export csv" in usage.fallback
     assert exported(local, HOST) is None
+
+
+async def test_the_csv_numbers_people_without_pseudonyms_or_user_ids(local: LocalDriver) -> None:
+    """One number per person, drawn for this export: which answers one person gave, and
+    nothing that links them to the pseudonyms in the database or to anyone's account."""
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start")
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    async with local.app.db.sessions() as session:
+        pseudonyms = set((await session.scalars(select(AnswerRow.pseudonym))).all())
+    assert len(pseudonyms) == len(PEOPLE)
+    await local.command(HOST, CHANNEL, "export csv")
+    found = exported(local, HOST)
+    assert found is not None
+    document = found[1]
+    rows = list(csv.DictReader(io.StringIO(document)))
+    assert sorted({r["respondent"] for r in rows}) == ["1", "2", "3", "4"]
+    assert all(sum(r["respondent"] == n for r in rows) == 4 for n in "1234")
+    for pseudonym in pseudonyms:
+        assert pseudonym not in document
+        assert pseudonym[:8] not in document
+    for user, name in PEOPLE.items():
+        assert user not in document and name not in document
+
+
+async def test_export_then_synthesize_gives_the_round_s_own_summary(
+    local: LocalDriver, tmp_path: Path
+) -> None:
+    """The harvest's CSV fed to ``dialoogbot synthesize`` gives the themes, counts and
+    shape (knel and kiem, headlines, pictures, dreams, ideas) the round itself gave."""
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start")
+    stories = ["knel", "kiem", "knel", "kiem"]
+    for n, user in enumerate(PEOPLE, start=1):
+        await local.say(user, stories[n - 1])
+        await local.say(user, f"{story(n)} Het buurthuis en de school hielpen, {n}.")
+        await local.say(user, HEADLINES[n - 1])
+        await local.say(user, str(3 + n % 2))
+        await local.say(user, f"Een buurthuis dat elke dag open is voor iedereen, droom {n}.")
+        await local.say(user, f"De gemeente opent de school na vieren, idee {n}.")
+    await local.command(HOST, CHANNEL, "export")
+    markdown = exported(local, HOST)
+    await local.command(HOST, CHANNEL, "export csv")
+    table = exported(local, HOST)
+    assert markdown is not None and table is not None
+    round_summary = markdown[1].split("## Alle antwoorden")[0]
+    path = tmp_path / "harvest.csv"
+    path.write_text(table[1], encoding="utf-8")
+    catalog = Catalog.load()
+    answers = read_answers(path, "nl", 3, catalog)
+    again = summary_markdown(OfflineSynthesizer().summarize(answers.request), catalog)
+    # Everything but the title (the round's theme is not in the CSV) is the same.
+    assert again.split("\n", 1)[1].strip() == round_summary.split("\n", 1)[1].strip()
+    assert "4 deelnemers · 16 antwoorden" in again
+    assert "**Krantenkoppen**" in again and "## Ideeën en eerste stappen" in again
+    assert "Een lange tafel met buren: 2" in again
+    assert "### Knel (2 deelnemers)" in again and "### Kiem (2 deelnemers)" in again

@@ -109,3 +109,48 @@ def test_the_same_file_gives_the_same_bytes_in_fresh_processes(tmp_path: Path) -
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert outputs[0].startswith(b"# ")
+
+
+def test_rows_without_a_respondent_are_counted_as_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["text,prompt"] + [f"{t},{p}" for t, p in STICKY_NOTES]
+    path = _write(tmp_path / "answers.csv", "\n".join(lines) + "\n")
+    assert main(["synthesize", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "_6 antwoorden_" in out and "deelnemers" not in out
+
+
+def test_a_respondent_column_counts_people_and_the_prompt_gives_the_method_s_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three people, two sticky notes each in a 'Droom' phase, knel or kiem stories and
+    headlines: the phases take the appreciative-inquiry template's kinds by title or key."""
+    rows = [
+        ("knel_kiem", "1", "Knel", "Het buurthuis ging dicht en de buurt werd stil."),
+        ("knel_kiem", "2", "Kiem", "Het buurthuis ging weer open met vrijwilligers."),
+        ("knel_kiem", "3", "Kiem", "In het buurthuis begon een taalcafé voor nieuwe buren."),
+        ("Krantenkop", "1", "", "Buurt zonder dak"),
+        ("Krantenkop", "2", "", "Het kan dus wel"),
+        ("Krantenkop", "3", "", "Taal verbindt"),
+        *[("Droom", str(1 + i % 3), "3", t) for i, (t, _) in enumerate(STICKY_NOTES)],
+    ]
+    lines = ["prompt,respondent,choice,text"] + [",".join(r) for r in rows]
+    path = _write(tmp_path / "harvest.csv", "\n".join(lines) + "\n")
+    assert main(["synthesize", str(path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["respondents"] == 3 and data["answers"] == len(rows) and data["people"]
+    prompts = {p["prompt"]: p for p in data["prompts"]}
+    assert prompts["Knel of kiem"]["kind"] == "story"
+    assert prompts["Knel of kiem"]["choices"] == {"kiem": 2, "knel": 1}
+    assert {o["side"] for o in prompts["Knel of kiem"]["other"]} == {"knel", "kiem"}
+    assert prompts["Krantenkop"]["kind"] == "headline" and not prompts["Krantenkop"]["themes"]
+    assert len(prompts["Krantenkop"]["items"]) == 3
+    dream = prompts["Droom"]
+    assert dream["kind"] == "dream" and dream["respondents"] == 3 and dream["answers"] == 6
+    assert dream["choices"] == {"3": 3}
+    assert main(["synthesize", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "_3 deelnemers · 12 antwoorden_" in out
+    assert "### Knel (1 deelnemer)" in out and "### Kiem (2 deelnemers)" in out
+    assert "**Krantenkoppen**" in out and "Een lange tafel met buren: 3" in out

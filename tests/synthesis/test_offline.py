@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 
@@ -71,13 +72,59 @@ async def test_quotes_are_verbatim_answers_of_their_phase() -> None:
 
 
 async def test_stories_fall_into_the_two_themes_people_wrote_about() -> None:
-    request = round_request()
+    # Without knel or kiem the stories are themed together (with them, per side: below).
+    plain = round_request()
+    answers = tuple(dataclasses.replace(a, choice=None) for a in plain.answers)
+    request = dataclasses.replace(plain, answers=answers)
     summary = await OfflineSynthesizer().synthesize(request)
     story = next(p for p in summary.phases if p.role == "story")
     assert len(story.themes) == 2
     for theme in story.themes:
         topics = {"buurthuis" in request.answers[i].text for i in theme.answers}
         assert len(topics) == 1, theme
+
+
+async def test_knel_and_kiem_stories_are_themed_apart_and_every_story_is_counted() -> None:
+    request = round_request()
+    summary = await OfflineSynthesizer().synthesize(request)
+    story = next(p for p in summary.phases if p.kind.splits_by_choice)
+    assert sorted(r.side or "" for r in story.rest) == ["kiem", "knel"]
+    for rest in story.rest:
+        chosen = [a for a in request.answers if a.phase == story.key and a.choice == rest.side]
+        assert rest.answers == rest.respondents == len(chosen)
+        themes = [t for t in story.themes if t.side == rest.side]
+        for theme in themes:
+            assert all(request.answers[i].choice == rest.side for i in theme.answers)
+        assert sum(len(t.answers) for t in themes) + rest.other == rest.answers
+
+
+async def test_a_side_too_small_to_publish_is_not_shown_apart() -> None:
+    """PRODUCT.md §4.5: with one knel story among kiem stories, no 'Knel' side holds it."""
+    plain = round_request()
+    stories = [a for a in plain.answers if a.phase == "knel_kiem"]
+    lone = stories[0].respondent
+    answers = tuple(
+        dataclasses.replace(a, choice="knel" if a.respondent == lone else "kiem")
+        if a.phase == "knel_kiem"
+        else a
+        for a in plain.answers
+    )
+    request = dataclasses.replace(plain, answers=answers)
+    story = next(p for p in (await OfflineSynthesizer().synthesize(request)).phases
+                 if p.key == "knel_kiem")  # fmt: skip
+    assert [r.side for r in story.rest] == [None]
+    assert all(t.side is None for t in story.themes)
+    assert sum(len(t.answers) for t in story.themes) + story.rest[0].other == len(stories)
+
+
+async def test_a_listed_answer_quoted_under_a_theme_is_marked_so() -> None:
+    request = round_request()
+    summary = await OfflineSynthesizer().synthesize(request)
+    for phase in summary.phases:
+        quotes = {q for t in phase.themes for q in t.quotes}
+        for item in phase.items:
+            if item.text in quotes:
+                assert item.quoted, item
 
 
 async def test_story_themes_take_a_fitting_headline_as_title() -> None:

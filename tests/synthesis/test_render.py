@@ -96,8 +96,10 @@ async def test_a_summary_renders_for_an_english_round(catalog: Catalog) -> None:
         3,
     )
     markdown = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
-    assert catalog.text("en", "summary.section.ideas") in markdown
     assert catalog.text("en", "summary.count.respondents", count=3) in markdown
+    # Every idea is quoted under the theme, so none is listed again below it.
+    assert all(markdown.count(text) == 1 for text in texts)
+    assert catalog.text("en", "summary.section.ideas") not in markdown
 
 
 async def test_markdown_does_not_depend_on_input_order(catalog: Catalog) -> None:
