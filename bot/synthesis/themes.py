@@ -2,7 +2,8 @@
 
 Answers are grouped by meaning when the packaged sentence model loads
 (:mod:`bot.synthesis.embeddings`): Ward clustering on centred sentence embeddings, cut where
-the silhouette is best. Without the model they are grouped by words, as follows.
+the silhouette is best (on the embeddings, or on word vectors for more than :data:`LARGE`).
+Without the model they are grouped by words, as follows.
 Word vectors join Snowball-stemmed word TF-IDF with character n-grams (which catch Dutch compounds:
 *buurthuis* and *buurt*). Short answers share few words, so answers are compared by their
 third-order similarity (``S³``, where ``S`` is the cosine similarity): two answers are close
@@ -34,6 +35,7 @@ from bot.synthesis.embeddings import embed
 from bot.synthesis.language import Analyzer, plain
 
 SAMPLE = 2000  # answers clustered directly; the rest are assigned to the nearest theme
+LARGE = 500  # answers from which word n-grams must occur twice, and cuts are scored on words
 DIMENSIONS = 100  # LSA components
 POWER = 3  # order of the similarity used for grouping
 PREFIX_WEIGHT = 0.7  # of the Dutch word-prefix block against words and n-grams
@@ -76,7 +78,7 @@ def vectorize(texts: Sequence[str], analyzer: Analyzer) -> tuple[csr_matrix, csr
     *fietsenstalling* to *fietspad* in short answers. English, which writes compounds apart,
     recovered banking77 themes slightly worse with them, so it does without.
     """
-    many = len(texts) > 500
+    many = len(texts) > LARGE
     words, vocabulary = _tfidf(texts, analyzer=analyzer.stems)
     chars, _ = _tfidf(
         texts, analyzer="char_wb", ngram_range=(3, 5), preprocessor=plain, min_df=2 if many else 1
@@ -208,8 +210,9 @@ def group(
     """Group texts into at most ``max_k`` themes (one theme when there are too few texts).
 
     With ``meaning`` and the sentence model available (:mod:`bot.synthesis.embeddings`), the
-    tree is built and its cuts scored on sentence embeddings, which group answers that say the
-    same in other words or another language; otherwise on the word vectors' S³ points. (Joining
+    tree is built on sentence embeddings, which group answers that say the same in other words
+    or another language, and its cuts are scored on them too, up to :data:`LARGE` answers (on
+    word vectors above that); otherwise the tree is built on the word vectors' S³ points. (Joining
     the two scored worse on SIB-200 than embeddings alone, and no better on banking77.)"""
     vectors, words, vocabulary = vectorize(texts, analyzer)
     n = len(texts)
@@ -222,7 +225,14 @@ def group(
         return one
     lexical = space.points(vectors[sample])
     embedded = _meaning(embed([texts[i] for i in sample])) if meaning else None
-    points, similar = (lexical, vectors[sample]) if embedded is None else (embedded, embedded)
+    if embedded is None:
+        points, similar = lexical, vectors[sample]
+    else:
+        # The silhouette on embeddings keeps preferring 2 themes on thousands of answers about
+        # many topics (banking77 train, 3,000 to 10,000 texts: 2 themes, AMI 0.12-0.14); on
+        # the word vectors the same tree's cut finds 5 or 6 (AMI 0.27-0.34). In team-sized
+        # rounds the embeddings choose better, in mixed languages above all.
+        points, similar = embedded, (embedded if n <= LARGE else vectors[sample])
     cut = _cut(points, similar, min(max_k, len(sample) // 2), min_size, smallest)
     if n <= SAMPLE:
         labels = cut
