@@ -64,6 +64,10 @@ class Hosts:
         if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
             raise CommandError("error.round_running")
         turn.lang = command.language or self.settings.language
+        floor = self.settings.min_respondents
+        if command.min_respondents is not None and command.min_respondents < floor:
+            # PRODUCT.md §4.5: a host can raise the threshold for a round, never lower it.
+            raise CommandError("error.min_below", value=command.min_respondents, floor=floor)
         template = self.templates.get(command.template)
         if template is None:
             raise CommandError(

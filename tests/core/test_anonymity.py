@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import DateTime, inspect, select, text
 
+from bot.core.messages import Quote
 from bot.support.settings import Settings
 from bot.testing import LocalDriver
 from storage.models import AnswerRow, Base, RoundKeyRow
@@ -147,3 +148,19 @@ async def test_after_closing_the_table_no_longer_lists_answers_in_arrival_order(
     assert sorted(after) == sorted(before), "the same answers, nothing lost"
     assert [i for i, _ in after] == sorted(i for i, _ in after)
     assert [t for _, t in after] != [t for _, t in before]
+
+
+async def test_a_host_can_raise_the_threshold_never_lower_it(local: LocalDriver) -> None:
+    """PRODUCT.md §4.5: with DIALOOG_MIN_RESPONDENTS=3, `--min 1` is refused (one person's
+    story would be published); `--min 5` holds back a summary four people could have had."""
+    setup_channel(local)
+    refused = await local.command(HOST, CHANNEL, "start --min 1")
+    assert "de drempel kan alleen omhoog" in refused.fallback
+    assert local.channel(CHANNEL) == [], "no round was started"
+    await local.command(HOST, CHANNEL, "start --min 5")
+    await answer_all(local, "U02BRAM", 2)
+    for n, user in enumerate(["U03CHLOE", "U04DAAN", HOST], start=3):
+        await answer_all(local, user, n)
+    reply = await local.command(HOST, CHANNEL, "summary")
+    assert "minstens 5 deelnemers" in reply.fallback
+    assert not any(isinstance(b, Quote) for m in local.channel(CHANNEL) for b in m.blocks)

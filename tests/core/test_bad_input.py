@@ -30,6 +30,8 @@ async def snapshot(local: LocalDriver) -> tuple[int, ...]:
         ("start kwartet", "sjabloon `kwartet` bestaat niet"),
         ("start --lang fr", "Taal `fr`"),
         ("start --min nul", "`--min` moet een heel getal"),
+        ("start --min 1", "de drempel kan alleen omhoog"),
+        ("start --min 2", "minder dan 3 mensen"),
         ("start --theme", "Na `--theme` hoort een waarde"),
         ('start --theme "Samen', "aanhalingsteken"),
         ("start --kleur blauw", "optie `--kleur` ken ik niet"),
