@@ -223,10 +223,9 @@ def group(
     space = SimilaritySpace.fit(vectors[sample])
     if space is None:
         return one
-    lexical = space.points(vectors[sample])
     embedded = _meaning(embed([texts[i] for i in sample])) if meaning else None
     if embedded is None:
-        points, similar = lexical, vectors[sample]
+        points, similar = space.points(vectors[sample]), vectors[sample]
     else:
         # The silhouette on embeddings keeps preferring 2 themes on thousands of answers about
         # many topics (banking77 train, 3,000 to 10,000 texts: 2 themes, AMI 0.12-0.14); on
@@ -239,6 +238,7 @@ def group(
     else:
         # The rest join the nearest theme by words: embedding all of 10,000 answers would take
         # longer than the whole synthesis may.
+        lexical = points if embedded is None else space.points(vectors[sample])
         centres = np.vstack([lexical[cut == t].mean(axis=0) for t in range(cut.max() + 1)])
         everything = space.points(vectors)
         distances = (
