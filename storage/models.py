@@ -5,6 +5,7 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 - ``progress`` carries the pseudonym's position in the template, no time.
 - ``round_keys`` holds each round's pseudonym key, wrapped with the secret from the secret
   file; the row is deleted when the round closes, after which nobody can link answers.
+- ``drafts`` hold a summary for its host to review: only what would be published.
 - ``outbox`` holds messages waiting to be sent: prompts, confirmations and summaries, never an
   answer next to a user id.
 """
@@ -95,6 +96,8 @@ class RoundRow(Base):
     reminders: Mapped[str] = mapped_column(String(64), default="")
     phase_seconds: Mapped[int | None] = mapped_column(Integer)
     phase_opened: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # How summaries reach the channel: "review" (a draft to the host first) or "direct".
+    publish: Mapped[str] = mapped_column(String(8), default="review", server_default="review")
 
     __table_args__ = (
         Index(
@@ -119,6 +122,22 @@ class RoundKeyRow(Base):
         ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
     )
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DraftRow(Base):
+    """A summary waiting for its host's review: exactly what would be published (scrubbed,
+    below-threshold phases emptied, as the JSON of :mod:`bot.core.drafts`), never answers as
+    given, pseudonyms or user ids. One per round: a new draft replaces it; publishing or
+    cancelling deletes it."""
+
+    __tablename__ = "drafts"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    heading: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    day: Mapped[dt.date] = mapped_column(Date)
 
 
 class ProgressRow(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.messages import Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.core.messages import Choices, Divider, Entry, Heading, Outgoing, Quote, Text
 
 
 def as_text(message: Outgoing) -> str:
@@ -16,6 +16,11 @@ def as_text(message: Outgoing) -> str:
             lines.extend(f"> {line}" for line in block.text.splitlines() or [""])
         elif isinstance(block, Choices):
             lines.append("  ".join(f"[{o.label}]" for o in block.options))
+        elif isinstance(block, Entry):
+            # The console has no text fields: it lists what can be chosen and what to type.
+            lines.append(block.label)
+            lines.extend(f"  {option.label}" for option in block.options)
+            lines.append(block.command)
         elif isinstance(block, Divider):
             lines.append("---")
     return "\n".join(lines)

@@ -10,11 +10,12 @@ continue in a thread. Anonymous :class:`~bot.core.messages.Quote` text is neutra
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
 from adapters.slack.neutral import neutralise, neutralise_mrkdwn
-from bot.core.messages import Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.core.messages import Choices, Divider, Entry, Heading, Outgoing, Quote, Text
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -24,6 +25,7 @@ MAX_ACTIONS = 25
 MAX_FALLBACK = 3000
 CONTINUED = "…"  # the notification text of a continuation page in the thread
 ACTION_PREFIX = "dialoog|"
+ENTRY_ACTION = "dialoog_entry"  # action ids of buttons that open a form (an Entry)
 
 Block = dict[str, Any]
 
@@ -102,6 +104,36 @@ def _choice_blocks(choices: Choices) -> list[Block]:
     return blocks
 
 
+def _entry_blocks(entry: Entry) -> list[Block]:
+    """A button per option; pressing one opens a form with one text field (wiring.py). The
+    button's value carries what the form needs, so no state is kept between the two."""
+    blocks = _text_blocks(entry.label)
+    options = entry.options
+    for n, start in enumerate(range(0, len(options), MAX_ACTIONS)):
+        elements = [
+            {
+                "type": "button",
+                "action_id": f"{ENTRY_ACTION}:{start + i}",
+                "text": {"type": "plain_text", "text": _label(option.label), "emoji": True},
+                "value": json.dumps(
+                    {
+                        "key": entry.key,
+                        "ref": option.value,
+                        "round": entry.round_id,
+                        "label": entry.label[:300],
+                        "title": _label(option.label),
+                        "submit": entry.submit[:24],
+                    },
+                    ensure_ascii=False,
+                ),
+            }
+            for i, option in enumerate(options[start : start + MAX_ACTIONS])
+        ]
+        block_id = f"{ACTION_PREFIX}{entry.key}|{entry.round_id or ''}|{n}"
+        blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
+    return blocks
+
+
 def parse_block_id(block_id: str) -> tuple[str, str | None] | None:
     """``(choices key, round id)`` from a button's block id, or None if it is not ours."""
     if not block_id.startswith(ACTION_PREFIX):
@@ -173,6 +205,8 @@ def render(message: Outgoing) -> list[Block]:
             blocks.extend(_quote_blocks(block.text))
         elif isinstance(block, Choices):
             blocks.extend(_choice_blocks(block))
+        elif isinstance(block, Entry):
+            blocks.extend(_entry_blocks(block))
         elif isinstance(block, Divider):
             blocks.append({"type": "divider"})
     return blocks
@@ -193,5 +227,7 @@ def fallback(message: Outgoing) -> str:
             parts.append(neutralise_mrkdwn(block.text))
         elif isinstance(block, Choices):
             parts.append(" / ".join(neutralise(option.label) for option in block.options))
+        elif isinstance(block, Entry):
+            parts.append(neutralise(block.label))
     text = "\n".join(parts).strip() or " "
     return text if len(text) <= MAX_FALLBACK else text[: MAX_FALLBACK - 1] + "…"

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from adapters.slack.blocks import parse_block_id
+from adapters.slack.modal import entry_submission
 from bot.core.messages import Incoming
 
 PLATFORM = "slack"
@@ -113,4 +114,25 @@ def from_form(body: dict[str, Any], channel_id: str, words: str) -> Incoming:
         text=words,
         channel_id=channel_id,
         event_id=f"form:{delivery}",
+    )
+
+
+def from_entry(body: dict[str, Any]) -> Incoming | None:
+    """A submitted one-field form (a theme's new name): the entry's key, ``ref\ttext`` and
+    the round, as if a button with that value had been pressed in the private chat."""
+    view = body.get("view") or {}
+    found = entry_submission(view)
+    if found is None:
+        return None
+    key, value, round_id = found
+    user = body.get("user") or {}
+    return Incoming(
+        platform=PLATFORM,
+        workspace=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
+        user_id=str(user.get("id") or ""),
+        channel_id=None,
+        action=key,
+        value=value,
+        round_id=round_id,
+        event_id=f"entry:{view.get('id')}:{view.get('hash') or body.get('trigger_id')}",
     )

@@ -1,5 +1,7 @@
 """The form behind a bare ``/dialoog start``: method, language, deadline, pace, threshold,
-theme and opening story. Its submission becomes the same words a host could have typed
+how the summary is published, theme and opening story. The threshold field starts at, says
+and enforces the floor (``DIALOOG_MIN_RESPONDENTS``): a host can raise it, never lower it.
+Its submission becomes the same words a host could have typed
 (``start waarderend --lang nl --theme "…"``), so the core parses one syntax only.
 """
 
@@ -16,7 +18,7 @@ CALLBACK_ID = "dialoog_start"
 # The core's command parser turns typographic quotes into straight ones before it splits the
 # words; doing it first keeps shlex quoting of free text intact.
 _STRAIGHT = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-FIELDS = ("template", "language", "deadline", "pace", "threshold", "theme", "story")
+FIELDS = ("template", "language", "deadline", "pace", "threshold", "publish", "theme", "story")
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
@@ -58,6 +60,23 @@ def start_view(
         _option(code, catalog.text(lang, f"slack.language.{code}")) for code in LANGUAGES
     ]
     pace_options = [_option("self", t("self_paced")), _option("paced", t("paced"))]
+    publish_options = [
+        _option("review", t("publish_review")),
+        _option("direct", t("publish_direct")),
+    ]
+    threshold = _input(
+        "threshold",
+        t("threshold"),
+        {
+            "type": "number_input",
+            "is_decimal_allowed": False,
+            "min_value": str(min_respondents),
+            "initial_value": str(min_respondents),
+        },
+    )
+    threshold["hint"] = _plain(
+        catalog.text(lang, "slack.modal.threshold_hint", floor=min_respondents), 2000
+    )
     blocks = [
         _input(
             "template",
@@ -89,14 +108,14 @@ def start_view(
             t("pace"),
             {"type": "radio_buttons", "options": pace_options, "initial_option": pace_options[0]},
         ),
+        threshold,
         _input(
-            "threshold",
-            t("threshold"),
+            "publish",
+            t("publish"),
             {
-                "type": "number_input",
-                "is_decimal_allowed": False,
-                "min_value": "1",
-                "initial_value": str(min_respondents),
+                "type": "radio_buttons",
+                "options": publish_options,
+                "initial_option": publish_options[0],
             },
         ),
         _input(
@@ -130,19 +149,23 @@ def _value(values: dict[str, Any], block_id: str) -> str:
     return value.translate(_STRAIGHT).strip()
 
 
-def submission(view: dict[str, Any], catalog: Catalog) -> tuple[str, str, dict[str, str]]:
+def submission(
+    view: dict[str, Any], catalog: Catalog, floor: int
+) -> tuple[str, str, dict[str, str]]:
     """``(channel, command words, errors)`` from a submitted form.
 
     ``errors`` maps a block id to a message for Slack to show next to the field; when it is
-    not empty nothing is started.
+    not empty nothing is started. A threshold under ``floor`` is refused here, next to the
+    field (the core refuses it too, for words typed by hand).
     """
     meta = json.loads(view.get("private_metadata") or "{}")
     lang = meta.get("lang") if meta.get("lang") in LANGUAGES else LANGUAGES[0]
     values = (view.get("state") or {}).get("values") or {}
     fields = {name: _value(values, name) for name in FIELDS}
     errors: dict[str, str] = {}
-    if fields["threshold"] and (not fields["threshold"].isdigit() or int(fields["threshold"]) < 1):
-        errors["threshold"] = catalog.text(lang, "slack.modal.threshold_error")
+    threshold = fields["threshold"]
+    if threshold and (not threshold.isdigit() or int(threshold) < floor):
+        errors["threshold"] = catalog.text(lang, "slack.modal.threshold_error", floor=floor)
     words = ["start"]
     if fields["template"]:
         words.append(shlex.quote(fields["template"]))
@@ -154,7 +177,55 @@ def submission(view: dict[str, Any], catalog: Catalog) -> tuple[str, str, dict[s
         words.append("--paced")
     if fields["threshold"]:
         words += ["--min", fields["threshold"]]
+    if fields["publish"] in ("review", "direct"):
+        words += ["--publish", fields["publish"]]
     for name in ("theme", "story"):
         if fields[name]:
             words += [f"--{name}", shlex.quote(fields[name])]
     return str(meta.get("channel") or ""), " ".join(words), errors
+
+
+ENTRY_CALLBACK_ID = "dialoog_entry"
+ENTRY_FIELD = "text"
+MAX_ENTRY = 80
+
+
+def entry_view(button_value: str, close: str) -> dict[str, Any] | None:
+    """The form a pressed :class:`~bot.core.messages.Entry` button opens: one text field,
+    starting from the option's own text (a theme's current name without its number). None
+    when the value is not one of ours."""
+    try:
+        data = json.loads(button_value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not data.get("key") or not data.get("ref"):
+        return None
+    title = str(data.get("title") or "")
+    current = title.split(". ", 1)[1] if ". " in title else title
+    meta = {"key": data["key"], "ref": data["ref"], "round": data.get("round")}
+    field = _input(
+        ENTRY_FIELD,
+        str(data.get("label") or "…"),
+        {"type": "plain_text_input", "max_length": MAX_ENTRY, "initial_value": current[:MAX_ENTRY]},
+    )
+    field["hint"] = _plain(title, 2000)
+    return {
+        "type": "modal",
+        "callback_id": ENTRY_CALLBACK_ID,
+        "private_metadata": json.dumps(meta),
+        "title": _plain(str(data.get("submit") or "…"), 24),
+        "submit": _plain(str(data.get("submit") or "…"), 24),
+        "close": _plain(close, 24),
+        "blocks": [field],
+    }
+
+
+def entry_submission(view: dict[str, Any]) -> tuple[str, str, str | None] | None:
+    """``(key, "<ref>\\t<text>", round id)`` from a submitted entry form."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    if not meta.get("key") or not meta.get("ref"):
+        return None
+    values = (view.get("state") or {}).get("values") or {}
+    text = _value(values, ENTRY_FIELD)
+    round_id = meta.get("round")
+    return str(meta["key"]), f"{meta['ref']}\t{text}", str(round_id) if round_id else None

@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import incoming, modal
-from adapters.slack.blocks import after_press
+from adapters.slack.blocks import ENTRY_ACTION, after_press
 from adapters.slack.installations import (
     fixed_token,
     installation_store,
@@ -85,6 +85,8 @@ class SlackAdapter:
         bolt.event("app_mention")(self._on_mention)
         bolt.action(re.compile(r"^dialoog:\d+$"))(self._on_action)
         bolt.view(modal.CALLBACK_ID)(self._on_form)
+        bolt.action(re.compile(rf"^{ENTRY_ACTION}:\d+$"))(self._on_entry)
+        bolt.view(modal.ENTRY_CALLBACK_ID)(self._on_entry_form)
 
     # -- background work ------------------------------------------------------------------
     def spawn(self, work: Awaitable[None], what: str, person: str | None = None) -> None:
@@ -163,13 +165,34 @@ class SlackAdapter:
                 self.spawn(update, "button update")
 
     async def _on_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        channel, words, errors = modal.submission(body.get("view") or {}, self.catalog)
+        channel, words, errors = modal.submission(
+            body.get("view") or {}, self.catalog, self.settings.min_respondents
+        )
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
         item = incoming.from_form(body, channel, words)
         self.spawn(self.handle(item), "start form", _person(item))
+
+    async def _on_entry(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A button that asks for a text (rename a theme): open a form with one field."""
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        close = self.catalog.text(self.settings.language, "slack.modal.close")
+        view = modal.entry_view(str(action.get("value") or ""), close)
+        if view is not None and body.get("trigger_id"):
+            self.spawn(self._open_entry(client, body["trigger_id"], view), "entry form")
+
+    @staticmethod
+    async def _open_entry(client: AsyncWebClient, trigger: str, view: dict[str, Any]) -> None:
+        await client.views_open(trigger_id=trigger, view=view)
+
+    async def _on_entry_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        item = incoming.from_entry(body)
+        if item is not None:
+            self.spawn(self.handle(item), "entry form", _person(item))
 
     # -- HTTP -----------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams.cards import ACTION_KEY, ROUND_KEY, VALUE_KEY
+from adapters.teams.cards import ACTION_KEY, REF_KEY, ROUND_KEY, VALUE_KEY
 from bot.core.messages import Incoming
 
 PLATFORM = "teams"
@@ -108,6 +108,8 @@ def to_incoming(activity: Activity) -> Incoming | None:
     if value is not None and value.get(ACTION_KEY):
         chosen = value.get(VALUE_KEY)
         round_id = value.get(ROUND_KEY)
+        if value.get(REF_KEY) is not None:  # an Entry: which option, and the text typed
+            chosen = f"{value[REF_KEY]}\t{chosen or ''}"
         return Incoming(
             **common,
             action=str(value[ACTION_KEY]),

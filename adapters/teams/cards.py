@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from bot.core.messages import Block, Choices, Divider, Heading, Outgoing, Quote, Text
+from bot.core.messages import Block, Choices, Divider, Entry, Heading, Outgoing, Quote, Text
 from bot.core.prompts import Catalog
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -26,6 +26,8 @@ VERSION = "1.4"
 ACTION_KEY = "dialoog_action"
 VALUE_KEY = "dialoog_value"
 ROUND_KEY = "dialoog_round"
+REF_KEY = "dialoog_ref"  # which option an Entry's text is for
+MAX_ENTRY = 80
 
 # Teams refuses messages over about 28 KB; leave room for the activity around the card.
 MAX_CARD_BYTES = 24_000
@@ -104,6 +106,33 @@ def _choices(block: Choices, catalog: Catalog, lang: str) -> list[dict[str, Any]
     return [choice_set, {"type": "ActionSet", "actions": [button]}]
 
 
+def _entry(block: Entry) -> list[dict[str, Any]]:
+    """A list to choose from and a text field, sent with one button: Teams puts both inputs'
+    values next to the button's data (see activities.py)."""
+    data: dict[str, Any] = {ACTION_KEY: block.key}
+    if block.round_id is not None:
+        data[ROUND_KEY] = block.round_id
+    return [
+        *_text_blocks(block.label),
+        {
+            "type": "Input.ChoiceSet",
+            "id": REF_KEY,
+            "style": "compact",
+            "isRequired": True,
+            "value": block.options[0].value if block.options else "",
+            "choices": [{"title": option.label, "value": option.value} for option in block.options],
+        },
+        {
+            "type": "Input.Text",
+            "id": VALUE_KEY,
+            "isRequired": True,
+            "maxLength": MAX_ENTRY,
+            "placeholder": block.label,
+        },
+        {"type": "ActionSet", "actions": [_submit(block.submit, data)]},
+    ]
+
+
 def render(message: Outgoing, catalog: Catalog, lang: str) -> dict[str, Any]:
     """The Adaptive Card (the attachment's ``content``) for ``message``."""
     body: list[dict[str, Any]] = []
@@ -120,6 +149,8 @@ def render(message: Outgoing, catalog: Catalog, lang: str) -> dict[str, Any]:
         elif isinstance(block, Quote):
             run = {"type": "TextRun", "text": neutralise(block.text), "italic": True}
             elements = [{"type": "RichTextBlock", "inlines": [run]}]
+        elif isinstance(block, Entry):
+            elements = _entry(block)
         else:
             elements = _choices(block, catalog, lang)
         if separator:

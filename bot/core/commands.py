@@ -33,7 +33,21 @@ CHANNEL_WORDS = {
     "exporteer": "export",
     "help": "help",
     "hulp": "help",
+    # The host's review of a draft summary (bot/core/review.py).
+    "publish": "publish",
+    "publiceer": "publish",
+    "rename": "rename",
+    "hernoem": "rename",
+    "remove": "remove",
+    "verwijder": "remove",
+    "discard": "discard",
+    "annuleer": "discard",
 }
+# Commands about a draft: they work in the channel and in the host's private chat.
+DRAFT_COMMANDS = frozenset({"publish", "rename", "remove", "discard"})
+QUOTE_WORDS = ("citaat", "quote")
+# --publish: review (a draft to the host first) or direct, in either language.
+PUBLISH_MODES = {"review": "review", "controle": "review", "direct": "direct"}
 PARTICIPANT_WORDS = {
     "skip": "skip",
     "overslaan": "skip",
@@ -95,6 +109,7 @@ class Command:
     weekday: int | None = None
     at: str | None = None
     timezone: str | None = None
+    publish: str | None = None
     args: tuple[str, ...] = field(default=())
 
 
@@ -124,6 +139,8 @@ def parse(text: str) -> Command:
             formats = ", ".join(f"`export {name}`" for name in EXPORT_FORMATS)
             raise CommandError("error.export_usage", formats=formats)
         return Command("export", args=(words[1].casefold() if len(words) == 2 else DEFAULT_FORMAT,))
+    if name in DRAFT_COMMANDS:
+        return _parse_draft(name, words)
     if name != "start":
         if len(words) > 1:
             raise CommandError(
@@ -131,6 +148,32 @@ def parse(text: str) -> Command:
             )
         return Command(name)
     return _parse_start(words[1:])
+
+
+def _parse_draft(name: str, words: list[str]) -> Command:
+    """``publiceer``, ``annuleer``, ``hernoem <n> <nieuwe naam>``, ``verwijder citaat <n>``."""
+    rest = words[1:]
+    if name in ("publish", "discard"):
+        if rest:
+            raise CommandError("error.extra_words", command=words[0], extra=" ".join(rest)[:80])
+        return Command(name)
+    if name == "rename":
+        if len(rest) < 2 or not rest[0].isdigit():
+            raise CommandError("error.draft_rename_usage")
+        return Command(name, args=(rest[0], " ".join(rest[1:])))
+    if rest and rest[0].casefold() in QUOTE_WORDS:
+        rest = rest[1:]
+    if len(rest) != 1 or not rest[0].isdigit():
+        raise CommandError("error.draft_remove_usage")
+    return Command(name, args=(rest[0],))
+
+
+def draft_command(text: str) -> Command | None:
+    """``text`` as a draft command (the host's private chat), or None when it is not one."""
+    first = text.split(maxsplit=1)[0].casefold() if text.strip() else ""
+    if CHANNEL_WORDS.get(first) not in DRAFT_COMMANDS:
+        return None
+    return parse(text)
 
 
 def _parse_start(words: list[str]) -> Command:
@@ -152,6 +195,8 @@ def _parse_start(words: list[str]) -> Command:
             "--story",
             "--remind",
             "--phase-length",
+            "--publish",
+            "--publiceer",
         ):
             if i + 1 >= len(words) or words[i + 1].startswith("--"):
                 raise CommandError("error.option_value", option=word)
@@ -171,6 +216,11 @@ def _parse_start(words: list[str]) -> Command:
     if minimum is not None:
         if not str(minimum).isdigit() or not 1 <= int(str(minimum)) <= 1000:
             raise CommandError("error.min", value=str(minimum)[:10])
+    publish = options.get("publish", options.get("publiceer"))
+    if publish is not None:
+        if str(publish).casefold() not in PUBLISH_MODES:
+            raise CommandError("error.publish_mode", value=str(publish)[:20])
+        publish = PUBLISH_MODES[str(publish).casefold()]
     theme = options.get("theme")
     story = options.get("story")
     reminders = parse_reminders(str(options["remind"])) if "remind" in options else None
@@ -192,6 +242,7 @@ def _parse_start(words: list[str]) -> Command:
         story=str(story).strip() if story else None,
         reminders=reminders,
         phase_length=phase_length,
+        publish=str(publish) if publish is not None else None,
     )
 
 

@@ -23,8 +23,10 @@ from bot.core.port import Member
 from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
+from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
 from bot.core.status import status_report
+from bot.core.summary import Summary
 from bot.core.templates import Templates
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -33,6 +35,8 @@ from bot.support.settings import Settings
 from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
+POSTED = "posted"
+DRAFTED = "drafted"
 MAX_THEME = 200
 MAX_STORY = 4000
 
@@ -45,12 +49,14 @@ class Hosts:
         views: Views,
         keyring: Keyring,
         metrics: Metrics,
+        reviews: Reviews | None = None,
     ) -> None:
         self.settings = settings
         self.templates = templates
         self.views = views
         self.keyring = keyring
         self.metrics = metrics
+        self.reviews = reviews or Reviews(views, keyring)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -119,6 +125,7 @@ class Hosts:
             reminders=",".join(reminders),
             phase_seconds=phase_seconds,
             phase_opened=turn.now if command.paced else None,
+            publish=command.publish or "review",
         )
         turn.session.add(row)
         await turn.session.flush()
@@ -270,24 +277,29 @@ class Hosts:
     async def summary(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
         humans = self._humans(turn, ctx.row.channel_id)
-        posted = await self._post_summary(
-            turn, ctx, humans, None, self.views.t(ctx.lang, "harvest.interim_heading")
-        )
-        if not posted:
+        heading = self.views.t(ctx.lang, "harvest.interim_heading")
+        outcome = await self._deliver(turn, ctx, humans, heading, turn.incoming.user_id)
+        if outcome is None:
             raise CommandError("error.too_few", min=ctx.row.min_respondents)
-        turn.reply(self.views.note(ctx.lang, "round.summary_posted"))
+        key = "round.summary_posted" if outcome == POSTED else "round.summary_drafted"
+        turn.reply(self.views.note(ctx.lang, key))
 
     async def close(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
-        await self.close_round(turn, ctx)
-        turn.reply(self.views.note(ctx.lang, "round.closed_host"))
+        outcome = await self.close_round(turn, ctx, host=turn.incoming.user_id)
+        key = "round.closed_host_review" if outcome == DRAFTED else "round.closed_host"
+        turn.reply(self.views.note(ctx.lang, key))
 
-    async def close_round(self, turn: Turn, ctx: RoundContext) -> None:
-        """Close: post the final summary (or that there were too few), destroy the key."""
+    async def close_round(
+        self, turn: Turn, ctx: RoundContext, host: str | None = None
+    ) -> str | None:
+        """Close: the final summary to the channel, or as a draft to the host (``host``, or
+        found in the channel at the deadline), or that there were too few; destroy the key.
+        Returns :data:`POSTED`, :data:`DRAFTED` or None (too few)."""
         humans = self._humans(turn, ctx.row.channel_id)
         heading = self.views.t(ctx.lang, "harvest.final_heading")
-        posted = await self._post_summary(turn, ctx, humans, None, heading)
-        if not posted:
+        outcome = await self._deliver(turn, ctx, humans, heading, host)
+        if outcome is None:
             turn.channel(
                 ctx.row.channel_id,
                 Outgoing(
@@ -301,6 +313,8 @@ class Hosts:
                     )
                 ),
             )
+        elif outcome == DRAFTED:
+            turn.channel(ctx.row.channel_id, self.views.note(ctx.lang, "round.closed_review"))
         ctx.row.status = "closed"
         ctx.row.closed_day = turn.today
         key_row = await turn.session.get(RoundKeyRow, ctx.id)
@@ -310,6 +324,39 @@ class Hosts:
         await _forget_arrival_order(turn, ctx)
         self.metrics.rounds_closed.inc()
         log.info("round %s closed; pseudonym key destroyed", ctx.id)
+        return outcome
+
+    async def _deliver(
+        self,
+        turn: Turn,
+        ctx: RoundContext,
+        humans: list[Member],
+        heading: str,
+        host: str | None,
+    ) -> str | None:
+        """The round's summary: posted (``--publiceer direct``) or a draft for its host
+        (bot/core/review.py). None when too few people answered to show anything."""
+        summary = await self._synthesize(turn, ctx, humans, None)
+        if not summary.published:
+            return None
+        if ctx.row.publish == "direct":
+            self._post(turn, ctx, summary, heading)
+            return POSTED
+        host = host or self.reviews.host_among(ctx, humans)
+        await self.reviews.make(turn, ctx, summary, heading, host)
+        return DRAFTED
+
+    async def _synthesize(
+        self, turn: Turn, ctx: RoundContext, humans: list[Member], phases: list[str] | None
+    ) -> Summary:
+        request = await gather(
+            turn.session, ctx, self.views.catalog, [m.name for m in humans], phases
+        )
+        return await turn.prepared.summary(request)
+
+    def _post(self, turn: Turn, ctx: RoundContext, summary: Summary, heading: str) -> None:
+        body = summary_outgoing(summary, self.views.catalog)
+        turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
 
     async def _post_summary(
         self,
@@ -319,14 +366,11 @@ class Hosts:
         phases: list[str] | None,
         heading: str,
     ) -> bool:
-        request = await gather(
-            turn.session, ctx, self.views.catalog, [m.name for m in humans], phases
-        )
-        summary = await turn.prepared.summary(request)
+        """A paced round's phase summary, posted when the phase closes."""
+        summary = await self._synthesize(turn, ctx, humans, phases)
         if not summary.published:
             return False
-        body = summary_outgoing(summary, self.views.catalog)
-        turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
+        self._post(turn, ctx, summary, heading)
         return True
 
 

@@ -86,11 +86,26 @@ class Choices:
 
 
 @dataclass(frozen=True, slots=True)
+class Entry:
+    """A short text to type for one of ``options`` (a new name for theme 2). Slack opens a
+    form, Teams shows a text field beside a list, a console says which ``command`` to type.
+    It comes back as ``Incoming.action == key`` and ``Incoming.value == "<option>\t<text>"``.
+    """
+
+    key: str
+    options: tuple[Option, ...]
+    label: str  # what to type
+    submit: str  # the send button
+    command: str  # the words that do the same, e.g. "hernoem <nummer> <nieuwe naam>"
+    round_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Divider:
     pass
 
 
-Block = Heading | Text | Quote | Choices | Divider
+Block = Heading | Text | Quote | Choices | Entry | Divider
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +124,8 @@ class Outgoing:
                 parts.append(block.text)
             elif isinstance(block, Choices):
                 parts.append(" / ".join(option.label for option in block.options))
+            elif isinstance(block, Entry):
+                parts.append(block.command)
         return "\n".join(parts)
 
     @classmethod

@@ -172,7 +172,7 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _chunks(lines: Sequence[str], limit: int = MAX_TEXT) -> list[str]:
+def chunks(lines: Sequence[str], limit: int = MAX_TEXT) -> list[str]:
     """Lines joined into texts of at most ``limit`` characters (a longer line is cut)."""
     chunks: list[str] = []
     current = ""
@@ -261,13 +261,13 @@ def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
                     lines = [
                         f"• {_item_line(summary, catalog, i.text, i.count)}" for i in rest.items
                     ]
-                    blocks += [Quote(chunk) for chunk in _chunks(lines)]
+                    blocks += [Quote(chunk) for chunk in chunks(lines)]
         listed = _unquoted(phase)
         if listed and budget.listed:
             blocks.append(Text(f"*{_section(summary, catalog, phase)}*"))
             shown = listed[: budget.listed]
             lines = [f"• {_item_line(summary, catalog, i.text, i.count)}" for i in shown]
-            blocks += [Quote(chunk) for chunk in _chunks(lines)]
+            blocks += [Quote(chunk) for chunk in chunks(lines)]
             if len(listed) > len(shown):
                 more = len(listed) - len(shown)
                 blocks.append(Text(_t(catalog, summary, "label.more", count=more)))

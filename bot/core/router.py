@@ -12,7 +12,14 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.commands import CHANNEL_WORDS, CommandError, parse, participant_word
+from bot.core.commands import (
+    CHANNEL_WORDS,
+    DRAFT_COMMANDS,
+    CommandError,
+    draft_command,
+    parse,
+    participant_word,
+)
 from bot.core.digests import Digests
 from bot.core.export import EXPORT_FORMATS
 from bot.core.host import Hosts
@@ -21,6 +28,8 @@ from bot.core.participant import Participants
 from bot.core.prepared import Prepared
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring
+from bot.core.review import ACTIONS as DRAFT_ACTIONS
+from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
 from bot.core.templates import Templates
 from bot.core.timers import Timers
@@ -52,7 +61,8 @@ class Dialoog:
         self.clock = clock
         self.metrics = metrics
         self.views = Views(catalog)
-        self.hosts = Hosts(settings, templates, self.views, keyring, metrics)
+        self.reviews = Reviews(self.views, keyring)
+        self.hosts = Hosts(settings, templates, self.views, keyring, metrics, self.reviews)
         self.digests = Digests(settings, self.views, keyring)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
@@ -108,6 +118,10 @@ class Dialoog:
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
             return
+        if i.action in DRAFT_ACTIONS:
+            self.metrics.commands.labels("draft").inc()
+            await self.reviews.action(turn)
+            return
         if i.action is not None:
             self.metrics.commands.labels("choice").inc()
             if i.action == "skip":
@@ -116,6 +130,8 @@ class Dialoog:
                 await self.participants.choose(turn)
             return
         if i.is_private:
+            if await self._draft_in_private(turn):
+                return
             word = participant_word(i.text)
             if word is None:
                 self._refuse_channel_command(i.text)
@@ -144,8 +160,26 @@ class Dialoog:
             await self.digests.configure(turn, command)
         elif command.name == "export":
             await self.hosts.export(turn, command)
+        elif command.name in DRAFT_COMMANDS:
+            await self.reviews.command(turn, command)
         else:
             await getattr(self.hosts, command.name)(turn)
+
+    async def _draft_in_private(self, turn: Turn) -> bool:
+        """``publiceer``, ``hernoem 2 …`` typed by a host in the private chat act on the newest
+        draft they host; without one, the words are handled as any other private text."""
+        first = turn.incoming.text.split(maxsplit=1)[0].casefold() if turn.incoming.text else ""
+        if CHANNEL_WORDS.get(first) not in DRAFT_COMMANDS:
+            return False
+        row = await self.reviews.hosted(turn)
+        if row is None:
+            return False
+        turn.lang = row.language
+        command = draft_command(turn.incoming.text)
+        assert command is not None
+        self.metrics.commands.labels(command.name).inc()
+        await self.reviews.command(turn, command, row.id)
+        return True
 
     @staticmethod
     def _refuse_channel_command(text: str) -> None:
@@ -164,7 +198,9 @@ class Dialoog:
             return Outgoing((Text(self.catalog.text(lang, "help.private")),))
         # The export formats are those registered (bot/core/export.py), not a list in a text.
         formats = "|".join(EXPORT_FORMATS)
-        return Outgoing((Text(self.catalog.text(lang, "help.channel", formats=formats)),))
+        floor = self.settings.min_respondents  # the real floor, never a number in a text
+        text = self.catalog.text(lang, "help.channel", formats=formats, floor=floor)
+        return Outgoing((Text(text),))
 
     def refusal(self, lang: str, error: CommandError) -> Outgoing:
         self.metrics.rejected.inc()

@@ -16,6 +16,7 @@ from bot.core.messages import (
     Choices,
     Delivery,
     Divider,
+    Entry,
     Heading,
     Option,
     Outgoing,
@@ -41,6 +42,18 @@ def encode(message: Outgoing) -> str:
                     "options": [[o.value, o.label] for o in block.options],
                 }
             )
+        elif isinstance(block, Entry):
+            blocks.append(
+                {
+                    "type": "entry",
+                    "key": block.key,
+                    "round_id": block.round_id,
+                    "options": [[o.value, o.label] for o in block.options],
+                    "label": block.label,
+                    "submit": block.submit,
+                    "command": block.command,
+                }
+            )
         elif isinstance(block, Divider):
             blocks.append({"type": "divider"})
         else:
@@ -63,6 +76,17 @@ def decode(payload: str) -> Outgoing:
                 Choices(
                     raw["key"],
                     tuple(Option(v, label) for v, label in raw["options"]),
+                    raw.get("round_id"),
+                )
+            )
+        elif kind == "entry":
+            blocks.append(
+                Entry(
+                    raw["key"],
+                    tuple(Option(v, label) for v, label in raw["options"]),
+                    raw["label"],
+                    raw["submit"],
+                    raw["command"],
                     raw.get("round_id"),
                 )
             )

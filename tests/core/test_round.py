@@ -44,6 +44,9 @@ async def test_host_starts_four_answer_summary_has_headlines_and_no_names(
     assert "klaar: 4" in status.fallback
     closed = await local.command(HOST, CHANNEL, "close")
     assert "gesloten" in closed.fallback
+    assert "concept" in closed.fallback  # the summary waits for its host's review
+    published = await local.command(HOST, CHANNEL, "publiceer")
+    assert "in het kanaal" in published.fallback
     summary = local.channel(CHANNEL)[-1]
     text = summary.fallback
     for headline in HEADLINES:

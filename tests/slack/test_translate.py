@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shlex
 
+import pytest
+
 from adapters.slack import incoming, modal
 from bot.core.commands import parse
 from bot.core.prompts import Catalog
@@ -79,15 +81,17 @@ def test_the_form_becomes_words_the_core_parses() -> None:
         "deadline": {"deadline": {"value": "3d"}},
         "pace": {"pace": {"selected_option": {"value": "paced"}}},
         "threshold": {"threshold": {"value": "4"}},
+        "publish": {"publish": {"selected_option": {"value": "direct"}}},
         "theme": {"theme": {"value": "Wat werkt’s in de wijk?"}},
         "story": {"story": {"value": 'Het begon "zomaar"\nop een dinsdag.'}},
     }
-    channel, words, errors = modal.submission({**view, "state": {"values": values}}, catalog)
+    channel, words, errors = modal.submission({**view, "state": {"values": values}}, catalog, 3)
     assert channel == "C1" and not errors
     command = parse(words)
     assert command.theme == "Wat werkt's in de wijk?"
     assert command.story == 'Het begon "zomaar"\nop een dinsdag.'
     assert command.paced and command.min_respondents == 4 and command.language == "en"
+    assert command.publish == "direct"
     assert shlex.split(words)[0] == "start"
 
 
@@ -95,5 +99,24 @@ def test_a_bad_threshold_is_shown_next_to_the_field() -> None:
     catalog, templates = Catalog.load(), Templates.load()
     view = modal.start_view(catalog, templates, "nl", "C1", 3)
     values = {"threshold": {"threshold": {"value": "0"}}}
-    _, _, errors = modal.submission({**view, "state": {"values": values}}, catalog)
-    assert errors == {"threshold": catalog.text("nl", "slack.modal.threshold_error")}
+    _, _, errors = modal.submission({**view, "state": {"values": values}}, catalog, 3)
+    assert errors == {"threshold": catalog.text("nl", "slack.modal.threshold_error", floor=3)}
+
+
+@pytest.mark.parametrize("floor", [2, 3, 5])
+def test_the_threshold_field_says_and_keeps_the_floor(floor: int) -> None:
+    """PRODUCT.md §4.5: the form starts at the floor, says it, and refuses anything lower."""
+    catalog, templates = Catalog.load(), Templates.load()
+    view = modal.start_view(catalog, templates, "nl", "C1", floor)
+    field = next(b for b in view["blocks"] if b["block_id"] == "threshold")
+    assert field["element"]["min_value"] == str(floor)
+    assert field["element"]["initial_value"] == str(floor)
+    assert f"Minstens {floor}" in field["hint"]["text"]
+    for value, refused in ((floor - 1, True), (1, True), (floor, False), (floor + 4, False)):
+        values = {"threshold": {"threshold": {"value": str(value)}}}
+        _, words, errors = modal.submission({**view, "state": {"values": values}}, catalog, floor)
+        assert ("threshold" in errors) == refused, value
+        if refused:
+            assert f"{floor} of meer" in errors["threshold"]
+        else:
+            assert parse(words).min_respondents == value
