@@ -122,5 +122,7 @@ async def demo(participants: int, lang: str) -> str:
             await local.say(user, entry["dream"])
             await local.say(user, entry["ideas"])
         await local.command(host, CHANNEL, "close")
+        # The summary reached the host as a draft; the demo's host publishes it as it is.
+        await local.command(host, CHANNEL, "publish")
         await app.stop()
         return as_text(platform.posts[CHANNEL][-1])

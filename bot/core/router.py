@@ -168,8 +168,8 @@ class Dialoog:
     async def _draft_in_private(self, turn: Turn) -> bool:
         """``publiceer``, ``hernoem 2 …`` typed by a host in the private chat act on the newest
         draft they host; without one, the words are handled as any other private text."""
-        first = turn.incoming.text.split(maxsplit=1)[0].casefold() if turn.incoming.text else ""
-        if CHANNEL_WORDS.get(first) not in DRAFT_COMMANDS:
+        words = turn.incoming.text.split(maxsplit=1)
+        if not words or CHANNEL_WORDS.get(words[0].casefold()) not in DRAFT_COMMANDS:
             return False
         row = await self.reviews.hosted(turn)
         if row is None:

@@ -35,3 +35,11 @@ async def answer_all(local: LocalDriver, user: str, n: int) -> None:
     await local.say(user, "5")
     await local.say(user, f"Een buurthuis dat elke dag open is voor iedereen, droom {n}.")
     await local.say(user, f"De gemeente opent de school na vieren, idee {n}.")
+
+
+async def publish(local: LocalDriver, host: str = HOST) -> Outgoing:
+    """The host publishes the draft that ``summary``, ``close`` or the deadline made
+    (PRODUCT.md §3, Publishing); returns the host's private reply."""
+    reply = await local.command(host, CHANNEL, "publiceer")
+    assert "in het kanaal" in reply.fallback or "in the channel" in reply.fallback, reply.fallback
+    return reply

@@ -19,7 +19,7 @@ from bot.runtime.app import App
 from bot.synthesis.offline import OfflineSynthesizer
 from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from tests.conftest import make_settings
-from tests.core.conversation import CHANNEL, HOST, PEOPLE, setup_channel
+from tests.core.conversation import CHANNEL, HOST, PEOPLE, publish, setup_channel
 from tests.core.test_export import exported
 
 POLL = PhaseKind("poll", listed=True, section="text")
@@ -141,6 +141,7 @@ async def test_a_round_with_a_registered_kind_runs_to_its_summary_and_export(
             await local.say(user, CHOICES[n % 2])
             await local.say(user, "Omdat de oudere buren dan makkelijker naar de markt kunnen.")
         await local.command(HOST, CHANNEL, "close")
+        await publish(local)
         text = local.channel(CHANNEL)[-1].fallback
         assert "Wat eerst?" in text and "Antwoorden" in text
         assert f"{CHOICES[0]} (2×)" in text and f"{CHOICES[1]} (2×)" in text

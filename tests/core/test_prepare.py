@@ -23,7 +23,14 @@ from tests.conftest import (
     make_settings,
     postgres_url_or_skip,
 )
-from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all, setup_channel
+from tests.core.conversation import (
+    CHANNEL,
+    HOST,
+    PEOPLE,
+    answer_all,
+    publish,
+    setup_channel,
+)
 
 ROSTER_SECONDS = 3.0
 
@@ -115,6 +122,7 @@ async def test_a_summary_prepared_before_an_answer_arrived_is_made_again(
     await answer_all(local, people[3], 4)  # arrives while the first summary is being made
     await close
     await local.app.dispatcher.drain()
+    await publish(local)
     final = local.channel(CHANNEL)[-1].fallback
     assert "4 deelnemers" in final, "the late answers are in the final summary"
     assert len(synthesizer.requests) >= 2, "the summary was made again"

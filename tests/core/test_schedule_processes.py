@@ -132,14 +132,17 @@ def write_clock(path: Path, moment: dt.datetime) -> None:
 
 
 async def prepare_round(settings: Settings, channels: list[str], answered: bool) -> None:
-    """Rounds started in-process (not served), as a host would have done before."""
+    """Rounds started in-process (not served), as a host would have done before. They publish
+    at the deadline without review (``--publiceer direct``): these tests are about the
+    deadline's channel post arriving exactly once; a draft's way is in tests/core/test_drafts.py
+    and test_schedules.py."""
     app = await App.create(settings, clock=ManualClock(START))
     platform = LocalPlatform()
     app.add_platform(platform)
     local = LocalDriver(app, platform)
     for channel in channels:
         platform.add_channel(channel, [local.member(u, n) for u, n in PEOPLE.items()])
-        await local.command(HOST, channel, "start --deadline 1d --remind 12h")
+        await local.command(HOST, channel, "start --deadline 1d --remind 12h --publiceer direct")
     if answered:
         for n, user in enumerate(PEOPLE, start=1):
             await answer_all(local, user, n)

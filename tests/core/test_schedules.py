@@ -21,6 +21,7 @@ from tests.core.conversation import (
     HOST,
     PEOPLE,
     answer_all,
+    publish,
     setup_channel,
     story,
 )
@@ -61,13 +62,17 @@ async def test_round_closes_itself_at_the_deadline_and_posts_the_summary(
     row = await round_row(local)
     assert await tick(local) == [f"close:{row.id}"]
     final = local.channel(CHANNEL)[posts:]
-    assert len(final) == 1
-    assert "De ronde is gesloten: de oogst" in final[0].fallback
-    assert all(headline in final[0].fallback for headline in HEADLINES)
+    assert len(final) == 1 and "kijkt de samenvatting na" in final[0].fallback
+    assert "Concept: De ronde is gesloten" in local.inbox(HOST)[-1].fallback
+    await publish(local)  # the host reviews the draft the deadline made, then publishes it
+    final = local.channel(CHANNEL)[posts:]
+    assert len(final) == 2
+    assert "De ronde is gesloten: de oogst" in final[1].fallback
+    assert all(headline in final[1].fallback for headline in HEADLINES)
     assert (await round_row(local)).status == "closed"
     clock.advance(days=1)
     assert await tick(local) == [], "a deadline fires once"
-    assert len(local.channel(CHANNEL)) == posts + 1
+    assert len(local.channel(CHANNEL)) == posts + 2
 
 
 async def test_deadline_missed_while_down_fires_late_once(

@@ -37,6 +37,7 @@ async def test_summary_quotes_are_scrubbed(local: LocalDriver) -> None:
         "U02BRAM", "Chloé en ik bellen 0612345678 of mail bram@wijk.nl, zie www.wijk.nl"
     )
     await local.command(HOST, CHANNEL, "close")
+    await local.command(HOST, CHANNEL, "publiceer")
     summary = local.channel(CHANNEL)[-1].fallback
     assert "0612345678" not in summary and "bram@wijk.nl" not in summary
     assert "Chloé" not in summary and "www.wijk.nl" not in summary

@@ -16,7 +16,7 @@ from bot.runtime.app import App
 from bot.support.settings import Settings
 from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import RoundKeyRow, RoundRow
-from tests.core.conversation import CHANNEL, HOST, PEOPLE, setup_channel
+from tests.core.conversation import CHANNEL, HOST, PEOPLE, publish, setup_channel
 
 SAME = "Geen idee eigenlijk"
 
@@ -62,6 +62,7 @@ async def test_everyone_answering_the_same_closes_with_a_summary(local: LocalDri
     for n, user in enumerate(PEOPLE, start=1):
         await answer_the_same(local, user, n)
     await local.command(HOST, CHANNEL, "close")
+    await publish(local)
     summary = local.channel(CHANNEL)[-1].fallback
     assert "4 deelnemers" in summary
     assert SAME in summary
@@ -79,6 +80,7 @@ async def test_a_failing_synthesizer_still_closes_and_lists_every_answer(
         await answer_the_same(broken, user, n)
     reply = await broken.command(HOST, CHANNEL, "close")
     assert "gesloten" in reply.fallback
+    await publish(broken)
     summary = broken.channel(CHANNEL)[-1].fallback
     assert "4 deelnemers" in summary
     assert "Knel: 4" in summary or "knel: 4" in summary
@@ -104,7 +106,10 @@ async def test_a_failing_synthesizer_at_the_deadline_still_posts(
     await broken.app.dispatcher.drain()
     assert len(fired) == 1 and fired[0].startswith("close:")
     final = broken.channel(CHANNEL)[posts:]
-    assert len(final) == 1
-    assert "4 deelnemers" in final[0].fallback
-    assert f"{SAME}, verhaal 1" in final[0].fallback
+    assert len(final) == 1 and "kijkt de samenvatting na" in final[0].fallback
+    await publish(broken)  # the deadline drafted the summary for its host
+    final = broken.channel(CHANNEL)[posts:]
+    assert len(final) == 2
+    assert "4 deelnemers" in final[1].fallback
+    assert f"{SAME}, verhaal 1" in final[1].fallback
     assert await status_and_keys(broken) == ("closed", 0)
