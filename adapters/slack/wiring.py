@@ -34,6 +34,7 @@ from adapters.slack.platform import SlackPlatform
 from adapters.slack.settings import SlackSettings
 from bot.core.messages import Incoming
 from bot.core.prompts import Catalog
+from bot.core.review import ACTIONS as REVIEW_ACTIONS
 from bot.core.templates import Templates
 from bot.support.settings import Settings, SettingsError
 from storage.database import Database
@@ -158,6 +159,10 @@ class SlackAdapter:
         item = incoming.from_action(body)
         if item is not None:
             self.spawn(self.handle(item), "button", _person(item))
+            if item.action in REVIEW_ACTIONS:
+                # A draft's buttons stay: the core answers every press with a new message,
+                # and a press by anyone but the host must leave the host's message as it is.
+                return
             pressed = after_press(body)
             if pressed is not None:
                 channel, ts, blocks, text = pressed

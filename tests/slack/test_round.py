@@ -80,6 +80,11 @@ async def test_a_whole_round_from_the_form_to_the_summary(world: World, fake: Fa
 
     await world.command("UHOST", "close")
     await world.settle()
+    # The summary reaches the host as a draft first; the host publishes it with its button.
+    draft = world.last_private("UHOST")
+    assert "Concept" in text_of(draft)
+    await world.press("UHOST", draft, "publish")
+    await world.settle()
 
     summary = "\n".join(text_of(m) for m in fake.posts(CHANNEL)[1:])
     assert "Buurtapp" in summary or "buurtapp" in summary
