@@ -164,3 +164,40 @@ async def test_a_host_can_raise_the_threshold_never_lower_it(local: LocalDriver)
     reply = await local.command(HOST, CHANNEL, "summary")
     assert "minstens 5 deelnemers" in reply.fallback
     assert not any(isinstance(b, Quote) for m in local.channel(CHANNEL) for b in m.blocks)
+
+
+async def test_drafts_hold_no_identity_pseudonym_or_unscrubbed_text(local: LocalDriver) -> None:
+    """A draft waiting for its host holds what would be published and nothing more: no user
+    id or name, no pseudonym (or a piece of one), no answer before scrubbing, no answer of a
+    phase fewer than the threshold answered (PRODUCT.md §4.1, §4.5, §4.6)."""
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
+    contact = "Bram Jansen belde me op 06-12345678, mail anna@wijk.nl."
+    for n, user in enumerate(PEOPLE, start=1):
+        await local.say(user, "knel")
+        await local.say(user, f"{story(n)} {contact}" if n == 1 else story(n))
+        await local.say(user, HEADLINES[n - 1])
+        if n <= 2:  # only two dreams: that phase stays below the threshold of three
+            await local.say(user, "5")
+            await local.say(user, f"Een droom die maar twee mensen hadden, droom {n}.")
+    async with local.app.db.sessions() as session:
+        pseudonyms = set((await session.scalars(select(AnswerRow.pseudonym))).all())
+    assert len(pseudonyms) == 4
+    await local.command(HOST, CHANNEL, "summary")
+    seen: list[str] = []
+    for moment in ("summary", "close"):
+        if moment == "close":
+            await local.command(HOST, CHANNEL, "close")
+        drafts = [row for row in await dump(local) if row.startswith("drafts: ")]
+        assert len(drafts) == 1, f"one draft after {moment}"
+        (row,) = drafts
+        seen.append(row)
+        assert "wijkhuis" in row, "the draft holds the summary"
+        for who in identities():
+            assert who not in row, f"{who} in the draft after {moment}"
+        for pseudonym in pseudonyms:
+            assert pseudonym[:8] not in row, f"a pseudonym in the draft after {moment}"
+        for raw in ("06-12345678", "anna@wijk.nl", contact):
+            assert raw not in row, f"unscrubbed {raw!r} in the draft after {moment}"
+        assert "maar twee mensen" not in row, "a below-threshold phase's answers"
+    assert seen[0] != seen[1], "closing replaced the interim draft"

@@ -125,6 +125,12 @@ async def test_a_whole_round_in_the_agents_playground(clients: dict[str, Playgro
     posts = len(host.channel())
     await host.mention("close")
     await host.wait_for(lambda _m: len(host.channel()) > posts)
+    # The summary reaches the host as a draft card first; the host publishes it from there.
+    await host.wait_for(lambda _m: any("Concept" in card_text(m) for m in host.personal()))
+    draft = next(m for m in reversed(host.personal()) if "Concept" in card_text(m))
+    posts = len(host.channel())
+    await host.press(draft, "Publiceer")
+    await host.wait_for(lambda _m: len(host.channel()) > posts)
     await asyncio.sleep(0.5)  # a summary may take more than one post
     summary = "\n".join(texts(host.channel()[posts:]))
     for headline in HEADLINES:
