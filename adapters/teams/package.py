@@ -30,7 +30,7 @@ LOCALIZATION_SCHEMA = (
 )
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-US"}
 ACCENT = (0x2E, 0x7D, 0x5B)  # the colour of the outline icon's tile in Teams
-COMMANDS = ("start", "status", "close", "help")
+COMMANDS = ("start", "status", "close", "publish", "help")
 
 Pixel = tuple[int, int, int, int]
 

@@ -19,7 +19,15 @@ from storage.models import AnswerRow, RoundRow
 from tests.conftest import (
     make_settings,
 )
-from tests.core.conversation import CHANNEL, HEADLINES, HOST, PEOPLE, answer_all, setup_channel
+from tests.core.conversation import (
+    CHANNEL,
+    HEADLINES,
+    HOST,
+    PEOPLE,
+    answer_all,
+    publish,
+    setup_channel,
+)
 from tests.core.test_anonymity import answer_texts, dump, identities
 
 pytestmark = pytest.mark.postgres
@@ -42,6 +50,9 @@ async def test_whole_round_on_postgres_keeps_anonymity(pg_local: LocalDriver) ->
         await answer_all(pg_local, user, n)
     rows = await dump(pg_local)
     await pg_local.command(HOST, CHANNEL, "close")
+    rows += await dump(pg_local)  # the draft waiting for the host included
+    assert any(row.startswith("drafts: ") for row in rows)
+    await publish(pg_local)
     rows += await dump(pg_local)
     for row in rows:
         if any(answer in row for answer in answer_texts()):
