@@ -1,7 +1,7 @@
 """drafts: a summary reaches its host for review before the channel; rounds.publish
 
 Revision ID: 0003_drafts
-Revises: teams_0001 (the newest revision, adapters included)
+Revises: 0002_schedules (the core chain; the adapters branch off 0002 too)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_drafts"
-down_revision = "teams_0001"
+down_revision = "0002_schedules"
 branch_labels = None
 depends_on = None
 
