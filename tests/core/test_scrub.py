@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.core.prompts import Catalog
 from bot.core.scrub import Scrubber
 from bot.testing import LocalDriver
@@ -16,7 +19,7 @@ def test_scrubber_replaces_identifying_details() -> None:
     )
     assert text == (
         "[naam] en [naam] belden [telefoonnummer], mailden [e-mailadres], zie [link] en "
-        "[vermelding] [vermelding]; in 2024 kwamen 1200 mensen bij De [naam]' huis"
+        "[vermelding] [vermelding]; in 2024 kwamen 1200 mensen bij [naam]' huis"
     )
 
 
@@ -41,3 +44,146 @@ async def test_summary_quotes_are_scrubbed(local: LocalDriver) -> None:
     assert "0612345678" not in summary and "bram@wijk.nl" not in summary
     assert "Chloé" not in summary and "www.wijk.nl" not in summary
     assert "[naam] en ik bellen [telefoonnummer] of mail [e-mailadres], zie [link]" in summary
+
+
+# The members and answers of issue 13 ("What is wrong today").
+MEMBERS = ["Ben de Groot", "Wil Janssen", "Piet de Boer", "Sanne de Jong"]
+
+
+def test_ordinary_dutch_words_that_are_also_names_stay() -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    for text in (
+        "Ik ben buurtsportcoach en ik wil dat kinderen buiten spelen",
+        "We zijn groot geworden in deze wijk",
+        "Als jonge boer ben ik bang dat het water stijgt",
+        "Ben ik de enige die de bankjes mist? Wil je meedoen?",
+        "Groot was de verbazing toen de brug open bleef.",
+        "Het waterschap moet beter luisteren naar elke boer en de jongeren.",
+    ):
+        assert scrub(text) == text
+
+
+def test_members_are_scrubbed_where_their_names_are_used_as_names() -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    assert scrub("Ben zei dat het goed ging.") == "[naam] zei dat het goed ging."
+    assert scrub("Ben de Groot heeft gelijk.") == "[naam] heeft gelijk."
+    assert scrub("Ik sprak Wil gisteren, en Janssen ook.") == (
+        "Ik sprak [naam] gisteren, en [naam] ook."
+    )
+    assert scrub("Piet zei het al; sanne ook.") == "[naam] zei het al; [naam] ook."
+    assert scrub("wil janssen belde") == "[naam] belde"
+
+
+def test_a_first_name_only_member_does_not_leak_a_surname() -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", ["Anna", "Bram"])
+    assert scrub("Anna de Vries en Bram van der Berg-Smit hielpen.") == "[naam] en [naam] hielpen."
+
+
+def test_people_who_are_not_members_are_scrubbed_too() -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    assert scrub("Petra Smit van de woningcorporatie hielp ons.") == (
+        "[naam] van de woningcorporatie hielp ons."
+    )
+    assert scrub("Samen met Fatima en Mohammed, en mevrouw Bakker en dhr. de Vries.") == (
+        "Samen met [naam] en [naam], en mevrouw [naam] en dhr. [naam]."
+    )
+    assert scrub("De Rode Kruis vrijwilligers en de Albert Heijn in Utrecht, in mei.") == (
+        "De Rode Kruis vrijwilligers en de Albert Heijn in Utrecht, in mei."
+    )
+    english = Scrubber.build(Catalog.load(), "en", [])
+    assert english("The new mayor John Smith and our neighbour Sarah listened. We will.") == (
+        "The new mayor [name] and our neighbour [name] listened. We will."
+    )
+
+
+def test_names_in_the_labelled_answers_are_found_and_nothing_else() -> None:
+    """The set the name rules were measured on (README, "Scrubbing"): every name found, no
+    ordinary word touched."""
+    from tests.core.names_labelled import LABELLED
+
+    finder = Scrubber.build(Catalog.load(), "nl", []).names
+    for text, names in LABELLED:
+        found = [text[a:b] for a, b in finder.spans(text)]
+        assert [n for n in names if not any(n in f for f in found)] == [], text
+        assert [f for f in found if not any(n in f for n in names)] == [], text
+
+
+def test_phone_domain_and_link_formats_are_caught_and_dates_stay() -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", [])
+    assert scrub("Bel 06/12345678, 020 / 123 45 67 of 06 - 12 34 56 78 of +31 (0)6 1234 5678.") == (
+        "Bel [telefoonnummer], [telefoonnummer] of [telefoonnummer] of [telefoonnummer]."
+    )
+    assert scrub("Zie gemeente-utrecht.nl, www.wijk.nl/contact of [de site](https://x.nl/a).") == (
+        "Zie [link], [link] of de site [link]."
+    )
+    kept = "Van 01-01-2024 - 31-12-2024 en 2019 - 2024, om 09.00 - 10.30 uur. Klaar.Daarna 3.5 km."
+    assert scrub(kept) == kept
+
+
+def test_invisible_characters_and_look_alike_letters_do_not_hide_anything() -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    assert scrub("Mail b\u200bram@wi\u200bjk.nl of bel Wil Jans\u200dsen") == (
+        "Mail [e-mailadres] of bel [naam]"
+    )
+    assert scrub("\u0420iet zei het, en Ben d\u0435 Groot ook.") == "[naam] zei het, en [naam] ook."
+    assert scrub("Москва остаётся") == "Москва остаётся"  # a Cyrillic word is not folded
+
+
+ZERO_WIDTH = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+
+
+def _split(word: str, data: st.DataObject) -> str:
+    cuts = data.draw(st.lists(st.integers(1, max(1, len(word) - 1)), max_size=3))
+    out = word
+    for cut in sorted(set(cuts), reverse=True):
+        out = out[:cut] + data.draw(ZERO_WIDTH) + out[cut:]
+    return out
+
+
+@given(
+    st.data(),
+    st.sampled_from(["06", "010", "020", "0031 6", "+31 6", "+32 4", "0475"]),
+    st.lists(st.integers(0, 9), min_size=7, max_size=8),
+    st.sampled_from(["", " ", "-", " - ", "/", " / ", ".", "  "]),
+)
+def test_phone_numbers_with_any_separator_are_scrubbed(
+    data: st.DataObject, prefix: str, digits: list[int], separator: str
+) -> None:
+    groups = data.draw(st.integers(1, 4))
+    body = "".join(map(str, digits))
+    size = -(-len(body) // groups)
+    number = prefix + separator + " ".join(body[i : i + size] for i in range(0, len(body), size))
+    scrubbed = Scrubber.build(Catalog.load(), "nl", [])(f"Bel me op {number} vandaag.")
+    assert scrubbed == "Bel me op [telefoonnummer] vandaag."
+
+
+@given(
+    st.data(),
+    st.sampled_from(MEMBERS),
+    st.sampled_from(["anna@wijk.nl", "b.jansen@gemeente-utrecht.nl"]),
+)
+def test_names_and_addresses_split_by_invisible_characters_are_scrubbed(
+    data: st.DataObject, member: str, address: str
+) -> None:
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    text = f"Ik sprak {_split(member, data)} en mail {_split(address, data)} morgen."
+    assert scrub(text) == "Ik sprak [naam] en mail [e-mailadres] morgen."
+
+
+LOOK_ALIKES = {
+    "a": "\u0430",
+    "e": "\u0435",
+    "o": "\u043e",
+    "p": "\u0440",
+    "c": "\u0441",
+    "i": "\u0456",
+}
+
+
+@given(st.sampled_from(MEMBERS), st.sets(st.sampled_from(sorted(LOOK_ALIKES)), min_size=1))
+def test_names_with_cyrillic_look_alike_letters_are_scrubbed(
+    member: str, letters: set[str]
+) -> None:
+    spoofed = "".join(LOOK_ALIKES[c] if c in letters else c for c in member)
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    assert scrub(f"Gisteren zei {spoofed} dat het klopt.") == "Gisteren zei [naam] dat het klopt."
