@@ -88,27 +88,29 @@ class Participants:
         )
         progress.started = True
         self.metrics.answers.inc()
-        self._tell_how_quoted(turn, ctx, text)
+        notice = self._how_quoted(ctx, text)
         if choice_spec is not None and choice_spec.required and progress.choice is None:
             progress.awaiting_choice = True
             turn.reply(
                 Outgoing(
                     (
-                        Text(self.views.t(ctx.lang, "answer.stored_choose")),
+                        Text(self.views.t(ctx.lang, "answer.stored_choose") + notice),
                         self.views.choice_buttons(ctx, phase),
                     )
                 )
             )
             return
-        self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+        self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored") + notice)
 
-    def _tell_how_quoted(self, turn: Turn, ctx: RoundContext, text: str) -> None:
-        """When scrubbing changes ``text`` (a name, number or address), tell its author at once
-        how it will read in quotes, so they can still change it (PRODUCT.md §4.6). The channel's
-        member list is not fetched for this: names are found by the same rules as in quotes."""
+    def _how_quoted(self, ctx: RoundContext, text: str) -> str:
+        """When scrubbing changes ``text`` (a name, number or address), a paragraph telling its
+        author how it will read in quotes, so they can still change it (PRODUCT.md §4.6);
+        otherwise nothing. The channel's member list is not fetched for this: names are found
+        by the rules quotes use, without the members' surnames."""
         preview = Scrubber.build(self.views.catalog, ctx.lang, ()).preview(text)
-        if preview is not None:
-            turn.reply(self.views.note(ctx.lang, "scrub.notice", text=preview))
+        if preview is None:
+            return ""
+        return "\n\n" + self.views.t(ctx.lang, "scrub.notice", text=preview)
 
     def _advance(self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str) -> None:
         progress.step += 1
@@ -219,8 +221,8 @@ class Participants:
                 day=ctx.local_day(turn.now),
             )
         )
-        self._tell_how_quoted(turn, ctx, text)
         lead = self.views.t(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
+        lead += self._how_quoted(ctx, text)
         if ctx.is_finished(progress):
             turn.reply(Outgoing((Text(lead),)))
         else:

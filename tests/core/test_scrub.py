@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bot.core.prompts import Catalog
 from bot.core.scrub import Scrubber
 from bot.testing import LocalDriver
+from storage.models import AnswerRow
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all, setup_channel
+from tests.core.test_export import exported
 
 
 def test_scrubber_replaces_identifying_details() -> None:
@@ -187,3 +190,80 @@ def test_names_with_cyrillic_look_alike_letters_are_scrubbed(
     spoofed = "".join(LOOK_ALIKES[c] if c in letters else c for c in member)
     scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
     assert scrub(f"Gisteren zei {spoofed} dat het klopt.") == "Gisteren zei [naam] dat het klopt."
+
+
+ISSUE_PEOPLE = {
+    "U01BEN": "Ben de Groot",
+    "U02WIL": "Wil Janssen",
+    "U03PIET": "Piet de Boer",
+    "U04SANNE": "Sanne de Jong",
+}
+ISSUE_STORIES = [
+    "Ik ben buurtsportcoach en ik wil dat kinderen buiten spelen",
+    "We zijn groot geworden in deze wijk, Ben de Groot weet dat",
+    "Als jonge boer ben ik bang dat het water stijgt",
+    "Petra Smit van de woningcorporatie en Sanne de Vries hielpen ons",
+]
+
+
+async def issue_round(local: LocalDriver) -> list[str]:
+    """The round of issue 13: four members, four stories; returns what each got back."""
+    setup_channel(local, ISSUE_PEOPLE)
+    await local.command("U01BEN", CHANNEL, "start")
+    replies = []
+    for n, user in enumerate(ISSUE_PEOPLE):
+        await local.say(user, "knel")
+        replies.append((await local.say(user, ISSUE_STORIES[n])).fallback)
+        await local.say(user, f"Kop {n}")
+        await local.say(user, "5")
+        await local.say(user, f"Een buurthuis dat elke dag open is, droom {n}.")
+        await local.say(user, f"De gemeente opent de school, idee {n}.")
+    return replies
+
+
+async def test_the_channel_keeps_ben_wil_groot_and_boer_and_loses_the_names(
+    local: LocalDriver,
+) -> None:
+    await issue_round(local)
+    await local.command("U01BEN", CHANNEL, "close")
+    summary = "\n".join(m.fallback for m in local.channel(CHANNEL))
+    assert "Ik ben buurtsportcoach en ik wil dat kinderen buiten spelen" in summary
+    assert "We zijn groot geworden in deze wijk, [naam] weet dat" in summary
+    assert "Als jonge boer ben ik bang dat het water stijgt" in summary
+    assert "*naam" not in summary and "naam (" not in summary, "a marker is no theme"
+    await local.command("U01BEN", CHANNEL, "export csv")
+    found = exported(local, "U01BEN")
+    assert found is not None
+    document = found[1]
+    assert "[naam] van de woningcorporatie en [naam] hielpen ons" in document
+    for leaked in ("Petra", "Smit", "Vries", "Groot weet", "Sanne"):
+        assert leaked not in summary and leaked not in document
+
+
+async def test_a_participant_is_told_at_once_how_a_name_will_read_and_may_change_it(
+    local: LocalDriver,
+) -> None:
+    replies = await issue_round(local)
+    assert "citaten" not in replies[0] and "citaten" not in replies[2], "nothing to tell"
+    told = replies[3]
+    assert "wordt in citaten" in told and "[naam] van de woningcorporatie en [naam]" in told
+    assert "Petra" not in told and "`wijzig`" in told
+    assert "06/12" not in (await local.say("U04SANNE", "wijzig")).fallback
+    changed = await local.say("U04SANNE", "Iemand van de woningcorporatie hielp ons")
+    assert "vervangen" in changed.fallback and "citaten" not in changed.fallback
+    await local.command("U01BEN", CHANNEL, "close")
+    summary = "\n".join(m.fallback for m in local.channel(CHANNEL))
+    assert "Iemand van de woningcorporatie hielp ons" in summary
+    assert "[naam] van de woningcorporatie" not in summary
+
+
+async def test_an_answer_of_only_invisible_characters_is_refused_as_empty(
+    local: LocalDriver,
+) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start")
+    await local.say("U02BRAM", "knel")
+    reply = await local.say("U02BRAM", "\u200b\u200d \u2060\ufeff\u00ad \u200e")
+    assert "Ik kreeg een leeg antwoord" in reply.fallback
+    async with local.app.db.sessions() as session:
+        assert (await session.scalars(select(AnswerRow))).all() == []
