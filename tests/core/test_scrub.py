@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from wordfreq import top_n_list
 
 from bot.core.prompts import Catalog
 from bot.core.scrub import Scrubber
@@ -143,6 +144,7 @@ def _split(word: str, data: st.DataObject) -> str:
     return out
 
 
+@settings(deadline=None)  # the first example loads the word lists
 @given(
     st.data(),
     st.sampled_from(["06", "010", "020", "0031 6", "+31 6", "+32 4", "0475"]),
@@ -160,6 +162,7 @@ def test_phone_numbers_with_any_separator_are_scrubbed(
     assert scrubbed == "Bel me op [telefoonnummer] vandaag."
 
 
+@settings(deadline=None)  # the first example loads the word lists
 @given(
     st.data(),
     st.sampled_from(MEMBERS),
@@ -183,6 +186,7 @@ LOOK_ALIKES = {
 }
 
 
+@settings(deadline=None)  # the first example loads the word lists
 @given(st.sampled_from(MEMBERS), st.sets(st.sampled_from(sorted(LOOK_ALIKES)), min_size=1))
 def test_names_with_cyrillic_look_alike_letters_are_scrubbed(
     member: str, letters: set[str]
@@ -267,3 +271,46 @@ async def test_an_answer_of_only_invisible_characters_is_refused_as_empty(
     assert "Ik kreeg een leeg antwoord" in reply.fallback
     async with local.app.db.sessions() as session:
         assert (await session.scalars(select(AnswerRow))).all() == []
+
+
+COMMON_DUTCH = [w for w in top_n_list("nl", 3000) if w.isalpha()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(COMMON_DUTCH), min_size=1, max_size=25))
+def test_ordinary_dutch_words_never_change_whoever_the_members_are(words: list[str]) -> None:
+    """Lower-case text of the language's 3,000 commonest words keeps every word, with members
+    whose names are such words (Ben, Wil, De Groot, De Boer, De Jong)."""
+    scrub = Scrubber.build(Catalog.load(), "nl", MEMBERS)
+    text = " ".join(words) + "."
+    assert scrub(text) == text
+
+
+LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+
+
+@settings(deadline=None)  # the first example loads the word lists
+@given(
+    st.lists(LABEL, min_size=1, max_size=3),
+    st.sampled_from(["nl", "com", "org", "eu", "be", "frl", "co.uk"]),
+    st.sampled_from(["", "www.", "https://", "http://www."]),
+    st.sampled_from(["", "/", "/contact", "/a/b?c=1"]),
+)
+def test_domains_with_or_without_a_scheme_are_links(
+    labels: list[str], tld: str, lead: str, path: str
+) -> None:
+    domain = lead + ".".join([*labels[:-1], "-".join(labels[-1:])]) + "." + tld + path
+    assert Scrubber.build(Catalog.load(), "nl", [])(f"Kijk op {domain} voor meer") == (
+        "Kijk op [link] voor meer"
+    )
+
+
+@settings(deadline=None)  # the first example loads the word lists
+@given(
+    st.text("abcdefghij klmnop", min_size=1, max_size=20).filter(lambda t: t.strip()),
+    st.sampled_from(["https://x.nl/a", "http://wijk.nl", "www.gemeente.nl/b", "mailto:a@b.nl"]),
+)
+def test_markdown_link_targets_go_and_their_text_stays(text: str, target: str) -> None:
+    scrubbed = Scrubber.build(Catalog.load(), "nl", [])(f"Lees [{text}]({target}) eens")
+    assert scrubbed == f"Lees {text.strip()} [link] eens" or scrubbed == f"Lees {text} [link] eens"
+    assert target not in scrubbed
