@@ -226,7 +226,9 @@ class NameFinder:
         key = token.key
         member = key in self.member_first or key in self.member_other
         if not token.capitalised:
-            if member and len(key) >= 3 and zipf(key, self.lang) < WORD_ZIPF:
+            # Answers mix Dutch and English: a word of either language is a word.
+            common = max(zipf(key, lang) for lang in {self.lang, "nl", "en"})
+            if member and len(key) >= 3 and common < WORD_ZIPF:
                 return i + 1
             return None
         if not member:

@@ -79,7 +79,9 @@ class Scrubber:
         m = self.markers
         out = _PLATFORM_MENTION.sub(m["mention"], text)
         out = _EMAIL.sub(m["email"], out)
-        out = _MARKDOWN_LINK.sub(lambda found: f"{found.group(1)} {m['link']}".lstrip(), out)
+        out = _MARKDOWN_LINK.sub(
+            lambda found: f"{found.group(1).strip()} {m['link']}".lstrip(), out
+        )
         out = _LINK.sub(m["link"], out)
         out = _DOMAIN.sub(m["link"], out)
         out = _MENTION.sub(m["mention"], out)

@@ -312,5 +312,5 @@ def test_domains_with_or_without_a_scheme_are_links(
 )
 def test_markdown_link_targets_go_and_their_text_stays(text: str, target: str) -> None:
     scrubbed = Scrubber.build(Catalog.load(), "nl", [])(f"Lees [{text}]({target}) eens")
-    assert scrubbed == f"Lees {text.strip()} [link] eens" or scrubbed == f"Lees {text} [link] eens"
+    assert scrubbed == f"Lees {text.strip()} [link] eens"
     assert target not in scrubbed
