@@ -113,10 +113,7 @@ class _Token:
     text: str
     starts_sentence: bool
     spaced: bool  # only white space between this token and the one before
-
-    @property
-    def key(self) -> str:
-        return self.text.casefold()
+    key: str  # casefolded text
 
     @property
     def capitalised(self) -> bool:
@@ -134,7 +131,16 @@ def _tokens(text: str, titles: frozenset[str]) -> list[_Token]:
             starts, spaced = False, True
         if not tokens and gap.strip(" \t\"'“”‘’«»()*•-–—>"):  # e.g. after a marker
             starts = False
-        tokens.append(_Token(match.start(), match.end(), match.group(0), starts, spaced))
+        tokens.append(
+            _Token(
+                match.start(),
+                match.end(),
+                match.group(0),
+                starts,
+                spaced,
+                match.group(0).casefold(),
+            )
+        )
         previous = match.end()
     return tokens
 
@@ -148,6 +154,7 @@ class NameFinder:
     member_first: frozenset[str]  # casefolded first tokens of members' names
     member_other: frozenset[str]  # casefolded other tokens (surnames)
     member_full: tuple[tuple[str, ...], ...]  # casefolded token sequences, longest first
+    full_starts: frozenset[str]  # their first tokens
 
     @classmethod
     def build(cls, lang: str, member_names: Iterable[str]) -> NameFinder:
@@ -172,6 +179,7 @@ class NameFinder:
             frozenset(first),
             frozenset(other - first),
             tuple(sorted(full, key=len, reverse=True)),
+            frozenset(f[0] for f in full),
         )
 
     def spans(self, text: str) -> list[tuple[int, int]]:
@@ -184,9 +192,10 @@ class NameFinder:
             if first is not None:  # the title stays, the name after it goes
                 end: int | None = first + 1
             else:
-                first = self._particles_before(tokens, i)
                 end = self._full_name(tokens, i) or self._name(tokens, i)
-            if end is None:
+                if end is not None:
+                    first = self._particles_before(tokens, i)
+            if end is None or first is None:
                 i += 1
                 continue
             end = self._continuation(tokens, end)
@@ -206,6 +215,8 @@ class NameFinder:
         return i
 
     def _full_name(self, tokens: list[_Token], i: int) -> int | None:
+        if tokens[i].key not in self.full_starts:
+            return None
         for full in self.member_full:
             if tuple(t.key for t in tokens[i : i + len(full)]) == full:
                 return i + len(full)

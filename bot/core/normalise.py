@@ -44,12 +44,19 @@ def _latin(char: str) -> str | None:
     return latin[0] if len(latin) == 1 and len(latin[0]) == 1 else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    return "LATIN" if char.isascii() else str(categories.alias(char))
+
+
 def _fold_word(match: re.Match[str]) -> str:
     word = match.group(0)
-    scripts = {categories.alias(c) for c in word}
+    if word.isascii():
+        return word
+    scripts = {_script(c) for c in word}
     if "LATIN" not in scripts or len(scripts) == 1:
         return word
-    return "".join(c if categories.alias(c) == "LATIN" else (_latin(c) or c) for c in word)
+    return "".join(c if _script(c) == "LATIN" else (_latin(c) or c) for c in word)
 
 
 def normalise(text: str) -> str:
