@@ -91,7 +91,7 @@ class Scrubber:
             out = out[:start] + m["name"] + out[end:]
         return Scrubbed(out, out != text)
 
-    def preview(self, text: str, words: int = 5) -> str | None:
+    def preview(self, text: str, words: int = 4) -> str | None:
         """How ``text`` will read in quotes around what scrubbing replaced (``words`` words
         either side, ``…`` where text is left out), or None when nothing is replaced."""
         scrubbed = self.scrub(text)
