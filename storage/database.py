@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -145,6 +146,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), or make an existing one so.
+    SQLite gives the -wal, -shm and -journal files the database file's permissions."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError:
+        return  # SQLite says what is wrong when it opens the file
+    for companion in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+        if companion.exists() and stat.S_IMODE(companion.stat().st_mode) & 0o077:
+            companion.chmod(0o600)
+
+
 def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
@@ -163,6 +176,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         database = make_url(url).database if self.is_sqlite else None
         if database and database != ":memory:" and not database.startswith("file:"):
+            _private_sqlite_file(Path(database))
             kwargs["async_creator"] = inline_creator(database)
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -21,6 +21,7 @@ BENCHES = {
     "synthesis": ("benchmarks.synthesis", "theme recovery, labels, polis, speed and memory"),
     "slack": ("benchmarks.slack", "answer ingestion vs bare slack-bolt; fan-out vs floor"),
     "teams": ("benchmarks.teams", "fan-out to many Teams participants vs the floor"),
+    "scrub": ("benchmarks.scrub", "names found and missed in answers; scrubbing vs synthesis"),
 }
 
 

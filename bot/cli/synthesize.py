@@ -73,7 +73,9 @@ def read_answers(path: Path, language: str, minimum: int, catalog: Catalog) -> A
 
     def cell(record: dict[str, str | None], name: str) -> str:
         column = columns.get(name)
-        return ((record.get(column) or "") if column else "").strip()
+        value = ((record.get(column) or "") if column else "").strip()
+        # Our export writes a formula-like cell as '=...: read it back as it was written.
+        return value[1:] if value[:1] == "'" and value[1:2] in "=+-@" and value[1:] else value
 
     try:
         for number, record in enumerate(reader, start=2):

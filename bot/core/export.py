@@ -95,6 +95,17 @@ def to_markdown(h: Harvest, catalog: Catalog) -> str:
     return "\n".join(out) + "\n"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: one that begins like a formula (``=``, ``+``, ``-``,
+    ``@``, tab, carriage return) gets a leading ``'`` (OWASP, "CSV Injection")."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(h: Harvest) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -102,7 +113,8 @@ def to_csv(h: Harvest) -> str:
     for p in h.phases:
         for a in p.answers or ():
             choice = _choice(p.phase, a.choice)
-            writer.writerow([p.phase.key, p.phase.title, a.respondent, choice, a.text])
+            row = [p.phase.key, p.phase.title, a.respondent, choice, a.text]
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
     return buffer.getvalue()
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import delete, func, select
 
 from bot.core.commands import CommandError
 from bot.core.messages import Outgoing, Text
+from bot.core.normalise import is_blank
 from bot.core.rounds import RoundContext
+from bot.core.scrub import Scrubber
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
@@ -46,7 +48,7 @@ class Participants:
     async def answer(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)
         text = turn.incoming.text.strip()
-        if not text:
+        if is_blank(text):
             raise CommandError("error.empty_answer")
         if len(text) > self.max_chars:
             raise CommandError("error.too_long", limit=self.max_chars, length=len(text))
@@ -86,24 +88,29 @@ class Participants:
         )
         progress.started = True
         self.metrics.answers.inc()
-        log.info(
-            "answer stored round=%s pseudonym=%s phase=%s",
-            ctx.id,
-            progress.pseudonym[:8],
-            phase.key,
-        )
+        notice = self._how_quoted(ctx, text)
         if choice_spec is not None and choice_spec.required and progress.choice is None:
             progress.awaiting_choice = True
             turn.reply(
                 Outgoing(
                     (
-                        Text(self.views.t(ctx.lang, "answer.stored_choose")),
+                        Text(self.views.t(ctx.lang, "answer.stored_choose") + notice),
                         self.views.choice_buttons(ctx, phase),
                     )
                 )
             )
             return
-        self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+        self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored") + notice)
+
+    def _how_quoted(self, ctx: RoundContext, text: str) -> str:
+        """When scrubbing changes ``text`` (a name, number or address), a paragraph telling its
+        author how it will read in quotes, so they can still change it (PRODUCT.md §4.6);
+        otherwise nothing. The channel's member list is not fetched for this: names are found
+        by the rules quotes use, without the members' surnames."""
+        preview = Scrubber.build(self.views.catalog, ctx.lang, ()).preview(text)
+        if preview is None:
+            return ""
+        return "\n\n" + self.views.t(ctx.lang, "scrub.notice", text=preview)
 
     def _advance(self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str) -> None:
         progress.step += 1
@@ -214,10 +221,8 @@ class Participants:
                 day=ctx.local_day(turn.now),
             )
         )
-        log.info(
-            "answer replaced round=%s pseudonym=%s phase=%s", ctx.id, progress.pseudonym[:8], key
-        )
         lead = self.views.t(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
+        lead += self._how_quoted(ctx, text)
         if ctx.is_finished(progress):
             turn.reply(Outgoing((Text(lead),)))
         else:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -42,6 +43,12 @@ def load_or_create_secret(path: Path) -> bytes:
         return key
     except (OSError, UnicodeDecodeError) as exc:
         raise SecretError(f"DIALOOG_SECRET_FILE: cannot read {path} ({exc})") from None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SecretError(
+            f"DIALOOG_SECRET_FILE: {path} is open to other users (mode {mode:04o}); "
+            f"make it private with: chmod 600 {path}"
+        )
     try:
         key = bytes.fromhex(raw)
     except ValueError:

@@ -15,7 +15,7 @@ import numpy as np
 import yake
 from scipy.sparse import csr_matrix
 
-from bot.synthesis.language import Analyzer
+from bot.synthesis.language import Analyzer, without_markers
 
 _PHRASE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
 
@@ -62,6 +62,7 @@ def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | 
     if not texts or (wanted is not None and not wanted):
         return None
     extractor = yake.KeywordExtractor(lan=analyzer.lang, n=2, top=20, dedup_lim=0.7)
+    texts = [without_markers(text) for text in texts]
     document = "\n".join(
         text if text.rstrip().endswith((".", "!", "?")) else f"{text}." for text in texts
     )

@@ -192,6 +192,11 @@ def sentences(text: str) -> Sequence[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def without_markers(text: str) -> str:
+    """``text`` with scrub markers (``[naam]``) left out, so they never become theme words."""
+    return _MARKER.sub(" ", text)
+
+
 def plain(text: str) -> str:
     """Folded text without scrub markers (input for character n-grams)."""
     return fold(_MARKER.sub(" ", text))

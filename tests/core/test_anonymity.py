@@ -66,6 +66,8 @@ async def test_no_identity_next_to_answer_text_in_tables_or_logs(
     caplog.set_level(logging.DEBUG)
     await run_round(local)
     rows = await dump(local)
+    async with local.app.db.sessions() as session:
+        pseudonyms = set((await session.scalars(select(AnswerRow.pseudonym))).all())
     await local.command(HOST, CHANNEL, "close")
     rows += await dump(local)
     assert any(story(1) in row for row in rows), "the dump does contain the answers"
@@ -74,10 +76,34 @@ async def test_no_identity_next_to_answer_text_in_tables_or_logs(
             leaked = [who for who in identities() if who in row]
             assert not leaked, f"{leaked} next to answer text in {row[:200]}"
     lines = [record.getMessage() for record in caplog.records]
-    assert any("answer stored" in line for line in lines), "the log is captured"
+    assert any("closed" in line for line in lines), "the log is captured"
+    # Any 6 characters of a pseudonym in a log line would tie it to the line's time (§4.3).
+    parts = {p[i : i + 6] for p in pseudonyms for i in range(len(p) - 5)}
+    assert len(pseudonyms) == 4
     for line in lines:
         assert not any(answer in line for answer in answer_texts()), f"answer text logged: {line}"
         assert not any(who in line for who in PEOPLE), f"user id logged: {line}"
+        assert not any(part in line for part in parts), f"pseudonym logged: {line}"
+
+
+async def test_log_times_cannot_be_joined_with_answers(
+    local: LocalDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A log line written while an answer is handled carries that moment; joined with the
+    answers table it would give the answer's exact time (§4.3 keeps the day only). Answering,
+    choosing, editing and skipping leave no log line at all; commands and timers may log."""
+    caplog.set_level(logging.DEBUG)
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
+    before = len(caplog.records)
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    await local.say("U02BRAM", "edit")
+    await local.say("U02BRAM", "Petra Smit belt 06/12345678, idee 2.")
+    during = [f"{r.name}: {r.getMessage()}" for r in caplog.records[before:]]
+    assert during == [], during
+    await local.command(HOST, CHANNEL, "close")
+    assert len(caplog.records) > before, "the log is captured"
 
 
 async def test_no_user_id_or_name_stored_anywhere_after_the_round(local: LocalDriver) -> None:
