@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.inline_sqlite import inline_creator
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_VERSIONS = MIGRATIONS / "versions"
@@ -81,8 +84,11 @@ def _applied(step: MigrationInfo) -> Applied | None:
     return Applied(script.revision, " ".join(doc.split()), tuple(sorted(script.branch_labels)))
 
 
-def alembic_config(url: str, migrations: Migrations | None = None) -> Config:
-    """Alembic's configuration: the core's revisions and those of ``migrations``."""
+def alembic_config(
+    url: str, migrations: Migrations | None = None, key_dir: Path | None = None
+) -> Config:
+    """Alembic's configuration: the core's revisions and those of ``migrations``; ``key_dir``
+    is where revision 0003 moves round keys that older versions kept in the database."""
     extra = migrations or Migrations()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -91,11 +97,16 @@ def alembic_config(url: str, migrations: Migrations | None = None) -> Config:
     locations = [str(CORE_VERSIONS), *(str(path) for path in extra.locations)]
     config.set_main_option("version_locations", os.pathsep.join(locations))
     config.attributes["metadata"] = extra.metadata
+    config.attributes["key_dir"] = key_dir
     return config
 
 
 def _run_upgrade(
-    connection: Connection, url: str, revision: str, migrations: Migrations | None
+    connection: Connection,
+    url: str,
+    revision: str,
+    migrations: Migrations | None,
+    key_dir: Path | None = None,
 ) -> list[Applied]:
     applied: list[Applied] = []
 
@@ -104,7 +115,7 @@ def _run_upgrade(
         if found is not None:
             applied.append(found)
 
-    config = alembic_config(url, migrations)
+    config = alembic_config(url, migrations, key_dir)
     config.attributes["connection"] = connection
     config.attributes["on_version_apply"] = record
     command.upgrade(config, revision)
@@ -116,13 +127,16 @@ def _current_revisions(connection: Connection) -> tuple[str, ...]:
 
 
 async def upgrade(
-    engine: AsyncEngine, migrations: Migrations | None = None, revision: str = "heads"
+    engine: AsyncEngine,
+    migrations: Migrations | None = None,
+    revision: str = "heads",
+    key_dir: Path | None = None,
 ) -> list[Applied]:
     """Apply migrations (the core's and ``migrations``) up to ``revision``, every branch's
     head by default; return those applied, in the order they ran."""
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        return await connection.run_sync(_run_upgrade, url, revision, migrations)
+        return await connection.run_sync(_run_upgrade, url, revision, migrations, key_dir)
 
 
 async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
@@ -131,9 +145,31 @@ async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
         return await connection.run_sync(_current_revisions)
 
 
+def erases(session: AsyncSession) -> None:
+    """Mark the transaction of ``session`` as one that erases what must not linger (answers
+    erased by *forget me*, replaced answers): once it commits, SQLite's WAL is checkpointed
+    and truncated, so the old pages are gone from the WAL too (``secure_delete`` already
+    zeroes them in the main file)."""
+    session.info[_ERASES] = True
+
+
+def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:
+    """Run ``action`` once the transaction of ``session`` has committed (never if it rolls
+    back): for what must not happen unless the change is durable, like destroying a closed
+    round's key file."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+_ERASES = "dialoogbot.erases"
+_AFTER_COMMIT = "dialoogbot.after_commit"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not merely unlinked: an answer erased by
+    # *forget me* leaves no bytes in the main file (the WAL is truncated after such commits).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     # WAL with synchronous=NORMAL survives a process crash (the case we promise); only a power
     # loss may drop the last commits.
@@ -154,9 +190,16 @@ class Database:
 
     Every write in the process, the adapters' included, goes through :meth:`writing`."""
 
-    def __init__(self, url: str, echo: bool = False, migrations: Migrations | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        echo: bool = False,
+        migrations: Migrations | None = None,
+        key_dir: Path | None = None,
+    ) -> None:
         self.url = url
         self.migrations = migrations or Migrations()
+        self.key_dir = key_dir
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: a database error's text (logged with its traceback) would quote
         # the statement's values, answers and pseudonyms among them.
@@ -175,6 +218,7 @@ class Database:
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
         self._writer: asyncio.Task[Any] | None = None
         self._process_lock: int | None = None
+        self._checkpoint_owed = False
 
     def claim_single_process(self) -> None:
         """SQLite: take an exclusive lock on ``<database>.lock`` for this process's lifetime.
@@ -216,7 +260,11 @@ class Database:
         return url.render_as_string(hide_password=True)
 
     async def upgrade(self) -> list[Applied]:
-        return await upgrade(self.engine, self.migrations)
+        applied = await upgrade(self.engine, self.migrations, key_dir=self.key_dir)
+        if applied:
+            # A revision may have dropped what must not linger (0003: the round keys).
+            await self.checkpoint()
+        return applied
 
     async def current_revisions(self) -> tuple[str, ...]:
         return await current_revisions(self.engine)
@@ -233,8 +281,10 @@ class Database:
         that asks again gets a ``RuntimeError`` rather than waiting for itself.
         """
         if self._write_turn is None:
-            async with self.sessions() as session, session.begin():
-                yield session
+            async with self.sessions() as session:
+                async with session.begin():
+                    yield session
+                self._committed(session)
             return
         task = asyncio.current_task()
         if task is not None and self._writer is task:
@@ -242,10 +292,43 @@ class Database:
         async with self._write_turn:
             self._writer = task
             try:
-                async with self.sessions() as session, session.begin():
-                    yield session
+                async with self.sessions() as session:
+                    async with session.begin():
+                        yield session
+                    if session.info.get(_ERASES) or self._checkpoint_owed:
+                        await self.checkpoint()
+                    self._committed(session)
             finally:
                 self._writer = None
+
+    @staticmethod
+    def _committed(session: AsyncSession) -> None:
+        for action in session.info.pop(_AFTER_COMMIT, []):
+            try:
+                action()
+            except Exception:
+                # The transaction stands; what the action finishes is retried at start-up.
+                log.exception("an action after commit failed")
+
+    async def checkpoint(self) -> bool:
+        """SQLite: copy the WAL into the main file and truncate it to nothing, so that no
+        erased page remains in it. Never waits: while a reader still needs the WAL it reports
+        False and the next write tries again. PostgreSQL: nothing to do here (True)."""
+        if not self.is_sqlite:
+            return True
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute("PRAGMA busy_timeout=0")
+            try:
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+            finally:
+                await driver.execute("PRAGMA busy_timeout=10000")
+        done = row is not None and row[0] == 0
+        self._checkpoint_owed = not done
+        return done
 
     async def ping(self) -> bool:
         try:

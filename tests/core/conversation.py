@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.core.messages import Choices, Outgoing
+from bot.core.pseudonyms import Keyring
 from bot.testing import LocalDriver
+from storage.models import AnswerRow
 
 CHANNEL = "C-TEAM"
 PEOPLE = {
@@ -35,3 +39,17 @@ async def answer_all(local: LocalDriver, user: str, n: int) -> None:
     await local.say(user, "5")
     await local.say(user, f"Een buurthuis dat elke dag open is voor iedereen, droom {n}.")
     await local.say(user, f"De gemeente opent de school na vieren, idee {n}.")
+
+
+async def stored_answers(local: LocalDriver) -> list[tuple[str | None, str | None]]:
+    """Every stored answer's (text, choice): plain after close, else opened with the round's
+    key as the bot opens it (answers are sealed while their round is open)."""
+    found: list[tuple[str | None, str | None]] = []
+    async with local.app.db.sessions() as session:
+        for row in await session.scalars(select(AnswerRow).order_by(AnswerRow.id)):
+            text = row.text
+            key = local.app.keyring.round_key(row.round_id)
+            if text is None and row.sealed is not None and key is not None:
+                text = Keyring.open_sealed(key, row.round_id, row.id, row.sealed)
+            found.append((text, row.choice))
+    return found
