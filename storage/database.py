@@ -160,8 +160,15 @@ def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
+def after_rollback(session: AsyncSession, action: Callable[[], object]) -> None:
+    """Run ``action`` if the transaction of ``session`` rolls back: to undo what was done
+    outside the database for it, like writing a new round's key file."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(action)
+
+
 _ERASES = "dialoogbot.erases"
 _AFTER_COMMIT = "dialoogbot.after_commit"
+_AFTER_ROLLBACK = "dialoogbot.after_rollback"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -282,9 +289,13 @@ class Database:
         """
         if self._write_turn is None:
             async with self.sessions() as session:
-                async with session.begin():
-                    yield session
-                self._committed(session)
+                try:
+                    async with session.begin():
+                        yield session
+                except BaseException:
+                    self._run(session, _AFTER_ROLLBACK)
+                    raise
+                self._run(session, _AFTER_COMMIT)
             return
         task = asyncio.current_task()
         if task is not None and self._writer is task:
@@ -293,22 +304,31 @@ class Database:
             self._writer = task
             try:
                 async with self.sessions() as session:
-                    async with session.begin():
-                        yield session
+                    try:
+                        async with session.begin():
+                            yield session
+                    except BaseException:
+                        self._run(session, _AFTER_ROLLBACK)
+                        raise
                     if session.info.get(_ERASES) or self._checkpoint_owed:
                         await self.checkpoint()
-                    self._committed(session)
+                    self._run(session, _AFTER_COMMIT)
             finally:
                 self._writer = None
 
     @staticmethod
-    def _committed(session: AsyncSession) -> None:
-        for action in session.info.pop(_AFTER_COMMIT, []):
+    def _run(session: AsyncSession, which: str) -> None:
+        """The actions registered for ``which`` (after commit, after rollback); the others
+        are dropped."""
+        actions = session.info.pop(which, [])
+        session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_AFTER_ROLLBACK, None)
+        for action in actions:
             try:
                 action()
             except Exception:
-                # The transaction stands; what the action finishes is retried at start-up.
-                log.exception("an action after commit failed")
+                # The transaction's outcome stands; a key file left over is swept at start.
+                log.exception("an action after the transaction failed")
 
     async def checkpoint(self) -> bool:
         """SQLite: copy the WAL into the main file and truncate it to nothing, so that no

@@ -105,10 +105,3 @@ class KeyFiles:
             if entry.name.endswith(SUFFIX) and _ROUND_ID.match(name):
                 found.append(name)
         return sorted(found)
-
-    def age_seconds(self, round_id: str, now: float) -> float:
-        """How long ago the key file of ``round_id`` was written (0 if it is gone)."""
-        try:
-            return now - self._path(round_id).stat().st_mtime
-        except FileNotFoundError:
-            return 0.0

@@ -30,7 +30,7 @@ from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
 from bot.support.settings import Settings
-from storage.database import after_commit, erases
+from storage.database import after_commit, after_rollback, erases
 from storage.models import AnswerRow, ProgressRow, RoundRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,10 @@ class Hosts:
             phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
         humans = self._humans(turn, i.channel_id)
         round_id = uuid.uuid4().hex
-        # Written to its key file before the round exists; a start that rolls back leaves a
-        # file no round owns, destroyed at the next start (bot/runtime/app.py).
+        # Written to its key file before the round exists, destroyed again if the start
+        # rolls back.
         key = self.keyring.new_round_key(round_id)
+        after_rollback(turn.session, lambda: self.keyring.destroy_round_key(round_id))
         row = RoundRow(
             id=round_id,
             platform=i.platform,

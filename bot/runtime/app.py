@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 
 from sqlalchemy import select
 
@@ -47,15 +46,13 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
     return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
 
 
-ORPHAN_AGE = 600.0  # seconds: a key file younger than this may belong to a start in flight
-
-
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:
     """Refuse to start when an open round's key file is missing (a key directory not shared
     by every process, or lost) or the secret file cannot open it (a lost or swapped secret):
-    better one clear line now than failures in every round later. Then destroy key files no
-    open round owns: left by a crash between a close's commit and the file's destruction, or
-    by a start that rolled back."""
+    better one clear line now than failures in every round later. Then destroy the key files
+    of this database's closed rounds: left by a crash between a close's commit and the file's
+    destruction. A file of a round this database does not know is left alone: it may belong
+    to another database whose bot shares the directory (``chat`` beside ``serve``)."""
     async with db.sessions() as session:
         open_ids = set(await session.scalars(select(RoundRow.id).where(RoundRow.status == "open")))
     files = keyring.key_files
@@ -66,17 +63,17 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
                 "(every process must use the same key directory)"
             )
         keyring.round_key(round_id)
-    now = time.time()
-    for round_id in files.round_ids():
-        if round_id in open_ids:
-            continue
+    others = [round_id for round_id in files.round_ids() if round_id not in open_ids]
+    if others:
         async with db.sessions() as session:
-            row = await session.get(RoundRow, round_id)
-        if row is not None and row.status == "open":
-            continue
-        if row is not None or files.age_seconds(round_id, now) > ORPHAN_AGE:
+            closed = set(
+                await session.scalars(
+                    select(RoundRow.id).where(RoundRow.id.in_(others), RoundRow.status != "open")
+                )
+            )
+        for round_id in sorted(closed):
             files.destroy(round_id)
-            log.info("key file of round %s destroyed (round not open)", round_id)
+            log.info("key file of closed round %s destroyed", round_id)
 
 
 class App:

@@ -3,7 +3,7 @@ refused when missing, swept when orphaned, moved out of the database by migratio
 
 from __future__ import annotations
 
-import os
+import contextlib
 import stat
 import uuid
 from pathlib import Path
@@ -19,7 +19,7 @@ from bot.core.pseudonyms import Keyring, SecretError, load_or_create_secret
 from bot.runtime.app import App
 from bot.support.settings import Settings
 from bot.testing import LocalDriver
-from storage.database import upgrade
+from storage.database import after_commit, after_rollback, upgrade
 from storage.keys import KeyFiles
 from storage.models import RoundRow
 from tests.core.conversation import CHANNEL, HOST, setup_channel
@@ -59,27 +59,39 @@ async def test_an_open_round_without_its_key_file_stops_start_up(
         await App.create(settings)
 
 
-async def test_a_key_file_no_open_round_owns_is_destroyed_at_start(
+async def test_a_closed_rounds_key_file_left_by_a_crash_is_destroyed_at_start(
     local: LocalDriver, settings: Settings
 ) -> None:
-    """A crash between a close's commit and the file's destruction leaves the file behind."""
+    """A crash between a close's commit and the file's destruction leaves the file behind;
+    the next start destroys it. A file of a round this database does not know (another
+    database's bot sharing the directory) is left alone."""
     setup_channel(local)
     await local.command(HOST, CHANNEL, "start")
     round_id = await open_round_id(local)
     wrapped = (settings.round_key_dir / f"{round_id}.key").read_bytes()
     await local.command(HOST, CHANNEL, "close")
     KeyFiles(settings.round_key_dir).write(round_id, wrapped)  # as if the crash left it
-    stray = uuid.uuid4().hex  # a start that rolled back, long ago
-    KeyFiles(settings.round_key_dir).write(stray, wrapped)
-    old = settings.round_key_dir / f"{stray}.key"
-    os.utime(old, (1_000_000_000, 1_000_000_000))
-    young = uuid.uuid4().hex  # a start in flight in another process: left alone
-    KeyFiles(settings.round_key_dir).write(young, wrapped)
+    elsewhere = uuid.uuid4().hex
+    KeyFiles(settings.round_key_dir).write(elsewhere, wrapped)
     app = await App.create(settings)
     try:
-        assert app.keyring.key_files.round_ids() == [young]
+        assert app.keyring.key_files.round_ids() == [elsewhere]
     finally:
         await app.stop()
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_actions_after_commit_or_after_rollback_run_only_then(
+    local: LocalDriver, fails: bool
+) -> None:
+    ran: list[str] = []
+    with contextlib.suppress(LookupError):
+        async with local.app.db.writing() as session:
+            after_commit(session, lambda: ran.append("commit"))
+            after_rollback(session, lambda: ran.append("rollback"))
+            if fails:
+                raise LookupError("the transaction fails")
+    assert ran == (["rollback"] if fails else ["commit"])
 
 
 async def test_migration_moves_keys_out_of_the_database(tmp_path: Path) -> None:
