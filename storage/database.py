@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import MetaData, event, make_url, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,6 +34,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.inline_sqlite import inline_creator
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_VERSIONS = MIGRATIONS / "versions"
@@ -82,8 +86,11 @@ def _applied(step: MigrationInfo) -> Applied | None:
     return Applied(script.revision, " ".join(doc.split()), tuple(sorted(script.branch_labels)))
 
 
-def alembic_config(url: str, migrations: Migrations | None = None) -> Config:
-    """Alembic's configuration: the core's revisions and those of ``migrations``."""
+def alembic_config(
+    url: str, migrations: Migrations | None = None, key_dir: Path | None = None
+) -> Config:
+    """Alembic's configuration: the core's revisions and those of ``migrations``; ``key_dir``
+    is where revision 0003 moves round keys that older versions kept in the database."""
     extra = migrations or Migrations()
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -92,11 +99,16 @@ def alembic_config(url: str, migrations: Migrations | None = None) -> Config:
     locations = [str(CORE_VERSIONS), *(str(path) for path in extra.locations)]
     config.set_main_option("version_locations", os.pathsep.join(locations))
     config.attributes["metadata"] = extra.metadata
+    config.attributes["key_dir"] = key_dir
     return config
 
 
 def _run_upgrade(
-    connection: Connection, url: str, revision: str, migrations: Migrations | None
+    connection: Connection,
+    url: str,
+    revision: str,
+    migrations: Migrations | None,
+    key_dir: Path | None = None,
 ) -> list[Applied]:
     applied: list[Applied] = []
 
@@ -105,11 +117,26 @@ def _run_upgrade(
         if found is not None:
             applied.append(found)
 
-    config = alembic_config(url, migrations)
+    if key_dir is None and _round_keys_waiting(connection):
+        # Refused before anything runs: on SQLite a failed DDL step is not rolled back, so
+        # failing half-way in 0004 would leave the revisions before it half applied.
+        raise RuntimeError(
+            "round keys must move to a key directory: upgrade with `dialoogbot db upgrade` "
+            "(DIALOOG_KEY_DIR, default beside DIALOOG_SECRET_FILE)"
+        )
+    config = alembic_config(url, migrations, key_dir)
     config.attributes["connection"] = connection
     config.attributes["on_version_apply"] = record
     command.upgrade(config, revision)
     return applied
+
+
+def _round_keys_waiting(connection: Connection) -> bool:
+    """Whether a database from before 0004 still holds round keys in its ``round_keys``
+    table (migration 0004 moves them to files, so it needs a key directory)."""
+    if "round_keys" not in sa_inspect(connection).get_table_names():
+        return False
+    return connection.execute(text("SELECT 1 FROM round_keys LIMIT 1")).first() is not None
 
 
 def _current_revisions(connection: Connection) -> tuple[str, ...]:
@@ -117,13 +144,16 @@ def _current_revisions(connection: Connection) -> tuple[str, ...]:
 
 
 async def upgrade(
-    engine: AsyncEngine, migrations: Migrations | None = None, revision: str = "heads"
+    engine: AsyncEngine,
+    migrations: Migrations | None = None,
+    revision: str = "heads",
+    key_dir: Path | None = None,
 ) -> list[Applied]:
     """Apply migrations (the core's and ``migrations``) up to ``revision``, every branch's
     head by default; return those applied, in the order they ran."""
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
-        return await connection.run_sync(_run_upgrade, url, revision, migrations)
+        return await connection.run_sync(_run_upgrade, url, revision, migrations, key_dir)
 
 
 async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
@@ -132,9 +162,38 @@ async def current_revisions(engine: AsyncEngine) -> tuple[str, ...]:
         return await connection.run_sync(_current_revisions)
 
 
+def erases(session: AsyncSession) -> None:
+    """Mark the transaction of ``session`` as one that erases what must not linger (answers
+    erased by *forget me*, replaced answers): once it commits, SQLite's WAL is checkpointed
+    and truncated, so the old pages are gone from the WAL too (``secure_delete`` already
+    zeroes them in the main file)."""
+    session.info[_ERASES] = True
+
+
+def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:
+    """Run ``action`` once the transaction of ``session`` has committed (never if it rolls
+    back): for what must not happen unless the change is durable, like destroying a closed
+    round's key file."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def after_rollback(session: AsyncSession, action: Callable[[], object]) -> None:
+    """Run ``action`` if the transaction of ``session`` rolls back: to undo what was done
+    outside the database for it, like writing a new round's key file."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(action)
+
+
+_ERASES = "dialoogbot.erases"
+_AFTER_COMMIT = "dialoogbot.after_commit"
+_AFTER_ROLLBACK = "dialoogbot.after_rollback"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not merely unlinked: an answer erased by
+    # *forget me* leaves no bytes in the main file (the WAL is truncated after such commits).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     # WAL with synchronous=NORMAL survives a process crash (the case we promise); only a power
     # loss may drop the last commits.
@@ -167,9 +226,16 @@ class Database:
 
     Every write in the process, the adapters' included, goes through :meth:`writing`."""
 
-    def __init__(self, url: str, echo: bool = False, migrations: Migrations | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        echo: bool = False,
+        migrations: Migrations | None = None,
+        key_dir: Path | None = None,
+    ) -> None:
         self.url = url
         self.migrations = migrations or Migrations()
+        self.key_dir = key_dir
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: a database error's text (logged with its traceback) would quote
         # the statement's values, answers and pseudonyms among them.
@@ -189,6 +255,7 @@ class Database:
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
         self._writer: asyncio.Task[Any] | None = None
         self._process_lock: int | None = None
+        self._checkpoint_owed = False
 
     def claim_single_process(self) -> None:
         """SQLite: take an exclusive lock on ``<database>.lock`` for this process's lifetime.
@@ -230,7 +297,11 @@ class Database:
         return url.render_as_string(hide_password=True)
 
     async def upgrade(self) -> list[Applied]:
-        return await upgrade(self.engine, self.migrations)
+        applied = await upgrade(self.engine, self.migrations, key_dir=self.key_dir)
+        if applied:
+            # A revision may have dropped what must not linger (0003: the round keys).
+            await self.checkpoint()
+        return applied
 
     async def current_revisions(self) -> tuple[str, ...]:
         return await current_revisions(self.engine)
@@ -247,8 +318,14 @@ class Database:
         that asks again gets a ``RuntimeError`` rather than waiting for itself.
         """
         if self._write_turn is None:
-            async with self.sessions() as session, session.begin():
-                yield session
+            async with self.sessions() as session:
+                try:
+                    async with session.begin():
+                        yield session
+                except BaseException:
+                    self._run(session, _AFTER_ROLLBACK)
+                    raise
+                self._run(session, _AFTER_COMMIT)
             return
         task = asyncio.current_task()
         if task is not None and self._writer is task:
@@ -256,10 +333,52 @@ class Database:
         async with self._write_turn:
             self._writer = task
             try:
-                async with self.sessions() as session, session.begin():
-                    yield session
+                async with self.sessions() as session:
+                    try:
+                        async with session.begin():
+                            yield session
+                    except BaseException:
+                        self._run(session, _AFTER_ROLLBACK)
+                        raise
+                    if session.info.get(_ERASES) or self._checkpoint_owed:
+                        await self.checkpoint()
+                    self._run(session, _AFTER_COMMIT)
             finally:
                 self._writer = None
+
+    @staticmethod
+    def _run(session: AsyncSession, which: str) -> None:
+        """The actions registered for ``which`` (after commit, after rollback); the others
+        are dropped."""
+        actions = session.info.pop(which, [])
+        session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_AFTER_ROLLBACK, None)
+        for action in actions:
+            try:
+                action()
+            except Exception:
+                # The transaction's outcome stands; a key file left over is swept at start.
+                log.exception("an action after the transaction failed")
+
+    async def checkpoint(self) -> bool:
+        """SQLite: copy the WAL into the main file and truncate it to nothing, so that no
+        erased page remains in it. Never waits: while a reader still needs the WAL it reports
+        False and the next write tries again. PostgreSQL: nothing to do here (True)."""
+        if not self.is_sqlite:
+            return True
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute("PRAGMA busy_timeout=0")
+            try:
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+            finally:
+                await driver.execute("PRAGMA busy_timeout=10000")
+        done = row is not None and row[0] == 0
+        self._checkpoint_owed = not done
+        return done
 
     async def ping(self) -> bool:
         try:

@@ -3,8 +3,12 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 
 - ``answers`` carry a pseudonym (keyed HMAC, key outside the database) and the day only.
 - ``progress`` carries the pseudonym's position in the template, no time.
-- ``round_keys`` holds each round's pseudonym key, wrapped with the secret from the secret
-  file; the row is deleted when the round closes, after which nobody can link answers.
+- Round keys are not kept here at all: each lives in a file of its own outside the database
+  (:mod:`storage.keys`), because a deleted row lingers in SQLite's WAL and in PostgreSQL's
+  heap and WAL. While a round is open its answers are sealed with a key derived from the
+  round key (``answers.sealed``); at close they are written out in plain text and the key
+  file destroyed, so an answer erased by *forget me* is unreadable wherever its old bytes
+  remain.
 - ``drafts`` hold a summary for its host to review: only what would be published.
 - ``outbox`` holds messages waiting to be sent: prompts, confirmations and summaries, never an
   answer next to a user id.
@@ -113,17 +117,6 @@ class RoundRow(Base):
     )
 
 
-class RoundKeyRow(Base):
-    """The round's pseudonym key, encrypted with the secret file's key. Deleted at close."""
-
-    __tablename__ = "round_keys"
-
-    round_id: Mapped[str] = mapped_column(
-        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
-    )
-    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 class DraftRow(Base):
     """A summary waiting for its host's review: exactly what would be published (scrubbed,
     below-threshold phases emptied, as the JSON of :mod:`bot.core.drafts`), never answers as
@@ -154,10 +147,17 @@ class ProgressRow(Base):
     awaiting_choice: Mapped[bool] = mapped_column(Boolean, default=False)
     editing: Mapped[bool] = mapped_column(Boolean, default=False)
     started: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Said *forget me*: the row stays (so the invited count does not drop) but the round
+    # never contacts this pseudonym again (PRODUCT.md §4.9).
+    forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AnswerRow(Base):
-    """One answer: pseudonym, phase, text and the day. The id is random, not a sequence."""
+    """One answer: pseudonym, phase, text and the day. The id is random, not a sequence.
+
+    While the round is open the text is in ``sealed`` (AES-GCM under the round's key, see
+    :meth:`bot.core.pseudonyms.Keyring.seal`) and ``text`` is empty; closing the round opens
+    them into ``text`` before its key is destroyed."""
 
     __tablename__ = "answers"
 
@@ -165,7 +165,8 @@ class AnswerRow(Base):
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(64))
     phase: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     choice: Mapped[str | None] = mapped_column(String(32))
     day: Mapped[dt.date] = mapped_column(Date)
 

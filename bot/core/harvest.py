@@ -32,18 +32,27 @@ async def gather(
     """The scrubbed answers of ``ctx`` (optionally only some phases, or only answers from the
     days ``first..last`` inclusive) as a request."""
     wanted = set(phases) if phases is not None else {p.key for p in ctx.phases}
-    query = select(AnswerRow.pseudonym, AnswerRow.phase, AnswerRow.text, AnswerRow.choice).where(
-        AnswerRow.round_id == ctx.id
-    )
+    query = select(
+        AnswerRow.id,
+        AnswerRow.pseudonym,
+        AnswerRow.phase,
+        AnswerRow.text,
+        AnswerRow.sealed,
+        AnswerRow.choice,
+    ).where(AnswerRow.round_id == ctx.id)
     if days is not None:
         query = query.where(AnswerRow.day >= days[0], AnswerRow.day <= days[1])
-    rows = (await session.execute(query)).all()
+    # Sealed while the round is open (storage/models.py): opened here, with the round key.
+    opened = [
+        (row, ctx.text_of(row.id, row.text, row.sealed)) for row in (await session.execute(query))
+    ]
+    rows = [(row, text) for row, text in opened if text is not None]
     scrub = Scrubber.build(catalog, ctx.lang, member_names)
-    numbers = {p: n for n, p in enumerate(sorted({row.pseudonym for row in rows}), start=1)}
+    numbers = {p: n for n, p in enumerate(sorted({row.pseudonym for row, _ in rows}), start=1)}
     answers = sorted(
         (
-            AnswerText(numbers[row.pseudonym], row.phase, scrub(row.text), row.choice)
-            for row in rows
+            AnswerText(numbers[row.pseudonym], row.phase, scrub(text), row.choice)
+            for row, text in rows
             if row.phase in wanted
         ),
         key=lambda a: (a.phase, a.text, a.choice or "", a.respondent),

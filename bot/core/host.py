@@ -32,7 +32,8 @@ from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
 from bot.support.settings import Settings
-from storage.models import AnswerRow, ProgressRow, RoundKeyRow, RoundRow, columns, insert_rows
+from storage.database import after_commit, after_rollback, erases
+from storage.models import AnswerRow, ProgressRow, RoundRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
 POSTED = "posted"
@@ -103,7 +104,10 @@ class Hosts:
             phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
         humans = self._humans(turn, i.channel_id)
         round_id = uuid.uuid4().hex
-        key, wrapped = self.keyring.new_round_key(round_id)
+        # Written to its key file before the round exists, destroyed again if the start
+        # rolls back.
+        key = self.keyring.new_round_key(round_id)
+        after_rollback(turn.session, lambda: self.keyring.destroy_round_key(round_id))
         row = RoundRow(
             id=round_id,
             platform=i.platform,
@@ -129,7 +133,6 @@ class Hosts:
         )
         turn.session.add(row)
         await turn.session.flush()
-        turn.session.add(RoundKeyRow(round_id=round_id, wrapped=wrapped))
         ctx = RoundContext(row, template, key)
         invitation = self.views.invitation(ctx)
         if humans:
@@ -143,6 +146,7 @@ class Hosts:
                         "awaiting_choice": False,
                         "editing": False,
                         "started": False,
+                        "forgotten": False,
                     }
                     for m in humans
                 ],
@@ -256,7 +260,7 @@ class Hosts:
         lead = self.views.t(ctx.lang, "round.next_phase")
         for member in humans:
             row = progress.get(ctx.pseudonym(member.user_id))
-            if row is None:
+            if row is None or row.forgotten:
                 continue
             row.step = max(row.step, step)
             row.choice = None
@@ -317,11 +321,13 @@ class Hosts:
             turn.channel(ctx.row.channel_id, self.views.note(ctx.lang, "round.closed_review"))
         ctx.row.status = "closed"
         ctx.row.closed_day = turn.today
-        key_row = await turn.session.get(RoundKeyRow, ctx.id)
-        if key_row is not None:
-            await turn.session.delete(key_row)
-        ctx.key = None
         await _forget_arrival_order(turn, ctx)
+        ctx.key = None
+        # The key file goes once the close is durable: destroyed before a commit that then
+        # failed, it would leave an open round nobody can answer in.
+        round_id = ctx.id
+        after_commit(turn.session, lambda: self.keyring.destroy_round_key(round_id))
+        erases(turn.session)
         self.metrics.rounds_closed.inc()
         log.info("round %s closed; pseudonym key destroyed", ctx.id)
         return outcome
@@ -375,13 +381,21 @@ class Hosts:
 
 
 async def _forget_arrival_order(turn: Turn, ctx: RoundContext) -> None:
-    """Rewrite the closed round's answers in the order of their random ids.
+    """Rewrite the closed round's answers in the order of their random ids, opened into plain
+    text while the round key is still there.
 
     Rows lie in a table in the order they arrived (SQLite's rowid, PostgreSQL's heap), and a
     dump lists them so: joined with the times in a chat log, that order could link answers
     to people even after the key is gone (PRODUCT.md §4.1 and §4.3)."""
     rows = (await turn.session.scalars(select(AnswerRow).where(AnswerRow.round_id == ctx.id))).all()
-    kept = sorted((columns(row) for row in rows), key=lambda row: row["id"])
+    kept = []
+    for row in rows:
+        values = columns(row)
+        values["text"] = ctx.text_of(row.id, row.text, row.sealed)
+        values["sealed"] = None
+        if values["text"] is not None:
+            kept.append(values)
+    kept.sort(key=lambda row: row["id"])
     await turn.session.execute(
         delete(AnswerRow).where(AnswerRow.round_id == ctx.id),
         execution_options={"synchronize_session": False},

@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
 from bot.core.messages import Outgoing, Text
@@ -16,6 +16,7 @@ from bot.core.scrub import Scrubber
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
+from storage.database import erases
 from storage.models import AnswerRow, ProgressRow
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Participants:
             if ctx is None or ctx.row.status != "open" or ctx.key is None:
                 raise CommandError("error.round_closed")
             progress = await turn.store.progress(ctx, ctx.pseudonym(i.user_id))
-            if progress is None:
+            if progress is None or progress.forgotten:
                 raise CommandError("error.not_a_participant")
         else:
             found = await turn.store.participation(i.platform, i.workspace, i.user_id)
@@ -75,13 +76,15 @@ class Participants:
                     text = prefix.group(2).strip()
         if progress.awaiting_choice:
             raise CommandError("error.choose_first")
+        answer_id = uuid.uuid4().hex
         turn.store_answer(
             AnswerRow(
-                id=uuid.uuid4().hex,
+                id=answer_id,
                 round_id=ctx.id,
                 pseudonym=progress.pseudonym,
                 phase=phase.key,
-                text=text,
+                text=None,
+                sealed=ctx.seal(answer_id, text),
                 choice=progress.choice,
                 day=ctx.local_day(turn.now),
             )
@@ -134,8 +137,11 @@ class Participants:
     async def _choose(
         self, turn: Turn, ctx: RoundContext, progress: ProgressRow, value: str
     ) -> None:
+        # The confirmation names the question, not the choice: the outbox row holding it sits
+        # next to the person's platform id until sent (PRODUCT.md §4.1); their own chat
+        # already shows what they pressed or typed.
         phase = ctx.phases[progress.step]
-        label = self.views.choice_label(ctx, phase, value)
+        number = progress.step + 1
         if progress.awaiting_choice:
             stored = await turn.session.scalars(
                 select(AnswerRow).where(
@@ -147,12 +153,12 @@ class Participants:
             for answer in stored:
                 answer.choice = value
             self._advance(
-                turn, ctx, progress, self.views.t(ctx.lang, "answer.choice_saved", choice=label)
+                turn, ctx, progress, self.views.t(ctx.lang, "answer.choice_saved", number=number)
             )
             return
         progress.choice = value
         progress.started = True
-        turn.reply(self.views.note(ctx.lang, "answer.choice_noted", choice=label))
+        turn.reply(self.views.note(ctx.lang, "answer.choice_noted", number=number))
 
     async def skip(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)
@@ -210,13 +216,16 @@ class Participants:
         choice = old[0].choice if old else None
         for row in old:
             await turn.session.delete(row)
+        erases(turn.session)
+        answer_id = uuid.uuid4().hex
         turn.store_answer(
             AnswerRow(
-                id=uuid.uuid4().hex,
+                id=answer_id,
                 round_id=ctx.id,
                 pseudonym=progress.pseudonym,
                 phase=key,
-                text=text,
+                text=None,
+                sealed=ctx.seal(answer_id, text),
                 choice=choice,
                 day=ctx.local_day(turn.now),
             )
@@ -229,7 +238,11 @@ class Participants:
             turn.reply(self.views.after_step(ctx, progress.step, lead))
 
     async def forget(self, turn: Turn) -> None:
-        """Erase every answer of this person that can still be linked (open rounds)."""
+        """Erase every answer of this person that can still be linked (open rounds).
+
+        The progress row stays, marked ``forgotten`` and emptied of choices: the round never
+        contacts this pseudonym again (reminders, next phases), and the host's counts of
+        invited, started and finished people do not change (PRODUCT.md §4.9)."""
         i = turn.incoming
         erased = 0
         rounds = 0
@@ -251,15 +264,21 @@ class Participants:
                 )
             )
             result = await turn.session.execute(
-                delete(ProgressRow).where(
-                    ProgressRow.round_id == ctx.id, ProgressRow.pseudonym == pseudonym
+                update(ProgressRow)
+                .where(
+                    ProgressRow.round_id == ctx.id,
+                    ProgressRow.pseudonym == pseudonym,
+                    ProgressRow.forgotten.is_(False),
                 )
+                .values(forgotten=True, choice=None, awaiting_choice=False, editing=False),
+                execution_options={"synchronize_session": False},
             )
             turn.store.forget_progress(ctx, pseudonym)
             if getattr(result, "rowcount", 0):
                 rounds += 1
                 turn.lang = ctx.lang
             erased += count
+        erases(turn.session)
         self.metrics.forgotten.inc(erased)
         log.info("forget me: %d answers erased in %d rounds", erased, rounds)
         turn.reply(self.views.note(turn.lang, "answer.forgotten", answers=erased, rounds=rounds))

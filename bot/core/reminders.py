@@ -60,6 +60,9 @@ async def send_reminders(
             continue
         before = sent
         row = progress.get(pseudonym)
+        if row is not None and row.forgotten:
+            # Said *forget me*: never contacted again in this round (PRODUCT.md §4.9).
+            continue
         if row is None:
             row = ProgressRow(
                 round_id=ctx.id,

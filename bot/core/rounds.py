@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.pseudonyms import Keyring
 from bot.core.templates import Phase, Template, Templates
-from storage.models import ProgressRow, RoundKeyRow, RoundRow
+from storage.models import ProgressRow, RoundRow
 
 
 @dataclass
@@ -41,6 +41,21 @@ class RoundContext:
         return Keyring.pseudonym(
             self.key, self.row.id, self.row.platform, self.row.workspace, user_id
         )
+
+    def seal(self, answer_id: str, text: str) -> bytes:
+        """``text`` sealed for the answer row ``answer_id`` (only while the round is open)."""
+        if self.key is None:
+            raise LookupError("round key destroyed")
+        return Keyring.seal(self.key, self.row.id, answer_id, text)
+
+    def text_of(self, answer_id: str, text: str | None, sealed: bytes | None) -> str | None:
+        """An answer's text: plain once the round closed, else opened with the round key;
+        None for a sealed answer whose key is gone."""
+        if text is not None:
+            return text
+        if sealed is None or self.key is None:
+            return None
+        return Keyring.open_sealed(self.key, self.row.id, answer_id, sealed)
 
     def local_day(self, moment: dt.datetime) -> dt.date:
         """The date in the round's time zone: an answer keeps only this day, and weekly
@@ -85,10 +100,9 @@ class RoundStore:
 
     async def context(self, row: RoundRow) -> RoundContext:
         template = self.templates.get(row.template) or self.templates.default
-        key = None
-        wrapped = await self.session.get(RoundKeyRow, row.id)
-        if wrapped is not None:
-            key = self.keyring.unwrap(row.id, wrapped.wrapped)
+        # A closed round's key is gone; a file left by a crash between the close's commit and
+        # the file's destruction is not used (and is destroyed at the next start).
+        key = self.keyring.round_key(row.id) if row.status == "open" else None
         return RoundContext(row, template, key)
 
     async def open_in_channel(
@@ -183,7 +197,7 @@ class RoundStore:
             if ctx.key is None:
                 continue
             progress = await self.progress(ctx, ctx.pseudonym(user_id))
-            if progress is None:
+            if progress is None or progress.forgotten:
                 continue
             if not ctx.is_finished(progress):
                 return ctx, progress

@@ -59,9 +59,8 @@ class Views:
         if phase.choice is not None and chosen is None:
             blocks.append(self.choice_buttons(ctx, phase))
         elif phase.choice is not None and chosen is not None:
-            blocks.append(
-                Text(self.t(lang, "prompt.chosen", choice=self.choice_label(ctx, phase, chosen)))
-            )
+            # Not which one: this message waits in the outbox next to the person's id.
+            blocks.append(Text(self.t(lang, "prompt.chosen")))
         blocks.append(
             Choices("skip", (Option("skip", self.t(lang, "prompt.skip_button")),), ctx.id)
         )
@@ -81,13 +80,6 @@ class Views:
             ),
             ctx.id,
         )
-
-    def choice_label(self, ctx: RoundContext, phase: Phase, value: str) -> str:
-        assert phase.choice is not None
-        for option in phase.choice.options:
-            if option.value == value:
-                return option.labels[ctx.lang]
-        return value
 
     def invitation(self, ctx: RoundContext) -> Outgoing:
         """The first private message: what the round is, the promise, the first prompt."""

@@ -84,7 +84,9 @@ def migrations(specs: Sequence[AdapterSpec] | None = None) -> Migrations:
 
 def database(settings: Settings, specs: Sequence[AdapterSpec] | None = None) -> Database:
     """The database of ``settings``, with the migrations of every adapter."""
-    return Database(settings.database_url, migrations=migrations(specs))
+    return Database(
+        settings.database_url, migrations=migrations(specs), key_dir=settings.round_key_dir
+    )
 
 
 def check_settings(settings: Settings, specs: Sequence[AdapterSpec] | None = None) -> None:

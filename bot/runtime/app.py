@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.core.messages import Incoming
 from bot.core.port import Platform
 from bot.core.prompts import Catalog
-from bot.core.pseudonyms import Keyring, load_or_create_secret
+from bot.core.pseudonyms import Keyring, SecretError, load_or_create_secret
 from bot.core.router import Dialoog
 from bot.core.summary import Guarded, Synthesizer
 from bot.core.templates import Templates
@@ -24,7 +24,8 @@ from bot.support.logsafety import quiet_chatty_loggers
 from bot.support.metrics import Metrics
 from bot.support.settings import Settings
 from storage.database import Database
-from storage.models import RoundKeyRow
+from storage.keys import KeyFiles
+from storage.models import RoundRow
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,33 @@ def default_synthesizer(settings: Settings) -> Synthesizer:
 
 
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:
-    """Refuse to start when the secret file cannot open the round keys in this database (a
-    lost or swapped file): better one clear line now than failures in every round later."""
+    """Refuse to start when an open round's key file is missing (a key directory not shared
+    by every process, or lost) or the secret file cannot open it (a lost or swapped secret):
+    better one clear line now than failures in every round later. Then destroy the key files
+    of this database's closed rounds: left by a crash between a close's commit and the file's
+    destruction. A file of a round this database does not know is left alone: it may belong
+    to another database whose bot shares the directory (``chat`` beside ``serve``)."""
     async with db.sessions() as session:
-        row = await session.scalar(select(RoundKeyRow).limit(1))
-    if row is not None:
-        keyring.unwrap(row.round_id, row.wrapped)
+        open_ids = set(await session.scalars(select(RoundRow.id).where(RoundRow.status == "open")))
+    files = keyring.key_files
+    for round_id in sorted(open_ids):
+        if files.read(round_id) is None:
+            raise SecretError(
+                f"DIALOOG_KEY_DIR: no key for open round {round_id} in {files.directory} "
+                "(every process must use the same key directory)"
+            )
+        keyring.round_key(round_id)
+    others = [round_id for round_id in files.round_ids() if round_id not in open_ids]
+    if others:
+        async with db.sessions() as session:
+            closed = set(
+                await session.scalars(
+                    select(RoundRow.id).where(RoundRow.id.in_(others), RoundRow.status != "open")
+                )
+            )
+        for round_id in sorted(closed):
+            files.destroy(round_id)
+            log.info("key file of closed round %s destroyed", round_id)
 
 
 class App:
@@ -99,7 +121,9 @@ class App:
         both later (:meth:`upgrade`)."""
         catalog = Catalog.load(settings.prompts_dir)
         templates = Templates.load(settings.prompts_dir)
-        keyring = Keyring(load_or_create_secret(settings.secret_file))
+        keyring = Keyring(
+            load_or_create_secret(settings.secret_file), KeyFiles(settings.round_key_dir)
+        )
         db = database(settings)
         try:
             if migrate:

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field("sqlite+aiosqlite:///dialoogbot.db", alias="DIALOOG_DATABASE_URL")
     secret_file: Path = Field(Path("dialoogbot.secret"), alias="DIALOOG_SECRET_FILE")
+    key_dir: Path | None = Field(None, alias="DIALOOG_KEY_DIR")
     language: str = Field("nl", alias="DIALOOG_LANGUAGE")
     timezone: str = Field("Europe/Amsterdam", alias="DIALOOG_TIMEZONE")
     min_respondents: int = Field(3, alias="DIALOOG_MIN_RESPONDENTS", ge=1)
@@ -95,6 +96,12 @@ class Settings(BaseSettings):
         """An adapter's settings class read like these settings: from the environment and
         ``.env``, with the same values given in code (tests, ``chat``) on top."""
         return load_model(cls, self._overrides)
+
+    @property
+    def round_key_dir(self) -> Path:
+        """Where open rounds' keys live (``storage/keys.py``): ``DIALOOG_KEY_DIR``, else
+        beside the secret file (``dialoogbot.keys`` for ``dialoogbot.secret``)."""
+        return self.key_dir or self.secret_file.with_suffix(".keys")
 
     @property
     def is_sqlite(self) -> bool:

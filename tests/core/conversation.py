@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.core.messages import Choices, Outgoing
+from bot.core.pseudonyms import Keyring
 from bot.testing import LocalDriver
+from storage.models import AnswerRow
 
 CHANNEL = "C-TEAM"
 PEOPLE = {
@@ -43,3 +47,17 @@ async def publish(local: LocalDriver, host: str = HOST) -> Outgoing:
     reply = await local.command(host, CHANNEL, "publiceer")
     assert "in het kanaal" in reply.fallback or "in the channel" in reply.fallback, reply.fallback
     return reply
+
+
+async def stored_answers(local: LocalDriver) -> list[tuple[str | None, str | None]]:
+    """Every stored answer's (text, choice): plain after close, else opened with the round's
+    key as the bot opens it (answers are sealed while their round is open)."""
+    found: list[tuple[str | None, str | None]] = []
+    async with local.app.db.sessions() as session:
+        for row in await session.scalars(select(AnswerRow).order_by(AnswerRow.id)):
+            text = row.text
+            key = local.app.keyring.round_key(row.round_id)
+            if text is None and row.sealed is not None and key is not None:
+                text = Keyring.open_sealed(key, row.round_id, row.id, row.sealed)
+            found.append((text, row.choice))
+    return found

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, func, select
 
 from bot.core.messages import Incoming
+from bot.core.pseudonyms import Keyring
 from bot.runtime.app import App
 from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import AnswerRow, ProgressRow
@@ -98,7 +99,12 @@ def counts(app: App) -> dict[str, float]:
 
 async def stored(app: App) -> tuple[list[str], list[tuple[int, str | None, bool]]]:
     async with app.db.sessions() as session:
-        texts = sorted(await session.scalars(select(AnswerRow.text)))
+        # Sealed while the round is open (storage/models.py): opened with the round's key.
+        texts = sorted(
+            Keyring.open_sealed(key, row.round_id, row.id, row.sealed)
+            for row in await session.scalars(select(AnswerRow))
+            if (key := app.keyring.round_key(row.round_id)) is not None and row.sealed
+        )
         progress = sorted(
             (row.step, row.choice, row.awaiting_choice)
             for row in await session.scalars(select(ProgressRow))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.core.messages import Quote
 from bot.testing import LocalDriver, ManualClock
-from storage.models import AnswerRow, RoundKeyRow, RoundRow
+from storage.models import AnswerRow, RoundRow
 from tests.core.conversation import (
     CHANNEL,
     HEADLINES,
@@ -17,6 +17,7 @@ from tests.core.conversation import (
     answer_all,
     choices,
     setup_channel,
+    stored_answers,
     story,
 )
 
@@ -58,7 +59,7 @@ async def test_host_starts_four_answer_summary_has_headlines_and_no_names(
                 assert part not in text
     assert any(isinstance(b, Quote) for b in summary.blocks)
     assert await count(local, AnswerRow) == 16
-    assert await count(local, RoundKeyRow) == 0, "the pseudonym key is destroyed at close"
+    assert local.app.keyring.key_files.round_ids() == [], "the pseudonym key is destroyed"
 
 
 async def test_english_round_speaks_english(local: LocalDriver) -> None:
@@ -77,14 +78,18 @@ async def test_buttons_choose_knel_and_picture(local: LocalDriver) -> None:
     invitation = local.inbox("U02BRAM")[0]
     knel_kiem = choices(invitation)[0]
     reply = await local.press("U02BRAM", knel_kiem.key, "kiem", knel_kiem.round_id)
-    assert "Kiem" in reply.fallback
+    # The confirmation waits in the outbox next to the person's id: it names the question,
+    # never the choice (issue 13, item 4); the pressed button shows it in their own chat.
+    assert "ontvangen" in reply.fallback and "vraag 1" in reply.fallback
+    assert "kiem" not in reply.fallback.casefold()
     reply = await local.say("U02BRAM", story(1))
     assert "Krantenkop" in reply.fallback
     reply = await local.say("U02BRAM", "Het kan dus wel")
     pictures = choices(reply)[0]
     assert pictures.key == "beelden" and len(pictures.options) == 16
     reply = await local.press("U02BRAM", "beelden", "12", pictures.round_id)
-    assert "moestuin" in reply.fallback.casefold()
+    assert "vraag 3" in reply.fallback and "ontvangen" in reply.fallback
+    assert "moestuin" not in reply.fallback.casefold()
     await local.say("U02BRAM", "Groene buurten waar iedereen elkaar kent.")
     async with local.app.db.sessions() as session:
         rows = (await session.execute(select(AnswerRow.phase, AnswerRow.choice))).all()
@@ -101,9 +106,7 @@ async def test_story_without_choice_is_kept_and_choice_asked(local: LocalDriver)
     assert "Kies eerst" in reply.fallback
     reply = await local.say("U02BRAM", "knel")
     assert "Krantenkop" in reply.fallback
-    async with local.app.db.sessions() as session:
-        rows = (await session.execute(select(AnswerRow.text, AnswerRow.choice))).all()
-    assert rows == [(story(2), "knel")]
+    assert await stored_answers(local) == [(story(2), "knel")]
 
 
 async def test_skip_edit_and_forget_me(local: LocalDriver) -> None:
@@ -115,8 +118,7 @@ async def test_skip_edit_and_forget_me(local: LocalDriver) -> None:
     assert "Krantenkop" in reply.fallback
     reply = await local.say("U02BRAM", "Moestuin verbindt de flat")
     assert "vervangen" in reply.fallback
-    async with local.app.db.sessions() as session:
-        texts = set(await session.scalars(select(AnswerRow.text)))
+    texts = {text for text, _ in await stored_answers(local)}
     assert "Moestuin verbindt de flat" in texts and "Groenten tegen de eenzaamheid" not in texts
     reply = await local.say("U02BRAM", "skip")
     assert "Overgeslagen" in reply.fallback and "Ideeën" in reply.fallback
