@@ -32,6 +32,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import cards
 from adapters.teams.pacing import RETRY_STATUSES, Backoff, Pacer, parse_retry_after
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
+from adapters.teams.service_urls import ServiceUrls
 from bot.core.messages import Outgoing
 from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
 from bot.core.prompts import Catalog
@@ -70,8 +71,12 @@ class TeamsPlatform:
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_retry: Callable[[str], None] | None = None,
+        service_urls: ServiceUrls | None = None,
     ) -> None:
         self.adapter = adapter
+        # Only addresses the Bot Framework uses (references stored before Teams was closed by
+        # default may name any address); None: no check (tests that build the platform alone).
+        self.service_urls = service_urls
         self.store = store
         self.catalog = catalog
         self.app_id = app_id
@@ -265,6 +270,7 @@ class TeamsPlatform:
         (msrest's retry configuration), too much for thousands of prompts at 50 per second.
         """
         url = str(reference["serviceUrl"])
+        self._check(url)
         client = self._clients.get(url)
         if client is not None:
             return client
@@ -285,6 +291,11 @@ class TeamsPlatform:
             self._clients[url] = client
             return client
 
+    def _check(self, url: object) -> None:
+        if self.service_urls is not None and not self.service_urls.allowed(url):
+            self.refused += 1
+            raise DeliveryRefused("service URL is not a Bot Framework address")
+
     # -- references --------------------------------------------------------------------------
 
     async def _channel_reference(self, workspace: str, channel_id: str) -> dict[str, Any]:
@@ -299,6 +310,7 @@ class TeamsPlatform:
         tenant = await self.store.get(workspace, TENANT, "")
         if tenant is None:
             raise DeliveryRefused("no service URL known for this tenant")
+        self._check(tenant["serviceUrl"])
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=tenant["bot"]["id"], name=tenant["bot"].get("name")),

@@ -71,7 +71,8 @@ class ConnectionGuard:
 
     def heard(self, transport: asyncio.BaseTransport | None) -> None:
         """A complete request arrived on ``transport``: it is no longer a candidate."""
-        self.waiting.pop(transport, None)  # type: ignore[arg-type]
+        if isinstance(transport, asyncio.Transport):
+            self.waiting.pop(transport, None)
 
     def gone(self, transport: asyncio.Transport) -> None:
         self.open.discard(transport)
