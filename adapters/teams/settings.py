@@ -22,6 +22,9 @@ class TeamsSettings(BaseSettings):
     app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")
     app_tenant_id: str | None = Field(None, alias="MICROSOFT_APP_TENANT_ID")
     app_type: str | None = Field(None, alias="MICROSOFT_APP_TYPE")
+    # Where botbuilder reads the Bot Framework's signing keys (default: the public cloud's);
+    # tests point it at a local fake (bot/testing/openid.py).
+    openid_metadata_url: str | None = Field(None, alias="DIALOOG_TEAMS_OPENID_METADATA_URL")
 
     def problems(self) -> list[str]:
         """What is missing for the bot to authenticate (checked when Teams is mounted; the
