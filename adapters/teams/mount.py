@@ -71,20 +71,50 @@ class BotConfig:
     APP_TENANTID: str | None
 
 
+@dataclass(frozen=True)
+class OpenIdBotConfig(BotConfig):
+    """The public cloud's settings, but the channel's signing keys read from another OpenID
+    metadata URL: with any of these set, botbuilder takes them all from the configuration."""
+
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str
+    OAUTH_URL: str
+    CALLER_ID: str
+
+
 def build_adapter(
     app_id: str | None,
     password: str | None = None,
     app_type: str | None = None,
     tenant_id: str | None = None,
+    openid_metadata_url: str | None = None,
 ) -> Any:
-    """A ``CloudAdapter``; authentication is off when ``app_id`` is empty."""
+    """A ``CloudAdapter``; authentication is off when ``app_id`` is empty. With
+    ``openid_metadata_url`` the tokens' signing keys come from there (a sovereign cloud's, or
+    a local fake's in tests) instead of login.botframework.com."""
     from botbuilder.integration.aiohttp import (
         CloudAdapter,
         ConfigurationBotFrameworkAuthentication,
     )
+    from botbuilder.schema import CallerIdConstants
+    from botframework.connector.auth import AuthenticationConstants as Public
 
     kind = app_type or ("SingleTenant" if tenant_id else "MultiTenant")
     config = BotConfig(app_id or "", password or "", kind, tenant_id or "")
+    if openid_metadata_url:
+        config = OpenIdBotConfig(
+            *(config.APP_ID, config.APP_PASSWORD, config.APP_TYPE, config.APP_TENANTID),
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=openid_metadata_url,
+            TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=openid_metadata_url,
+            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=Public.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER,
+            TO_CHANNEL_FROM_BOT_LOGIN_URL=Public.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX,
+            TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=Public.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+            OAUTH_URL=Public.OAUTH_URL,
+            CALLER_ID=CallerIdConstants.public_azure_channel,
+        )
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
@@ -223,7 +253,13 @@ async def setup(app: App, web_app: web.Application) -> bool:
             ROUTE,
         )
     service_urls = ServiceUrls(parse_hosts(teams.service_url_hosts), playground=not app_id)
-    adapter = build_adapter(app_id, teams.app_password, teams.app_type, teams.app_tenant_id)
+    adapter = build_adapter(
+        app_id,
+        teams.app_password,
+        teams.app_type,
+        teams.app_tenant_id,
+        teams.openid_metadata_url,
+    )
     store = ReferenceStore(app.db)
     await store.forget_deliveries()
     retries = Counter(

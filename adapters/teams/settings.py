@@ -24,6 +24,9 @@ class TeamsSettings(BaseSettings):
     app_password: str | None = Field(None, alias="MICROSOFT_APP_PASSWORD")
     app_tenant_id: str | None = Field(None, alias="MICROSOFT_APP_TENANT_ID")
     app_type: str | None = Field(None, alias="MICROSOFT_APP_TYPE")
+    # Where botbuilder reads the Bot Framework's signing keys (default: the public cloud's);
+    # tests point it at a local fake (bot/testing/openid.py).
+    openid_metadata_url: str | None = Field(None, alias="DIALOOG_TEAMS_OPENID_METADATA_URL")
     playground: bool = Field(False, alias="DIALOOG_TEAMS_PLAYGROUND")
     service_url_hosts: str = Field(",".join(PUBLIC_CLOUD), alias="MICROSOFT_SERVICE_URL_HOSTS")
 
