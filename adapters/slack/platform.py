@@ -29,7 +29,7 @@ from adapters.slack.members import channel_members
 from adapters.slack.pacing import WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
 from bot.core.messages import Outgoing
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
 
 log = logging.getLogger(__name__)
 
@@ -244,8 +244,14 @@ class SlackPlatform:
         await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
-        """Every member of the channel, with names; bots marked."""
-        return await channel_members(await self.client(workspace), channel_id)
+        """Every member of the channel, with names; bots marked. :class:`NotInChannel` when
+        the bot cannot see the channel."""
+        try:
+            return await channel_members(await self.client(workspace), channel_id)
+        except SlackApiError as exc:
+            if _error(exc) in ("channel_not_found", "not_in_channel", "missing_scope"):
+                raise NotInChannel(_error(exc)) from exc
+            raise
 
     async def _dm_channel(self, workspace: str, user_id: str) -> str:
         if (workspace, user_id) not in self._dm_channels:

@@ -34,7 +34,7 @@ from adapters.teams.pacing import RETRY_STATUSES, Backoff, Pacer, parse_retry_af
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
 from adapters.teams.service_urls import ServiceUrls
 from bot.core.messages import Outgoing
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
 from bot.core.prompts import Catalog
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,10 @@ class TeamsPlatform:
         await self.send_private(workspace, user_id, message)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
-        reference = await self._channel_reference(workspace, channel_id)
+        try:
+            reference = await self._channel_reference(workspace, channel_id)
+        except DeliveryRefused as exc:
+            raise NotInChannel(str(exc)) from exc
         team_id = reference.get("teamId")
         roster_id = str(team_id or reference["conversation"]["id"])
         members: list[Member] = []

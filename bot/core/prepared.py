@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.commands import CommandError
 from bot.core.port import Member
 from bot.core.summary import Summary, SynthesisRequest, Synthesizer, plain_summary
 
@@ -58,6 +59,7 @@ class Prepared:
     """
 
     rosters: dict[Roster, list[Member]] = field(default_factory=dict)
+    unseen: set[Roster] = field(default_factory=set)  # channels the bot is not in
     summaries: dict[SynthesisRequest, Summary] = field(default_factory=dict)
     missing: list[SynthesisRequest] = field(default_factory=list)
     inline: Synthesizer | None = None
@@ -65,6 +67,8 @@ class Prepared:
     def members(self, platform: str, workspace: str, channel_id: str) -> list[Member]:
         """The channel's members (bots included); raises :class:`Unprepared` if not fetched."""
         key = Roster(platform, workspace, channel_id)
+        if key in self.unseen:
+            raise CommandError("error.not_in_channel")
         found = self.rosters.get(key)
         if found is None:
             raise Unprepared(rosters=(key,))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
-from bot.core.port import Platform
+from bot.core.port import NotInChannel, Platform
 from bot.core.prepared import Prepared, Unprepared
 from bot.core.summary import Synthesizer
 
@@ -34,7 +34,11 @@ class Preparer:
         """What ``missing`` names, into ``prepared``; called with no transaction open."""
         for roster in missing.rosters:
             platform = self.platforms[roster.platform]
-            members = await platform.list_members(roster.workspace, roster.channel_id)
+            try:
+                members = await platform.list_members(roster.workspace, roster.channel_id)
+            except NotInChannel:
+                prepared.unseen.add(roster)
+                continue
             prepared.rosters[roster] = members
         for request in missing.requests:
             prepared.summaries[request] = await self.synthesizer.synthesize(request)

@@ -97,7 +97,9 @@ def forged(openid: FakeOpenId, service_url: str, how: str) -> str:
     if how == "alg none":
         return f"Bearer {_b64({'alg': 'none', 'typ': 'JWT', 'kid': openid.kid})}.{_b64(claims)}."
     if how == "hs256 with the app password":
-        return "Bearer " + jwt.encode(claims, PASSWORD, algorithm="HS256", headers={"kid": openid.kid})
+        return "Bearer " + jwt.encode(
+            claims, PASSWORD, algorithm="HS256", headers={"kid": openid.kid}
+        )
     if how == "unknown key":
         return "Bearer " + openid.token(APP_ID, service_url, key=new_key())
     if how == "unknown kid":
