@@ -148,6 +148,24 @@ class TeamsPlatform:
             if not token:
                 return members
 
+    async def is_channel_manager(self, workspace: str, channel_id: str, user_id: str) -> bool:
+        """An owner of the channel's team, as the team roster reports it (``userRole``
+        ``owner``); in a group chat nobody is."""
+        try:
+            reference = await self._channel_reference(workspace, channel_id)
+        except DeliveryRefused as exc:
+            raise NotInChannel(str(exc)) from exc
+        team_id = reference.get("teamId")
+        if not team_id:
+            return False
+
+        async def member(client: Any) -> Any:
+            context = self._turn(reference, client)
+            return await TeamsInfo.get_team_member(context, str(team_id), user_id)
+
+        account = await self._call(workspace, reference, str(team_id), member)
+        return str(getattr(account, "user_role", "") or "").casefold() == "owner"
+
     async def was_delivered(
         self, workspace: str, channel_id: str | None, user_id: str | None, key: str
     ) -> bool | None:

@@ -24,6 +24,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.rounds import RoundContext
+from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.templates import Templates
 from bot.core.turn import Turn
@@ -51,6 +52,7 @@ class Hosts:
         self.views = views
         self.keyring = keyring
         self.metrics = metrics
+        self.starts = Starts(settings, keyring)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -64,6 +66,7 @@ class Hosts:
         if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
             raise CommandError("error.round_running")
         turn.lang = command.language or self.settings.language
+        await self.starts.check(turn)
         floor = self.settings.min_respondents
         if command.min_respondents is not None and command.min_respondents < floor:
             # PRODUCT.md §4.5: a host can raise the threshold for a round, never lower it.
@@ -123,6 +126,7 @@ class Hosts:
         turn.session.add(row)
         await turn.session.flush()
         turn.session.add(RoundKeyRow(round_id=round_id, wrapped=wrapped))
+        await self.starts.record(turn)
         ctx = RoundContext(row, template, key)
         invitation = self.views.invitation(ctx)
         if humans:
