@@ -300,3 +300,30 @@ def test_only_bot_framework_hosts_over_https_are_allowed(scheme: str, host: str,
     playground = ServiceUrls(PUBLIC_CLOUD, playground=True).allowed(url)
     if playground:
         assert host in ("127.0.0.1", "localhost", "[::1]")
+
+
+@pytest.mark.parametrize("text", ["nul\u0000byte", "los \ud800 stuk"])
+async def test_text_no_database_stores_gets_a_reply_in_the_personal_chat(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, text: str
+) -> None:
+    from bot.testing.fake_connector import FakeConnector
+    from tests.teams.teams_round import card_text
+
+    connector = FakeConnector()
+    await connector.start()
+    bot = await boot(tmp_path, DIALOOG_TEAMS_PLAYGROUND=True)
+    try:
+        personal = activity(
+            service_url=connector.url,
+            tenant=TENANT,
+            user=("29:anna", "Anna de Vries"),
+            conversation={"id": "a:personal-29:anna", "conversationType": "personal"},
+            text=text,
+        )
+        assert await bot.post(personal) == 201
+        replies = [card_text(r.activity) for r in connector.received]
+        assert any("Dit teken kan ik niet opslaan" in reply for reply in replies)
+        no_traceback(caplog)
+    finally:
+        await stop(bot)
+        await connector.stop()
