@@ -1,7 +1,7 @@
 """starts: rounds started in the past hour, for the limits per channel and per person
 
 Revision ID: 0003_starts
-Revises: teams_0001
+Revises: 0002_schedules
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_starts"
-down_revision = "teams_0001"  # one line of revisions (tests/core/test_cli.py)
+down_revision = "0002_schedules"  # core only: a database without adapters has it too
 branch_labels = None
 depends_on = None
 
