@@ -68,6 +68,7 @@ async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
     settings = load_settings(
         DIALOOG_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bench.db'}",
         DIALOOG_SECRET_FILE=folder / "bench.secret",
+        DIALOOG_TEAMS_PLAYGROUND=True,  # no Azure: the fake connector on 127.0.0.1
     )
     app = await App.create(settings, synthesizer=OfflineSynthesizer())
     await setup(app, web.Application())

@@ -268,3 +268,23 @@ async def insert_rows(session: AsyncSession, model: type[Base], rows: list[dict[
     """Insert ``rows`` into ``model``'s table as one executemany, past the ORM."""
     if rows:
         await session.execute(insert(cast(Table, model.__table__)), rows)
+
+
+class StartRow(Base):
+    """A round started in the past hour, for the limits on starts per channel and per person
+    (bot/core/starts.py). The person is a keyed hash (the key lives outside the database);
+    rows older than an hour are deleted by the next start."""
+
+    __tablename__ = "starts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    starter_hash: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_starts_channel", "platform", "workspace", "channel_id", "started_at"),
+        Index("ix_starts_starter", "starter_hash", "started_at"),
+    )

@@ -40,6 +40,7 @@ class LocalPlatform:
         self.posts: dict[str, list[Outgoing]] = defaultdict(list)
         self.sent: list[Sent] = []
         self.transcript = transcript
+        self.managers: set[str] = set()  # who manages every channel (DIALOOG_HOSTS)
         self._delivered: set[str] = set()
         if transcript is not None and transcript.exists():
             for line in transcript.read_text(encoding="utf-8").splitlines():
@@ -90,6 +91,9 @@ class LocalPlatform:
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         return list(self.channels.get(channel_id, []))
+
+    async def is_channel_manager(self, workspace: str, channel_id: str, user_id: str) -> bool:
+        return user_id in self.managers
 
     async def was_delivered(
         self, workspace: str, channel_id: str | None, user_id: str | None, key: str

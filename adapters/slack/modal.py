@@ -142,9 +142,14 @@ def start_view(
     }
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else empty: a signed but odd form reads as blank."""
+    return value if isinstance(value, dict) else {}
+
+
 def _value(values: dict[str, Any], block_id: str) -> str:
-    state = (values.get(block_id) or {}).get(block_id) or {}
-    selected = state.get("selected_option") or {}
+    state = _obj(_obj(values.get(block_id)).get(block_id))
+    selected = _obj(state.get("selected_option"))
     value = str(selected.get("value") or state.get("value") or "")
     return value.translate(_STRAIGHT).strip()
 
@@ -158,9 +163,12 @@ def submission(
     not empty nothing is started. A threshold under ``floor`` is refused here, next to the
     field (the core refuses it too, for words typed by hand).
     """
-    meta = json.loads(view.get("private_metadata") or "{}")
-    lang = meta.get("lang") if meta.get("lang") in LANGUAGES else LANGUAGES[0]
-    values = (view.get("state") or {}).get("values") or {}
+    try:
+        meta = _obj(json.loads(str(view.get("private_metadata") or "{}")))
+    except (ValueError, RecursionError):
+        meta = {}
+    lang = str(meta["lang"]) if meta.get("lang") in LANGUAGES else LANGUAGES[0]
+    values = _obj(_obj(view.get("state")).get("values"))
     fields = {name: _value(values, name) for name in FIELDS}
     errors: dict[str, str] = {}
     threshold = fields["threshold"]

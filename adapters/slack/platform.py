@@ -29,7 +29,7 @@ from adapters.slack.members import channel_members
 from adapters.slack.pacing import WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
 from bot.core.messages import Outgoing
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
 
 log = logging.getLogger(__name__)
 
@@ -244,8 +244,30 @@ class SlackPlatform:
         await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
-        """Every member of the channel, with names; bots marked."""
-        return await channel_members(await self.client(workspace), channel_id)
+        """Every member of the channel, with names; bots marked. :class:`NotInChannel` when
+        the bot cannot see the channel."""
+        try:
+            return await channel_members(await self.client(workspace), channel_id)
+        except SlackApiError as exc:
+            if _error(exc) in ("channel_not_found", "not_in_channel", "missing_scope"):
+                raise NotInChannel(_error(exc)) from exc
+            raise
+
+    async def is_channel_manager(self, workspace: str, channel_id: str, user_id: str) -> bool:
+        """A workspace admin or owner (``users.info``), or the channel's creator
+        (``conversations.info``): what Slack reliably reports to a bot. Slack's own "channel
+        manager" role is not in its Web API for bots."""
+        client = await self.client(workspace)
+        user = (await client.users_info(user=user_id)).get("user") or {}
+        if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+            return True
+        try:
+            channel = (await client.conversations_info(channel=channel_id)).get("channel") or {}
+        except SlackApiError as exc:
+            if _error(exc) in ("channel_not_found", "not_in_channel", "missing_scope"):
+                raise NotInChannel(_error(exc)) from exc
+            raise
+        return bool(channel.get("creator")) and channel.get("creator") == user_id
 
     async def _dm_channel(self, workspace: str, user_id: str) -> str:
         if (workspace, user_id) not in self._dm_channels:

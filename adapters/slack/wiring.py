@@ -19,10 +19,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import incoming, modal
+from adapters.slack import incoming, modal, shapes
 from adapters.slack.blocks import ENTRY_ACTION, after_press
 from adapters.slack.installations import (
     fixed_token,
@@ -77,6 +78,7 @@ class SlackAdapter:
         self.templates = templates
         self.bolt = bolt
         self.platform = platform
+        self.signing_secret = settings.load(SlackSettings).signing_secret
         self._tasks: set[asyncio.Task[None]] = set()
         self._last: dict[str, asyncio.Task[None]] = {}  # per person: the latest queued work
         self.failures = 0
@@ -201,11 +203,28 @@ class SlackAdapter:
 
     # -- HTTP -----------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: events, slash commands and interactivity."""
-        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
-            # bolt would fail on int("") with a 500; an unreadable timestamp is simply unsigned.
-            return web.Response(status=401)
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        """``POST /slack/events``: events, slash commands and interactivity. The signature is
+        checked on the raw body before anything is parsed, and the body's shape before bolt
+        routes it (:mod:`adapters.slack.shapes`): refusals are 4xx with one log line."""
+        raw = await request.read()
+        try:
+            if self.signing_secret is not None:
+                shapes.verify(
+                    self.signing_secret,
+                    raw,
+                    request.headers.get("X-Slack-Request-Timestamp"),
+                    request.headers.get("X-Slack-Signature"),
+                )
+            text = shapes.check(raw, request.headers.get("Content-Type"))
+        except shapes.Malformed as refused:
+            log.info("slack: refused a request (%d): %s", refused.status, refused.reason)
+            return web.Response(status=refused.status)
+        bolt_request = AsyncBoltRequest(
+            body=text,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+        )
+        response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     async def install(self, request: web.Request) -> web.Response:

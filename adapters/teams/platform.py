@@ -32,8 +32,9 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import cards
 from adapters.teams.pacing import RETRY_STATUSES, Backoff, Pacer, parse_retry_after
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
+from adapters.teams.service_urls import ServiceUrls
 from bot.core.messages import Outgoing
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef
+from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
 from bot.core.prompts import Catalog
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,12 @@ class TeamsPlatform:
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_retry: Callable[[str], None] | None = None,
+        service_urls: ServiceUrls | None = None,
     ) -> None:
         self.adapter = adapter
+        # Only addresses the Bot Framework uses (references stored before Teams was closed by
+        # default may name any address); None: no check (tests that build the platform alone).
+        self.service_urls = service_urls
         self.store = store
         self.catalog = catalog
         self.app_id = app_id
@@ -117,7 +122,10 @@ class TeamsPlatform:
         await self.send_private(workspace, user_id, message)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
-        reference = await self._channel_reference(workspace, channel_id)
+        try:
+            reference = await self._channel_reference(workspace, channel_id)
+        except DeliveryRefused as exc:
+            raise NotInChannel(str(exc)) from exc
         team_id = reference.get("teamId")
         roster_id = str(team_id or reference["conversation"]["id"])
         members: list[Member] = []
@@ -139,6 +147,24 @@ class TeamsPlatform:
             token = result.continuation_token
             if not token:
                 return members
+
+    async def is_channel_manager(self, workspace: str, channel_id: str, user_id: str) -> bool:
+        """An owner of the channel's team, as the team roster reports it (``userRole``
+        ``owner``); in a group chat nobody is."""
+        try:
+            reference = await self._channel_reference(workspace, channel_id)
+        except DeliveryRefused as exc:
+            raise NotInChannel(str(exc)) from exc
+        team_id = reference.get("teamId")
+        if not team_id:
+            return False
+
+        async def member(client: Any) -> Any:
+            context = self._turn(reference, client)
+            return await TeamsInfo.get_team_member(context, str(team_id), user_id)
+
+        account = await self._call(workspace, reference, str(team_id), member)
+        return str(getattr(account, "user_role", "") or "").casefold() == "owner"
 
     async def was_delivered(
         self, workspace: str, channel_id: str | None, user_id: str | None, key: str
@@ -265,6 +291,7 @@ class TeamsPlatform:
         (msrest's retry configuration), too much for thousands of prompts at 50 per second.
         """
         url = str(reference["serviceUrl"])
+        self._check(url)
         client = self._clients.get(url)
         if client is not None:
             return client
@@ -285,6 +312,11 @@ class TeamsPlatform:
             self._clients[url] = client
             return client
 
+    def _check(self, url: object) -> None:
+        if self.service_urls is not None and not self.service_urls.allowed(url):
+            self.refused += 1
+            raise DeliveryRefused("service URL is not a Bot Framework address")
+
     # -- references --------------------------------------------------------------------------
 
     async def _channel_reference(self, workspace: str, channel_id: str) -> dict[str, Any]:
@@ -299,6 +331,7 @@ class TeamsPlatform:
         tenant = await self.store.get(workspace, TENANT, "")
         if tenant is None:
             raise DeliveryRefused("no service URL known for this tenant")
+        self._check(tenant["serviceUrl"])
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=tenant["bot"]["id"], name=tenant["bot"].get("name")),

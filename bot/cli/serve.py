@@ -8,14 +8,13 @@ import logging
 import signal
 import sys
 
-from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.prompts import PromptError
 from bot.core.pseudonyms import SecretError
 from bot.runtime.adapters import check_settings
 from bot.runtime.app import App, freeze_startup_objects
-from bot.runtime.server import build_web_app
+from bot.runtime.server import build_web_app, listen, runner
 from bot.support.settings import SettingsError, load_settings
 from storage.database import AlreadyRunning
 
@@ -62,12 +61,12 @@ async def serve(host: str, port: int) -> int:
         await app.stop()
         raise
     web_app, connected = await build_web_app(app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
+    web_runner = runner(web_app)
+    await web_runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        await listen(web_runner, host, port)
     except OSError as exc:
-        await runner.cleanup()
+        await web_runner.cleanup()
         await app.stop()
         print(f"dialoogbot: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
         return 2
@@ -91,6 +90,6 @@ async def serve(host: str, port: int) -> int:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping")
-    await runner.cleanup()
+    await web_runner.cleanup()
     await app.stop()
     return 0

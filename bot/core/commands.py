@@ -65,6 +65,10 @@ _RELATIVE = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DEFAULT_REMINDERS = ("24h", "2h")
+# Every duration and deadline is bounded before it reaches the database (a phase length in
+# seconds must fit an INTEGER column; a year is longer than any dialogue round).
+MAX_DAYS = 366
+MAX_DURATION = dt.timedelta(days=MAX_DAYS)
 MAX_REMINDERS = 4
 OFF_WORDS = ("off", "uit", "geen", "none")
 # Monday is 0, as in ``datetime.weekday()``; English and Dutch names and abbreviations.
@@ -251,7 +255,10 @@ def parse_duration(raw: str, error: str) -> dt.timedelta:
     match = _RELATIVE.match(raw.strip().casefold())
     if not match or int(match.group(1)) == 0:
         raise CommandError(error, value=raw[:40])
-    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    length = dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if length > MAX_DURATION:
+        raise CommandError("error.duration_too_long", value=raw[:40], max=MAX_DAYS)
+    return length
 
 
 def parse_reminders(raw: str) -> tuple[str, ...]:
@@ -310,7 +317,7 @@ def parse_deadline(raw: str, now: dt.datetime, timezone: str) -> dt.datetime:
         amount = int(match.group(1))
         if amount == 0:
             raise CommandError("error.deadline_past", deadline=raw)
-        moment = now + dt.timedelta(**{_UNITS[match.group(2)]: amount})
+        moment = now + min(dt.timedelta(**{_UNITS[match.group(2)]: amount}), 2 * MAX_DURATION)
     else:
         zone = ZoneInfo(timezone)
         try:
@@ -328,4 +335,6 @@ def parse_deadline(raw: str, now: dt.datetime, timezone: str) -> dt.datetime:
         moment = local.astimezone(dt.UTC)
     if moment <= now:
         raise CommandError("error.deadline_past", deadline=raw[:40])
+    if moment - now > MAX_DURATION:
+        raise CommandError("error.deadline_too_far", deadline=raw[:40], max=MAX_DAYS)
     return moment

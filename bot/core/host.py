@@ -25,6 +25,7 @@ from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
+from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
 from bot.core.templates import Templates
@@ -58,6 +59,7 @@ class Hosts:
         self.keyring = keyring
         self.metrics = metrics
         self.reviews = reviews or Reviews(views, keyring)
+        self.starts = Starts(settings, keyring)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -71,6 +73,7 @@ class Hosts:
         if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
             raise CommandError("error.round_running")
         turn.lang = command.language or self.settings.language
+        await self.starts.check(turn)
         floor = self.settings.min_respondents
         if command.min_respondents is not None and command.min_respondents < floor:
             # PRODUCT.md §4.5: a host can raise the threshold for a round, never lower it.
@@ -133,6 +136,7 @@ class Hosts:
         )
         turn.session.add(row)
         await turn.session.flush()
+        await self.starts.record(turn)
         ctx = RoundContext(row, template, key)
         invitation = self.views.invitation(ctx)
         if humans:

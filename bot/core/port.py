@@ -29,6 +29,11 @@ class DeliveryRefused(Exception):
     """The platform will never take this message (blocked bot, deleted user): skip, count."""
 
 
+class NotInChannel(Exception):
+    """The bot cannot see this channel (never added to it, or it does not exist): a command
+    there gets a private reply saying so."""
+
+
 class DeliveryDeferred(Exception):
     """Not now (rate limit exhausted, platform down): the queue tries again after ``delay``."""
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.commands import CommandError
 from bot.core.port import Member
 from bot.core.summary import Summary, SynthesisRequest, Synthesizer, plain_summary
 
@@ -36,16 +37,30 @@ class Roster:
     channel_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Manager:
+    """Whether one person manages one channel (``DIALOOG_HOSTS=channel-managers``)."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    user_id: str
+
+
 class Unprepared(Exception):
     """The turn needs what was not fetched before its transaction; the runtime fetches it
     with no transaction open and applies the turn again."""
 
     def __init__(
-        self, rosters: tuple[Roster, ...] = (), requests: tuple[SynthesisRequest, ...] = ()
+        self,
+        rosters: tuple[Roster, ...] = (),
+        requests: tuple[SynthesisRequest, ...] = (),
+        managers: tuple[Manager, ...] = (),
     ) -> None:
         super().__init__(f"{len(rosters)} rosters and {len(requests)} summaries to prepare")
         self.rosters = rosters
         self.requests = requests
+        self.managers = managers
 
 
 @dataclass
@@ -58,6 +73,8 @@ class Prepared:
     """
 
     rosters: dict[Roster, list[Member]] = field(default_factory=dict)
+    unseen: set[Roster] = field(default_factory=set)  # channels the bot is not in
+    managers: dict[Manager, bool] = field(default_factory=dict)
     summaries: dict[SynthesisRequest, Summary] = field(default_factory=dict)
     missing: list[SynthesisRequest] = field(default_factory=list)
     inline: Synthesizer | None = None
@@ -65,9 +82,20 @@ class Prepared:
     def members(self, platform: str, workspace: str, channel_id: str) -> list[Member]:
         """The channel's members (bots included); raises :class:`Unprepared` if not fetched."""
         key = Roster(platform, workspace, channel_id)
+        if key in self.unseen:
+            raise CommandError("error.not_in_channel")
         found = self.rosters.get(key)
         if found is None:
             raise Unprepared(rosters=(key,))
+        return found
+
+    def is_manager(self, platform: str, workspace: str, channel_id: str, user_id: str) -> bool:
+        """Whether the platform reports ``user_id`` as managing the channel; raises
+        :class:`Unprepared` if not asked yet."""
+        key = Manager(platform, workspace, channel_id, user_id)
+        found = self.managers.get(key)
+        if found is None:
+            raise Unprepared(managers=(key,))
         return found
 
     def humans(self, platform: str, workspace: str, channel_id: str) -> list[Member]:

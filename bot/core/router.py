@@ -31,6 +31,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.storable import storable
 from bot.core.templates import Templates
 from bot.core.timers import Timers
 from bot.core.turn import Turn, TurnResult
@@ -115,6 +116,9 @@ class Dialoog:
 
     async def _route(self, turn: Turn) -> None:
         i = turn.incoming
+        if not storable(i.text) or not storable(i.value or ""):
+            # before anything is parsed or stored: SQLite and PostgreSQL answer alike
+            raise CommandError("error.unstorable")
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
             return

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
-from bot.core.port import Platform
-from bot.core.prepared import Prepared, Unprepared
+from bot.core.port import NotInChannel, Platform
+from bot.core.prepared import Manager, Prepared, Unprepared
 from bot.core.summary import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,31 @@ class Preparer:
         """What ``missing`` names, into ``prepared``; called with no transaction open."""
         for roster in missing.rosters:
             platform = self.platforms[roster.platform]
-            members = await platform.list_members(roster.workspace, roster.channel_id)
+            try:
+                members = await platform.list_members(roster.workspace, roster.channel_id)
+            except NotInChannel:
+                prepared.unseen.add(roster)
+                continue
             prepared.rosters[roster] = members
+        for manager in missing.managers:
+            prepared.managers[manager] = await self.is_manager(manager)
         for request in missing.requests:
             prepared.summaries[request] = await self.synthesizer.synthesize(request)
+
+    async def is_manager(self, manager: Manager) -> bool:
+        """Ask the platform; one that cannot tell (no ``is_channel_manager``) or fails says
+        no, so a restriction never opens up by accident."""
+        platform = self.platforms.get(manager.platform)
+        ask = getattr(platform, "is_channel_manager", None)
+        if ask is None:
+            return False
+        try:
+            return bool(await ask(manager.workspace, manager.channel_id, manager.user_id))
+        except NotInChannel:
+            return False
+        except Exception as exc:
+            log.warning("could not ask who manages a channel (%s)", type(exc).__name__)
+            return False
 
     async def run(self, attempt: Callable[[Prepared], Awaitable[T]]) -> T:
         """``attempt(prepared)`` until it needs nothing more; see the module docstring."""

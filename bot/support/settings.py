@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
     prompts_dir: Path | None = Field(None, alias="DIALOOG_PROMPTS_DIR")
 
+    # Who may start rounds: everyone (empty), or a comma-separated list of platform user ids
+    # and/or ``channel-managers`` (see bot/core/starts.py). At most this many starts per hour
+    # per channel and per person; refused starts get a private reply.
+    hosts: str = Field("", alias="DIALOOG_HOSTS")
+    starts_per_hour_channel: int = Field(3, alias="DIALOOG_STARTS_PER_HOUR_CHANNEL", ge=1, le=1000)
+    starts_per_hour_person: int = Field(5, alias="DIALOOG_STARTS_PER_HOUR_PERSON", ge=1, le=1000)
+
+    # The HTTP server against slow clients (bot/runtime/server.py): seconds a connection may
+    # take to send a request's headers (or sit idle between requests), seconds to send a body,
+    # and how many connections are open at once.
+    header_timeout: float = Field(10.0, alias="DIALOOG_HEADER_TIMEOUT", gt=0, le=3600)
+    body_timeout: float = Field(20.0, alias="DIALOOG_BODY_TIMEOUT", gt=0, le=3600)
+    max_connections: int = Field(512, alias="DIALOOG_MAX_CONNECTIONS", ge=1, le=100_000)
+
     llm_url: str | None = Field(None, alias="DIALOOG_LLM_URL")
     llm_model: str | None = Field(None, alias="DIALOOG_LLM_MODEL")
     llm_api_key: str | None = Field(None, alias="DIALOOG_LLM_API_KEY")
@@ -70,6 +84,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            if any(c.isspace() for c in entry):
+                raise ValueError(f"{entry!r}: one user id or channel-managers per comma")
+        return ",".join(entries)
+
+    @property
+    def host_list(self) -> frozenset[str]:
+        """``DIALOOG_HOSTS`` as a set; empty: anyone in the channel may start."""
+        return frozenset(e for e in self.hosts.split(",") if e)
 
     @field_validator("database_url")
     @classmethod

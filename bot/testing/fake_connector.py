@@ -64,6 +64,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -146,6 +147,14 @@ class FakeConnector:
         if refused is not None:
             return refused
         return web.json_response({"id": conversation_id}, status=201)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """One member of the team roster (with ``userRole``, as Teams gives it)."""
+        wanted = request.match_info["mid"]
+        for member in self.members:
+            if member.get("id") == wanted:
+                return web.json_response(member)
+        return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         refused = self._gate(request.match_info["cid"])

@@ -89,6 +89,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, list[str]] = {}
+        self.creators: dict[str, str] = {}  # channel id -> the user who created it
         self.ims: dict[str, str] = {}  # user id -> D channel id
         self.messages: list[Message] = []
         self.ephemeral: list[Message] = []
@@ -105,18 +106,22 @@ class FakeSlack:
         self.add_user(BOT_USER, "dialoogbot", is_bot=True)
 
     # -- state ---------------------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, is_bot: bool = False) -> None:
+    def add_user(
+        self, user_id: str, name: str, is_bot: bool = False, is_admin: bool = False
+    ) -> None:
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM,
             "name": name.lower().replace(" ", "."),
             "real_name": name,
             "is_bot": is_bot,
+            "is_admin": is_admin,
             "profile": {"real_name": name, "display_name": name.split()[0]},
         }
 
-    def add_channel(self, channel_id: str, members: list[str]) -> None:
+    def add_channel(self, channel_id: str, members: list[str], creator: str | None = None) -> None:
         self.channels[channel_id] = list(members)
+        self.creators[channel_id] = creator or (members[0] if members else "")
 
     def im_of(self, user_id: str) -> str:
         if user_id not in self.ims:
@@ -389,6 +394,13 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         page, cursor = self._page(self.channels[channel], params)
         return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        creator = self.creators.get(str(channel), "")
+        return {"ok": True, "channel": {"id": channel, "creator": creator, "is_member": True}}
 
     def _m_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         page, cursor = self._page(list(self.users.values()), params)

@@ -101,24 +101,28 @@ def test_misconfiguration_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_db_upgrade_lists_what_it_applied_then_says_up_to_date(tmp_path: Path) -> None:
     scripts = ScriptDirectory.from_config(alembic_config("sqlite://", migrations()))
-    in_order = list(reversed(list(scripts.walk_revisions())))
-    # The core's revisions and the adapters' may end in more than one head.
+    revisions = {s.revision: s for s in scripts.walk_revisions()}
+    # The core and each adapter may each have their own head (db upgrade goes to all heads).
     heads = sorted(scripts.get_heads())
-    head = f"revision {heads[0]}" if len(heads) == 1 else f"revisions {', '.join(heads)}"
+    at = f"revision {heads[0]}" if len(heads) == 1 else f"revisions {', '.join(heads)}"
     where = str(tmp_path / "bot.db")
 
     first = dialoogbot("db", "upgrade", folder=tmp_path)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines[0] == f"{where}: applied {len(in_order)} migrations"
-    assert sorted(line.split()[0] for line in lines[1:-1]) == sorted(s.revision for s in in_order)
+    assert lines[0] == f"{where}: applied {len(revisions)} migrations"
+    listed = [line.split()[0] for line in lines[1:-1]]
+    assert sorted(listed) == sorted(revisions)
+    for revision in listed:  # each one after the one it revises
+        down = revisions[revision].down_revision
+        assert down is None or listed.index(str(down)) < listed.index(revision)
     assert lines[1].split(None, 1)[1] == "initial schema"
-    assert lines[-1] == f"{where} is now at {head}"
+    assert lines[-1] == f"{where} is now at {at}"
     assert "up to date" not in first.stdout
 
     second = dialoogbot("db", "upgrade", folder=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert second.stdout == f"{where} is up to date ({head})\n"
+    assert second.stdout == f"{where} is up to date ({at})\n"
 
 
 def test_db_upgrade_report_groups_migrations_per_branch() -> None:

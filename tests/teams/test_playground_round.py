@@ -45,7 +45,9 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 async def bot_url(tmp_path: Path) -> AsyncIterator[str]:
-    app = await App.create(make_settings(tmp_path), synthesizer=OfflineSynthesizer())
+    # no MICROSOFT_APP_ID: the playground flag opens /api/messages to loopback only
+    settings = make_settings(tmp_path, DIALOOG_TEAMS_PLAYGROUND=True)
+    app = await App.create(settings, synthesizer=OfflineSynthesizer())
     web_app = web.Application()
     await teams.setup(app, web_app)
     runner = web.AppRunner(web_app, access_log=None)

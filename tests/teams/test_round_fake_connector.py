@@ -85,9 +85,11 @@ class Bot:
 async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
     connector = FakeConnector(members=[{"id": u, "name": n} for u, n in PEOPLE.items()])
     await connector.start()
-    app = await App.create(make_settings(tmp_path), synthesizer=OfflineSynthesizer())
+    # no MICROSOFT_APP_ID: the playground flag opens /api/messages to loopback only
+    settings = make_settings(tmp_path, DIALOOG_TEAMS_PLAYGROUND=True)
+    app = await App.create(settings, synthesizer=OfflineSynthesizer())
     web_app = web.Application()
-    assert await teams.setup(app, web_app) is False  # no MICROSOFT_APP_ID: local testing
+    assert await teams.setup(app, web_app) is False  # not authenticated
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -53,14 +53,15 @@ async def test_with_an_app_id_an_unsigned_activity_is_refused(
             assert response.status == 401
 
 
-async def test_without_an_app_id_authentication_is_off_and_says_so(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_without_an_app_id_teams_is_closed_and_not_a_platform(tmp_path: Path) -> None:
     app = await App.create(make_settings(tmp_path), synthesizer=OfflineSynthesizer())
-    runner, _url, configured = await serve(app)
+    runner, url, configured = await serve(app)
     try:
         assert not configured
-        assert "WITHOUT authentication" in caplog.text
+        assert "teams" not in app.platforms  # nothing is ever sent to Teams
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, json=recorded("channel_mention")) as response:
+                assert response.status == 401
     finally:
         await runner.cleanup()
         await app.stop()
