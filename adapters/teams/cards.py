@@ -120,8 +120,10 @@ def render(message: Outgoing, catalog: Catalog, lang: str) -> dict[str, Any]:
         elif isinstance(block, Quote):
             run = {"type": "TextRun", "text": neutralise(block.text), "italic": True}
             elements = [{"type": "RichTextBlock", "inlines": [run]}]
-        else:
+        elif isinstance(block, Choices):
             elements = _choices(block, catalog, lang)
+        else:  # a file: the platform offers it as a download link (adapters/teams/platform.py)
+            continue
         if separator:
             elements[0]["separator"] = True
             separator = False
