@@ -32,6 +32,7 @@ class App(Protocol):
     catalog: Catalog
     db: Any
     metrics: Any
+    downloads: Any
 
     def add_platform(self, platform: Platform) -> None: ...
 
@@ -105,7 +106,14 @@ async def setup(app: App, web_app: web.Application) -> bool:
         app_id=app_id,
         lang=settings.language,
         on_retry=lambda status: retries.labels(status).inc(),
+        downloads=app.downloads,
     )
+    if not settings.public_url:
+        log.warning(
+            "DIALOOG_PUBLIC_URL is not set: export links for Teams hosts point at %s, "
+            "which only this machine can open",
+            app.downloads.public_url,
+        )
     app.add_platform(platform)
     bot = TeamsBot(store, app.handle)
 

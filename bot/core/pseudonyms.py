@@ -58,6 +58,11 @@ class Keyring:
         self._master = master
         self._aead = AESGCM(master)
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (signing download links, say), derived from the master key:
+        one secret file, and no key that opens another's lock."""
+        return hmac.new(self._master, f"dialoogbot:{purpose}".encode(), hashlib.sha256).digest()
+
     def new_round_key(self, round_id: str) -> tuple[bytes, bytes]:
         """A fresh round key and its wrapped form for the database."""
         key = secrets.token_bytes(32)

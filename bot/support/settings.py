@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     min_respondents: int = Field(3, alias="DIALOOG_MIN_RESPONDENTS", ge=1)
     max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
     prompts_dir: Path | None = Field(None, alias="DIALOOG_PROMPTS_DIR")
+    # Where people reach this server from outside (download links, the Teams package).
+    public_url: str | None = Field(None, alias="DIALOOG_PUBLIC_URL")
 
     llm_url: str | None = Field(None, alias="DIALOOG_LLM_URL")
     llm_model: str | None = Field(None, alias="DIALOOG_LLM_MODEL")
@@ -80,7 +82,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("llm_url")
+    @field_validator("llm_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         return http_url(value)

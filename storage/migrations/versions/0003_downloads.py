@@ -1,0 +1,31 @@
+"""downloads: an export waiting for its single download, encrypted, until it expires
+
+Revision ID: 0003_downloads
+Revises: 0002_schedules
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_downloads"
+down_revision = "0002_schedules"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "downloads",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("mime", sa.String(length=120), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("expires", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_downloads")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("downloads")
