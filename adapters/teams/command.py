@@ -11,7 +11,6 @@ from adapters.teams.settings import TeamsSettings
 from bot.core.prompts import Catalog, PromptError
 from bot.support.settings import SettingsError, load_settings
 
-
 PLACEHOLDER_HOST = "dialoog.example.org"
 
 
