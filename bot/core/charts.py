@@ -27,10 +27,11 @@ class Chart:
     title: str
     png: bytes
     bars: tuple[tuple[str, int], ...]
+    text: str = ""  # the description, when the bars alone do not say it all
 
     @property
     def description(self) -> str:
-        return ", ".join(f"{label}: {count}" for label, count in self.bars)
+        return self.text or ", ".join(f"{label}: {count}" for label, count in self.bars)
 
 
 def _published(summary: Summary) -> list[PhaseSummary]:
@@ -83,7 +84,8 @@ def _draw(title: str, bars: list[tuple[str, int]], second: list[int] | None = No
             label=legend[1] if legend else None,
         )
         axes.bar_label(other, padding=3)
-        axes.legend(loc="lower right", frameon=False)
+        # Under the bars, never over them.
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     axes.set_yticks(positions, labels)
     axes.set_title(title, loc="left", fontsize=12, fontweight="bold")
     axes.xaxis.set_visible(False)
@@ -111,7 +113,11 @@ def charts(summary: Summary, catalog: Catalog) -> list[Chart]:
     answers = [p.answers or p.respondents for p in phases]
     title = t("per_phase")
     png = _draw(title, per_phase, answers, (t("people"), t("answers")))
-    out.append(Chart(title, png, tuple(per_phase)))
+    text = "; ".join(
+        t("per_phase_line", title=p.title, people=p.respondents, answers=n)
+        for p, n in zip(phases, answers, strict=True)
+    )
+    out.append(Chart(title, png, tuple(per_phase), text))
     for phase in phases:
         chosen = _choices(summary, catalog, phase)
         if chosen:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_downloads"
+# From the core's own head: the core migrates without any adapter (its own branch).
 down_revision = "0002_schedules"
 branch_labels = None
 depends_on = None
