@@ -185,14 +185,16 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
     properties.author = properties.last_modified_by = "dialoogbot"
     properties.title = _xml_text(_t(catalog, h, "file_title"))
     properties.comments = ""
+    # Styles looked up once: by name, python-docx searches every style for each paragraph.
+    quote_style, bullet = document.styles["Quote"], document.styles["List Bullet"]
     for kind, text in _markdown_lines(summary_markdown(h.summary, catalog)):
         text = _xml_text(text)
         if kind.startswith("h"):
             document.add_heading(text, level=int(kind[1]) - 1)
         elif kind == "quote":
-            document.add_paragraph(text, style="Quote")
+            document.add_paragraph(text, style=quote_style)
         elif kind == "item":
-            document.add_paragraph(text, style="List Bullet")
+            document.add_paragraph(text, style=bullet)
         elif kind in ("italic", "bold"):
             run = document.add_paragraph().add_run(text)
             run.italic, run.bold = kind == "italic", kind == "bold"
@@ -223,7 +225,7 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
             document.add_paragraph(_t(catalog, h, "export_too_few", min=h.min_respondents))
             continue
         for _respondent, choice, text in _answer_rows(p):
-            paragraph = document.add_paragraph(style="List Bullet")
+            paragraph = document.add_paragraph(style=bullet)
             if choice:
                 paragraph.add_run(_xml_text(f"[{choice}] ")).bold = True
             paragraph.add_run(_xml_text(text))
