@@ -197,7 +197,7 @@ async def test_the_local_adapter_writes_the_file_and_says_where(
     (where,) = [line for line in message.fallback.splitlines() if "Het bestand staat in" in line]
     path = Path(where.split("Het bestand staat in ", 1)[1])
     assert path.read_bytes() == message.attachments[0].data
-    assert path.suffix == ".xlsx"
+    assert path.suffix == ".xlsx" and path.parent == tmp_path / "files"
 
 
 @given(st.text())
