@@ -178,7 +178,7 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
     """The report for the council: the summary (themes with quotes, headlines, dreams, ideas
     and who could do what), the counts per phase, the charts, then every answer."""
     from docx import Document
-    from docx.shared import Cm
+    from docx.shared import Cm, Pt
 
     document = Document()
     properties = document.core_properties
@@ -187,6 +187,7 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
     properties.comments = ""
     # Styles looked up once: by name, python-docx searches every style for each paragraph.
     quote_style, bullet = document.styles["Quote"], document.styles["List Bullet"]
+    indent, hang = Cm(0.6), Pt(9)
     for kind, text in _markdown_lines(summary_markdown(h.summary, catalog)):
         text = _xml_text(text)
         if kind.startswith("h"):
@@ -225,7 +226,11 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
             document.add_paragraph(_t(catalog, h, "export_too_few", min=h.min_respondents))
             continue
         for _respondent, choice, text in _answer_rows(p):
-            paragraph = document.add_paragraph(style=bullet)
+            # Plain paragraphs with a bullet sign: a styled one costs python-docx a search
+            # through all styles per paragraph, which made a long harvest slow to write.
+            paragraph = document.add_paragraph("• ")
+            paragraph.paragraph_format.left_indent = indent
+            paragraph.paragraph_format.first_line_indent = -hang
             if choice:
                 paragraph.add_run(_xml_text(f"[{choice}] ")).bold = True
             paragraph.add_run(_xml_text(text))
