@@ -12,6 +12,8 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 - ``drafts`` hold a summary for its host to review: only what would be published.
 - ``outbox`` holds messages waiting to be sent: prompts, confirmations and summaries, never an
   answer next to a user id.
+- ``downloads`` holds an export waiting for its single download, encrypted with a key that is
+  only in the link (bot/runtime/downloads.py); the row is deleted when it is fetched.
 """
 
 from __future__ import annotations
@@ -205,6 +207,20 @@ class OutboxRow(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+
+class DownloadRow(Base):
+    """A file waiting for its one download (a Teams host's export). ``data`` is encrypted
+    with a key that lives only in the link the host got; the row goes when it is fetched,
+    and an expired one when anyone asks for it or the next file is offered."""
+
+    __tablename__ = "downloads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(120))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class FiredJobRow(Base):

@@ -90,9 +90,11 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def local(settings: Settings, clock: ManualClock) -> AsyncIterator[LocalDriver]:
+async def local(
+    settings: Settings, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[LocalDriver]:
     app = await App.create(settings, clock=clock)
-    platform = LocalPlatform()
+    platform = LocalPlatform(files=tmp_path / "files")  # exports land in the test's folder
     app.add_platform(platform)
     yield LocalDriver(app, platform)
     await app.stop()

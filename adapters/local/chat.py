@@ -157,7 +157,7 @@ async def chat(names: list[str], transcript: Path) -> int:
     except BaseException:
         await app.stop()
         raise
-    platform = LocalPlatform(transcript)
+    platform = LocalPlatform(transcript, files=Path("dialoogbot-exports"))
     app.add_platform(platform)
     console = Console(app, platform, names)
     await app.dispatcher.recover()

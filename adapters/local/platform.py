@@ -2,19 +2,21 @@
 
 It keeps channels with members, every private chat and every channel post in memory, and can
 append each delivery to a transcript file (JSON lines) so that a restarted process can tell
-what already arrived.
+what already arrived. A file (an export) is written to a folder, and the message says where.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.messages import Incoming, Outgoing
+from bot.core.messages import Incoming, Outgoing, Text
 from bot.core.port import Member, MessageRef
+from bot.core.prompts import Catalog
 from bot.runtime.app import App
 
 PLATFORM = "local"
@@ -34,7 +36,14 @@ class LocalPlatform:
 
     name = PLATFORM
 
-    def __init__(self, transcript: Path | None = None) -> None:
+    def __init__(
+        self,
+        transcript: Path | None = None,
+        files: Path | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self._files = files  # None: a new temporary folder at the first file
+        self._catalog = catalog
         self.channels: dict[str, list[Member]] = {}
         self.private: dict[str, list[Outgoing]] = defaultdict(list)
         self.posts: dict[str, list[Outgoing]] = defaultdict(list)
@@ -66,9 +75,26 @@ class LocalPlatform:
                 )
         return MessageRef(to, uuid.uuid4().hex)
 
+    def _saved(self, message: Outgoing) -> Outgoing:
+        """``message`` with a line saying where each of its files was written (the files
+        stay in the message, for a test to read)."""
+        if not message.attachments:
+            return message
+        if self._files is None:
+            self._files = Path(tempfile.mkdtemp(prefix="dialoogbot-files-"))
+        self._files.mkdir(parents=True, exist_ok=True)
+        catalog = self._catalog = self._catalog or Catalog.load()
+        lines = []
+        for attachment in message.attachments:
+            path = self._files / Path(attachment.filename).name
+            path.write_bytes(attachment.data)
+            lines.append(catalog.text(message.lang or "nl", "harvest.file_saved", path=path))
+        return Outgoing((*message.blocks, Text("\n".join(lines))), message.lang)
+
     async def send_private(
         self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
     ) -> MessageRef:
+        message = self._saved(message)
         self.private[user_id].append(message)
         return self._record("private", user_id, message, key)
 
@@ -86,6 +112,7 @@ class LocalPlatform:
     async def reply(
         self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
     ) -> None:
+        message = self._saved(message)
         self.private[user_id].append(message)
         self._record("reply", user_id, message, None)
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import CONTINUED, fallback, pages, render, rendered
@@ -28,7 +28,7 @@ from adapters.slack.deliveries import (
 from adapters.slack.members import channel_members
 from adapters.slack.pacing import WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
-from bot.core.messages import Outgoing
+from bot.core.messages import Attachment, Outgoing
 from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
 
 log = logging.getLogger(__name__)
@@ -191,9 +191,36 @@ class SlackPlatform:
             await self._post(workspace, ref.channel_id, page, CONTINUED, thread, later)
         return ref
 
+    async def _upload(self, workspace: str, user_id: str, attachment: Attachment) -> None:
+        """Share ``attachment`` in the private chat with ``user_id`` through Slack's external
+        upload flow (``files.getUploadURLExternal``, the bytes to the upload URL,
+        ``files.completeUploadExternal`` with the private chat as ``channel_id``), done by
+        slack_sdk's ``files_upload_v2``. The file is shared in that chat only."""
+        client = await self.client(workspace)
+        channel = await self._dm_channel(workspace, user_id)
+        await self.pacer(workspace).acquire(channel)
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                content=attachment.data,
+                filename=attachment.filename,
+                title=attachment.title,
+            )
+        except SlackApiError as exc:
+            raise self._failure(exc) from exc
+        except (SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryDeferred(5.0, f"file upload failed: {exc}") from exc
+        self.stats["files"] += 1
+
     async def send_private(
         self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
     ) -> MessageRef:
+        # A file first, then the message with the delivery key: after a crash in between,
+        # the file is sent again rather than lost (was_delivered looks for the key).
+        for attachment in message.attachments:
+            await self._upload(workspace, user_id, attachment)
+        if message.attachments:
+            message = message.without_attachments()
         # Posting to a user id lands in the app's Messages tab: no conversations.open
         # (a Tier 3 method) per participant during a fan-out.
         ref = await self._post_pages(workspace, user_id, message, None, key, thread_rest=False)

@@ -47,6 +47,7 @@ START_WORDS = frozenset({"start"})
 BOT_SCOPES = (
     "commands",
     "chat:write",
+    "files:write",
     "im:write",
     "im:history",
     "channels:read",

@@ -151,8 +151,10 @@ def render(message: Outgoing, catalog: Catalog, lang: str) -> dict[str, Any]:
             elements = [{"type": "RichTextBlock", "inlines": [run]}]
         elif isinstance(block, Entry):
             elements = _entry(block)
-        else:
+        elif isinstance(block, Choices):
             elements = _choices(block, catalog, lang)
+        else:  # a file: the platform offers it as a download link (adapters/teams/platform.py)
+            continue
         if separator:
             elements[0]["separator"] = True
             separator = False

@@ -55,6 +55,7 @@ class App(Protocol):
     catalog: Catalog
     db: Any
     metrics: Any
+    downloads: Any
 
     def add_platform(self, platform: Platform) -> None: ...
 
@@ -276,7 +277,14 @@ async def setup(app: App, web_app: web.Application) -> bool:
         lang=settings.language,
         on_retry=lambda status: retries.labels(status).inc(),
         service_urls=service_urls,
+        downloads=app.downloads,
     )
+    if not settings.public_url:
+        log.warning(
+            "DIALOOG_PUBLIC_URL is not set: export links for Teams hosts point at %s, "
+            "which only this machine can open",
+            app.downloads.public_url,
+        )
     app.add_platform(platform)
     bot = TeamsBot(store, app.handle)
     gate = Gate(adapter, service_urls, authenticated=bool(app_id))

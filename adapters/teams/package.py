@@ -10,6 +10,7 @@ message catalog.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import uuid
 import zipfile
@@ -33,6 +34,51 @@ ACCENT = (0x2E, 0x7D, 0x5B)  # the colour of the outline icon's tile in Teams
 COMMANDS = ("start", "status", "close", "publish", "help")
 
 Pixel = tuple[int, int, int, int]
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")  # the schema's
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class PackageError(ValueError):
+    """A value the package cannot be built with; ``str()`` is one line naming the option."""
+
+
+def normalise_host(value: str) -> str:
+    """The bot's public host name as Teams wants it in ``validDomains`` and the URLs: no
+    scheme, no slashes, lower case, an internationalised name in its ASCII form.
+    ``https://Dialoog.Gemeente.nl/`` gives ``dialoog.gemeente.nl``; a value with a path,
+    a port, spaces or no dot is refused with :class:`PackageError`."""
+    host = value.strip()
+    host = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", host).rstrip("/")
+    if not host or any(c in host for c in "/?#@:\\ \t"):
+        raise PackageError(
+            f"--host: {value!r} is not a host name; give it like dialoog.gemeente.nl "
+            "(no path, port or spaces)"
+        )
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise PackageError(f"--host: {value!r} is not a valid host name") from None
+    labels = ascii_host.split(".")
+    if len(labels) < 2 or len(ascii_host) > 253 or not all(_LABEL.match(x) for x in labels):
+        raise PackageError(f"--host: {value!r} is not a public host name like dialoog.gemeente.nl")
+    return ascii_host
+
+
+def check_app_id(value: str) -> str:
+    """``value`` if it is a GUID (the Azure bot's Microsoft App ID), else :class:`PackageError`."""
+    if not GUID.match(value.strip()):
+        raise PackageError(
+            f"--app-id: {value!r} is not a GUID like 3f1c2b7a-1111-4222-8333-944455556666 "
+            "(the Microsoft App ID of your Azure bot)"
+        )
+    return value.strip().lower()
+
+
+def check_version(value: str) -> str:
+    if not SEMVER.match(value):
+        raise PackageError(f"--version: {value!r} is not a version like 1.0.0")
+    return value
 
 
 def png(size: int, pixel: Callable[[float, float], Pixel]) -> bytes:
@@ -170,8 +216,11 @@ def build(
     host: str,
     version: str = "1.0.0",
 ) -> Path:
-    """Write the zip to ``target``; a missing ``app_id`` gets a placeholder GUID."""
-    app_id = app_id or str(uuid.UUID(int=0))
+    """Write the zip to ``target``; a missing ``app_id`` gets a placeholder GUID. A bad host,
+    app id or version raises :class:`PackageError` before anything is written."""
+    app_id = check_app_id(app_id) if app_id else str(uuid.UUID(int=0))
+    host = normalise_host(host)
+    version = check_version(version)
     data = manifest(catalog, lang, app_id, host, version)
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botbuilder.core import CardFactory, TurnContext
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
@@ -33,9 +33,12 @@ from adapters.teams import cards
 from adapters.teams.pacing import RETRY_STATUSES, Backoff, Pacer, parse_retry_after
 from adapters.teams.references import CHANNEL, TENANT, USER, ReferenceStore
 from adapters.teams.service_urls import ServiceUrls
-from bot.core.messages import Outgoing
+from bot.core.messages import Outgoing, Text
 from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
 from bot.core.prompts import Catalog
+
+if TYPE_CHECKING:
+    from bot.runtime.downloads import Downloads
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +75,13 @@ class TeamsPlatform:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_retry: Callable[[str], None] | None = None,
         service_urls: ServiceUrls | None = None,
+        downloads: Downloads | None = None,
     ) -> None:
         self.adapter = adapter
         # Only addresses the Bot Framework uses (references stored before Teams was closed by
         # default may name any address); None: no check (tests that build the platform alone).
         self.service_urls = service_urls
+        self.downloads = downloads  # where a file waits for its single download
         self.store = store
         self.catalog = catalog
         self.app_id = app_id
@@ -92,9 +97,32 @@ class TeamsPlatform:
 
     # -- the port ----------------------------------------------------------------------------
 
+    async def _offer(self, message: Outgoing) -> Outgoing:
+        """``message`` with each file replaced by a link to a signed, expiring, single-use
+        download on the bot's own server (bot/runtime/downloads.py)."""
+        lang = message.lang or self.lang
+        lines = []
+        for attachment in message.attachments:
+            if self.downloads is None:
+                lines.append(self.catalog.text(lang, "harvest.file_link_unavailable"))
+                continue
+            token = await self.downloads.offer(
+                attachment.filename, attachment.mime, attachment.data, lang
+            )
+            hours = round(self.downloads.lifetime.total_seconds() / 3600)
+            url = self.downloads.link(token)
+            lines.append(
+                self.catalog.text(
+                    lang, "harvest.file_link", filename=attachment.filename, url=url, hours=hours
+                )
+            )
+        return message.without_attachments(Text("\n".join(lines)))
+
     async def send_private(
         self, workspace: str, user_id: str, message: Outgoing, key: str | None = None
     ) -> MessageRef:
+        if message.attachments:
+            message = await self._offer(message)
         reference = await self.store.get(workspace, USER, user_id)
         if reference is None:
             reference = await self._open_personal_chat(workspace, user_id)

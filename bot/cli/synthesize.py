@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.core.cells import unguarded
 from bot.core.phases import DEFAULT_KIND
 from bot.core.prompts import Catalog
 from bot.core.render import summary_markdown
@@ -73,9 +74,8 @@ def read_answers(path: Path, language: str, minimum: int, catalog: Catalog) -> A
 
     def cell(record: dict[str, str | None], name: str) -> str:
         column = columns.get(name)
-        value = ((record.get(column) or "") if column else "").strip()
-        # Our export writes a formula-like cell as '=...: read it back as it was written.
-        return value[1:] if value[:1] == "'" and value[1:2] in "=+-@" and value[1:] else value
+        # The bot's own export marks formula-like cells as text (bot/core/cells.py).
+        return unguarded(((record.get(column) or "") if column else "").strip())
 
     try:
         for number, record in enumerate(reader, start=2):

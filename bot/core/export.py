@@ -1,4 +1,5 @@
-"""``export [md|csv|html]``: the anonymised harvest of a round, for the host alone.
+"""``export [docx|xlsx|csv|html|md]``: the anonymised harvest of a round, as a file for the
+host alone (the Word, Excel, CSV and HTML writers are in :mod:`bot.core.documents`).
 
 What it holds is what the channel may see, and the answers behind it: the summary, then
 every phase's scrubbed answers in random order (PRODUCT.md §4.3), without pseudonyms or
@@ -8,10 +9,10 @@ The CSV has the ``phase``, ``prompt``, ``respondent``, ``choice`` and ``text`` c
 
 Formats are registered, not branched on: :data:`EXPORT_FORMATS` maps each name to an
 :class:`ExportFormat`, and the ``export`` command accepts exactly the names registered
-there (:mod:`bot.core.commands`). To add one (xlsx, say), write a function from a
-:class:`Harvest` and the catalog to the document and register it::
+there (:mod:`bot.core.commands`). To add one (odt, say), write a function from a
+:class:`Harvest` and the catalog to the document (text or bytes) and register it::
 
-    register_format(ExportFormat("xlsx", to_xlsx))
+    register_format(ExportFormat("odt", to_odt, "odt", "application/vnd.oasis.opendocument.text"))
 """
 
 from __future__ import annotations
@@ -159,13 +160,20 @@ def to_html(h: Harvest, catalog: Catalog) -> str:
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """A document the host can ask for with ``export <name>``."""
+    """A document the host can ask for with ``export <name>``: it reaches them as a file
+    ``<name>.<extension>`` of type ``mime`` (text is sent as UTF-8)."""
 
     name: str
-    render: Callable[[Harvest, Catalog], str]
+    render: Callable[[Harvest, Catalog], str | bytes]
+    extension: str = "txt"
+    mime: str = "text/plain; charset=utf-8"
+
+    def data(self, h: Harvest, catalog: Catalog) -> bytes:
+        document = self.render(h, catalog)
+        return document.encode("utf-8") if isinstance(document, str) else document
 
 
-DEFAULT_FORMAT = "md"
+DEFAULT_FORMAT = "docx"
 
 
 class UnknownFormat(Unregistered):
@@ -187,35 +195,17 @@ def export_format(name: str) -> ExportFormat:
     return EXPORT_FORMATS.named(name)
 
 
-def render_export(h: Harvest, catalog: Catalog, format_: str) -> str:
-    """The harvest as the document of the registered format ``format_``."""
-    return export_format(format_).render(h, catalog)
-
-
-register_format(ExportFormat("md", to_markdown))
-register_format(ExportFormat("csv", lambda h, _catalog: to_csv(h)))
-register_format(ExportFormat("html", to_html))
-
-
-def pieces(document: str, limit: int = 2800) -> list[str]:
-    """The document in pieces of whole lines, each within a platform's text block."""
-    parts: list[str] = []
-    current = ""
-    for line in document.splitlines(keepends=True):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            parts.append(current)
-            current = ""
-        current += line
-    if current.strip():
-        parts.append(current)
-    return [part.rstrip("\n") for part in parts]
+def render_export(h: Harvest, catalog: Catalog, format_: str) -> bytes:
+    """The harvest as the file of the registered format ``format_``."""
+    return export_format(format_).data(h, catalog)
 
 
 def _t(catalog: Catalog, lang: str, key: str, **values: object) -> str:
     return catalog.text(lang, f"harvest.export_{key}", **values)
+
+
+# The file formats (docx, xlsx, csv, html) register themselves first (the order ``help`` and
+# the usage list them in); imported last, as they build on the harvest above.
+import bot.core.documents  # noqa: E402, F401
+
+register_format(ExportFormat("md", to_markdown, "md", "text/markdown; charset=utf-8"))

@@ -3,6 +3,7 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -16,9 +17,9 @@ from bot.core.commands import (
     parse_duration,
     slot_length,
 )
-from bot.core.export import harvest, pieces, render_export
+from bot.core.export import DEFAULT_FORMAT, export_format, harvest
 from bot.core.harvest import gather
-from bot.core.messages import Block, Heading, Outgoing, Quote, Text
+from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
 from bot.core.port import Member
 from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
@@ -210,19 +211,26 @@ class Hosts:
         """The anonymised harvest of the newest round, privately to its host
         (bot/core/export.py)."""
         ctx = await self._own_round(turn, closed_too=True)
-        format_ = command.args[0] if command.args else "md"
+        format_ = export_format(command.args[0] if command.args else DEFAULT_FORMAT)
         humans = self._humans(turn, ctx.row.channel_id)
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
-        document = render_export(harvest(request, summary), self.views.catalog, format_)
-        heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_)
-        blocks: list[Block] = [Heading(heading)]
-        # Quote: the document holds what participants wrote, shown as inert text.
-        blocks += [Quote(part) for part in pieces(document)]
-        turn.private(turn.incoming.user_id, Outgoing(tuple(blocks)))
-        turn.reply(self.views.note(ctx.lang, "harvest.export_sent", format=format_))
-        log.info("round %s: export (%s) sent to its host", ctx.id, format_)
+        # Charts and office files take a moment to draw: off the event loop.
+        data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
+        heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_.name)
+        name = self.views.t(ctx.lang, "harvest.file_name")
+        filename = f"{name}-{ctx.row.seq}.{format_.extension}"
+        title = self.views.t(ctx.lang, "harvest.file_title")
+        blocks: tuple[Block, ...] = (
+            Heading(heading),
+            Attachment(filename, format_.mime, data, f"{title} ({format_.name})"),
+        )
+        turn.private(turn.incoming.user_id, Outgoing(blocks))
+        turn.reply(self.views.note(ctx.lang, "harvest.export_sent", format=format_.name))
+        log.info(
+            "round %s: export (%s, %d bytes) sent to its host", ctx.id, format_.name, len(data)
+        )
 
     async def status(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)

@@ -105,7 +105,22 @@ class Divider:
     pass
 
 
-Block = Heading | Text | Quote | Choices | Entry | Divider
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file for one person (an export): each adapter delivers it as a real file (Slack's
+    upload, a single-use download link in Teams, a file on disk locally). ``title`` is what
+    a person reads; ``filename`` carries the extension that tells their computer what it is."""
+
+    filename: str
+    mime: str
+    data: bytes
+    title: str
+
+    def __repr__(self) -> str:  # the bytes are long and say nothing in a log or an assert
+        return f"Attachment({self.filename!r}, {self.mime!r}, {len(self.data)} bytes)"
+
+
+Block = Heading | Text | Quote | Choices | Entry | Divider | Attachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +141,19 @@ class Outgoing:
                 parts.append(" / ".join(option.label for option in block.options))
             elif isinstance(block, Entry):
                 parts.append(block.command)
+            elif isinstance(block, Attachment):
+                parts.append(block.title)
         return "\n".join(parts)
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Attachment))
+
+    def without_attachments(self, *extra: Block) -> Outgoing:
+        """This message with its files taken out and ``extra`` blocks added (what an adapter
+        says instead: a link, a path)."""
+        kept = tuple(b for b in self.blocks if not isinstance(b, Attachment))
+        return Outgoing(kept + extra, self.lang)
 
     @classmethod
     def text(cls, *paragraphs: str) -> Outgoing:

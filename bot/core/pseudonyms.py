@@ -72,6 +72,11 @@ class Keyring:
         self._aead = AESGCM(master)
         self.key_files = key_files
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (signing download links, say), derived from the master key:
+        one secret file, and no key that opens another's lock."""
+        return hmac.new(self._master, f"dialoogbot:{purpose}".encode(), hashlib.sha256).digest()
+
     def new_round_key(self, round_id: str) -> bytes:
         """A fresh round key, stored wrapped in its key file before it is used."""
         key = secrets.token_bytes(32)

@@ -137,6 +137,9 @@ class Dialoog:
             if await self._draft_in_private(turn):
                 return
             word = participant_word(i.text)
+            if word in (None, "help", "forget"):
+                # Help and refusals, too, speak the language of the person's round.
+                await self._speak_as_round(turn, i.text if word is None else None)
             if word is None:
                 self._refuse_channel_command(i.text)
             self.metrics.commands.labels(word or "answer").inc()
@@ -184,6 +187,20 @@ class Dialoog:
         self.metrics.commands.labels(command.name).inc()
         await self.reviews.command(turn, command, row.id)
         return True
+
+    @staticmethod
+    async def _speak_as_round(turn: Turn, text: str | None) -> None:
+        """Set the turn's language to that of the open round the sender takes part in. For
+        an answer (``text`` that is not a channel word) the participant handler does this
+        itself, so the lookup is not paid twice on the busiest path."""
+        if text is not None:
+            words = text.split()
+            if not words or words[0].casefold() not in CHANNEL_WORDS:
+                return
+        i = turn.incoming
+        found = await turn.store.participation(i.platform, i.workspace, i.user_id)
+        if found is not None:
+            turn.lang = found[0].lang
 
     @staticmethod
     def _refuse_channel_command(text: str) -> None:

@@ -16,6 +16,7 @@ from bot.core.summary import Guarded, Synthesizer
 from bot.core.templates import Templates
 from bot.runtime.adapters import database
 from bot.runtime.dispatch import Dispatcher
+from bot.runtime.downloads import Downloads
 from bot.runtime.preparing import Preparer
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.writer import Writer
@@ -76,6 +77,9 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
             log.info("key file of closed round %s destroyed", round_id)
 
 
+LOCAL_URL = "http://127.0.0.1:3978/"  # the server's default address, without DIALOOG_PUBLIC_URL
+
+
 class App:
     """Everything a running bot needs. Adapters call :meth:`handle` with an ``Incoming``."""
 
@@ -99,6 +103,13 @@ class App:
         self.metrics = Metrics()
         self.platforms: dict[str, Platform] = {}
         self.dispatcher = Dispatcher(db, self.platforms, self.metrics)
+        # Single-use links to files (a Teams host's export), served under /files/.
+        self.downloads = Downloads(
+            db,
+            keyring.derived_key("downloads"),
+            clock,
+            settings.public_url or LOCAL_URL,
+        )
         self.core = Dialoog(settings, catalog, templates, keyring, clock, self.metrics)
         # Rosters and summaries are fetched before a turn's transaction (bot/core/prepared.py).
         # Guarded: a failing synthesizer still lets a close post the counts and the answers.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import (
+    Attachment,
     Block,
     Choices,
     Delivery,
@@ -56,6 +58,17 @@ def encode(message: Outgoing) -> str:
             )
         elif isinstance(block, Divider):
             blocks.append({"type": "divider"})
+        elif isinstance(block, Attachment):
+            # A file waits here until it is delivered; the finished row is deleted with it.
+            blocks.append(
+                {
+                    "type": "attachment",
+                    "filename": block.filename,
+                    "mime": block.mime,
+                    "title": block.title,
+                    "data": base64.b64encode(block.data).decode("ascii"),
+                }
+            )
         else:
             blocks.append({"type": type(block).__name__.lower(), "text": block.text})
     return json.dumps(
@@ -92,6 +105,12 @@ def decode(payload: str) -> Outgoing:
             )
         elif kind == "divider":
             blocks.append(Divider())
+        elif kind == "attachment":
+            blocks.append(
+                Attachment(
+                    raw["filename"], raw["mime"], base64.b64decode(raw["data"]), raw["title"]
+                )
+            )
         elif kind == "heading":
             blocks.append(Heading(raw["text"]))
         elif kind == "quote":

@@ -1,5 +1,7 @@
-"""The aiohttp server: health, metrics, and whatever the configured adapters mount (each
-discovered adapter's ``mount``, see :mod:`bot.runtime.adapters`).
+"""The aiohttp server: health, metrics, single-use file downloads (``/files/<token>``), the
+privacy statement and terms of use (``/privacy``, ``/terms``, which the Teams app package
+links to), and whatever the configured adapters mount (each discovered adapter's ``mount``,
+see :mod:`bot.runtime.adapters`).
 
 Slow clients must not crowd out Slack and Teams: a connection gets ``DIALOOG_HEADER_TIMEOUT``
 seconds to send its request headers (aiohttp's keep-alive timer, which also runs from the
@@ -22,6 +24,8 @@ from aiohttp import web
 
 from bot.runtime.adapters import discover, resolve
 from bot.runtime.app import App
+from bot.runtime.downloads import Refusal, file_response, refusal_page
+from bot.runtime.legal import legal_page
 
 log = logging.getLogger(__name__)
 APP_KEY: web.AppKey[App] = web.AppKey("dialoogbot", App)
@@ -168,6 +172,27 @@ async def listen(web_runner: web.AppRunner, host: str, port: int) -> GuardedSite
     return site
 
 
+async def download(request: web.Request) -> web.Response:
+    """A file offered once (bot/runtime/downloads.py): served and deleted, or a page saying
+    why not."""
+    app = request.app[APP_KEY]
+    token = request.match_info["token"]
+    found = await app.downloads.take(token)
+    if isinstance(found, Refusal):
+        lang = app.downloads.language(token) or app.settings.language
+        return refusal_page(app.catalog, lang if lang in ("nl", "en") else "nl", found)
+    log.info("a download was fetched (%d bytes)", len(found.data))
+    return file_response(found)
+
+
+async def privacy(request: web.Request) -> web.Response:
+    return legal_page(request, request.app[APP_KEY], "privacy")
+
+
+async def terms(request: web.Request) -> web.Response:
+    return legal_page(request, request.app[APP_KEY], "terms")
+
+
 async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
     """The web application and the names of the platforms that were configured."""
     web_app = web.Application(client_max_size=1024 * 1024, middlewares=[slow_clients])
@@ -176,6 +201,9 @@ async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    web_app.router.add_get("/files/{token}", download)
+    web_app.router.add_get("/privacy", privacy)
+    web_app.router.add_get("/terms", terms)
     connected = []
     for spec in discover():
         if spec.mount is not None and await resolve(spec.mount)(app, web_app):

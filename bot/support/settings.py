@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     min_respondents: int = Field(3, alias="DIALOOG_MIN_RESPONDENTS", ge=1)
     max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
     prompts_dir: Path | None = Field(None, alias="DIALOOG_PROMPTS_DIR")
+    # Where people reach this server from outside (download links, the Teams package).
+    public_url: str | None = Field(None, alias="DIALOOG_PUBLIC_URL")
 
     # Who may start rounds: everyone (empty), or a comma-separated list of platform user ids
     # and/or ``channel-managers`` (see bot/core/starts.py). At most this many starts per hour
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("llm_url")
+    @field_validator("llm_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         return http_url(value)

@@ -26,8 +26,13 @@ BOT_USER = "UBOT0001"
 BOT_ID = "BBOT0001"
 BOT_TOKEN = "xoxb-fake-bot-token"
 APP_TOKEN = "xapp-fake-app-token"
-# Methods Slack added after the 2020 description was published.
-NEWER_METHODS = {"apps.connections.open": {"token"}}
+# Methods Slack added after the 2020 description was published (required parameters as
+# Slack's method pages list them).
+NEWER_METHODS = {
+    "apps.connections.open": {"token"},
+    "files.getUploadURLExternal": {"token", "filename", "length"},
+    "files.completeUploadExternal": {"token", "files"},
+}
 POSTING = ("chat.postMessage",)
 
 
@@ -66,6 +71,18 @@ class Message:
 
 
 @dataclass
+class Upload:
+    """A file in Slack's external upload flow: announced, its bytes posted, then shared."""
+
+    id: str
+    filename: str
+    length: int
+    data: bytes | None = None  # posted to the upload URL
+    title: str = ""
+    channel: str | None = None  # where files.completeUploadExternal shared it
+
+
+@dataclass
 class Limits:
     """Posting limits: a workspace rate (token bucket) and one post per channel interval."""
 
@@ -94,6 +111,7 @@ class FakeSlack:
         self.messages: list[Message] = []
         self.ephemeral: list[Message] = []
         self.views: list[dict[str, Any]] = []
+        self.uploads: dict[str, Upload] = {}
         self.tokens = {BOT_TOKEN, APP_TOKEN}
         self.limits = Limits()
         self.fail_next: list[tuple[str, int, dict[str, Any]]] = []  # (method, status, body)
@@ -135,6 +153,11 @@ class FakeSlack:
     def private(self, user_id: str) -> list[Message]:
         return self.posts(self.ims.get(user_id, "-"))
 
+    def files_in(self, channel: str) -> list[Upload]:
+        """The files shared in ``channel`` (a user id means their private chat)."""
+        channel = self.ims.get(channel, channel)
+        return [u for u in self.uploads.values() if u.channel == channel]
+
     def count(self, method: str, ok_only: bool = True) -> int:
         return sum(1 for c in self.calls if c.method == method and (c.error is None or not ok_only))
 
@@ -166,6 +189,7 @@ class FakeSlack:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get("/socket-mode", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -387,6 +411,51 @@ class FakeSlack:
         limit = min(int(params.get("limit") or self.page_size), self.page_size)
         end = start + limit
         return items[start:end], (str(end) if end < len(items) else "")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of the external upload: the bytes, posted to the URL step 1 gave (no token:
+        the URL is the permission). Slack answers 200 with a plain ``OK``."""
+        upload = self.uploads.get(request.match_info["file_id"])
+        data = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"]}))
+        if upload is None or upload.data is not None:
+            return web.Response(status=404, text="not found")
+        if len(data) != upload.length:
+            return web.Response(status=400, text="length mismatch")
+        upload.data = data
+        return web.Response(text="OK - " + str(len(data)))
+
+    def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            length = int(params["length"])
+        except (TypeError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        self.uploads[file_id] = Upload(file_id, str(params["filename"]), length)
+        base = self.url.removesuffix("/api/")
+        return {"ok": True, "upload_url": f"{base}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params["files"]
+        files = json.loads(files) if isinstance(files, str) else files
+        found = [self.uploads.get(str(f.get("id"))) for f in files]
+        if not files or any(u is None or u.data is None or u.channel for u in found):
+            return {"ok": False, "error": "file_not_found"}
+        channel = params.get("channel_id")
+        if channel is not None:
+            resolved = self._resolve(str(channel))
+            if resolved is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if BOT_USER not in self.channels[resolved]:
+                return {"ok": False, "error": "not_in_channel"}
+            channel = resolved
+        shared = []
+        for upload, given in zip(found, files, strict=True):
+            assert upload is not None
+            upload.title = str(given.get("title") or upload.filename)
+            upload.channel = channel
+            shared.append({"id": upload.id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shared}
 
     def _m_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = params.get("channel")

@@ -1,4 +1,5 @@
-"""``export [md|csv|html]``: the anonymised harvest, privately to the host alone."""
+"""``export [docx|xlsx|csv|html|md]``: the anonymised harvest as a file, privately to the
+host alone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.cli.synthesize import read_answers
-from bot.core.messages import Heading, Quote
+from bot.core.messages import Attachment, Heading
 from bot.core.prompts import Catalog
 from bot.core.render import summary_markdown
 from bot.synthesis import OfflineSynthesizer
@@ -26,13 +27,27 @@ from tests.core.conversation import (
 )
 
 
-def exported(local: LocalDriver, user: str) -> tuple[str, str] | None:
-    """(heading, document) of the last export in ``user``'s private chat."""
+def exported_file(local: LocalDriver, user: str) -> tuple[str, Attachment] | None:
+    """(heading, file) of the last export in ``user``'s private chat."""
     for message in reversed(local.inbox(user)):
         heading = next((b.text for b in message.blocks if isinstance(b, Heading)), "")
         if "Export" in heading:
-            return heading, "\n".join(b.text for b in message.blocks if isinstance(b, Quote))
+            (attachment,) = message.attachments
+            return heading, attachment
     return None
+
+
+def exported(local: LocalDriver, user: str) -> tuple[str, str] | None:
+    """(heading, document as text) of the last export in ``user``'s private chat."""
+    found = exported_file(local, user)
+    if found is None:
+        return None
+    return found[0], found[1].data.decode("utf-8-sig")
+
+
+def csv_rows(document: str) -> list[dict[str, str]]:
+    """The export's CSV as Dutch Excel reads it: ``;``-separated."""
+    return list(csv.DictReader(io.StringIO(document, newline=""), delimiter=";"))
 
 
 async def closed_round(local: LocalDriver) -> None:
@@ -50,7 +65,7 @@ async def test_the_host_gets_the_harvest_privately_without_names(local: LocalDri
     await closed_round(local)
     before = {user: len(local.inbox(user)) for user in PEOPLE if user != HOST}
     channel_before = len(local.channel(CHANNEL))
-    reply = await local.command(HOST, CHANNEL, "export")
+    reply = await local.command(HOST, CHANNEL, "export md")
     assert "privégesprek" in reply.fallback
     found = exported(local, HOST)
     assert found is not None
@@ -77,7 +92,7 @@ async def test_csv_has_the_columns_synthesize_reads_and_html_is_escaped(
     await local.command(HOST, CHANNEL, "export csv")
     found = exported(local, HOST)
     assert found is not None and "(csv)" in found[0]
-    rows = list(csv.DictReader(io.StringIO(found[1])))
+    rows = csv_rows(found[1])
     assert set(rows[0]) == {"phase", "prompt", "respondent", "choice", "text"}
     assert len(rows) == 16  # 4 people x 4 phases, the edited story replaced, not added
     assert {r["text"] for r in rows if r["prompt"].startswith("Krantenkop")} >= set(HEADLINES[:3])
@@ -88,6 +103,8 @@ async def test_csv_has_the_columns_synthesize_reads_and_html_is_escaped(
     page = found[1]
     assert page.startswith("<!DOCTYPE html>") and "<h1>" in page
     assert "<script>" not in page and "&lt;script&gt;" in page
+    # Rendered, not raw Markdown: headings and quotes are HTML, no ** or > markers left.
+    assert "**" not in page and "<blockquote>" in page and "&gt; " not in page
 
 
 async def test_a_phase_under_the_threshold_is_not_shown(local: LocalDriver) -> None:
@@ -99,7 +116,7 @@ async def test_a_phase_under_the_threshold_is_not_shown(local: LocalDriver) -> N
     found = exported(local, HOST)
     assert found is not None
     assert "bibliotheek" not in found[1]
-    await local.command(HOST, CHANNEL, "export")
+    await local.command(HOST, CHANNEL, "export md")
     found = exported(local, HOST)
     assert found is not None
     assert "bibliotheek" not in found[1] and "Minder dan 3 deelnemers" in found[1]
@@ -107,7 +124,7 @@ async def test_a_phase_under_the_threshold_is_not_shown(local: LocalDriver) -> N
 
 async def test_only_the_host_may_export_and_bad_words_change_nothing(local: LocalDriver) -> None:
     setup_channel(local)
-    nothing = await local.command(HOST, CHANNEL, "export")
+    nothing = await local.command(HOST, CHANNEL, "export md")
     assert "nog geen ronde" in nothing.fallback
     await local.command(HOST, CHANNEL, "start")
     refused = await local.command("U02BRAM", CHANNEL, "export")
@@ -132,7 +149,7 @@ async def test_the_csv_numbers_people_without_pseudonyms_or_user_ids(local: Loca
     found = exported(local, HOST)
     assert found is not None
     document = found[1]
-    rows = list(csv.DictReader(io.StringIO(document)))
+    rows = csv_rows(document)
     assert sorted({r["respondent"] for r in rows}) == ["1", "2", "3", "4"]
     assert all(sum(r["respondent"] == n for r in rows) == 4 for n in "1234")
     for pseudonym in pseudonyms:
@@ -157,14 +174,14 @@ async def test_export_then_synthesize_gives_the_round_s_own_summary(
         await local.say(user, str(3 + n % 2))
         await local.say(user, f"Een buurthuis dat elke dag open is voor iedereen, droom {n}.")
         await local.say(user, f"De gemeente opent de school na vieren, idee {n}.")
-    await local.command(HOST, CHANNEL, "export")
+    await local.command(HOST, CHANNEL, "export md")
     markdown = exported(local, HOST)
     await local.command(HOST, CHANNEL, "export csv")
     table = exported(local, HOST)
     assert markdown is not None and table is not None
     round_summary = markdown[1].split("## Alle antwoorden")[0]
     path = tmp_path / "harvest.csv"
-    path.write_text(table[1], encoding="utf-8")
+    path.write_bytes(exported_file(local, HOST)[1].data)  # type: ignore[index]
     catalog = Catalog.load()
     answers = read_answers(path, "nl", 3, catalog)
     again = summary_markdown(OfflineSynthesizer().summarize(answers.request), catalog)

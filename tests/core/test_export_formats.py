@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.core.commands import CommandError, parse
+from bot.core.documents import to_docx, to_report_html
 from bot.core.export import (
     EXPORT_FORMATS,
     ExportFormat,
@@ -15,8 +16,6 @@ from bot.core.export import (
     UnknownFormat,
     export_format,
     register_format,
-    to_csv,
-    to_html,
     to_markdown,
 )
 from bot.core.prompts import Catalog
@@ -37,15 +36,17 @@ def txt() -> Iterator[ExportFormat]:
 
 
 def test_the_built_in_formats_are_registered_with_their_renderers() -> None:
-    assert list(EXPORT_FORMATS) == ["md", "csv", "html"]
+    assert list(EXPORT_FORMATS) == ["docx", "xlsx", "csv", "html", "md"]
     assert export_format("md").render is to_markdown
-    assert export_format("html").render is to_html
-    assert parse("export").args == ("md",)
+    assert export_format("html").render is to_report_html
+    assert export_format("docx").render is to_docx
+    assert export_format("xlsx").extension == "xlsx"
+    assert parse("export").args == ("docx",)
     assert parse("export CSV").args == ("csv",)
-    with pytest.raises(UnknownFormat, match="registered: md, csv, html"):
+    with pytest.raises(UnknownFormat, match="registered: docx, xlsx, csv, html, md"):
         export_format("pdf")
     with pytest.raises(ValueError, match="already registered"):
-        register_format(ExportFormat("csv", lambda h, _catalog: to_csv(h)))
+        register_format(ExportFormat("csv", to_markdown))
 
 
 def test_the_command_takes_exactly_the_registered_formats(txt: ExportFormat) -> None:
@@ -54,7 +55,8 @@ def test_the_command_takes_exactly_the_registered_formats(txt: ExportFormat) -> 
         parse("export pdf")
     assert refused.value.key == "error.export_usage"
     assert refused.value.values == {
-        "formats": "`export md`, `export csv`, `export html`, `export txt`"
+        "formats": "`export docx`, `export xlsx`, `export csv`, `export html`, `export md`, "
+        "`export txt`"
     }
 
 
@@ -75,4 +77,4 @@ async def test_the_channel_help_lists_the_registered_formats(
     local: LocalDriver, txt: ExportFormat
 ) -> None:
     help_text = (await local.command(HOST, CHANNEL, "help")).fallback
-    assert "`export [md|csv|html|txt]`" in help_text
+    assert "`export [docx|xlsx|csv|html|md|txt]`" in help_text

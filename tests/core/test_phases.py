@@ -145,7 +145,7 @@ async def test_a_round_with_a_registered_kind_runs_to_its_summary_and_export(
         text = local.channel(CHANNEL)[-1].fallback
         assert "Wat eerst?" in text and "Antwoorden" in text
         assert f"{CHOICES[0]} (2×)" in text and f"{CHOICES[1]} (2×)" in text
-        await local.command(HOST, CHANNEL, "export")
+        await local.command(HOST, CHANNEL, "export md")
         found = exported(local, HOST)
         assert found is not None and f"- {CHOICES[0]} (2×)" in found[1]
     finally:
