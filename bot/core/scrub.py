@@ -91,27 +91,20 @@ class Scrubber:
             out = out[:start] + m["name"] + out[end:]
         return Scrubbed(out, out != text)
 
-    def preview(self, text: str, words: int = 4) -> str | None:
-        """How ``text`` will read in quotes around what scrubbing replaced (``words`` words
-        either side, ``…`` where text is left out), or None when nothing is replaced."""
+    def preview(self, text: str) -> str | None:
+        """The markers ``text`` will show in quotes (``[naam]``, ``[telefoonnummer]``, in the
+        order they first appear), or None when nothing is replaced. Only the markers: the
+        notice that tells its author sits in the outbox next to their platform id, so it never
+        repeats what they wrote (PRODUCT.md §4; issue 13, item 4)."""
         scrubbed = self.scrub(text)
-        markers = set(self.markers.values())
-        if not scrubbed.changed or not any(marker in scrubbed.text for marker in markers):
+        if not scrubbed.changed:
             return None
-        parts = scrubbed.text.split()
-        near = {
-            j
-            for i, part in enumerate(parts)
-            if any(marker in part for marker in markers)
-            for j in range(max(0, i - words), min(len(parts), i + words + 1))
-        }
-        out: list[str] = []
-        for i, part in enumerate(parts):
-            if i in near:
-                out.append(part)
-            elif not out or out[-1] != "…":
-                out.append("…")
-        return " ".join(out)
+        found = sorted(
+            (at, marker)
+            for marker in set(self.markers.values())
+            if (at := scrubbed.text.find(marker)) >= 0
+        )
+        return ", ".join(marker for _, marker in found) or None
 
     def __call__(self, text: str) -> str:
         return self.scrub(text).text
