@@ -7,6 +7,7 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
   file; the row is deleted when the round closes, after which nobody can link answers.
 - ``outbox`` holds messages waiting to be sent: prompts, confirmations and summaries, never an
   answer next to a user id.
+- ``inbox`` holds channel commands acknowledged but not yet applied, never a private message.
 """
 
 from __future__ import annotations
@@ -185,6 +186,19 @@ class OutboxRow(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+
+class InboxRow(Base):
+    """A channel command acknowledged to the platform but not yet applied: recorded in a
+    committed transaction before the acknowledgement, deleted once applied, replayed at the
+    next start when a crash came between. Never a private message: answers are applied before
+    they are acknowledged and never wait here next to a user id (PRODUCT.md §4)."""
+
+    __tablename__ = "inbox"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # the delivery's event key
+    payload: Mapped[str] = mapped_column(Text)
+    received: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class FiredJobRow(Base):
