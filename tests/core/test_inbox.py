@@ -4,18 +4,21 @@ at the next start, once. Answers never wait in the inbox (PRODUCT.md §4)."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import Coroutine
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.core.messages import Incoming
 from bot.core.port import Member
-from bot.runtime.app import App
+from bot.runtime.app import INBOX_STALE, App
 from bot.support.settings import Settings
 from bot.testing import LocalPlatform, ManualClock
 from storage.models import AnswerRow, InboxRow
+from tests.conftest import make_settings
 
 CHANNEL = "C-INBOX"
 PEOPLE = [Member(f"U{i}", f"Persoon {i}") for i in range(4)]
@@ -105,3 +108,37 @@ async def test_an_answer_is_stored_before_accept_returns_and_never_waits_in_the_
             await app.inbox.record(story)
     finally:
         await app.stop()
+
+
+@pytest.mark.postgres
+async def test_on_postgres_a_command_left_by_a_dead_process_is_applied_once_by_another(
+    tmp_path: Path, pg_url: str
+) -> None:
+    settings = make_settings(tmp_path, pg_url)
+    transcript = tmp_path / "sent.jsonl"
+    dead, _ = await boot(settings, transcript)
+    rest = await dead.accept(start())
+    assert isinstance(rest, Coroutine)
+    rest.close()
+    await dead.db.dispose()
+
+    first, platform = await boot(settings, transcript)
+    second, _ = await boot(settings, transcript)
+    try:
+        await first.start()
+        # Other processes may be applying their own fresh rows: a new row is left alone.
+        await first.dispatcher.drain()
+        assert await count(first, InboxRow) == 1 and not platform.posts[CHANNEL]
+        # A minute later it belongs to a process that died; two processes look at once.
+        async with first.db.writing() as session:
+            await session.execute(
+                update(InboxRow).values(received=dt.datetime.now(dt.UTC) - INBOX_STALE)
+            )
+        applied = await asyncio.gather(first.replay(INBOX_STALE), second.replay(INBOX_STALE))
+        assert sorted(applied) == [0, 1]
+        await first.dispatcher.drain()
+        assert await count(first, InboxRow) == 0
+        assert len(platform.posts[CHANNEL]) == 1
+    finally:
+        await first.stop()
+        await second.stop()
