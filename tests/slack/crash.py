@@ -320,7 +320,7 @@ async def bot_crash(scenario: Scenario, how: str, seed: int) -> Outcome:
     began = time.monotonic()
     first = await scenario.boot()
     people = await scenario.prepare()
-    crash_after = random.Random(seed).randint(10, scenario.count - 10)
+    crash_after = random.Random(seed).randint(10, scenario.count // 2)
 
     async def crash() -> None:
         if how == "kill":
@@ -406,7 +406,7 @@ async def database_restart(
     began = time.monotonic()
     await scenario.boot()
     people = await scenario.prepare()
-    crash_after = random.Random(seed).randint(10, scenario.count - 10)
+    crash_after = random.Random(seed).randint(10, scenario.count // 2)
 
     async def crash() -> None:
         await asyncio.to_thread(server.restart, mode)
