@@ -7,7 +7,7 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
   file; the row is deleted when the round closes, after which nobody can link answers.
 - ``outbox`` holds messages waiting to be sent: prompts, confirmations and summaries, never an
   answer next to a user id.
-- ``inbox`` holds channel commands acknowledged but not yet applied, never a private message.
+- ``inbox`` holds channel commands acknowledged but not yet applied, never an answer or vote.
 """
 
 from __future__ import annotations
@@ -191,8 +191,9 @@ class OutboxRow(Base):
 class InboxRow(Base):
     """A channel command acknowledged to the platform but not yet applied: recorded in a
     committed transaction before the acknowledgement, deleted once applied, replayed at the
-    next start when a crash came between. Never a private message: answers are applied before
-    they are acknowledged and never wait here next to a user id (PRODUCT.md §4)."""
+    next start when a crash came between. Never a private message or a button press: answers
+    and votes are applied before they are acknowledged and never wait here next to a user id
+    (PRODUCT.md §4)."""
 
     __tablename__ = "inbox"
 

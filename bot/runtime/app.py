@@ -147,11 +147,12 @@ class App:
         """Make ``incoming`` durable; the adapter acknowledges it only after this returns.
 
         A private message is applied and committed here (the group commit keeps that fast).
+        So is a button press, wherever it is (it may be a vote).
         A channel command, which may first fetch a roster or a synthesis, is recorded in the
         inbox (:mod:`bot.runtime.inbox`) and the work that applies it is returned, for the
         adapter to run after the acknowledgement; a crash in between is replayed at start."""
-        if incoming.is_private or not incoming.event_id:
-            await self.handle(incoming)
+        if incoming.is_private or incoming.action is not None or not incoming.event_id:
+            await self.handle(incoming)  # answers and button presses (votes) never wait
             return None
         await self.inbox.record(incoming)
         return self._apply_recorded(incoming)

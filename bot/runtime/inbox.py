@@ -7,7 +7,8 @@ in a committed transaction, acknowledged, applied, and then forgotten. A crash b
 acknowledgement and the end of the apply leaves the row, and the next start applies it again;
 its event key (the core's dedupe) makes that change nothing when the apply had committed.
 
-Private messages never come here: no answer waits in a table next to a user id (PRODUCT.md §4).
+Private messages and button presses never come here: no answer or vote waits in a table next to
+a user id (PRODUCT.md §4).
 """
 
 from __future__ import annotations
@@ -53,7 +54,12 @@ class Inbox:
 
     async def record(self, incoming: Incoming) -> None:
         """Commit ``incoming``; a delivery recorded before (Slack's retry) is kept once."""
-        if incoming.is_private or incoming.timer is not None or not incoming.event_id:
+        if (
+            incoming.is_private
+            or incoming.action is not None
+            or incoming.timer is not None
+            or not incoming.event_id
+        ):
             raise ValueError("only a channel command with an event id waits in the inbox")
         values = {
             "key": key_of(incoming),

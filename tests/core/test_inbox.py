@@ -106,6 +106,9 @@ async def test_an_answer_is_stored_before_accept_returns_and_never_waits_in_the_
         assert await count(app, InboxRow) == 0
         with pytest.raises(ValueError, match="channel command"):
             await app.inbox.record(story)
+        vote = Incoming("local", "local", "U1", "", CHANNEL, "vote", "1", event_id="v-1")
+        with pytest.raises(ValueError, match="channel command"):
+            await app.inbox.record(vote)
     finally:
         await app.stop()
 
