@@ -1,7 +1,7 @@
 """inbox: channel commands acknowledged before they are applied, replayed after a crash
 
 Revision ID: 0003_inbox
-Revises: teams_0001
+Revises: 0002_schedules
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_inbox"
-down_revision = "teams_0001"
+down_revision = "0002_schedules"
 branch_labels = None
 depends_on = None
 
