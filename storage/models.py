@@ -14,6 +14,7 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
   answer next to a user id.
 - ``downloads`` holds an export waiting for its single download, encrypted with a key that is
   only in the link (bot/runtime/downloads.py); the row is deleted when it is fetched.
+- ``inbox`` holds channel commands acknowledged but not yet applied, never an answer or vote.
 """
 
 from __future__ import annotations
@@ -221,6 +222,20 @@ class DownloadRow(Base):
     mime: Mapped[str] = mapped_column(String(120))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     expires: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class InboxRow(Base):
+    """A channel command acknowledged to the platform but not yet applied: recorded in a
+    committed transaction before the acknowledgement, deleted once applied, replayed at the
+    next start when a crash came between. Never a private message or a button press: answers
+    and votes are applied before they are acknowledged and never wait here next to a user id
+    (PRODUCT.md §4)."""
+
+    __tablename__ = "inbox"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # the delivery's event key
+    payload: Mapped[str] = mapped_column(Text)
+    received: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class FiredJobRow(Base):

@@ -110,11 +110,16 @@ class LocalPlatform:
         return self._record("channel", channel_id, message, key)
 
     async def reply(
-        self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
+        self,
+        workspace: str,
+        channel_id: str | None,
+        user_id: str,
+        message: Outgoing,
+        key: str | None = None,
     ) -> None:
         message = self._saved(message)
         self.private[user_id].append(message)
-        self._record("reply", user_id, message, None)
+        self._record("reply", user_id, message, key if channel_id is None else None)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         return list(self.channels.get(channel_id, []))

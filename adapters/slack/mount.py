@@ -30,7 +30,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         return False
     from adapters.slack.wiring import build
 
-    adapter = build(settings, app.handle, app.catalog, app.templates, app.db)
+    adapter = build(settings, app.accept, app.catalog, app.templates, app.db)
     app.add_platform(adapter.platform)
     web_app[ADAPTER] = adapter
     if slack.signing_secret:

@@ -240,10 +240,15 @@ class SlackPlatform:
         )
 
     async def reply(
-        self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
+        self,
+        workspace: str,
+        channel_id: str | None,
+        user_id: str,
+        message: Outgoing,
+        key: str | None = None,
     ) -> None:
         if channel_id is None:
-            await self.send_private(workspace, user_id, message)
+            await self.send_private(workspace, user_id, message, key=key)
             return
         client = await self.client(workspace)
         for n, page in enumerate(pages(render(message))):

@@ -1,9 +1,12 @@
 """The slack-bolt app inside dialoogbot's aiohttp server (or on a Socket Mode connection).
 
-Bolt verifies every request (signature and timestamp) and routes it; each listener only
-translates the payload into an :class:`Incoming`, acknowledges, and hands the work to a
-background task, so Slack gets its answer well within 3 seconds while the core stores the
-answer and queues the messages. ``settle()`` waits for those tasks (tests, shutdown).
+Bolt verifies every request (signature and timestamp) and routes it; each listener
+translates the payload into an :class:`Incoming` and makes it durable before bolt answers
+(``process_before_response``): an answer is applied and committed (the group commit keeps
+that to milliseconds), a channel command recorded in the inbox and applied after the answer
+(:meth:`bot.runtime.app.App.accept`). So a 200 is never followed by a loss: a crash or a
+failure before it leaves Slack without a 200, and Slack sends the event again with the same
+event id. ``settle()`` waits for the work run after the answer (tests, shutdown).
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ BOT_SCOPES = (
     "app_mentions:read",
 )
 
-Handle = Callable[[Incoming], Awaitable[None]]
+# Makes an Incoming durable; returns the work left to run after the acknowledgement, if any.
+Accept = Callable[[Incoming], Awaitable[Awaitable[None] | None]]
 
 
 class SlackAdapter:
@@ -67,14 +71,14 @@ class SlackAdapter:
     def __init__(
         self,
         settings: Settings,
-        handle: Handle,
+        accept: Accept,
         catalog: Catalog,
         templates: Templates,
         bolt: AsyncApp,
         platform: SlackPlatform,
     ) -> None:
         self.settings = settings
-        self.handle = handle
+        self.accept = accept
         self.catalog = catalog
         self.templates = templates
         self.bolt = bolt
@@ -126,16 +130,23 @@ class SlackAdapter:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def durable(self, item: Incoming, what: str) -> None:
+        """Make ``item`` durable before bolt answers Slack; a failure here is bolt's 500 (no
+        acknowledgement: Slack retries events). Work left for after the answer is spawned."""
+        rest = await self.accept(item)
+        if rest is not None:
+            self.spawn(rest, what, _person(item))
+
     # -- listeners ------------------------------------------------------------------------
     async def _on_message(self, body: dict[str, Any]) -> None:
         item = incoming.from_message(body)
         if item is not None:
-            self.spawn(self.handle(item), "answer", _person(item))
+            await self.durable(item, "answer")
 
     async def _on_mention(self, body: dict[str, Any]) -> None:
         item = incoming.from_mention(body)
         if item is not None:
-            self.spawn(self.handle(item), "mention", _person(item))
+            await self.durable(item, "mention")
 
     async def _on_command(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -145,7 +156,7 @@ class SlackAdapter:
         if item.channel_id is not None and item.text.casefold() in START_WORDS:
             self.spawn(self._open_form(client, body, item.channel_id), "start form")
         else:
-            self.spawn(self.handle(item), "command", _person(item))
+            await self.durable(item, "command")
 
     async def _open_form(self, client: AsyncWebClient, body: dict[str, Any], channel: str) -> None:
         view = modal.start_view(
@@ -161,7 +172,7 @@ class SlackAdapter:
         await ack()
         item = incoming.from_action(body)
         if item is not None:
-            self.spawn(self.handle(item), "button", _person(item))
+            await self.durable(item, "button")
             if item.action in REVIEW_ACTIONS:
                 # A draft's buttons stay: the core answers every press with a new message,
                 # and a press by anyone but the host must leave the host's message as it is.
@@ -181,7 +192,7 @@ class SlackAdapter:
             return
         await ack()
         item = incoming.from_form(body, channel, words)
-        self.spawn(self.handle(item), "start form", _person(item))
+        await self.durable(item, "start form")
 
     async def _on_entry(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """A button that asks for a text (rename a theme): open a form with one field."""
@@ -200,7 +211,7 @@ class SlackAdapter:
         await ack()
         item = incoming.from_entry(body)
         if item is not None:
-            self.spawn(self.handle(item), "entry form", _person(item))
+            await self.durable(item, "entry form")
 
     # -- HTTP -----------------------------------------------------------------------------
     async def events(self, request: web.Request) -> web.Response:
@@ -251,7 +262,7 @@ def _person(item: Incoming) -> str:
 
 def build(
     settings: Settings,
-    handle: Handle,
+    accept: Accept,
     catalog: Catalog,
     templates: Templates,
     db: Database | None = None,
@@ -290,10 +301,10 @@ def build(
     bolt = AsyncApp(
         signing_secret=slack.signing_secret,
         client=client,
-        # Listeners return at once (the work is spawned), so bolt answers after them.
+        # Bolt answers once a listener returns: after the Incoming is durable.
         process_before_response=True,
         request_verification_enabled=slack.signing_secret is not None,
         **oauth,
     )
     platform = SlackPlatform(tokens, api_url, workspace_rate=slack.workspace_rate)
-    return SlackAdapter(settings, handle, catalog, templates, bolt, platform)
+    return SlackAdapter(settings, accept, catalog, templates, bolt, platform)

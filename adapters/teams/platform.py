@@ -144,10 +144,17 @@ class TeamsPlatform:
         return MessageRef(channel_id, message_id)
 
     async def reply(
-        self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
+        self,
+        workspace: str,
+        channel_id: str | None,
+        user_id: str,
+        message: Outgoing,
+        key: str | None = None,
     ) -> None:
         # Teams has no ephemeral messages: the answer goes to the person's personal chat.
-        await self.send_private(workspace, user_id, message)
+        await self.send_private(
+            workspace, user_id, message, key=key if channel_id is None else None
+        )
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:
         try:

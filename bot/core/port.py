@@ -70,9 +70,16 @@ class Platform(Protocol):
         ...
 
     async def reply(
-        self, workspace: str, channel_id: str | None, user_id: str, message: Outgoing
+        self,
+        workspace: str,
+        channel_id: str | None,
+        user_id: str,
+        message: Outgoing,
+        key: str | None = None,
     ) -> None:
-        """Answer ``user_id`` privately where they are (Slack: ephemeral; Teams: personal chat)."""
+        """Answer ``user_id`` privately where they are (Slack: ephemeral; Teams: personal chat).
+        In the private chat (``channel_id`` None) the answer carries ``key`` as a private
+        message does, so that :meth:`was_delivered` can find it after a crash."""
         ...
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:

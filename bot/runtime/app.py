@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import gc
 import logging
+from collections.abc import Awaitable
 
 from sqlalchemy import select
 
@@ -17,6 +20,7 @@ from bot.core.templates import Templates
 from bot.runtime.adapters import database
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.downloads import Downloads
+from bot.runtime.inbox import Inbox
 from bot.runtime.preparing import Preparer
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.writer import Writer
@@ -29,6 +33,9 @@ from storage.keys import KeyFiles
 from storage.models import RoundRow
 
 log = logging.getLogger(__name__)
+# With several processes on one PostgreSQL database, an inbox row this old belongs to a process
+# that died; with SQLite (one process) every row at start does.
+INBOX_STALE = dt.timedelta(seconds=60)
 
 
 def freeze_startup_objects() -> None:
@@ -118,6 +125,8 @@ class App:
         self.scheduler = Scheduler(
             db, self.core, self.dispatcher, clock, self.platforms, self.writer
         )
+        self.inbox = Inbox(db)
+        self._replayer: asyncio.Task[None] | None = None
 
     @classmethod
     async def create(
@@ -169,14 +178,68 @@ class App:
         if not incoming.is_private:
             self.scheduler.changed()
 
+    async def accept(self, incoming: Incoming) -> Awaitable[None] | None:
+        """Make ``incoming`` durable; the adapter acknowledges it only after this returns.
+
+        A private message is applied and committed here (the group commit keeps that fast).
+        So is a button press, wherever it is (it may be a vote).
+        A channel command, which may first fetch a roster or a synthesis, is recorded in the
+        inbox (:mod:`bot.runtime.inbox`) and the work that applies it is returned, for the
+        adapter to run after the acknowledgement; a crash in between is replayed at start."""
+        if incoming.is_private or incoming.action is not None or not incoming.event_id:
+            await self.handle(incoming)  # answers and button presses (votes) never wait
+            return None
+        await self.inbox.record(incoming)
+        return self._apply_recorded(incoming)
+
+    async def _apply_recorded(self, incoming: Incoming) -> None:
+        await self.handle(incoming)
+        await self.inbox.forget(incoming)
+
+    async def replay(self, older_than: dt.timedelta = dt.timedelta(0)) -> int:
+        """Apply the channel commands a crash left in the inbox; how many there were."""
+        waiting = await self.inbox.claim(older_than)
+        for incoming in waiting:
+            try:
+                await self._apply_recorded(incoming)
+            except Exception:
+                log.exception("replaying an acknowledged command failed; tried again at start")
+        if waiting:
+            log.info("inbox: %d acknowledged commands applied after a restart", len(waiting))
+        return len(waiting)
+
+    async def _replay_stale(self) -> None:
+        """PostgreSQL: commands left by another process that died, now and then."""
+        while True:
+            await asyncio.sleep(INBOX_STALE.total_seconds() / 2)
+            try:
+                await self.replay(INBOX_STALE)
+            except Exception:
+                log.exception("inbox replay failed")
+
     async def start(self) -> None:
-        """Start delivering and keeping time. On SQLite this process must be the only one
-        using the database file (:class:`storage.database.AlreadyRunning` otherwise)."""
+        """Start delivering and keeping time, after applying what a crash left in the inbox.
+        On SQLite this process must be the only one using the database file
+        (:class:`storage.database.AlreadyRunning` otherwise)."""
         self.db.claim_single_process()
         await self.dispatcher.start()
         await self.scheduler.start()
+        if self.db.is_sqlite:
+            await self.replay()
+        else:
+            await self.replay(INBOX_STALE)
+            self._replayer = asyncio.create_task(self._replay_stale(), name="inbox replay")
 
-    async def stop(self) -> None:
+    async def halt(self) -> None:
+        """Stop the timers and the outbox (sends in flight get their grace); called at a
+        graceful stop before the adapters close their connections to the platforms."""
+        if self._replayer is not None:
+            self._replayer.cancel()
+            await asyncio.gather(self._replayer, return_exceptions=True)
+            self._replayer = None
         await self.scheduler.stop()
         await self.dispatcher.stop()
+
+    async def stop(self) -> None:
+        await self.halt()
         await self.db.dispose()

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -106,6 +107,18 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            if pending:
+                # Whether these arrived is unknown: end their leases, so that the next
+                # process to start (any, on PostgreSQL) asks the platform at once.
+                try:
+                    async with self.db.writing() as session:
+                        await session.execute(
+                            update(OutboxRow)
+                            .where(OutboxRow.owner == self.owner, OutboxRow.status == "sending")
+                            .values(lease_until=None)
+                        )
+                except Exception:
+                    log.exception("could not end the outbox leases; they run out in %s", LEASE)
 
     async def recover(self, expired_only: bool = False) -> None:
         """Settle rows a crash left in ``sending``: delivered ones go, the rest are resent.
@@ -132,7 +145,9 @@ class Dispatcher:
         for row in rows:
             platform = self.platforms.get(row.platform)
             delivered: bool | None = None
-            if platform is not None and row.kind != TargetKind.REPLY.value:
+            # A reply in a channel (ephemeral) cannot be looked up; one in the private chat can.
+            findable = row.kind != TargetKind.REPLY.value or row.channel_id is None
+            if platform is not None and findable:
                 try:
                     delivered = await platform.was_delivered(
                         row.workspace, row.channel_id, row.user_id, row.key
@@ -261,7 +276,9 @@ class Dispatcher:
                 await platform.post_channel(row.workspace, row.channel_id, message, key=row.key)
             else:
                 assert row.user_id is not None
-                await platform.reply(row.workspace, row.channel_id, row.user_id, message)
+                await platform.reply(
+                    row.workspace, row.channel_id, row.user_id, message, key=row.key
+                )
             # The slot bounds requests to the platform; settling the row needs none (its
             # status keeps the recipient's next message waiting until it is settled).
             self._slots.release()
@@ -269,22 +286,41 @@ class Dispatcher:
         except DeliveryRefused as exc:
             log.warning("delivery refused for good (%s); dropped", exc)
             self.metrics.refused.labels(row.platform).inc()
-            await self._finish(row)
+            await self._settle(lambda: self._finish(row))
         except DeliveryDeferred as exc:
             self.metrics.retried.labels(row.platform).inc()
-            await self._defer(row, exc.delay)
+            later = exc.delay
+            await self._settle(lambda: self._defer(row, later))
         except Exception:
             log.exception("delivery failed (attempt %d)", row.attempts + 1)
             self.metrics.retried.labels(row.platform).inc()
-            await self._defer(row, min(300.0, 2.0**row.attempts) * (0.5 + random.random()))
+            delay = min(300.0, 2.0**row.attempts) * (0.5 + random.random())
+            await self._settle(lambda: self._defer(row, delay))
         else:
             self.metrics.delivered.labels(row.platform).inc()
-            await self._finish(row)
+            await self._settle(lambda: self._finish(row))
         finally:
             self._busy.discard(recipient)
             if not released:
                 self._slots.release()
             self.kick()
+
+    async def _settle(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Record a send's outcome, trying again while the database is away (a restart): left
+        ``sending`` under this process's lease, the row would wait for the lease to run out.
+        The recipient's next message waits for this anyway. At a stop the row stays
+        ``sending`` and the next start asks the platform whether it arrived."""
+        pause = 0.2
+        while True:
+            try:
+                await write()
+                return
+            except Exception as error:
+                if self._stopping:
+                    raise
+                log.warning("outbox row not settled (%s); trying again", type(error).__name__)
+                await asyncio.sleep(pause)
+                pause = min(5.0, pause * 2)
 
     async def _finish(self, row: OutboxRow) -> None:
         """Delete a sent row; rows finished meanwhile go in the same statement."""

@@ -199,6 +199,14 @@ async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
     web_app[GUARD_KEY] = ConnectionGuard(app.settings.max_connections)
     web_app[BODY_TIMEOUT_KEY] = app.settings.body_timeout
     web_app[APP_KEY] = app
+
+    async def halt(_: web.Application) -> None:
+        await app.halt()
+
+    # At a stop the requests in flight finish first (each answered once durable); then the
+    # timers and the outbox stop, before any adapter closes its connection to its platform:
+    # a send cut off by a closed connection may have arrived and would be sent again.
+    web_app.on_cleanup.append(halt)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     web_app.router.add_get("/files/{token}", download)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -95,6 +96,15 @@ class Writer:
         while self._waiting:
             batch = self._waiting[:GROUP_COMMIT]
             del self._waiting[:GROUP_COMMIT]
+            try:
+                batch = await self._drop_repeated(batch)
+            except BaseException as error:
+                fail((done for _, done in batch), error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            if not batch:
+                continue
             incomings = [incoming for incoming, _ in batch]
             try:
                 outcomes = await self._write_together(incomings)
@@ -109,6 +119,35 @@ class Writer:
                         raise
                     continue
             settle((done for _, done in batch), outcomes)
+
+    async def _drop_repeated(
+        self, batch: list[tuple[Incoming, asyncio.Future[None]]]
+    ) -> list[tuple[Incoming, asyncio.Future[None]]]:
+        """Settle the deliveries already applied (Slack's retries after a crash or a slow
+        answer come in bursts) with one query, so that they do not send the whole batch down
+        the slow path of one savepoint per message. A repeat that slips past this check is
+        still caught there."""
+        keys = {key for incoming, _ in batch if (key := _event_key(incoming)) is not None}
+        if not keys:
+            return batch
+        async with self.db.sessions() as session:
+            seen = set(
+                (
+                    await session.scalars(
+                        select(ProcessedEventRow.key).where(ProcessedEventRow.key.in_(keys))
+                    )
+                ).all()
+            )
+        if not seen:
+            return batch
+        rest = []
+        for incoming, done in batch:
+            if _event_key(incoming) in seen:
+                self.metrics.duplicates.inc()
+                settle([done], [None])
+            else:
+                rest.append((incoming, done))
+        return rest
 
     async def _write_together(self, batch: list[Incoming]) -> list[Exception | None]:
         """The usual case, fast: the whole batch in one transaction without savepoints, the

@@ -86,7 +86,7 @@ FILES = {
                 SENT.append(("channel", channel_id, message.fallback))
                 return MessageRef(channel_id, str(len(SENT)))
 
-            async def reply(self, workspace, channel_id, user_id, message):
+            async def reply(self, workspace, channel_id, user_id, message, key=None):
                 SENT.append(("reply", user_id, message.fallback))
 
             async def list_members(self, workspace, channel_id):

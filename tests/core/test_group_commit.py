@@ -171,3 +171,24 @@ async def test_a_batch_of_plain_answers_takes_a_handful_of_statements(
             select(func.count()).select_from(ProgressRow).where(ProgressRow.choice == "kiem")
         )
     assert chosen == len(PEOPLE)
+
+
+async def test_a_burst_of_retries_after_a_crash_stays_on_the_fast_path(
+    pair: tuple[LocalDriver, LocalDriver], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack re-sends what it got no answer for; those already applied are dropped with one
+    query, and the new answers among them are still written together (no savepoint per
+    message), so the retries are answered well within Slack's three seconds."""
+    caplog.set_level(logging.DEBUG)
+    together, _ = pair
+    first = [private(u, "kiem", f"c-{u}") for u in PEOPLE[:12]]
+    await asyncio.gather(*(together.app.handle(incoming) for incoming in first))
+    retries = [*first, *(private(u, "kiem", f"c-{u}") for u in PEOPLE[12:])]
+    await asyncio.gather(*(together.app.handle(incoming) for incoming in retries))
+    assert "applied again" not in caplog.text
+    assert counts(together.app)["dialoog_duplicate_events_total{}"] == 12
+    async with together.app.db.sessions() as session:
+        chosen = await session.scalar(
+            select(func.count()).select_from(ProgressRow).where(ProgressRow.choice == "kiem")
+        )
+    assert chosen == len(PEOPLE)
