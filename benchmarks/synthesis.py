@@ -15,11 +15,14 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing
+import os
 import random
 import re
 import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -268,7 +271,11 @@ class Timing:
     peak_mib: float
 
 
-def _timed(request: SynthesisRequest, queue: multiprocessing.Queue[Timing]) -> None:
+def _timed(
+    request: SynthesisRequest, queue: multiprocessing.Queue[Timing], cache: str | None
+) -> None:
+    if cache is not None:
+        os.environ["DIALOOG_MODEL_CACHE"] = cache
     wall, cpu = time.perf_counter(), time.process_time()
     OfflineSynthesizer().summarize(request)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -291,11 +298,12 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def speed(request: SynthesisRequest) -> Timing:
-    """Synthesis and the baseline (k=6) on the same answers in a fresh process."""
+def speed(request: SynthesisRequest, cache: str | None = None) -> Timing:
+    """Synthesis and the baseline (k=6) on the same answers in a fresh process, the sentence
+    model's cache in ``cache`` (see :mod:`bot.synthesis.embeddings`)."""
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue[Timing] = context.Queue()
-    process = context.Process(target=_timed, args=(request, queue))
+    process = context.Process(target=_timed, args=(request, queue, cache))
     process.start()
     timing = queue.get()
     process.join()
@@ -416,7 +424,10 @@ def run(args: argparse.Namespace) -> int:
     table, shown = _polis(data, args.markdown)
     sys.stdout.write(table)
     pool = [t for t, _ in test_rows + read_banking(data, "train.csv")]
-    runs = [("300 answers", request_for(pool[:300]))]
+    runs = [
+        ("300 answers, first use (model cache written)", request_for(pool[:300])),
+        ("300 answers", request_for(pool[:300])),
+    ]
     if not args.quick:
         runs += [
             ("3,000 answers", request_for(pool[:3_000])),
@@ -425,23 +436,30 @@ def run(args: argparse.Namespace) -> int:
         ]
     rows = []
     verdicts = []
+    cache = tempfile.mkdtemp(prefix="bench-model-")  # empty: the first run writes it
     for name, request in runs:
-        t = speed(request)
+        t = speed(request, cache)
         ours, base = f"{t.wall:.2f} / {t.cpu:.2f}", f"{t.base_wall:.2f} / {t.base_cpu:.2f}"
         rows.append((name, ours, base, f"{t.peak_mib:.0f}"))
         if name == "300 answers":
-            verdicts.append(f"300 answers <= 2 s: {_met(t.wall <= 2)}")
+            verdicts.append(
+                f"300 answers <= 2 s: {_met(t.wall <= 2)} (CPU {t.cpu:.2f} s: {_met(t.cpu <= 2)})"
+            )
         if name == "10,000 answers":
-            verdicts.append(f"10,000 answers <= 15 s: {_met(t.wall <= 15)}")
+            verdicts.append(
+                f"10,000 answers <= 15 s: {_met(t.wall <= 15)}"
+                f" (CPU {t.cpu:.2f} s: {_met(t.cpu <= 15)})"
+            )
             verdicts.append(f"< 1 GB: {_met(t.peak_mib < 1024)}")
+    shutil.rmtree(cache, ignore_errors=True)
     sys.stdout.write(
         _table(
-            "Speed and peak memory (a fresh process each, sentence model load included;"
-            " seconds wall / CPU)",
+            "Speed and peak memory (a fresh process each, sentence model load included, from"
+            " the package's files the first time and from its cache after; seconds wall / CPU)",
             ("input", "synthesis", "TF-IDF + k-means", "peak MiB"),
             rows,
         )
-        + "Targets (wall time): "
+        + "Targets (wall time; CPU time, which a busy shared machine cannot inflate): "
         + "; ".join(verdicts)
         + ".\n\n"
     )
