@@ -56,6 +56,8 @@ class Grouping:
     vectors: csr_matrix
     words: csr_matrix
     vocabulary: tuple[str, ...]
+    # Unit sentence embeddings of all texts, when they were grouped by meaning (else None).
+    meaning: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -233,7 +235,8 @@ def group(
     space = SimilaritySpace.fit(vectors[sample])
     if space is None:
         return one
-    embedded = _meaning(embed([texts[i] for i in sample])) if meaning else None
+    raw = embed([texts[i] for i in sample]) if meaning else None
+    embedded = _meaning(raw)
     if embedded is None:
         points, similar = space.points(vectors[sample]), vectors[sample]
     else:
@@ -246,7 +249,9 @@ def group(
     cut = _cut(points, similar, min(max_k, len(sample) // 2), min_size, smallest, bias)
     if n <= SAMPLE:
         labels = cut
+        kept = raw if embedded is not None else None
     else:
+        kept = None
         # The rest join the nearest theme by words: embedding all of 10,000 answers would take
         # longer than the whole synthesis may.
         lexical = points if embedded is None else space.points(vectors[sample])
@@ -259,7 +264,7 @@ def group(
         )
         labels = distances.argmin(axis=1)
         labels[sample] = cut
-    return Grouping(_relabel(labels), vectors, words, tuple(vocabulary))
+    return Grouping(_relabel(labels), vectors, words, tuple(vocabulary), kept)
 
 
 def _second_order(embedded: np.ndarray) -> np.ndarray:
