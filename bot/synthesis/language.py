@@ -60,6 +60,13 @@ _DETERMINERS = {
     "en": "the a an my your his her its our their this these those every each no some any "
     "many few several two three four five six seven eight nine ten another",
 }
+# Dutch *het* is an article (*het park is*) and a pronoun (*het zit vol*): it counts after a
+# preposition (*in het park*) or before a noun that a stop word or mark follows.
+_PRONOUNS_TOO = frozenset({"het"})
+_PREPOSITIONS = frozenset(
+    "in op aan van bij met voor naar uit door over om tot onder tussen zonder tegen na achter "
+    "langs rond binnen buiten naast tijdens".split()
+)
 _ADJECTIVE_ENDINGS = (
     "al",
     "ful",
@@ -183,6 +190,10 @@ class Analyzer:
             if not self._content(first):
                 continue
             second = words[i + 2] if i + 2 < len(words) else ""
+            if word in _PRONOUNS_TOO and not (
+                (i > 0 and words[i - 1] in _PREPOSITIONS) or not self._content(second)
+            ):
+                continue  # *het zit vol*: a pronoun and a verb, unless a preposition says not
             if not self._modifier(first):
                 found.append((first,))
             elif self._content(second):
