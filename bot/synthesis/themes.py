@@ -1,8 +1,10 @@
 """Grouping answers into themes, with the number of themes chosen from the data.
 
 Answers are grouped by meaning when the packaged sentence model loads
-(:mod:`bot.synthesis.embeddings`): Ward clustering on centred sentence embeddings, cut where
-the silhouette is best (on the embeddings, or on word vectors for more than :data:`LARGE`).
+(:mod:`bot.synthesis.embeddings`): Ward clustering on second-order centred sentence
+embeddings (see :func:`_second_order`), cut where the silhouette, leaning slightly toward more
+themes (:data:`MEANING_BIAS`), is best (on the embeddings, or on word vectors for more than
+:data:`LARGE`).
 Without the model they are grouped by words, as follows.
 Word vectors join Snowball-stemmed word TF-IDF with character n-grams (which catch Dutch compounds:
 *buurthuis* and *buurt*). Short answers share few words, so answers are compared by their
