@@ -47,7 +47,7 @@ _NOT_A_LABEL = {
     "gave please help way time thing things people everyone anyone someone something "
     "able back still yet ago first second last really "
     "sure certain couple possible seem seems seemed try tried trying keep kept another whole "
-    "hi hello hey thanks thank already one ones",
+    "hi hello hey thanks thank already one ones us",
 }
 
 
@@ -67,24 +67,15 @@ _PREPOSITIONS = frozenset(
     "in op aan van bij met voor naar uit door over om tot onder tussen zonder tegen na achter "
     "langs rond binnen buiten naast tijdens".split()
 )
-_ADJECTIVE_ENDINGS = (
-    "al",
-    "ful",
-    "ous",
-    "ive",
-    "ic",
-    "able",
-    "ible",
-    "less",
-    "ary",
-    "ern",
-    "ed",
-    "est",
-    "er",
-)
+# Endings of English adjectives that nouns hardly have (not *-al*, *-ary*, *-er*: *withdrawal*,
+# *library*, *water*).
+_ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ed")
 _ADJECTIVES = frozenset(
     "new old big small good bad wrong right different extra whole real free full long short "
-    "high low local public open closed early late main recent young".split()
+    "high low local public open closed early late main recent young quiet safe clean cheap easy "
+    "hard great nice better best little large simple single double physical virtual correct "
+    "foreign international digital social regional national general special common normal "
+    "usual certain strong weak poor rich busy empty".split()
 )
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]|\d+")
 

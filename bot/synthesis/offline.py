@@ -36,6 +36,7 @@ from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
 LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
+NOUN_PARTS = 3  # nouns in a label: the theme's best, and what else most of its answers name
 LABEL_PARTS = 3  # a title, not a list of words (keyphrase labels, when no noun is found)
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 FEW = 5  # answers in no theme are listed themselves up to this many, else only counted
@@ -266,7 +267,11 @@ def _written(texts: Sequence[str], analyzer: Analyzer) -> Callable[[str], str]:
             forms[analyzer.stem(word)][word] += 1
 
     def form(stem: str) -> str:
-        return analyzer.surface(stem, forms.get(stem))
+        chosen = analyzer.surface(stem, forms.get(stem))
+        own = forms.get(stem)
+        if own and chosen not in own:  # the round's singular, where the theme only has plurals
+            return min(own, key=lambda word: (-own[word], len(word), word))
+        return chosen
 
     return form
 
@@ -309,10 +314,13 @@ def _noun_label(
             return None
         return part(min(usable, key=lambda ns: (-ns[0], ns[1]))[1])
     parts = [part(best[0])]
-    if len(best) > 1 and len(parts[0].split()) < LABEL_WORDS:
-        second = part(best[1])
-        if not _repeats(second, parts, analyzer):
-            parts.append(second)
+    for stem in best[1:]:
+        if len(parts) >= NOUN_PARTS:
+            break
+        following = part(stem)
+        words = sum(len(p.split()) for p in parts) + len(following.split())
+        if words <= LABEL_WORDS and not _repeats(following, parts, analyzer):
+            parts.append(following)
     return " · ".join(parts)
 
 
