@@ -201,11 +201,14 @@ class OfflineSynthesizer:
             best = [s for s in ranked if analyzer.labels_well(s) and s in nouns]
             label = _title(members, answers, headlines, analyzer, best, used_titles, fits)
             written = _written([texts[i] for i in members], analyzer)
-            if label is None:
-                label = _noun_label([phrases[i] for i in members], analyzer, best, written)
+            own_phrases = [phrases[i] for i in members]
+            if label is None and best:
+                label = _noun_label(own_phrases, analyzer, best, written)
             if label is None:
                 others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
                 label = prefix_word([texts[i] for i in members], others, analyzer)
+            if label is None:
+                label = _noun_label(own_phrases, analyzer, [], written)
             if label is None:
                 central = [texts[i] for i in _central(grouping, members)[:30]]
                 label = _label(central, analyzer, [], written)
