@@ -206,7 +206,12 @@ class OfflineSynthesizer:
                 label = _noun_label(own_phrases, analyzer, best, written)
             if label is None:
                 others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
-                label = prefix_word([texts[i] for i in members], others, analyzer)
+                label = prefix_word(
+                    [texts[i] for i in members],
+                    others,
+                    analyzer,
+                    lambda word: analyzer.stem(word) in nouns,
+                )
             if label is None:
                 label = _noun_label(own_phrases, analyzer, [], written)
             if label is None:
