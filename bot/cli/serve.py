@@ -71,6 +71,11 @@ async def serve(host: str, port: int) -> int:
         print(f"dialoogbot: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
         return 2
     await app.start()
+    # The sentence model loads in the background now, so the first round's summary need not
+    # wait for it (an explicit synthesizer in tests or the LLM path simply finds it loaded).
+    from bot.synthesis.embeddings import preload
+
+    preload()
     freeze_startup_objects()
     log.info(
         "dialoogbot listening on http://%s:%d (health: /healthz, metrics: /metrics)", host, port

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import yake
@@ -81,9 +81,15 @@ def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | 
     return min(scored)[3] if scored else None
 
 
-def prefix_word(members: Sequence[str], others: Sequence[str], analyzer: Analyzer) -> str | None:
+def prefix_word(
+    members: Sequence[str],
+    others: Sequence[str],
+    analyzer: Analyzer,
+    allowed: Callable[[str], bool] | None = None,
+) -> str | None:
     """A word for a theme whose answers share no whole word but a word start, as Dutch
-    compounds do: for *fietsenstalling*, *fietspad* and *fietsers*, the shortest of them."""
+    compounds do: for *fietsenstalling*, *fietspad* and *fietsers*, the shortest of them
+    that ``allowed`` accepts (a noun, say)."""
     inside: Counter[str] = Counter()
     outside: Counter[str] = Counter()
     written: dict[str, set[str]] = {}
@@ -101,6 +107,8 @@ def prefix_word(members: Sequence[str], others: Sequence[str], analyzer: Analyze
         return (-round(p**1.5 * (p - q), 9), -len(start), start)
 
     shared = sorted((s for s, n in inside.items() if n >= 2), key=score)
-    if not shared:
-        return None
-    return min(written[shared[0]], key=lambda word: (len(word), word))
+    for start in shared:
+        words = [w for w in written[start] if allowed is None or allowed(w)]
+        if words:
+            return min(words, key=lambda word: (len(word), word))
+    return None

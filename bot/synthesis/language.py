@@ -29,7 +29,7 @@ _EXTRA = {
     "zij hun jullie onze ons mijn jouw hij wie wat waar hoe waarom moet moeten kunnen kan "
     "elk elke ieder iedere alle waarin waarbij waarop waarmee waardoor zodat zodra terwijl "
     "per twee drie vier weer alleen even "
-    "zou zouden willen wil gaan gaat gaan komen komt",
+    "zou zouden willen wil gaan gaat gaan komen komt via",
     "en": "just really like lot lots think also",
 }
 
@@ -47,13 +47,45 @@ _NOT_A_LABEL = {
     "gave please help way time thing things people everyone anyone someone something "
     "able back still yet ago first second last really "
     "sure certain couple possible seem seems seemed try tried trying keep kept another whole "
-    "hi hello hey thanks thank already",
+    "hi hello hey thanks thank already one ones us",
 }
+
+
+# Words after which a noun phrase starts: articles, possessives, demonstratives, quantities.
+# (Dutch *die* and *dat* are left out: as often as not they start a clause, not a phrase.)
+_DETERMINERS = {
+    "nl": "de het een mijn jouw zijn haar onze ons jullie hun deze dit elke ieder iedere alle "
+    "geen enkele sommige welke twee drie vier vijf zes zeven acht "
+    "negen tien",
+    "en": "the a an my your his her its our their this these those every each no some any "
+    "many few several two three four five six seven eight nine ten another",
+}
+# Dutch *het* is an article (*het park is*) and a pronoun (*het zit vol*): it counts after a
+# preposition (*in het park*) or before a noun that a stop word or mark follows.
+_PRONOUNS_TOO = frozenset({"het"})
+_PREPOSITIONS = frozenset(
+    "in op aan van bij met voor naar uit door over om tot onder tussen zonder tegen na achter "
+    "langs rond binnen buiten naast tijdens".split()
+)
+# Endings of English adjectives that nouns hardly have (not *-al*, *-ary*, *-er*: *withdrawal*,
+# *library*, *water*).
+_ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "able", "ible", "less", "ed")
+_ADJECTIVES = frozenset(
+    "new old big small good bad wrong right different extra whole real free full long short "
+    "high low local public open closed early late main recent young quiet safe clean cheap easy "
+    "hard great nice better best little large simple single double physical virtual correct "
+    "foreign international digital social regional national general special common normal "
+    "usual certain strong weak poor rich busy empty".split()
+)
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]|\d+")
 
 
 def language_of(lang: str) -> str:
     """``nl`` or ``en``; anything else is treated as Dutch, the default language."""
     return lang if lang in _STEMMERS else "nl"
+
+
+_DETERMINER_SETS = {lang: frozenset(words.split()) for lang, words in _DETERMINERS.items()}
 
 
 def fold(text: str) -> str:
@@ -129,6 +161,45 @@ class Analyzer:
             folded = _fold_word(word)
             out += [folded[:n] for n in PREFIXES if len(folded) >= n]
         return out
+
+    def noun_phrases(self, text: str) -> list[tuple[str, ...]]:
+        """The noun phrases an answer writes after an article, possessive or number, in lower
+        case, the head last: *de regionale stukken* gives (*regionale*, *stukken*), *my new
+        card* gives (*new*, *card*), *het bankkantoor zit* gives (*bankkantoor*,).
+
+        A light chunker without a tagger: the word right after *de*, *een*, *the*, *my* and the
+        like is a noun, or an adjective before one (Dutch: ending in *-e*; English: a common
+        adjective ending or word), which a verb (*dachten*, *breng*) or an adverb (*graag*,
+        *steeds*) hardly ever is."""
+        found: list[tuple[str, ...]] = []
+        determiners = _DETERMINER_SETS[self.lang]
+        words = [t.casefold().replace("’", "'") for t in _TOKEN.findall(_MARKER.sub(" . ", text))]
+        for i, word in enumerate(words[:-1]):
+            if word not in determiners:
+                continue
+            first = words[i + 1]
+            if not self._content(first):
+                continue
+            second = words[i + 2] if i + 2 < len(words) else ""
+            if word in _PRONOUNS_TOO and not (
+                (i > 0 and words[i - 1] in _PREPOSITIONS) or not self._content(second)
+            ):
+                continue  # *het zit vol*: a pronoun and a verb, unless a preposition says not
+            if not self._modifier(first):
+                found.append((first,))
+            elif self._content(second):
+                found.append((first, second))
+            # an adjective without its noun (*de laatste.*, *some started*) names nothing
+        return found
+
+    def _content(self, word: str) -> bool:
+        return len(word) >= 2 and word.isalpha() and _fold_word(word) not in self._stops
+
+    def _modifier(self, word: str) -> bool:
+        """Whether a word after a determiner reads as an adjective before the noun."""
+        if self.lang == "nl":
+            return word.endswith("e") and len(word) > 3
+        return word.endswith(_ADJECTIVE_ENDINGS) or word in _ADJECTIVES
 
     def labels_well(self, stem: str) -> bool:
         """Whether a stem may name a theme (light verbs like *need* or *krijgen* may not)."""

@@ -29,13 +29,15 @@ from bot.core.summary import (
     Theme,
 )
 from bot.synthesis.actors import actors
+from bot.synthesis.embeddings import embed
 from bot.synthesis.items import item_key, merged_items
 from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
 LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
-LABEL_PARTS = 3  # a title, not a list of words
+NOUN_PARTS = 3  # nouns in a label: the theme's best, and what else most of its answers name
+LABEL_PARTS = 3  # a title, not a list of words (keyphrase labels, when no noun is found)
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 FEW = 5  # answers in no theme are listed themselves up to this many, else only counted
 
@@ -185,22 +187,36 @@ class OfflineSynthesizer:
             {answers[i].respondent for i in grouping.members(t)} for t in range(grouping.count)
         ]
         shown = [t for t in range(grouping.count) if len(people[t]) >= minimum]
-        shared_stems = _shared(grouping, shown, analyzer)
+        fits = _fitting(grouping, shown)
+        phrases = [analyzer.noun_phrases(text) for text in texts]
+        nouns = {analyzer.stem(phrase[-1]) for found in phrases for phrase in found}
+        shared_stems = [s for s in _shared(grouping, shown, analyzer) if s in nouns]
         used_titles: set[str] = set()
         themes = []
         quoted: set[int] = set()
         for t in shown:
             members = grouping.members(t)
             ranked = top_stems(scores[t], vocabulary, 16)
-            best = [s for s in ranked if analyzer.labels_well(s)] or ranked
-            label = _title(members, answers, headlines, analyzer, best, used_titles)
-            if label is None and not best:
-                others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
-                label = prefix_word([texts[i] for i in members], others, analyzer)
+            # Only nouns name or describe a theme: never a verb, an adverb or a stop word.
+            best = [s for s in ranked if analyzer.labels_well(s) and s in nouns]
+            label = _title(members, answers, headlines, analyzer, best, used_titles, fits)
             written = _written([texts[i] for i in members], analyzer)
+            own_phrases = [phrases[i] for i in members]
+            if label is None and best:
+                label = _noun_label(own_phrases, analyzer, best, written)
+            if label is None:
+                others = [texts[i] for i in np.flatnonzero(grouping.labels != t)]
+                label = prefix_word(
+                    [texts[i] for i in members],
+                    others,
+                    analyzer,
+                    lambda word: analyzer.stem(word) in nouns,
+                )
+            if label is None:
+                label = _noun_label(own_phrases, analyzer, [], written)
             if label is None:
                 central = [texts[i] for i in _central(grouping, members)[:30]]
-                label = _label(central, analyzer, best, written)
+                label = _label(central, analyzer, [], written)
             label_stems = set(analyzer.stems(label, record=False))
             # With a single theme there is nothing to set it apart from.
             apart = [written(s) for s in best if s not in label_stems and s not in shared_stems][:3]
@@ -259,9 +275,61 @@ def _written(texts: Sequence[str], analyzer: Analyzer) -> Callable[[str], str]:
             forms[analyzer.stem(word)][word] += 1
 
     def form(stem: str) -> str:
-        return analyzer.surface(stem, forms.get(stem))
+        chosen = analyzer.surface(stem, forms.get(stem))
+        own = forms.get(stem)
+        if own and chosen not in own:  # the round's singular, where the theme only has plurals
+            return min(own, key=lambda word: (-own[word], len(word), word))
+        return chosen
 
     return form
+
+
+def _noun_label(
+    phrases: Sequence[Sequence[tuple[str, ...]]],
+    analyzer: Analyzer,
+    best: Sequence[str],
+    written: Callable[[str], str],
+) -> str | None:
+    """A theme's name from the noun phrases its answers write: its best noun, with the
+    adjective the answers most often put before it (*gezamenlijke stresstest*), then its next
+    noun when two answers use it too (*provincie · waterschap*); the head in the singular when
+    the answers write both. Without such a noun, the noun phrase its answers write most."""
+    by_head: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+    for found in phrases:
+        for phrase in set(found):
+            by_head[analyzer.stem(phrase[-1])][phrase] += 1
+
+    def part(stem: str) -> str:
+        head = written(stem)
+        counts = by_head.get(stem, Counter())
+        adjectives = Counter(
+            {
+                p[0]: n
+                for p, n in counts.items()
+                if len(p) == 2 and analyzer.labels_well(analyzer.stem(p[0]))
+            }
+        )
+        if adjectives:
+            adjective, uses = min(adjectives.items(), key=lambda kv: (-kv[1], kv[0]))
+            if uses >= 2:
+                return f"{adjective} {head}"
+        return head
+
+    if not best:
+        heads = Counter({stem: sum(c.values()) for stem, c in by_head.items()})
+        usable = [(n, s) for s, n in heads.items() if analyzer.labels_well(s)]
+        if not usable:
+            return None
+        return part(min(usable, key=lambda ns: (-ns[0], ns[1]))[1])
+    parts = [part(best[0])]
+    for stem in best[1:]:
+        if len(parts) >= NOUN_PARTS:
+            break
+        following = part(stem)
+        words = sum(len(p.split()) for p in parts) + len(following.split())
+        if words <= LABEL_WORDS and not _repeats(following, parts, analyzer):
+            parts.append(following)
+    return " · ".join(parts)
 
 
 def _label(
@@ -389,8 +457,11 @@ def _title(
     analyzer: Analyzer,
     best: Sequence[str],
     used: set[str],
+    fits: Callable[[str, np.ndarray], bool] | None = None,
 ) -> str | None:
-    """A member's own headline that shares the theme's words, as a natural theme title."""
+    """A member's own headline that shares the theme's words, as a natural theme title, when
+    it also describes the theme's answers by meaning (``fits``): a headline about something
+    else that happens to share a word must not title a theme."""
     if not headlines:
         return None
     rank = {stem: i for i, stem in enumerate(best[:6])}
@@ -398,6 +469,8 @@ def _title(
     for respondent in sorted({answers[i].respondent for i in members}):
         headline = headlines.get(respondent)
         if not headline or len(headline) > 90 or headline.casefold() in used:
+            continue
+        if fits is not None and not fits(headline, members):
             continue
         hits = [rank[s] for s in set(analyzer.stems(headline, record=False)) if s in rank]
         if hits:
@@ -407,6 +480,32 @@ def _title(
     title = min(candidates)[3]
     used.add(title.casefold())
     return title
+
+
+TITLE_MARGIN = 0.02  # cosine by which a headline must be nearer its theme than any other
+
+
+def _fitting(grouping: Grouping, shown: Sequence[int]) -> Callable[[str, np.ndarray], bool] | None:
+    """Whether a headline describes a theme's answers: its sentence embedding is nearer the
+    centroid of that theme's answers than that of any other shown theme, by
+    :data:`TITLE_MARGIN`. None without embeddings (then shared words alone decide)."""
+    if grouping.meaning is None or len(shown) < 2:
+        return None
+    centroids = {t: grouping.meaning[grouping.members(t)].mean(axis=0) for t in shown}
+    order = list(centroids)
+    matrix = np.vstack([centroids[t] / max(np.linalg.norm(centroids[t]), 1e-12) for t in order])
+    theme_of = {int(i): t for t in shown for i in grouping.members(t)}
+
+    def fits(headline: str, members: np.ndarray) -> bool:
+        vector = embed([headline])
+        if vector is None:
+            return True
+        similarity = matrix @ vector[0]
+        own = order.index(theme_of[int(members[0])])
+        others = np.delete(similarity, own)
+        return bool(similarity[own] >= others.max(initial=-1.0) + TITLE_MARGIN)
+
+    return fits
 
 
 def _headlines(request: SynthesisRequest, by_phase: dict[str, list[_Answer]]) -> dict[int, str]:
@@ -471,6 +570,7 @@ def _round_shared(
     analyzer = Analyzer(request.language)
     people: dict[str, set[int]] = defaultdict(set)
     phases: dict[str, set[str]] = defaultdict(set)
+    nouns: set[str] = set()
     published = 0
     for phase in request.phases:
         answers = by_phase.get(phase.key, [])
@@ -481,6 +581,7 @@ def _round_shared(
             for stem in set(analyzer.stems(answer.text)):
                 people[stem].add(answer.respondent)
                 phases[stem].add(phase.key)
+            nouns |= {analyzer.stem(p[-1]) for p in analyzer.noun_phrases(answer.text)}
     if published < 2:
         return ()
     total = len({a.respondent for a in request.answers})
@@ -489,7 +590,7 @@ def _round_shared(
         (
             s
             for s, who in people.items()
-            if len(who) >= needed and len(phases[s]) > 1 and analyzer.labels_well(s)
+            if len(who) >= needed and len(phases[s]) > 1 and analyzer.labels_well(s) and s in nouns
         ),
         key=lambda s: (-len(people[s]), s),
     )

@@ -1,8 +1,10 @@
 """Grouping answers into themes, with the number of themes chosen from the data.
 
 Answers are grouped by meaning when the packaged sentence model loads
-(:mod:`bot.synthesis.embeddings`): Ward clustering on centred sentence embeddings, cut where
-the silhouette is best (on the embeddings, or on word vectors for more than :data:`LARGE`).
+(:mod:`bot.synthesis.embeddings`): Ward clustering on second-order centred sentence
+embeddings (see :func:`_second_order`), cut where the silhouette, leaning slightly toward more
+themes (:data:`MEANING_BIAS`), is best (on the embeddings, or on word vectors for more than
+:data:`LARGE`).
 Without the model they are grouped by words, as follows.
 Word vectors join Snowball-stemmed word TF-IDF with character n-grams (which catch Dutch compounds:
 *buurthuis* and *buurt*). Short answers share few words, so answers are compared by their
@@ -39,6 +41,9 @@ LARGE = 500  # answers from which word n-grams must occur twice, and cuts are sc
 DIMENSIONS = 100  # LSA components
 POWER = 3  # order of the similarity used for grouping
 PREFIX_WEIGHT = 0.7  # of the Dutch word-prefix block against words and n-grams
+# Leaning of the embedding cut toward more themes (see _cut), tuned on SIB-200 train-split and
+# banking77 train draws: 0.1 raised Dutch AMI 0.299 to 0.311 and mixed 0.346 to 0.355.
+MEANING_BIAS = 0.1
 SMALLEST = 0.05  # share of the answers below which a group does not count as a theme
 # Singular values (and row norms) below this share of the largest are taken as zero: numpy's
 # matrix_rank uses max(n, m) · eps, far too small for float32 TF-IDF and randomized SVD.
@@ -53,6 +58,8 @@ class Grouping:
     vectors: csr_matrix
     words: csr_matrix
     vocabulary: tuple[str, ...]
+    # Unit sentence embeddings of all texts, when they were grouped by meaning (else None).
+    meaning: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -164,13 +171,19 @@ def _scaled(components: np.ndarray, sigma: np.ndarray, vectors: csr_matrix) -> n
 
 
 def _cut(
-    points: np.ndarray, similar: Any, max_k: int, min_size: int, smallest: float
+    points: np.ndarray,
+    similar: Any,
+    max_k: int,
+    min_size: int,
+    smallest: float,
+    bias: float = 0.0,
 ) -> np.ndarray:
     """The Ward tree cut with the best silhouette, counting only themes big enough to show.
 
     A theme is big enough with ``min_size`` answers and ``smallest`` of all; a cut must have 2 to
     ``max_k`` of them. Its score is the cosine silhouette on ``similar`` of the answers in big
-    themes times the share of answers they hold, so that cutting off a few odd answers is no gain.
+    themes times the share of answers they hold, so that cutting off a few odd answers is no gain,
+    times the number of big themes to the power ``bias`` (above 0 leans toward more themes).
     """
     n = len(points)
     big_enough = max(min_size, math.ceil(smallest * n))
@@ -184,6 +197,7 @@ def _cut(
             continue
         kept = np.isin(cut, big)
         score = float(silhouette_score(similar[kept], cut[kept], metric="cosine")) * kept.mean()
+        score *= len(big) ** bias
         if best is None or score > best[0] + 1e-9:
             best = (score, cut)
     return best[1] if best is not None else np.zeros(n, dtype=int)
@@ -223,7 +237,8 @@ def group(
     space = SimilaritySpace.fit(vectors[sample])
     if space is None:
         return one
-    embedded = _meaning(embed([texts[i] for i in sample])) if meaning else None
+    raw = embed([texts[i] for i in sample]) if meaning else None
+    embedded = _meaning(raw)
     if embedded is None:
         points, similar = space.points(vectors[sample]), vectors[sample]
     else:
@@ -231,11 +246,14 @@ def group(
         # many topics (banking77 train, 3,000 to 10,000 texts: 2 themes, AMI 0.12-0.14); on
         # the word vectors the same tree's cut finds 5 or 6 (AMI 0.27-0.34). In team-sized
         # rounds the embeddings choose better, in mixed languages above all.
-        points, similar = embedded, (embedded if n <= LARGE else vectors[sample])
-    cut = _cut(points, similar, min(max_k, len(sample) // 2), min_size, smallest)
+        points, similar = _second_order(embedded), (embedded if n <= LARGE else vectors[sample])
+    bias = 0.0 if embedded is None else MEANING_BIAS
+    cut = _cut(points, similar, min(max_k, len(sample) // 2), min_size, smallest, bias)
     if n <= SAMPLE:
         labels = cut
+        kept = raw if embedded is not None else None
     else:
+        kept = None
         # The rest join the nearest theme by words: embedding all of 10,000 answers would take
         # longer than the whole synthesis may.
         lexical = points if embedded is None else space.points(vectors[sample])
@@ -248,7 +266,19 @@ def group(
         )
         labels = distances.argmin(axis=1)
         labels[sample] = cut
-    return Grouping(_relabel(labels), vectors, words, tuple(vocabulary))
+    return Grouping(_relabel(labels), vectors, words, tuple(vocabulary), kept)
+
+
+def _second_order(embedded: np.ndarray) -> np.ndarray:
+    """Each answer as the sum of all answers weighted by their similarity to it (``S·X``, unit
+    length): two answers are close when they are close to the same others. The Ward tree on
+    these points recovered SIB-200 topics better than on the embeddings themselves (train-split
+    draws: Dutch AMI 0.282 to 0.299, mixed 0.319 to 0.346, English 0.338 to 0.341), as ``S³``
+    does for word vectors; on banking77 it costs little (0.822 to 0.807)."""
+    spread = embedded @ (embedded.T @ embedded)
+    norms = np.linalg.norm(spread, axis=1, keepdims=True)
+    result: np.ndarray = spread / np.where(norms > RELATIVE_TOLERANCE, norms, 1.0)
+    return result
 
 
 def _meaning(embedded: np.ndarray | None) -> np.ndarray | None:

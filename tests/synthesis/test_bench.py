@@ -37,8 +37,8 @@ def test_quick_bench_runs_and_prints_its_tables(capsys: pytest.CaptureFixture[st
 
 def test_one_word_label_parts_are_written_as_their_theme_writes_them() -> None:
     """A one-word part is the theme's own form of that word (its singular where it writes
-    both), however YAKE happened to pick it: *top* where answers write *top up* more often
-    than *topping up*, *atm* where they write *atm* and *atms*."""
+    both, never a form only other themes write): *top* where answers write *top up* more
+    often than *topping up*, *atm* where they write *atm* and *atms*."""
     need_data("banking77", "test.csv")
     rows = read_banking(DATA)
     checked = 0
@@ -54,7 +54,10 @@ def test_one_word_label_parts_are_written_as_their_theme_writes_them() -> None:
                 if len(part.split()) == 1:
                     stem = analyzer.stem(part)
                     forms = {w: n for w, n in written.items() if analyzer.stem(w) == stem}
-                    assert part == analyzer.surface(stem, forms), (seed, theme.label)
+                    assert part in forms, (seed, theme.label)  # written in its own answers
+                    singular = analyzer.surface(stem, forms)
+                    if singular in forms:  # the theme writes it both ways: the singular
+                        assert part == singular, (seed, theme.label)
                     checked += 1
     assert checked > 50
 

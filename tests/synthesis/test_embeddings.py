@@ -4,7 +4,9 @@ word vectors take over when the model cannot load, and both give the same themes
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,3 +101,61 @@ def test_a_missing_model_file_falls_back_to_words(
     assert (
         fallen_back.labels.tolist() == group(texts, Analyzer("nl"), meaning=False).labels.tolist()
     )
+
+
+SAMPLE = ["De bus komt altijd te laat.", "Meer bomen in onze straat.", "The train is late again."]
+
+
+def test_the_first_load_writes_a_cache_that_later_loads_read_with_the_same_embeddings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if embeddings.encoder() is None:
+        pytest.skip("the sentence model is not installed")
+    monkeypatch.setenv("DIALOOG_MODEL_CACHE", str(tmp_path / "cache"))
+    first = embeddings._load()  # no cache yet: reads the package's files and writes one
+    assert first is not None
+    folder = embeddings._cache_path()
+    assert (folder / "complete").exists() and (folder / "table.npy").exists()
+    assert not folder.stat().st_mode & 0o077  # only this user may read or change it
+    cached = embeddings._from_cache(folder)
+    assert cached is not None
+    assert np.array_equal(first.encode(SAMPLE), cached.encode(SAMPLE))
+    assert np.array_equal(embeddings._load().encode(SAMPLE), first.encode(SAMPLE))  # type: ignore[union-attr]
+
+
+def test_a_damaged_or_foreign_cache_is_passed_over_for_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if embeddings.encoder() is None:
+        pytest.skip("the sentence model is not installed")
+    monkeypatch.setenv("DIALOOG_MODEL_CACHE", str(tmp_path / "cache"))
+    reference = embeddings._load()
+    assert reference is not None
+    folder = embeddings._cache_path()
+    expected = reference.encode(SAMPLE)
+    # Anyone may write to it: never read (its pickle could run their code).
+    folder.chmod(0o777)
+    assert embeddings._from_cache(folder) is None
+    folder.chmod(0o700)
+    # A file gone: the package's files are read and give the same embeddings.
+    (folder / "d3.npy").unlink()
+    loaded = embeddings._load()
+    assert loaded is not None and np.array_equal(loaded.encode(SAMPLE), expected)
+    assert (folder / "d3.npy").exists()  # and the cache was written anew
+    # A half-written cache (no completion mark) is not used either.
+    shutil.rmtree(folder)
+    folder.mkdir(mode=0o700)
+    assert embeddings._from_cache(folder) is None
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if embeddings.encoder() is None:
+        pytest.skip("the sentence model is not installed")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("DIALOOG_MODEL_CACHE", str(blocked / "cache"))
+    loaded = embeddings._load()
+    assert loaded is not None and loaded.encode(SAMPLE).shape == (3, 512)
+    assert blocked.read_text() == "not a folder"
