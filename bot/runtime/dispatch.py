@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import TargetKind
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Platform
+from bot.core.port import URGENT, DeliveryDeferred, DeliveryRefused, Platform
 from bot.runtime.outbox import decode
 from bot.runtime.waiting import fail, settle
 from bot.support.metrics import Metrics
@@ -40,6 +40,7 @@ def _now() -> dt.datetime:
 
 _RECIPIENT_COLUMNS = (
     OutboxRow.id,
+    OutboxRow.priority,
     OutboxRow.platform,
     OutboxRow.workspace,
     OutboxRow.kind,
@@ -54,8 +55,17 @@ def _recipient(row: Any) -> tuple[str, str, str, str]:
     return (row.platform, row.workspace, row.kind, who or "")
 
 
+Recipient = tuple[str, str, str, str]
+
+
 class Dispatcher:
-    """Sends outbox rows through the registered platforms."""
+    """Sends outbox rows through the registered platforms.
+
+    Two lanes: replies to something a person just did (outbox ``priority`` 0) have slots of
+    their own and go ahead of bulk fan-out, reminders and digests; a reply waits only for
+    that person's earlier messages, which then go in its lane. Bulk slots are shared fairly:
+    one workspace's fan-out takes at most half of them.
+    """
 
     def __init__(
         self,
@@ -64,6 +74,7 @@ class Dispatcher:
         metrics: Metrics,
         concurrency: int = 64,
         batch: int = 1000,
+        urgent_concurrency: int = 16,
     ) -> None:
         self.db = db
         self.platforms = platforms
@@ -71,9 +82,13 @@ class Dispatcher:
         self.concurrency = concurrency
         self.batch = batch
         self._wake = asyncio.Event()
-        self._busy: set[tuple[str, str, str, str]] = set()
+        self.urgent_concurrency = urgent_concurrency
+        self._busy: set[Recipient] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(concurrency)
+        self._bulk: dict[tuple[str, str], int] = {}  # bulk sends in flight per workspace
+        self._urgent = 0  # urgent sends in flight
+        self._workspaces: list[tuple[str, str]] = []
+        self._workspaces_read = -1e9
         self._loop: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self.owner = uuid.uuid4().hex
@@ -183,32 +198,21 @@ class Dispatcher:
     async def pump(self) -> int:
         """Claim what can be sent now and start sending it; returns how many were claimed.
 
-        The queue is read as ids and recipients only; whole rows (with their payloads) are
-        loaded just for the ones claimed: under load the queue is read after every send."""
+        Replies first (in their own slots), then each workspace's oldest rows up to its share
+        of the bulk slots. The queue is read as ids and recipients only; whole rows (with their
+        payloads) are loaded just for the ones claimed: under load the queue is read after
+        every send."""
         now = _now()
+        ready = and_(
+            OutboxRow.status.in_(("pending", "deferred")),
+            or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+        )
         async with self.db.writing() as session:
-            query = (
-                select(*_RECIPIENT_COLUMNS)
-                .where(
-                    OutboxRow.status.in_(("pending", "deferred")),
-                    or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
-                )
-                .order_by(OutboxRow.id)
-                .limit(self.batch)
-            )
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            candidates = (await session.execute(query)).all()
             blocked = set(self._busy)
             blocked.update(await self._deferred_recipients(session))
-            ids: list[int] = []
-            for candidate in candidates:
-                recipient = _recipient(candidate)
-                if recipient in blocked or candidate.platform not in self.platforms:
-                    blocked.add(recipient)
-                    continue
-                blocked.add(recipient)
-                ids.append(candidate.id)
+            urgent = await self._claim_urgent(session, ready, blocked)
+            bulk = await self._claim_bulk(session, ready, blocked)
+            ids = urgent + bulk
             chosen: list[OutboxRow] = []
             if ids:
                 chosen = list(
@@ -223,16 +227,128 @@ class Dispatcher:
                     .where(OutboxRow.id.in_(ids))
                     .values(status="sending", owner=self.owner, lease_until=now + self.lease)
                 )
+        lane = set(urgent)
         for row in chosen:
             self._busy.add(_recipient(row))
-            await self._slots.acquire()
-            task = asyncio.create_task(self._send(row))
+            is_urgent = row.id in lane
+            if is_urgent:
+                self._urgent += 1
+            else:
+                space = (row.platform, row.workspace)
+                self._bulk[space] = self._bulk.get(space, 0) + 1
+            task = asyncio.create_task(self._send(row, is_urgent))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(chosen)
 
+    def _select(self, ready: Any) -> Any:
+        query = select(*_RECIPIENT_COLUMNS).where(ready).order_by(OutboxRow.id)
+        if not self.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        return query
+
+    async def _claim_urgent(
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient]
+    ) -> list[int]:
+        """Ids to send in the urgent lane: for each person with a reply waiting, their oldest
+        waiting message (the reply itself, or what came before it for them)."""
+        free = self.urgent_concurrency - self._urgent
+        if free <= 0:
+            return []
+        replies = (
+            await session.execute(self._select(ready & (OutboxRow.priority == 0)).limit(free * 4))
+        ).all()
+        wanted: dict[Recipient, int] = {}
+        for row in replies:
+            recipient = _recipient(row)
+            if recipient not in blocked and row.platform in self.platforms:
+                wanted.setdefault(recipient, row.id)
+        if not wanted:
+            return []
+        users = {r[3] for r in wanted}
+        earlier = (
+            await session.execute(
+                select(*_RECIPIENT_COLUMNS, OutboxRow.status, OutboxRow.not_before)
+                .where(
+                    or_(OutboxRow.user_id.in_(users), OutboxRow.channel_id.in_(users)),
+                    OutboxRow.status != "failed",
+                    OutboxRow.id <= max(wanted.values()),
+                )
+                .order_by(OutboxRow.id)
+            )
+        ).all()
+        heads: dict[Recipient, Any] = {}
+        for row in earlier:
+            heads.setdefault(_recipient(row), row)
+        now = _now()
+        ids: list[int] = []
+        for recipient in wanted:
+            head = heads.get(recipient)
+            if head is None or head.status not in ("pending", "deferred"):
+                continue
+            if head.not_before is not None and head.not_before > now:
+                continue
+            blocked.add(recipient)
+            ids.append(head.id)
+            if len(ids) >= free:
+                break
+        return ids
+
+    async def _claim_bulk(
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient]
+    ) -> list[int]:
+        """Ids for the bulk lane: each workspace's oldest rows, up to its share of slots."""
+        free = self.concurrency - sum(self._bulk.values())
+        if free <= 0:
+            return []
+        loop = asyncio.get_running_loop()
+        fresh = loop.time() - self._workspaces_read < 1.0
+        ids = await self._bulk_ids(session, ready, blocked, free) if fresh else []
+        if not ids:  # which workspaces have rows waiting (read at most once a second)
+            self._workspaces_read = loop.time()
+            found = await session.execute(
+                select(OutboxRow.platform, OutboxRow.workspace).where(ready).distinct()
+            )
+            self._workspaces = [(p, w) for p, w in found.all()]
+            ids = await self._bulk_ids(session, ready, blocked, free)
+        return ids
+
+    async def _bulk_ids(
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient], free: int
+    ) -> list[int]:
+        # Workspaces waiting share the bulk slots: one round's fan-out does not starve another
+        # workspace's (each workspace is paced on its own, so a slot waiting there is wasted).
+        share = max(1, self.concurrency // max(1, len(self._workspaces)))
+        ids: list[int] = []
+        for platform, workspace in self._workspaces:
+            room = min(free - len(ids), share - self._bulk.get((platform, workspace), 0))
+            if room <= 0 or platform not in self.platforms:
+                continue
+            candidates = (
+                await session.execute(
+                    self._select(
+                        ready
+                        & (OutboxRow.platform == platform)
+                        & (OutboxRow.workspace == workspace)
+                    ).limit(self.batch)
+                )
+            ).all()
+            taken = 0
+            for candidate in candidates:
+                recipient = _recipient(candidate)
+                if recipient in blocked:
+                    continue
+                blocked.add(recipient)
+                ids.append(candidate.id)
+                taken += 1
+                if taken >= room:
+                    break
+            if len(ids) >= free:
+                break
+        return ids
+
     @staticmethod
-    async def _deferred_recipients(session: AsyncSession) -> set[tuple[str, str, str, str]]:
+    async def _deferred_recipients(session: AsyncSession) -> set[Recipient]:
         """Recipients with an earlier message waiting for a retry, or being sent (by another
         process, with PostgreSQL): keep their order."""
         waiting = (
@@ -247,10 +363,11 @@ class Dispatcher:
         ).all()
         return {_recipient(row) for row in waiting}
 
-    async def _send(self, row: OutboxRow) -> None:
+    async def _send(self, row: OutboxRow, urgent: bool = False) -> None:
         recipient = _recipient(row)
         platform = self.platforms[row.platform]
         released = False
+        URGENT.set(urgent)  # this task's own context: the platform's pacer reads it
         try:
             message = decode(row.payload)
             if row.kind == TargetKind.PRIVATE.value:
@@ -264,7 +381,7 @@ class Dispatcher:
                 await platform.reply(row.workspace, row.channel_id, row.user_id, message)
             # The slot bounds requests to the platform; settling the row needs none (its
             # status keeps the recipient's next message waiting until it is settled).
-            self._slots.release()
+            self._release(row, urgent)
             released = True
         except DeliveryRefused as exc:
             log.warning("delivery refused for good (%s); dropped", exc)
@@ -283,8 +400,17 @@ class Dispatcher:
         finally:
             self._busy.discard(recipient)
             if not released:
-                self._slots.release()
+                self._release(row, urgent)
             self.kick()
+
+    def _release(self, row: OutboxRow, urgent: bool) -> None:
+        if urgent:
+            self._urgent -= 1
+            return
+        space = (row.platform, row.workspace)
+        self._bulk[space] -= 1
+        if self._bulk[space] <= 0:
+            del self._bulk[space]
 
     async def _finish(self, row: OutboxRow) -> None:
         """Delete a sent row; rows finished meanwhile go in the same statement."""
