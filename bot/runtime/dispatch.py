@@ -49,6 +49,14 @@ _RECIPIENT_COLUMNS = (
 )
 
 
+def _person(row: Any) -> tuple[str, str, str]:
+    """Whom a row reaches, whatever its kind: a person's private messages and replies to them
+    keep their order between them in the urgent lane."""
+    if row.kind == TargetKind.CHANNEL.value:
+        return (row.platform, row.workspace, "#" + (row.channel_id or ""))
+    return (row.platform, row.workspace, row.user_id or "")
+
+
 def _recipient(row: Any) -> tuple[str, str, str, str]:
     """Who a row (or a row of its recipient columns) goes to; one message at a time each."""
     who = row.user_id if row.kind != TargetKind.CHANNEL.value else row.channel_id
@@ -211,6 +219,13 @@ class Dispatcher:
             blocked = set(self._busy)
             blocked.update(await self._deferred_recipients(session))
             urgent = await self._claim_urgent(session, ready, blocked)
+            if urgent and not self.db.is_sqlite:  # heads found without a lock: take them now
+                locked = await session.scalars(
+                    select(OutboxRow.id)
+                    .where(OutboxRow.id.in_(urgent), OutboxRow.status.in_(("pending", "deferred")))
+                    .with_for_update(skip_locked=True)
+                )
+                urgent = sorted(set(locked.all()))
             bulk = await self._claim_bulk(session, ready, blocked)
             ids = urgent + bulk
             chosen: list[OutboxRow] = []
@@ -258,37 +273,43 @@ class Dispatcher:
         replies = (
             await session.execute(self._select(ready & (OutboxRow.priority == 0)).limit(free * 4))
         ).all()
-        wanted: dict[Recipient, int] = {}
+        wanted: dict[tuple[str, str, str], int] = {}
         for row in replies:
-            recipient = _recipient(row)
-            if recipient not in blocked and row.platform in self.platforms:
-                wanted.setdefault(recipient, row.id)
+            if row.platform in self.platforms:
+                wanted.setdefault(_person(row), row.id)
         if not wanted:
             return []
-        users = {r[3] for r in wanted}
+        users = {person[2] for person in wanted}
         earlier = (
             await session.execute(
                 select(*_RECIPIENT_COLUMNS, OutboxRow.status, OutboxRow.not_before)
                 .where(
-                    or_(OutboxRow.user_id.in_(users), OutboxRow.channel_id.in_(users)),
+                    OutboxRow.user_id.in_(users),
+                    OutboxRow.kind != TargetKind.CHANNEL.value,
                     OutboxRow.status != "failed",
                     OutboxRow.id <= max(wanted.values()),
                 )
                 .order_by(OutboxRow.id)
             )
         ).all()
-        heads: dict[Recipient, Any] = {}
+        rows: dict[tuple[str, str, str], list[Any]] = {}
         for row in earlier:
-            heads.setdefault(_recipient(row), row)
+            rows.setdefault(_person(row), []).append(row)
         now = _now()
         ids: list[int] = []
-        for recipient in wanted:
-            head = heads.get(recipient)
-            if head is None or head.status not in ("pending", "deferred"):
+        for person in wanted:
+            theirs = rows.get(person, [])
+            if not theirs:
+                continue
+            head = theirs[0]
+            # Wait while anything of theirs is under way, deferred or sent elsewhere.
+            if any(_recipient(row) in blocked for row in theirs):
+                continue
+            if head.status not in ("pending", "deferred"):
                 continue
             if head.not_before is not None and head.not_before > now:
                 continue
-            blocked.add(recipient)
+            blocked.update(_recipient(row) for row in theirs)
             ids.append(head.id)
             if len(ids) >= free:
                 break
@@ -328,6 +349,7 @@ class Dispatcher:
                 await session.execute(
                     self._select(
                         ready
+                        & (OutboxRow.priority != 0)
                         & (OutboxRow.platform == platform)
                         & (OutboxRow.workspace == workspace)
                     ).limit(self.batch)

@@ -29,12 +29,15 @@ log = logging.getLogger(__name__)
 
 # Slow start: each success adds this many posts per second (the rate grows e^2 ≈ 7× a second).
 SLOW_START_GAIN = 2.0
-# After the first 429 the rate is what was accepted over this window, times SETTLE.
+# A 429 sets the limit at the rate that drew it, or at what was accepted over the last WINDOW
+# seconds when that is less (slow start overshoots by the time a 429 takes to come).
 WINDOW = 0.5
-SETTLE = 0.85
-# Once a limit is known: a 429 takes off 5%, success adds 0.3% of that limit per second.
+# Then: down to DECREASE of that limit; back up to NEAR of it quickly (RECOVER of the gap per
+# second), and above that probing slowly (PROBE of the limit per second), as TCP CUBIC does.
 DECREASE = 0.95
-PROBE = 0.003
+NEAR = 0.97
+RECOVER = 0.5
+PROBE = 0.002
 QUIET = 1.0  # 429s within this many seconds of a decrease are the same excess
 SAVE_EVERY = 2.0  # seconds between writes of one scope's rate
 
@@ -58,6 +61,7 @@ class AdaptiveRate:
         self._clock = clock
         self._recent: deque[float] = deque()
         self._quiet_until = 0.0
+        self._doubted = -1e9
 
     @property
     def slow_start(self) -> bool:
@@ -76,7 +80,10 @@ class AdaptiveRate:
         if self.limited_at is None:
             self.rate += SLOW_START_GAIN
         else:
-            self.rate += PROBE * self.limited_at / self.rate
+            per_second = PROBE * self.limited_at + RECOVER * max(
+                0.0, NEAR * self.limited_at - self.rate
+            )
+            self.rate += per_second / self.rate
         self.rate = min(self.rate, self.ceiling)
         return True
 
@@ -88,15 +95,18 @@ class AdaptiveRate:
         self._quiet_until = now + QUIET
         while self._recent and self._recent[0] < now - WINDOW:
             self._recent.popleft()
-        if self.limited_at is None:
-            # Slow start overshoots by the time a 429 takes to come: what was accepted just
-            # before it is the better estimate of the limit.
-            accepted = len(self._recent) / WINDOW
-            lowered = max(self.rate / 2, min(self.rate, accepted * SETTLE))
-        else:
-            lowered = self.rate * DECREASE
-        self.limited_at = self.rate
-        self.rate = max(self.floor, lowered)
+        busy = len(self._recent) >= 2 and self._recent[0] < now - 0.8 * WINDOW
+        if not busy and now - self._doubted > 10.0:
+            # A 429 after a quiet spell says a burst was too big, not that the rate is: it
+            # counts only when another comes soon after.
+            self._doubted = now
+            return False
+        limit = self.rate
+        # What was accepted just before, if the whole window was busy sending.
+        if busy and len(self._recent) >= 5:
+            limit = min(limit, max(self.rate / 2, len(self._recent) / WINDOW))
+        self.limited_at = limit
+        self.rate = max(self.floor, limit * DECREASE)
         return True
 
 
