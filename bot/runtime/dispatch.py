@@ -93,8 +93,12 @@ class Dispatcher:
         self.urgent_concurrency = urgent_concurrency
         self._busy: set[Recipient] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._bulk: dict[tuple[str, str], int] = {}  # bulk sends in flight per workspace
-        self._urgent = 0  # urgent sends in flight
+        # Rows claimed and not yet settled, per workspace (bulk) and in the urgent lane; each
+        # workspace has ``concurrency`` sending slots of its own, the urgent lane its own too.
+        self._bulk: dict[tuple[str, str], int] = {}
+        self._urgent = 0
+        self._slots: dict[tuple[str, str], asyncio.Semaphore] = {}
+        self._urgent_slots = asyncio.Semaphore(urgent_concurrency)
         self._workspaces: list[tuple[str, str]] = []
         self._workspaces_read = -1e9
         self._loop: asyncio.Task[None] | None = None
@@ -318,33 +322,39 @@ class Dispatcher:
     async def _claim_bulk(
         self, session: AsyncSession, ready: Any, blocked: set[Recipient]
     ) -> list[int]:
-        """Ids for the bulk lane: each workspace's oldest rows, up to its share of slots."""
-        free = self.concurrency - sum(self._bulk.values())
-        if free <= 0:
-            return []
+        """Ids for the bulk lane: each workspace's oldest rows, claimed in chunks a little
+        ahead of its sending slots (so the queue is not read again after every send)."""
         loop = asyncio.get_running_loop()
-        fresh = loop.time() - self._workspaces_read < 1.0
-        ids = await self._bulk_ids(session, ready, blocked, free) if fresh else []
-        if not ids:  # which workspaces have rows waiting (read at most once a second)
+        age = loop.time() - self._workspaces_read
+        ids: list[int] = []
+        full = False
+        if age < 1.0:
+            ids, full = await self._bulk_ids(session, ready, blocked)
+        if age >= 1.0 or (not ids and not full and age >= 0.05):
+            # Which workspaces have rows waiting: read at most once a second while busy.
             self._workspaces_read = loop.time()
             found = await session.execute(
                 select(OutboxRow.platform, OutboxRow.workspace).where(ready).distinct()
             )
             self._workspaces = [(p, w) for p, w in found.all()]
-            ids = await self._bulk_ids(session, ready, blocked, free)
+            ids, _ = await self._bulk_ids(session, ready, blocked)
         return ids
 
     async def _bulk_ids(
-        self, session: AsyncSession, ready: Any, blocked: set[Recipient], free: int
-    ) -> list[int]:
-        # Workspaces waiting share the bulk slots: one round's fan-out does not starve another
-        # workspace's (each workspace is paced on its own, so a slot waiting there is wasted).
-        share = max(1, self.concurrency // max(1, len(self._workspaces)))
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient]
+    ) -> tuple[list[int], bool]:
+        """Claimable ids, and whether some workspace had too many claimed to take more."""
+        ahead = self.concurrency + 16  # a person's claimed message waits at most this long
         ids: list[int] = []
+        full = False
         for platform, workspace in self._workspaces:
-            room = min(free - len(ids), share - self._bulk.get((platform, workspace), 0))
-            if room <= 0 or platform not in self.platforms:
+            claimed = self._bulk.get((platform, workspace), 0)
+            if claimed > self.concurrency - 16:
+                full = True
                 continue
+            if platform not in self.platforms:
+                continue
+            room = ahead - claimed
             candidates = (
                 await session.execute(
                     self._select(
@@ -365,9 +375,7 @@ class Dispatcher:
                 taken += 1
                 if taken >= room:
                     break
-            if len(ids) >= free:
-                break
-        return ids
+        return ids, full
 
     @staticmethod
     async def _deferred_recipients(session: AsyncSession) -> set[Recipient]:
@@ -390,7 +398,15 @@ class Dispatcher:
         platform = self.platforms[row.platform]
         released = False
         URGENT.set(urgent)  # this task's own context: the platform's pacer reads it
+        space = (row.platform, row.workspace)
+        if urgent:
+            slots = self._urgent_slots
+        else:
+            slots = self._slots.setdefault(space, asyncio.Semaphore(self.concurrency))
+        holding: asyncio.Semaphore | None = None
         try:
+            await slots.acquire()
+            holding = slots
             message = decode(row.payload)
             if row.kind == TargetKind.PRIVATE.value:
                 assert row.user_id is not None
@@ -403,7 +419,7 @@ class Dispatcher:
                 await platform.reply(row.workspace, row.channel_id, row.user_id, message)
             # The slot bounds requests to the platform; settling the row needs none (its
             # status keeps the recipient's next message waiting until it is settled).
-            self._release(row, urgent)
+            self._release(row, urgent, holding)
             released = True
         except DeliveryRefused as exc:
             log.warning("delivery refused for good (%s); dropped", exc)
@@ -422,10 +438,12 @@ class Dispatcher:
         finally:
             self._busy.discard(recipient)
             if not released:
-                self._release(row, urgent)
+                self._release(row, urgent, holding)
             self.kick()
 
-    def _release(self, row: OutboxRow, urgent: bool) -> None:
+    def _release(self, row: OutboxRow, urgent: bool, slot: asyncio.Semaphore | None) -> None:
+        if slot is not None:
+            slot.release()
         if urgent:
             self._urgent -= 1
             return
