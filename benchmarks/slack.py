@@ -91,7 +91,10 @@ async def _ours(
     )
     app = await App.create(settings, synthesizer=OfflineSynthesizer())
     web_app, _ = await build_web_app(app)
-    web_app[ADAPTER].platform.channel_interval = interval
+    platform = web_app[ADAPTER].platform
+    platform.channel_interval = interval
+    if not interval:  # ingestion only, against a fake without limits: no pacing either
+        platform.rates.start = platform.rates.ceiling = 1e6
     runner, url = await _serve(web_app)
     await app.start()
     freeze_startup_objects()  # as serve does
@@ -277,8 +280,8 @@ async def _start_round(url: str, channel: str = CHANNEL) -> None:
 
 FANOUT_CHANNEL = "CFANOUT"
 # Ingestion is about the path from a signed answer to its stored row and confirmation: the fake
-# enforces no limit there, so the bot starts (and stays) at the highest rate it accepts.
-UNPACED = {"SLACK_WORKSPACE_RATE": 1000, "SLACK_WORKSPACE_RATE_MAX": 1000}
+# enforces no limit there, so the bot does not pace either (see _ours).
+UNPACED: dict[str, Any] = {}
 
 
 async def _slack(people: list[str], spec: Path, others: list[str] | None = None) -> FakeSlack:

@@ -28,7 +28,7 @@ WORKSPACE_CEILING = 200.0
 # second for everyone: stay 3% under the limits to absorb network jitter.
 MARGIN = 0.97
 # After a pause in sending, at most this many posts may go out back to back.
-CATCH_UP = 1
+CATCH_UP = 2
 
 
 class Pacer:

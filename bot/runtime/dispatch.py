@@ -82,7 +82,7 @@ class Dispatcher:
         metrics: Metrics,
         concurrency: int = 64,
         batch: int = 1000,
-        urgent_concurrency: int = 16,
+        urgent_concurrency: int = 64,
     ) -> None:
         self.db = db
         self.platforms = platforms
@@ -275,7 +275,7 @@ class Dispatcher:
         if free <= 0:
             return []
         replies = (
-            await session.execute(self._select(ready & (OutboxRow.priority == 0)).limit(free * 4))
+            await session.execute(self._select(ready & (OutboxRow.priority == 0)).limit(self.batch))
         ).all()
         wanted: dict[tuple[str, str, str], int] = {}
         for row in replies:
