@@ -1,7 +1,7 @@
 """delivery pace: outbox priority (replies before fan-out) and learned send rates
 
 Revision ID: 0003_delivery_pace
-Revises: teams_0001
+Revises: 0002_schedules
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_delivery_pace"
-down_revision = "teams_0001"
+down_revision = "0002_schedules"
 branch_labels = None
 depends_on = None
 
