@@ -61,8 +61,11 @@ class Pacer:
         return 1.0 / (self.rate.rate * MARGIN)
 
     def pause(self, seconds: float) -> None:
-        """Slack said 429: nobody in this workspace posts for ``seconds``, and the rate drops."""
+        """Slack said 429: nobody in this workspace posts for ``seconds``, and the rate drops.
+        The pause earns no catch-up: the first post after it starts the spacing afresh (a
+        burst of overdue posts would draw the next 429 at once)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+        self._next = max(self._next, self._paused_until)
         if self._on_limited is not None:
             self._on_limited()
         else:

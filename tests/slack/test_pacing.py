@@ -97,3 +97,17 @@ async def test_the_rate_rises_while_posts_succeed_and_drops_on_a_429() -> None:
 
 async def _never(_: object) -> None:
     raise AssertionError("nothing is handled here")
+
+
+async def test_after_a_pause_posts_are_spaced_again_not_sent_in_a_burst() -> None:
+    """Overdue posts after a 429's pause would draw the next 429 at once."""
+    t = ManualMonotonic()
+    pacer = Pacer(10, clock=t.clock, sleep=t.sleep)
+    await pacer.acquire("U0")
+    pacer.pause(1.0)
+    times = []
+    for n in range(1, 4):
+        await pacer.acquire(f"U{n}")
+        times.append(t.now)
+    assert times[0] >= 1.0
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.1 - 1e-9
