@@ -38,6 +38,9 @@ DECREASE = 0.95
 NEAR = 0.97
 RECOVER = 0.5
 PROBE = 0.002
+# The probe grows with the time since the last 429 (convex, like CUBIC): a limit that was
+# underestimated is found again within tens of seconds, a right one is probed gently.
+CONVEX = 20.0
 QUIET = 1.0  # 429s within this many seconds of a decrease are the same excess
 SAVE_EVERY = 2.0  # seconds between writes of one scope's rate
 
@@ -62,6 +65,7 @@ class AdaptiveRate:
         self._recent: deque[float] = deque()
         self._quiet_until = 0.0
         self._doubted = -1e9
+        self._lowered = clock()
 
     @property
     def slow_start(self) -> bool:
@@ -80,9 +84,8 @@ class AdaptiveRate:
         if self.limited_at is None:
             self.rate += SLOW_START_GAIN
         else:
-            per_second = PROBE * self.limited_at + RECOVER * max(
-                0.0, NEAR * self.limited_at - self.rate
-            )
+            probe = PROBE * self.limited_at * (1 + (now - self._lowered) / CONVEX)
+            per_second = probe + RECOVER * max(0.0, NEAR * self.limited_at - self.rate)
             self.rate += per_second / self.rate
         self.rate = min(self.rate, self.ceiling)
         return True
@@ -107,6 +110,7 @@ class AdaptiveRate:
             limit = min(limit, max(self.rate / 2, len(self._recent) / WINDOW))
         self.limited_at = limit
         self.rate = max(self.floor, limit * DECREASE)
+        self._lowered = now
         return True
 
 
