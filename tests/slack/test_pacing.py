@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 import pytest
@@ -110,4 +111,4 @@ async def test_after_a_pause_posts_are_spaced_again_not_sent_in_a_burst() -> Non
         await pacer.acquire(f"U{n}")
         times.append(t.now)
     assert times[0] >= 1.0
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.1 - 1e-9
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.1 - 1e-9
