@@ -10,7 +10,8 @@ half-way (in-flight sends cancelled) and a new one resumes from the same databas
 Every participant is assumed to have greeted the bot before (their conversation references
 are stored), as Teams requires for a personal chat. The floor is what the per-tenant limit
 allows: the k-th request of a sliding window of ``rate`` per second cannot go before
-``floor(k / rate)`` seconds.
+``floor(k / rate)`` seconds. The bot is not told the tenant's limit: it starts at Teams'
+published 50/s and learns the rest from 429s (``--rate`` below 50 is a stricter tenant).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _is_first_prompt(activity: dict[str, Any]) -> bool:
     return False
 
 
-async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
+async def _start_bot(folder: Path) -> tuple[Any, TeamsPlatform]:
     from adapters.teams.mount import setup
     from bot.runtime.app import App
     from bot.support.settings import load_settings
@@ -74,7 +75,6 @@ async def _start_bot(folder: Path, rate: int) -> tuple[Any, TeamsPlatform]:
     await setup(app, web.Application())
     platform = app.platforms["teams"]
     assert isinstance(platform, TeamsPlatform)
-    platform.pacer.per_tenant = ((1.0, rate),)
     return app, platform
 
 
@@ -90,7 +90,7 @@ async def fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         per_tenant=((1.0, rate),),
     )
     url = await connector.start()
-    app, platform = await _start_bot(folder, rate)
+    app, platform = await _start_bot(folder)
     store = platform.store
     await store.save_many(
         [(TENANT_ID, USER, p, _reference(url, f"a:{p}", p)) for p in [HOST, *people]]
@@ -128,12 +128,14 @@ async def fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         # Counted after the stop: sends started while stopping may still have met a 403.
         refused += platform.refused
         throttled_before = platform.throttled
-        app, platform = await _start_bot(folder, rate)
+        app, platform = await _start_bot(folder)
         platform.throttled += throttled_before
     await app.start()
     await app.dispatcher.drain(timeout=24 * 3600)
     finished = time.perf_counter()
     refused += platform.refused
+    rates = platform.pacer.rates
+    learned = (await rates.get(TENANT_ID)).rate if rates is not None else float("nan")
     await app.stop()
     await connector.stop()
 
@@ -161,6 +163,7 @@ async def fan_out(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "refused_403": refused,
         "answered_429": connector.statuses[429],
         "retried_429": platform.throttled,
+        "learned_rate": learned,
     }
 
 
@@ -181,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         ("sent twice", result["twice"]),
         ("refused (403, skipped and counted)", result["refused_403"]),
         ("429 answered by the connector", result["answered_429"]),
+        ("tenant rate learned by the bot (/s)", f"{result['learned_rate']:.1f}"),
         ("restart half-way", "yes" if args.restart else "no"),
     ]
     width = max(len(name) for name, _ in rows)
@@ -196,6 +200,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("teams", help="fan-out to many Teams participants (fake connector)")
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--blocked", type=int, default=25, help="people who blocked the bot")
-    parser.add_argument("--rate", type=int, default=50, help="per-tenant requests per second")
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=50,
+        help="the fake tenant's limit, requests per second (the bot is not told)",
+    )
     parser.add_argument("--restart", action="store_true", help="stop and resume half-way")
     parser.set_defaults(func=run)

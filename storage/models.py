@@ -26,6 +26,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -206,8 +207,27 @@ class OutboxRow(Base):
     # lease ran out belongs to a process that died and is settled by any other.
     owner: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # 0: a reply to something a person just did (goes first); 1: fan-out, reminders, digests.
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        Index("ix_outbox_priority_id", "priority", "id"),
+    )
+
+
+class LearnedRateRow(Base):
+    """The send rate a platform was found to allow for one workspace or tenant, so that a
+    restart (or another process on the same database) starts at it instead of guessing."""
+
+    __tablename__ = "learned_rates"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128), primary_key=True)
+    rate: Mapped[float] = mapped_column(Float)
+    # The rate that last drew a 429 (None while none has): the rate stays under it.
+    limited_at: Mapped[float | None] = mapped_column(Float)
+    updated: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class DownloadRow(Base):

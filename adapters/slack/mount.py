@@ -13,6 +13,7 @@ from aiohttp import web
 from adapters.slack.settings import SlackSettings
 
 if TYPE_CHECKING:
+    from adapters.slack.socket import SocketLink
     from adapters.slack.wiring import SlackAdapter
     from bot.runtime.app import App
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 ADAPTER: web.AppKey[SlackAdapter] = web.AppKey("slack")
+SOCKET: web.AppKey[SocketLink] = web.AppKey("slack socket mode")
 
 
 async def setup(app: App, web_app: web.Application) -> bool:
@@ -39,16 +41,20 @@ async def setup(app: App, web_app: web.Application) -> bool:
             web_app.router.add_get("/slack/install", adapter.install)
             web_app.router.add_get("/slack/oauth_redirect", adapter.oauth_redirect)
     if slack.app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from adapters.slack.socket import SocketLink
+        from bot.runtime.server import HEALTH
 
-        socket = AsyncSocketModeHandler(adapter.bolt, slack.app_token)
+        # Connected in the background: the server starts (health, metrics, Teams) whatever
+        # Slack does, and /healthz says whether Slack is reachable.
+        link = SocketLink(adapter.bolt, slack.app_token)
+        web_app[SOCKET] = link
+        web_app[HEALTH]["slack"] = lambda: link.state
 
         async def connect(_: web.Application) -> None:
-            await socket.connect_async()
-            log.info("Slack: connected over Socket Mode")
+            link.start()
 
         async def disconnect(_: web.Application) -> None:
-            await socket.close_async()
+            await link.stop()
 
         web_app.on_startup.append(connect)
         web_app.on_cleanup.append(disconnect)

@@ -26,10 +26,19 @@ from adapters.slack.deliveries import (
     search_history,
 )
 from adapters.slack.members import channel_members
-from adapters.slack.pacing import WORKSPACE_RATE, Pacer
+from adapters.slack.pacing import WORKSPACE_CEILING, WORKSPACE_RATE, Pacer
 from adapters.slack.retry import retry_after, retry_handlers
 from bot.core.messages import Attachment, Outgoing
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Member, MessageRef, NotInChannel
+from bot.core.port import (
+    URGENT,
+    DeliveryDeferred,
+    DeliveryRefused,
+    Member,
+    MessageRef,
+    NotInChannel,
+)
+from bot.runtime.rates import Rates
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +84,15 @@ class SlackPlatform:
         api_url: str,
         workspace_rate: float = WORKSPACE_RATE,
         channel_interval: float = 1.0,
+        workspace_ceiling: float = WORKSPACE_CEILING,
+        db: Database | None = None,
     ) -> None:
         self._tokens = tokens
         self._api_url = api_url
-        self.workspace_rate = workspace_rate
         self.channel_interval = channel_interval
+        # Each workspace's rate starts at ``workspace_rate`` (or what was learned before) and
+        # finds Slack's limit for it, never above ``workspace_ceiling``.
+        self.rates = Rates(self.name, workspace_rate, max(workspace_rate, workspace_ceiling), db)
         self._clients: dict[str, AsyncWebClient] = {}
         self._pacers: dict[str, Pacer] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
@@ -90,13 +103,21 @@ class SlackPlatform:
         self.stats: Counter[str] = Counter()
 
     async def close(self) -> None:
+        await self.rates.flush()
         if self._session is not None:
             await self._session.close()
             self._session = None
 
-    def pacer(self, workspace: str) -> Pacer:
+    async def pacer(self, workspace: str) -> Pacer:
+        """The workspace's pacer, at the rate learned for it so far."""
         if workspace not in self._pacers:
-            self._pacers[workspace] = Pacer(self.workspace_rate, self.channel_interval)
+            rate = await self.rates.get(workspace)
+            if workspace not in self._pacers:
+
+                def limited() -> None:
+                    self.rates.limited(workspace)
+
+                self._pacers[workspace] = Pacer(rate, self.channel_interval, on_limited=limited)
         return self._pacers[workspace]
 
     async def client(self, workspace: str) -> AsyncWebClient:
@@ -115,7 +136,7 @@ class SlackPlatform:
             token=token,
             base_url=self._api_url,
             session=self._session,
-            retry_handlers=retry_handlers(self.pacer(workspace), self.stats),
+            retry_handlers=retry_handlers(await self.pacer(workspace), self.stats),
         )
         self._clients[workspace] = client
         return client
@@ -139,7 +160,7 @@ class SlackPlatform:
             if count > 1:
                 payload["pages"] = count  # was_delivered checks that every page arrived
             kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": payload}
-        await self.pacer(workspace).acquire(channel)
+        await (await self.pacer(workspace)).acquire(channel, URGENT.get())
         try:
             response = await client.chat_postMessage(**kwargs)
         except SlackApiError as exc:
@@ -152,6 +173,7 @@ class SlackPlatform:
                     return MessageRef(found[0], found[1])
             raise DeliveryDeferred(1.0, f"Slack unreachable: {exc}") from exc
         self.stats["sent"] += 1
+        self.rates.succeeded(workspace)
         return MessageRef(str(response["channel"]), str(response["ts"]))
 
     def _failure(self, exc: SlackApiError) -> Exception:
@@ -198,7 +220,7 @@ class SlackPlatform:
         slack_sdk's ``files_upload_v2``. The file is shared in that chat only."""
         client = await self.client(workspace)
         channel = await self._dm_channel(workspace, user_id)
-        await self.pacer(workspace).acquire(channel)
+        await (await self.pacer(workspace)).acquire(channel, URGENT.get())
         try:
             await client.files_upload_v2(
                 channel=channel,
@@ -252,7 +274,7 @@ class SlackPlatform:
             return
         client = await self.client(workspace)
         for n, page in enumerate(pages(render(message))):
-            await self.pacer(workspace).acquire(channel_id)
+            await (await self.pacer(workspace)).acquire(channel_id, URGENT.get())
             try:
                 await client.chat_postEphemeral(
                     channel=channel_id,
@@ -272,7 +294,7 @@ class SlackPlatform:
     ) -> None:
         """Replace a posted message's blocks (a pressed row of buttons, for one)."""
         client = await self.client(workspace)
-        await self.pacer(workspace).acquire(channel)
+        await (await self.pacer(workspace)).acquire(channel, URGENT.get())
         await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
 
     async def list_members(self, workspace: str, channel_id: str) -> list[Member]:

@@ -20,6 +20,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from adapters.slack.pacing import Pacer
+from bot.core.port import URGENT
 
 POSTING_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 MAX_RETRIES = 10
@@ -62,7 +63,7 @@ class PacedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         if method in POSTING_METHODS:
             self.pacer.pause(delay)
             channel = str((request.body_params or {}).get("channel", ""))
-            await self.pacer.acquire(channel)
+            await self.pacer.acquire(channel, URGENT.get())
         else:
             await asyncio.sleep(math.ceil(delay))
         state.increment_current_attempt()

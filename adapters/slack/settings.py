@@ -20,8 +20,10 @@ class SlackSettings(BaseSettings):
     client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
     client_secret: str | None = Field(None, alias="SLACK_CLIENT_SECRET")
     api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
-    # Posts per second to one workspace; Slack publishes no figure (see adapters/slack/pacing).
+    # Posts per second to one workspace to start at; Slack publishes no figure, so the pacer
+    # finds each workspace's limit from there (adapters/slack/pacing), up to the ceiling.
     workspace_rate: float = Field(10.0, gt=0, le=1000, alias="SLACK_WORKSPACE_RATE")
+    workspace_rate_max: float = Field(200.0, gt=0, le=1000, alias="SLACK_WORKSPACE_RATE_MAX")
 
     @field_validator("api_url")
     @classmethod
@@ -37,6 +39,8 @@ class SlackSettings(BaseSettings):
             problems.append("SLACK_BOT_TOKEN must be a bot token (xoxb-...)")
         if self.app_token and not self.app_token.startswith("xapp-"):
             problems.append("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+        if self.app_token and not self.bot_token and not self.client_id:
+            problems.append("SLACK_APP_TOKEN needs SLACK_BOT_TOKEN (xoxb-...) beside it")
         if self.bot_token and not self.signing_secret and not self.app_token:
             problems.append("SLACK_SIGNING_SECRET is needed with SLACK_BOT_TOKEN over HTTP")
         if problems:

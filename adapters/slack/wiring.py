@@ -306,5 +306,11 @@ def build(
         request_verification_enabled=slack.signing_secret is not None,
         **oauth,
     )
-    platform = SlackPlatform(tokens, api_url, workspace_rate=slack.workspace_rate)
+    platform = SlackPlatform(
+        tokens,
+        api_url,
+        workspace_rate=slack.workspace_rate,
+        workspace_ceiling=slack.workspace_rate_max,
+        db=db,
+    )
     return SlackAdapter(settings, accept, catalog, templates, bolt, platform)

@@ -32,6 +32,7 @@ from bot.core.messages import Incoming
 from bot.core.port import Platform
 from bot.core.prompts import Catalog
 from bot.core.storable import storable
+from bot.runtime.rates import Rates
 from bot.support.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,7 @@ async def closed(request: web.Request) -> web.Response:
 async def setup(app: App, web_app: web.Application) -> bool:
     """Mount ``/api/messages``; ``True`` when Teams credentials are configured."""
     from adapters.teams.inbound import TeamsBot
+    from adapters.teams.pacing import TENANT_RATE, Pacer
     from adapters.teams.platform import TeamsPlatform
     from adapters.teams.references import ReferenceStore
 
@@ -275,6 +277,8 @@ async def setup(app: App, web_app: web.Application) -> bool:
         app.catalog,
         app_id=app_id,
         lang=settings.language,
+        # Each tenant's rate is learned and kept in the database, within Teams' published 50/s.
+        pacer=Pacer(rates=Rates("teams", TENANT_RATE, TENANT_RATE, app.db)),
         on_retry=lambda status: retries.labels(status).inc(),
         service_urls=service_urls,
         downloads=app.downloads,

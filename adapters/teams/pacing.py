@@ -18,10 +18,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.runtime.rates import Rates
+
 Window = tuple[float, int]  # (seconds, max requests in any window of that length)
 
 PER_CONVERSATION: tuple[Window, ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 PER_TENANT: tuple[Window, ...] = ((1.0, 50),)
+TENANT_RATE = 50.0  # the published per-tenant limit, per second: where a tenant starts
 
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 
@@ -61,6 +64,11 @@ class Pacer:
     With ``spread`` the tenant's requests are also evenly spaced (50/s: one per 20 ms) instead
     of 50 at the start of each second: a burst reaches the server with uneven delays, and a
     late one can push the next second's burst over the limit.
+
+    With ``rates`` the tenant's rate is learned (:mod:`bot.runtime.rates`): it starts at the
+    published 50/s (or what was learned before), drops when Teams answers 429 all the same, and
+    recovers while requests succeed, never above the published limit. The per-conversation
+    windows stay hard.
     """
 
     per_conversation: tuple[Window, ...] = PER_CONVERSATION
@@ -72,18 +80,29 @@ class Pacer:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _conversations: dict[str, _Log] = field(default_factory=dict)
     _tenants: dict[str, _Log] = field(default_factory=dict)
+    rates: Rates | None = None
     _grants: int = 0
+
+    def _tenant_windows(self, rate: float | None) -> tuple[Window, ...]:
+        windows = self.per_tenant
+        if rate is not None:  # the learned rate, within the published per-second limit
+            windows = tuple(
+                (seconds, max(1, min(limit, int(rate * seconds)))) for seconds, limit in windows
+            )
+        if self.spread:
+            windows += tuple((seconds / limit, 1) for seconds, limit in windows)
+        return windows
 
     async def acquire(self, tenant: str, conversation: str) -> None:
         conv = self._conversations.get(conversation)
         if conv is None:
             conv = self._conversations[conversation] = _Log(self.per_conversation)
+        learned = (await self.rates.get(tenant)).rate if self.rates is not None else None
         ten = self._tenants.get(tenant)
         if ten is None:
-            windows = self.per_tenant
-            if self.spread:
-                windows += tuple((seconds / limit, 1) for seconds, limit in self.per_tenant)
-            ten = self._tenants[tenant] = _Log(windows)
+            ten = self._tenants[tenant] = _Log(self._tenant_windows(learned))
+        elif learned is not None:
+            ten.windows = self._tenant_windows(learned)
         async with conv.lock:
             start = await self._until_free(conv, self.clock())
             async with ten.lock:
@@ -96,8 +115,16 @@ class Pacer:
         if self._grants % 1000 == 0:
             self._forget_idle()
 
+    def succeeded(self, tenant: str) -> None:
+        """A request to ``tenant`` went through: its learned rate may rise."""
+        if self.rates is not None:
+            self.rates.succeeded(tenant)
+
     def pause(self, tenant: str, conversation: str | None, seconds: float) -> None:
-        """After a 429: hold back the conversation (or, without one, the tenant) ``seconds``."""
+        """After a 429: hold back the conversation (or, without one, the tenant) ``seconds``;
+        the tenant's learned rate drops."""
+        if self.rates is not None:
+            self.rates.limited(tenant)
         logs = self._conversations if conversation is not None else self._tenants
         log = logs.get(conversation if conversation is not None else tenant)
         if log is not None:

@@ -280,7 +280,9 @@ class TeamsPlatform:
         while True:
             await self.pacer.acquire(workspace, conversation_id)
             try:
-                return await asyncio.shield(self._once(reference, operation, key))
+                result = await asyncio.shield(self._once(reference, operation, key))
+                self.pacer.succeeded(workspace)
+                return result
             except HttpOperationError as exc:
                 status, retry_after = _status(exc)
                 if status in REFUSED_STATUSES:

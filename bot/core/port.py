@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -40,6 +41,11 @@ class DeliveryDeferred(Exception):
     def __init__(self, delay: float, reason: str = "") -> None:
         super().__init__(reason or f"retry in {delay:.1f}s")
         self.delay = delay
+
+
+# Set while the dispatcher sends a reply to something a person just did (a confirmation, an
+# error, their next prompt): a platform's pacer lets such a message ahead of bulk fan-out.
+URGENT: ContextVar[bool] = ContextVar("dialoog_urgent", default=False)
 
 
 @runtime_checkable

@@ -23,7 +23,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import TargetKind
-from bot.core.port import DeliveryDeferred, DeliveryRefused, Platform
+from bot.core.port import URGENT, DeliveryDeferred, DeliveryRefused, Platform
 from bot.runtime.outbox import decode
 from bot.runtime.waiting import fail, settle
 from bot.support.metrics import Metrics
@@ -41,6 +41,7 @@ def _now() -> dt.datetime:
 
 _RECIPIENT_COLUMNS = (
     OutboxRow.id,
+    OutboxRow.priority,
     OutboxRow.platform,
     OutboxRow.workspace,
     OutboxRow.kind,
@@ -49,14 +50,31 @@ _RECIPIENT_COLUMNS = (
 )
 
 
+def _person(row: Any) -> tuple[str, str, str]:
+    """Whom a row reaches, whatever its kind: a person's private messages and replies to them
+    keep their order between them in the urgent lane."""
+    if row.kind == TargetKind.CHANNEL.value:
+        return (row.platform, row.workspace, "#" + (row.channel_id or ""))
+    return (row.platform, row.workspace, row.user_id or "")
+
+
 def _recipient(row: Any) -> tuple[str, str, str, str]:
     """Who a row (or a row of its recipient columns) goes to; one message at a time each."""
     who = row.user_id if row.kind != TargetKind.CHANNEL.value else row.channel_id
     return (row.platform, row.workspace, row.kind, who or "")
 
 
+Recipient = tuple[str, str, str, str]
+
+
 class Dispatcher:
-    """Sends outbox rows through the registered platforms."""
+    """Sends outbox rows through the registered platforms.
+
+    Two lanes: replies to something a person just did (outbox ``priority`` 0) have slots of
+    their own and go ahead of bulk fan-out, reminders and digests; a reply waits only for
+    that person's earlier messages, which then go in its lane. Bulk slots are shared fairly:
+    one workspace's fan-out takes at most half of them.
+    """
 
     def __init__(
         self,
@@ -65,6 +83,7 @@ class Dispatcher:
         metrics: Metrics,
         concurrency: int = 64,
         batch: int = 1000,
+        urgent_concurrency: int = 64,
     ) -> None:
         self.db = db
         self.platforms = platforms
@@ -72,9 +91,17 @@ class Dispatcher:
         self.concurrency = concurrency
         self.batch = batch
         self._wake = asyncio.Event()
-        self._busy: set[tuple[str, str, str, str]] = set()
+        self.urgent_concurrency = urgent_concurrency
+        self._busy: set[Recipient] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(concurrency)
+        # Rows claimed and not yet settled, per workspace (bulk) and in the urgent lane; each
+        # workspace has ``concurrency`` sending slots of its own, the urgent lane its own too.
+        self._bulk: dict[tuple[str, str], int] = {}
+        self._urgent = 0
+        self._slots: dict[tuple[str, str], asyncio.Semaphore] = {}
+        self._urgent_slots = asyncio.Semaphore(urgent_concurrency)
+        self._workspaces: list[tuple[str, str]] = []
+        self._workspaces_read = -1e9
         self._loop: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self.owner = uuid.uuid4().hex
@@ -198,32 +225,28 @@ class Dispatcher:
     async def pump(self) -> int:
         """Claim what can be sent now and start sending it; returns how many were claimed.
 
-        The queue is read as ids and recipients only; whole rows (with their payloads) are
-        loaded just for the ones claimed: under load the queue is read after every send."""
+        Replies first (in their own slots), then each workspace's oldest rows up to its share
+        of the bulk slots. The queue is read as ids and recipients only; whole rows (with their
+        payloads) are loaded just for the ones claimed: under load the queue is read after
+        every send."""
         now = _now()
+        ready = and_(
+            OutboxRow.status.in_(("pending", "deferred")),
+            or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+        )
         async with self.db.writing() as session:
-            query = (
-                select(*_RECIPIENT_COLUMNS)
-                .where(
-                    OutboxRow.status.in_(("pending", "deferred")),
-                    or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
-                )
-                .order_by(OutboxRow.id)
-                .limit(self.batch)
-            )
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            candidates = (await session.execute(query)).all()
             blocked = set(self._busy)
             blocked.update(await self._deferred_recipients(session))
-            ids: list[int] = []
-            for candidate in candidates:
-                recipient = _recipient(candidate)
-                if recipient in blocked or candidate.platform not in self.platforms:
-                    blocked.add(recipient)
-                    continue
-                blocked.add(recipient)
-                ids.append(candidate.id)
+            urgent = await self._claim_urgent(session, ready, blocked)
+            if urgent and not self.db.is_sqlite:  # heads found without a lock: take them now
+                locked = await session.scalars(
+                    select(OutboxRow.id)
+                    .where(OutboxRow.id.in_(urgent), OutboxRow.status.in_(("pending", "deferred")))
+                    .with_for_update(skip_locked=True)
+                )
+                urgent = sorted(set(locked.all()))
+            bulk = await self._claim_bulk(session, ready, blocked)
+            ids = urgent + bulk
             chosen: list[OutboxRow] = []
             if ids:
                 chosen = list(
@@ -238,16 +261,139 @@ class Dispatcher:
                     .where(OutboxRow.id.in_(ids))
                     .values(status="sending", owner=self.owner, lease_until=now + self.lease)
                 )
+        lane = set(urgent)
         for row in chosen:
             self._busy.add(_recipient(row))
-            await self._slots.acquire()
-            task = asyncio.create_task(self._send(row))
+            is_urgent = row.id in lane
+            if is_urgent:
+                self._urgent += 1
+            else:
+                space = (row.platform, row.workspace)
+                self._bulk[space] = self._bulk.get(space, 0) + 1
+            task = asyncio.create_task(self._send(row, is_urgent))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(chosen)
 
+    def _select(self, ready: Any) -> Any:
+        query = select(*_RECIPIENT_COLUMNS).where(ready).order_by(OutboxRow.id)
+        if not self.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        return query
+
+    async def _claim_urgent(
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient]
+    ) -> list[int]:
+        """Ids to send in the urgent lane: for each person with a reply waiting, their oldest
+        waiting message (the reply itself, or what came before it for them)."""
+        free = self.urgent_concurrency - self._urgent
+        if free <= 0:
+            return []
+        replies = (
+            await session.execute(self._select(ready & (OutboxRow.priority == 0)).limit(self.batch))
+        ).all()
+        wanted: dict[tuple[str, str, str], int] = {}
+        for row in replies:
+            if row.platform in self.platforms:
+                wanted.setdefault(_person(row), row.id)
+        if not wanted:
+            return []
+        users = {person[2] for person in wanted}
+        earlier = (
+            await session.execute(
+                select(*_RECIPIENT_COLUMNS, OutboxRow.status, OutboxRow.not_before)
+                .where(
+                    OutboxRow.user_id.in_(users),
+                    OutboxRow.kind != TargetKind.CHANNEL.value,
+                    OutboxRow.status != "failed",
+                    OutboxRow.id <= max(wanted.values()),
+                )
+                .order_by(OutboxRow.id)
+            )
+        ).all()
+        rows: dict[tuple[str, str, str], list[Any]] = {}
+        for row in earlier:
+            rows.setdefault(_person(row), []).append(row)
+        now = _now()
+        ids: list[int] = []
+        for person in wanted:
+            theirs = rows.get(person, [])
+            if not theirs:
+                continue
+            head = theirs[0]
+            # Wait while anything of theirs is under way, deferred or sent elsewhere.
+            if any(_recipient(row) in blocked for row in theirs):
+                continue
+            if head.status not in ("pending", "deferred"):
+                continue
+            if head.not_before is not None and head.not_before > now:
+                continue
+            blocked.update(_recipient(row) for row in theirs)
+            ids.append(head.id)
+            if len(ids) >= free:
+                break
+        return ids
+
+    async def _claim_bulk(
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient]
+    ) -> list[int]:
+        """Ids for the bulk lane: each workspace's oldest rows, claimed in chunks a little
+        ahead of its sending slots (so the queue is not read again after every send)."""
+        loop = asyncio.get_running_loop()
+        age = loop.time() - self._workspaces_read
+        ids: list[int] = []
+        full = False
+        if age < 1.0:
+            ids, full = await self._bulk_ids(session, ready, blocked)
+        if age >= 1.0 or (not ids and not full and age >= 0.05):
+            # Which workspaces have rows waiting: read at most once a second while busy.
+            self._workspaces_read = loop.time()
+            found = await session.execute(
+                select(OutboxRow.platform, OutboxRow.workspace).where(ready).distinct()
+            )
+            self._workspaces = [(p, w) for p, w in found.all()]
+            ids, _ = await self._bulk_ids(session, ready, blocked)
+        return ids
+
+    async def _bulk_ids(
+        self, session: AsyncSession, ready: Any, blocked: set[Recipient]
+    ) -> tuple[list[int], bool]:
+        """Claimable ids, and whether some workspace had too many claimed to take more."""
+        ahead = self.concurrency + 16  # a person's claimed message waits at most this long
+        ids: list[int] = []
+        full = False
+        for platform, workspace in self._workspaces:
+            claimed = self._bulk.get((platform, workspace), 0)
+            if claimed > self.concurrency - 16:
+                full = True
+                continue
+            if platform not in self.platforms:
+                continue
+            room = ahead - claimed
+            candidates = (
+                await session.execute(
+                    self._select(
+                        ready
+                        & (OutboxRow.priority != 0)
+                        & (OutboxRow.platform == platform)
+                        & (OutboxRow.workspace == workspace)
+                    ).limit(self.batch)
+                )
+            ).all()
+            taken = 0
+            for candidate in candidates:
+                recipient = _recipient(candidate)
+                if recipient in blocked:
+                    continue
+                blocked.add(recipient)
+                ids.append(candidate.id)
+                taken += 1
+                if taken >= room:
+                    break
+        return ids, full
+
     @staticmethod
-    async def _deferred_recipients(session: AsyncSession) -> set[tuple[str, str, str, str]]:
+    async def _deferred_recipients(session: AsyncSession) -> set[Recipient]:
         """Recipients with an earlier message waiting for a retry, or being sent (by another
         process, with PostgreSQL): keep their order."""
         waiting = (
@@ -262,11 +408,20 @@ class Dispatcher:
         ).all()
         return {_recipient(row) for row in waiting}
 
-    async def _send(self, row: OutboxRow) -> None:
+    async def _send(self, row: OutboxRow, urgent: bool = False) -> None:
         recipient = _recipient(row)
         platform = self.platforms[row.platform]
         released = False
+        URGENT.set(urgent)  # this task's own context: the platform's pacer reads it
+        space = (row.platform, row.workspace)
+        if urgent:
+            slots = self._urgent_slots
+        else:
+            slots = self._slots.setdefault(space, asyncio.Semaphore(self.concurrency))
+        holding: asyncio.Semaphore | None = None
         try:
+            await slots.acquire()
+            holding = slots
             message = decode(row.payload)
             if row.kind == TargetKind.PRIVATE.value:
                 assert row.user_id is not None
@@ -281,7 +436,7 @@ class Dispatcher:
                 )
             # The slot bounds requests to the platform; settling the row needs none (its
             # status keeps the recipient's next message waiting until it is settled).
-            self._slots.release()
+            self._release(row, urgent, holding)
             released = True
         except DeliveryRefused as exc:
             log.warning("delivery refused for good (%s); dropped", exc)
@@ -302,7 +457,7 @@ class Dispatcher:
         finally:
             self._busy.discard(recipient)
             if not released:
-                self._slots.release()
+                self._release(row, urgent, holding)
             self.kick()
 
     async def _settle(self, write: Callable[[], Awaitable[None]]) -> None:
@@ -321,6 +476,17 @@ class Dispatcher:
                 log.warning("outbox row not settled (%s); trying again", type(error).__name__)
                 await asyncio.sleep(pause)
                 pause = min(5.0, pause * 2)
+
+    def _release(self, row: OutboxRow, urgent: bool, slot: asyncio.Semaphore | None) -> None:
+        if slot is not None:
+            slot.release()
+        if urgent:
+            self._urgent -= 1
+            return
+        space = (row.platform, row.workspace)
+        self._bulk[space] -= 1
+        if self._bulk[space] <= 0:
+            del self._bulk[space]
 
     async def _finish(self, row: OutboxRow) -> None:
         """Delete a sent row; rows finished meanwhile go in the same statement."""

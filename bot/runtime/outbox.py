@@ -120,9 +120,24 @@ def decode(payload: str) -> Outgoing:
     return Outgoing(tuple(blocks), data.get("lang"))
 
 
-def outbox_rows(deliveries: Sequence[Delivery]) -> list[dict[str, Any]]:
+Actor = tuple[str, str, str]  # (platform, workspace, user id) of the person who acted
+
+
+def is_reply(target: Target, actor: Actor | None) -> bool:
+    """A message to the person whose action made it (their confirmation, an error, their
+    next prompt): it goes ahead of fan-out, reminders and digests."""
+    return (
+        actor is not None
+        and bool(actor[2])
+        and target.kind != TargetKind.CHANNEL
+        and (target.platform, target.workspace, target.user_id) == actor
+    )
+
+
+def outbox_rows(deliveries: Sequence[Delivery], actor: Actor | None = None) -> list[dict[str, Any]]:
     """The outbox rows for ``deliveries``, in order; same payloads share text. A message
-    that does not say its language gets its delivery's (the turn's when it was made)."""
+    that does not say its language gets its delivery's (the turn's when it was made); one to
+    ``actor`` is a reply (priority 0), the rest bulk (1)."""
     cache: dict[int, str] = {}
     rows: list[dict[str, Any]] = []
     for delivery in deliveries:
@@ -144,14 +159,17 @@ def outbox_rows(deliveries: Sequence[Delivery]) -> list[dict[str, Any]]:
                 "payload": payload,
                 "status": "pending",
                 "attempts": 0,
+                "priority": 0 if is_reply(target, actor) else 1,
             }
         )
     return rows
 
 
-def enqueue(session: AsyncSession, deliveries: Sequence[Delivery]) -> int:
+def enqueue(
+    session: AsyncSession, deliveries: Sequence[Delivery], actor: Actor | None = None
+) -> int:
     """Add ``deliveries`` to the outbox in ``session``'s transaction (see :func:`outbox_rows`)."""
-    session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries)])
+    session.add_all([OutboxRow(**row) for row in outbox_rows(deliveries, actor)])
     return len(deliveries)
 
 

@@ -29,13 +29,18 @@ from bot.runtime.legal import legal_page
 
 log = logging.getLogger(__name__)
 APP_KEY: web.AppKey[App] = web.AppKey("dialoogbot", App)
+# What adapters add to /healthz: name -> the state of their connection ("connected", or
+# "unreachable: <why>"). An unreachable platform does not make the server unhealthy: it keeps
+# serving the others and reconnects by itself, so /healthz stays 200 and says so.
+HEALTH: web.AppKey[dict[str, Callable[[], str]]] = web.AppKey("health")
 
 
 async def healthz(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
+    platforms = {name: state() for name, state in request.app[HEALTH].items()}
     if await app.db.ping():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+        return web.json_response({"status": "ok", **platforms})
+    return web.json_response({"status": "database unavailable", **platforms}, status=503)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -207,6 +212,8 @@ async def build_web_app(app: App) -> tuple[web.Application, list[str]]:
     # timers and the outbox stop, before any adapter closes its connection to its platform:
     # a send cut off by a closed connection may have arrived and would be sent again.
     web_app.on_cleanup.append(halt)
+
+    web_app[HEALTH] = {}
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     web_app.router.add_get("/files/{token}", download)

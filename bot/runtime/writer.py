@@ -26,7 +26,7 @@ from bot.core.prepared import Prepared, Unprepared
 from bot.core.rounds import Batch
 from bot.core.router import Dialoog
 from bot.core.turn import TurnResult
-from bot.runtime.outbox import enqueue, outbox_rows
+from bot.runtime.outbox import Actor, enqueue, outbox_rows
 from bot.runtime.preparing import Preparer
 from bot.runtime.waiting import fail, settle
 from bot.support.clock import Clock
@@ -37,6 +37,13 @@ from storage.models import AnswerRow, OutboxRow, ProcessedEventRow, columns, ins
 
 log = logging.getLogger(__name__)
 GROUP_COMMIT = 64  # private messages at most applied in one transaction
+
+
+def actor(incoming: Incoming) -> Actor | None:
+    """The person behind ``incoming`` (None for a timer): messages to them are replies."""
+    if incoming.timer is not None or not incoming.user_id:
+        return None
+    return (incoming.platform, incoming.workspace, incoming.user_id)
 
 
 def _event_key(incoming: Incoming) -> str | None:
@@ -186,7 +193,7 @@ class Writer:
                     result = await self.core.handle(self.core.turn(session, incoming, shared))
                     if result.refused is not None:
                         raise _Refused(result)
-                    outbox += outbox_rows(result.deliveries)
+                    outbox += outbox_rows(result.deliveries, actor(incoming))
                     if result.answers:
                         answers += [columns(row) for row in result.answers]
                         answered.add(sender)
@@ -243,7 +250,7 @@ class Writer:
                 await self._apply_turn(session, incoming, event_key, False, shared)
         except _Refused as refused:
             async with session.begin_nested():
-                await self._refuse_in(session, event_key, refused.result)
+                await self._refuse_in(session, event_key, refused.result, actor(incoming))
             session.expunge_all()
             shared.clear()
         except IntegrityError:
@@ -255,7 +262,7 @@ class Writer:
                     return
             log.info("concurrent change refused; nothing stored", exc_info=True)
             async with session.begin_nested():
-                await self._refuse_in(session, None, self._conflict(incoming))
+                await self._refuse_in(session, None, self._conflict(incoming), actor(incoming))
             session.expunge_all()
             shared.clear()
 
@@ -280,7 +287,7 @@ class Writer:
         if result.refused is not None:
             raise _Refused(result)
         await insert_rows(session, AnswerRow, [columns(row) for row in result.answers])
-        enqueue(session, result.deliveries)
+        enqueue(session, result.deliveries, actor(incoming))
         await session.flush()
         return True
 
@@ -315,26 +322,32 @@ class Writer:
         try:
             await self.preparer.run(attempt)
         except _Refused as refused:
-            await self._refuse(event_key, refused.result)
+            await self._refuse(event_key, refused.result, actor(incoming))
         except IntegrityError:
             # Two deliveries raced (the same event twice, or two starts in one channel).
             log.info("concurrent change refused; nothing stored", exc_info=True)
-            await self._refuse(None, self._conflict(incoming))
+            await self._refuse(None, self._conflict(incoming), actor(incoming))
 
     def _conflict(self, incoming: Incoming) -> TurnResult:
         return self.core.refused(incoming, self.settings.language, CommandError("error.conflict"))
 
-    async def _refuse(self, event_key: str | None, result: TurnResult) -> None:
+    async def _refuse(
+        self, event_key: str | None, result: TurnResult, by: Actor | None = None
+    ) -> None:
         async with self.db.writing() as session:
-            await self._refuse_in(session, event_key, result)
+            await self._refuse_in(session, event_key, result, by)
 
     async def _refuse_in(
-        self, session: AsyncSession, event_key: str | None, result: TurnResult
+        self,
+        session: AsyncSession,
+        event_key: str | None,
+        result: TurnResult,
+        by: Actor | None = None,
     ) -> None:
         """Keep only the refusal (and the event key, so a redelivery is not refused twice)."""
         if event_key is not None:
             if await session.get(ProcessedEventRow, event_key) is not None:
                 return
             session.add(ProcessedEventRow(key=event_key, day=self.clock.now().date()))
-        enqueue(session, result.deliveries)
+        enqueue(session, result.deliveries, by)
         await session.flush()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from adapters.teams.pacing import Backoff, Pacer
+from adapters.teams.pacing import TENANT_RATE, Backoff, Pacer
+from bot.runtime.rates import Rates
 from tests.clocks import ManualMonotonic
 
 
@@ -72,3 +73,31 @@ async def test_spread_spaces_a_tenants_requests_evenly() -> None:
         times.append(time.now)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(abs(gap - 0.02) < 1e-9 for gap in gaps)
+
+
+async def test_a_tenant_that_answers_429_is_paced_slower_and_recovers() -> None:
+    """The tenant's rate is learned: a 429 lowers it below the published 50/s, successes
+    bring it back, and the per-conversation windows never loosen."""
+    time = ManualMonotonic()
+    rates = Rates("teams", TENANT_RATE, TENANT_RATE, clock=time.clock)
+    pacer = Pacer(margin=1.0, clock=time.clock, sleep=time.sleep, rates=rates)
+
+    async def second_of_grants() -> int:
+        start, n = time.now, 0
+        while time.now - start < 1.0:
+            await pacer.acquire("tenant", f"a:chat-{n}")
+            pacer.succeeded("tenant")
+            n += 1
+        return n
+
+    assert await second_of_grants() >= 49
+    pacer.pause("tenant", None, 0.0)  # a 429 after a busy second
+    slower = await second_of_grants()
+    assert slower < 49
+    for _ in range(30):
+        await second_of_grants()
+    assert await second_of_grants() > slower
+    rate = await rates.get("tenant")
+    assert rate.rate <= TENANT_RATE
+    times = await grant_times(pacer, time, 9, "a:one-chat")
+    assert times[8] - times[0] >= 2.0  # 8 per 2 s in one conversation, whatever the tenant

@@ -1,0 +1,236 @@
+"""Send rates that find a platform's real limit instead of guessing it, and remember it.
+
+Slack publishes no workspace-wide figure for ``chat.postMessage`` and Teams throttles a tenant
+by what it sees, so each workspace (tenant) gets an :class:`AdaptiveRate`: additive increase,
+multiplicative decrease, as TCP congestion control does, with a slow start while no limit has
+been met yet. A 429 costs everyone in the workspace a whole ``Retry-After`` pause, so once the
+limit is known the rate stays just under it and probes above it only slowly.
+
+:class:`Rates` keeps one per scope and stores what it learned in ``learned_rates``: a restart,
+or another process on the same PostgreSQL database, starts at the learned rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from storage.database import Database
+from storage.models import LearnedRateRow
+
+log = logging.getLogger(__name__)
+
+# Slow start: each success adds this many posts per second (the rate grows e^2 ≈ 7× a second).
+SLOW_START_GAIN = 2.0
+# A 429 sets the limit at the rate that drew it, or at what was accepted over the last WINDOW
+# seconds when that is less (slow start overshoots by the time a 429 takes to come).
+WINDOW = 0.5
+# Then: down to DECREASE of that limit; back up to NEAR of it quickly (RECOVER of the gap per
+# second), and above that probing slowly (PROBE of the limit per second), as TCP CUBIC does.
+DECREASE = 0.95
+NEAR = 0.97
+RECOVER = 0.5
+PROBE = 0.002
+# The probe grows with the time since the last 429 (convex, like CUBIC): a limit that was
+# underestimated is found again within tens of seconds, a right one is probed gently.
+CONVEX = 20.0
+QUIET = 1.0  # 429s within this many seconds of a decrease are the same excess
+SAVE_EVERY = 2.0  # seconds between writes of one scope's rate
+
+
+class AdaptiveRate:
+    """The current rate for one scope, in requests per second, between ``floor`` and
+    ``ceiling``. ``limited_at`` is the rate that last drew a 429 (None: none yet)."""
+
+    def __init__(
+        self,
+        start: float,
+        ceiling: float,
+        floor: float = 0.5,
+        limited_at: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ceiling = ceiling
+        self.floor = min(floor, ceiling)
+        self.rate = min(ceiling, max(self.floor, start))
+        self.limited_at = limited_at
+        self._clock = clock
+        self._recent: deque[float] = deque()
+        self._quiet_until = 0.0
+        self._doubted = -1e9
+        self._lowered = clock()
+
+    @property
+    def slow_start(self) -> bool:
+        return self.limited_at is None
+
+    def succeeded(self) -> bool:
+        """One request went through; True when the rate changed. The rate only rises while
+        it is used: a success long after the previous one says nothing about the limit."""
+        now = self._clock()
+        busy = bool(self._recent) and now - self._recent[-1] < 2.0 / self.rate
+        self._recent.append(now)
+        while self._recent and self._recent[0] < now - WINDOW:
+            self._recent.popleft()
+        if not busy or self.rate >= self.ceiling:
+            return False
+        if self.limited_at is None:
+            self.rate += SLOW_START_GAIN
+        else:
+            probe = PROBE * self.limited_at * (1 + (now - self._lowered) / CONVEX)
+            per_second = probe + RECOVER * max(0.0, NEAR * self.limited_at - self.rate)
+            self.rate += per_second / self.rate
+        self.rate = min(self.rate, self.ceiling)
+        return True
+
+    def limited(self) -> bool:
+        """The platform said 429: slow down (once per excess). True when the rate changed."""
+        now = self._clock()
+        if now < self._quiet_until:
+            return False
+        self._quiet_until = now + QUIET
+        while self._recent and self._recent[0] < now - WINDOW:
+            self._recent.popleft()
+        busy = len(self._recent) >= 2 and self._recent[0] < now - 0.8 * WINDOW
+        if not busy and now - self._doubted > 10.0:
+            # A 429 after a quiet spell says a burst was too big, not that the rate is: it
+            # counts only when another comes soon after.
+            self._doubted = now
+            return False
+        limit = self.rate
+        # What was accepted just before, if the whole window was busy sending.
+        if busy and len(self._recent) >= 5:
+            limit = min(limit, max(self.rate / 2, len(self._recent) / WINDOW))
+        self.limited_at = limit
+        self.rate = max(self.floor, limit * DECREASE)
+        self._lowered = now
+        return True
+
+
+class Rates:
+    """One :class:`AdaptiveRate` per workspace or tenant of ``platform``, stored in the
+    database (``db`` None: kept in memory only)."""
+
+    def __init__(
+        self,
+        platform: str,
+        start: float,
+        ceiling: float,
+        db: Database | None = None,
+        floor: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.platform = platform
+        self.start = min(start, ceiling)
+        self.ceiling = ceiling
+        self.floor = floor
+        self.db = db
+        self._clock = clock
+        self._rates: dict[str, AdaptiveRate] = {}
+        self._loading: dict[str, asyncio.Future[AdaptiveRate]] = {}
+        self._saved: dict[str, float] = {}
+        self._saving: set[asyncio.Task[None]] = set()
+
+    def cached(self, scope: str) -> AdaptiveRate | None:
+        return self._rates.get(scope)
+
+    async def get(self, scope: str) -> AdaptiveRate:
+        """The scope's rate, loaded from the database the first time it is asked for."""
+        if scope in self._rates:
+            return self._rates[scope]
+        if scope in self._loading:
+            return await self._loading[scope]
+        future: asyncio.Future[AdaptiveRate] = asyncio.get_running_loop().create_future()
+        self._loading[scope] = future
+        try:
+            stored = await self._load(scope)
+            if stored is None:
+                rate = AdaptiveRate(self.start, self.ceiling, self.floor, clock=self._clock)
+            else:
+                rate = AdaptiveRate(
+                    stored.rate, self.ceiling, self.floor, stored.limited_at, clock=self._clock
+                )
+            self._rates[scope] = rate
+            future.set_result(rate)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: whoever awaits it sees it too
+            raise
+        finally:
+            del self._loading[scope]
+        return rate
+
+    def succeeded(self, scope: str) -> None:
+        rate = self._rates.get(scope)
+        if rate is not None and rate.succeeded():
+            self._changed(scope, rate, urgent=False)
+
+    def limited(self, scope: str) -> None:
+        rate = self._rates.get(scope)
+        if rate is not None and rate.limited():
+            log.info("%s %s: rate limited; now %.1f requests/s", self.platform, scope, rate.rate)
+            self._changed(scope, rate, urgent=True)
+
+    def _changed(self, scope: str, rate: AdaptiveRate, urgent: bool) -> None:
+        if self.db is None:
+            return
+        now = self._clock()
+        if not urgent and now - self._saved.get(scope, -SAVE_EVERY) < SAVE_EVERY:
+            return
+        self._saved[scope] = now
+        task = asyncio.get_running_loop().create_task(
+            self._store(scope, rate.rate, rate.limited_at)
+        )
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+
+    async def flush(self) -> None:
+        """Store every scope's current rate and wait for writes under way (at shutdown)."""
+        if self.db is None:
+            return
+        for scope, rate in list(self._rates.items()):
+            await self._store(scope, rate.rate, rate.limited_at)
+        if self._saving:
+            await asyncio.gather(*self._saving, return_exceptions=True)
+
+    async def _load(self, scope: str) -> LearnedRateRow | None:
+        if self.db is None:
+            return None
+        try:
+            async with self.db.sessions() as session:
+                return await session.get(LearnedRateRow, (self.platform, scope))
+        except Exception:
+            log.warning("cannot read the learned rate of %s %s", self.platform, scope)
+            return None
+
+    async def _store(self, scope: str, rate: float, limited_at: float | None) -> None:
+        assert self.db is not None
+        values = {"rate": rate, "limited_at": limited_at, "updated": dt.datetime.now(dt.UTC)}
+        key = (LearnedRateRow.platform == self.platform) & (LearnedRateRow.scope == scope)
+        try:
+            for _ in range(2):
+                try:
+                    async with self.db.writing() as session:
+                        done = await session.execute(
+                            update(LearnedRateRow).where(key).values(values)
+                        )
+                        if done.rowcount == 0:  # type: ignore[attr-defined]
+                            row = LearnedRateRow(platform=self.platform, scope=scope, **values)
+                            session.add(row)
+                    return
+                except IntegrityError:  # another process inserted it first: update theirs
+                    continue
+        except Exception:
+            log.warning("cannot store the learned rate of %s %s", self.platform, scope)
+
+    async def stored(self, scope: str) -> float | None:
+        """The rate in the database for ``scope`` (for tests and the benchmarks)."""
+        row = await self._load(scope)
+        return row.rate if row is not None else None

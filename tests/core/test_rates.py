@@ -1,0 +1,132 @@
+"""Send rates find the platform's limit: they rise while calls succeed, drop on a 429, stay
+within their ceiling, and what was learned is still there after a restart (and for another
+process on the same PostgreSQL database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.runtime.adapters import database
+from bot.runtime.rates import AdaptiveRate, Rates
+from storage.database import Database
+from tests.clocks import ManualMonotonic
+from tests.conftest import make_settings
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.floats(0.1, 500),
+    ceiling=st.floats(1, 500),
+    events=st.lists(st.tuples(st.booleans(), st.floats(0, 3)), max_size=300),
+)
+def test_the_rate_stays_within_floor_and_ceiling_and_moves_the_right_way(
+    start: float, ceiling: float, events: list[tuple[bool, float]]
+) -> None:
+    t = ManualMonotonic()
+    rate = AdaptiveRate(start, ceiling, clock=t.clock)
+    for ok, pause in events:
+        t.now += pause
+        before = rate.rate
+        if ok:
+            rate.succeeded()
+            assert rate.rate >= before
+        else:
+            rate.limited()
+            assert rate.rate <= before
+        assert rate.floor <= rate.rate <= ceiling
+
+
+def _send_at_limit(rate: AdaptiveRate, t: ManualMonotonic, limit: float, seconds: float) -> int:
+    """Drive ``rate`` against a token bucket of ``limit``/s (a tenth of a second's burst);
+    returns the number of 429s."""
+    burst = tokens = max(1.0, limit / 10)
+    last = t.now
+    limited = 0
+    paused = 0.0
+    end = t.now + seconds
+    while t.now < end:
+        t.now = max(t.now + 1 / rate.rate, paused)
+        tokens = min(burst, tokens + (t.now - last) * limit)
+        last = t.now
+        if tokens >= 1:
+            tokens -= 1
+            rate.succeeded()
+        else:
+            limited += 1
+            rate.limited()
+            paused = t.now + 1.0
+    return limited
+
+
+def test_from_the_careful_start_the_rate_finds_the_limit_and_stays_just_under_it() -> None:
+    for limit in (20.0, 50.0, 100.0):
+        t = ManualMonotonic()
+        rate = AdaptiveRate(10, 200, clock=t.clock)
+        _send_at_limit(rate, t, limit, 30)
+        assert 0.8 * limit <= rate.rate <= 1.1 * limit, (limit, rate.rate)
+        # once found, it is not lost again and again: few 429s in the next minute
+        assert _send_at_limit(rate, t, limit, 60) <= 6
+
+
+def test_a_rate_never_rises_when_it_is_not_used() -> None:
+    """One post a minute says nothing about the limit."""
+    t = ManualMonotonic()
+    rate = AdaptiveRate(10, 200, clock=t.clock)
+    for _ in range(50):
+        t.now += 60
+        rate.succeeded()
+    assert rate.rate == 10
+
+
+async def _db(tmp_path: Path, url: str | None = None) -> Database:
+    db = database(make_settings(tmp_path, url))
+    await db.upgrade()
+    return db
+
+
+async def _learn(rates: Rates, scope: str, t: ManualMonotonic, limit: float = 50) -> float:
+    rate = await rates.get(scope)
+    _send_at_limit(rate, t, limit, 20)
+    await rates.flush()
+    return rate.rate
+
+
+async def test_the_learned_rate_survives_a_restart(tmp_path: Path) -> None:
+    t = ManualMonotonic()
+    db = await _db(tmp_path)
+    first = Rates("slack", 10, 200, db, clock=t.clock)
+    learned = await _learn(first, "T1", t)
+    assert learned > 30
+    await db.dispose()
+
+    db = await _db(tmp_path)
+    again = Rates("slack", 10, 200, db, clock=t.clock)
+    rate = await again.get("T1")
+    assert rate.rate == learned and not rate.slow_start
+    assert (await again.get("T2")).rate == 10  # another workspace starts where it starts
+    # a lower ceiling set since is still obeyed
+    lower = Rates("slack", 10, 20, db, clock=t.clock)
+    assert (await lower.get("T1")).rate == 20
+    await db.dispose()
+
+
+async def test_two_processes_on_postgres_share_the_learned_rate(
+    pg_url: str, tmp_path: Path
+) -> None:
+    t = ManualMonotonic()
+    one, two = await _db(tmp_path, pg_url), await _db(tmp_path, pg_url)
+    try:
+        learned = await _learn(Rates("teams", 50, 50, one, clock=t.clock), "tenant-1", t, 30)
+        assert learned < 50  # the tenant allowed fewer than the published 50/s
+        other = Rates("teams", 50, 50, two, clock=t.clock)
+        assert (await other.get("tenant-1")).rate == learned
+        # and both write the same row without tripping over each other
+        await other.flush()
+        await Rates("teams", 50, 50, one, clock=t.clock).flush()
+        assert await other.stored("tenant-1") == learned
+    finally:
+        await one.dispose()
+        await two.dispose()
