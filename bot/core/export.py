@@ -17,10 +17,8 @@ there (:mod:`bot.core.commands`). To add one (odt, say), write a function from a
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import html
-import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,29 +92,6 @@ def to_markdown(h: Harvest, catalog: Catalog) -> str:
             text = " ".join(a.text.split())
             out.append(f"- {f'[{choice}] ' if choice else ''}{text}")
     return "\n".join(out) + "\n"
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value: object) -> object:
-    """A cell a spreadsheet shows as text: one that begins like a formula (``=``, ``+``, ``-``,
-    ``@``, tab, carriage return) gets a leading ``'`` (OWASP, "CSV Injection")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_csv(h: Harvest) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["phase", "prompt", "respondent", "choice", "text"])
-    for p in h.phases:
-        for a in p.answers or ():
-            choice = _choice(p.phase, a.choice)
-            row = [p.phase.key, p.phase.title, a.respondent, choice, a.text]
-            writer.writerow([spreadsheet_cell(cell) for cell in row])
-    return buffer.getvalue()
 
 
 def to_html(h: Harvest, catalog: Catalog) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.export import spreadsheet_cell
+from bot.core.cells import spreadsheet_safe
 from bot.core.pseudonyms import SecretError
 from bot.runtime.app import App
 from bot.support.settings import Settings
@@ -72,9 +72,8 @@ async def test_a_secret_file_others_can_read_stops_start_up_with_one_line(
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_a_cell_that_starts_like_a_formula_is_text(start: str) -> None:
-    assert spreadsheet_cell(f"{start}WEBSERVICE(A1)") == f"'{start}WEBSERVICE(A1)"
-    assert spreadsheet_cell(f"Zie {start}1") == f"Zie {start}1"
-    assert spreadsheet_cell(3) == 3
+    assert spreadsheet_safe(f"{start}WEBSERVICE(A1)") == f"'{start}WEBSERVICE(A1)"
+    assert spreadsheet_safe(f"Zie {start}1") == f"Zie {start}1"
 
 
 async def test_the_csv_export_neutralises_formulas_in_answers(local: LocalDriver) -> None:
@@ -90,7 +89,8 @@ async def test_the_csv_export_neutralises_formulas_in_answers(local: LocalDriver
     await local.command(HOST, CHANNEL, "export csv")
     found = exported(local, HOST)
     assert found is not None
-    cells = [cell for row in csv.reader(io.StringIO(found[1])) for cell in row]
+    text = found[1].removeprefix("\ufeff")  # the BOM Dutch Excel needs
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     for formula in formulas:
         assert f"'{formula}" in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

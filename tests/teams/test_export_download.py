@@ -51,7 +51,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     clock = ManualClock()
-    settings = make_settings(tmp_path, DIALOOG_PUBLIC_URL=base)
+    settings = make_settings(tmp_path, DIALOOG_PUBLIC_URL=base, DIALOOG_TEAMS_PLAYGROUND=True)
     app = await App.create(settings, clock=clock, synthesizer=OfflineSynthesizer())
     web_app, _connected = await build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
