@@ -3,11 +3,14 @@ participant's id or name shares a row or a line with answer text."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import stat
 from pathlib import Path
 
+import docx
+import openpyxl
 import pytest
 from sqlalchemy import DateTime, inspect, select, text
 
@@ -25,6 +28,8 @@ from tests.core.conversation import (
     setup_channel,
     story,
 )
+from tests.core.test_export import exported_file
+from tests.core.test_export_files import forbidden, harvested
 
 
 def identities() -> list[str]:
@@ -236,3 +241,35 @@ async def test_drafts_hold_no_identity_pseudonym_or_unscrubbed_text(local: Local
             assert raw not in row, f"unscrubbed {raw!r} in the draft after {moment}"
         assert "maar twee mensen" not in row, "a below-threshold phase's answers"
     assert seen[0] != seen[1], "closing replaced the interim draft"
+
+
+def _file_text(name: str, data: bytes) -> str:
+    """Everything a person can read in an exported file, its properties included."""
+    if name.endswith(".docx"):
+        report = docx.Document(io.BytesIO(data))
+        cells = [c.text for t in report.tables for row in t.rows for c in row.cells]
+        props = report.core_properties
+        return "\n".join([p.text for p in report.paragraphs] + cells + [props.author or ""])
+    if name.endswith(".xlsx"):
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        values = [
+            str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+        ]
+        return "\n".join([*values, book.properties.creator or ""])
+    return data.decode("utf-8-sig")
+
+
+async def test_no_export_format_holds_an_identity_a_pseudonym_or_a_day(local: LocalDriver) -> None:
+    """Every export format, as the host gets it (PRODUCT.md §4): no user id or name, no piece
+    of a pseudonym, no day an answer was given or the round opened or closed."""
+    await harvested(local)
+    words = await forbidden(local)
+    assert any(len(w) == 10 for w in words), "the pseudonyms are among what is checked"
+    for fmt in ("docx", "xlsx", "csv", "html", "md"):
+        await local.command(HOST, CHANNEL, f"export {fmt}")
+        found = exported_file(local, HOST)
+        assert found is not None and found[1].filename.endswith(f".{fmt}"), fmt
+        content = _file_text(found[1].filename, found[1].data)
+        assert "idee 2." in content, f"the {fmt} export holds the harvest"
+        for word in words:
+            assert word not in content, f"{word!r} in the {fmt} export"
