@@ -25,14 +25,16 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.core.pseudonyms import Keyring, load_or_create_secret
 from bot.testing.fake_slack import BOT_TOKEN, TEAM, FakeSlack, message_event, signed_headers
+from storage.keys import KeyFiles
 from storage.models import AnswerRow, OutboxRow
 from tests.processes import WatchedProcess
 from tests.slack.world import CHANNEL, SECRET, text_of
@@ -271,6 +273,17 @@ class Scenario:
             if any(not p.acknowledged for p in people):
                 await asyncio.sleep(1.0)
 
+    def opened(self, row: Any) -> str | None:
+        """An answer's text as the bot reads it: sealed with its round's key while the round
+        is open (the key in its file beside the secret file), plain after close."""
+        if row.text is not None or row.sealed is None:
+            return cast(str | None, row.text)
+        secret = self.folder / "bot.secret"
+        keyring = Keyring(load_or_create_secret(secret), KeyFiles(secret.with_suffix(".keys")))
+        key = keyring.round_key(row.round_id)
+        assert key is not None, "an open round's key file"
+        return Keyring.open_sealed(key, row.round_id, row.id, row.sealed)
+
     async def settled(self, people: list[Person]) -> Outcome:
         """Wait until the outbox is empty and nothing new was stored for two seconds (or 30 s
         in all), then count what is stored and what Slack received."""
@@ -283,7 +296,8 @@ class Scenario:
                     left = int(
                         await connection.scalar(select(func.count()).select_from(OutboxRow)) or 0
                     )
-                    now = list((await connection.scalars(select(AnswerRow.text))).all())
+                    rows = (await connection.execute(select(AnswerRow))).all()
+                    now = [self.opened(row) for row in rows]
                 if left or len(now) != len(texts):
                     still_since = time.monotonic()
                 texts = now

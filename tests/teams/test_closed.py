@@ -179,25 +179,6 @@ async def test_the_playground_flag_says_so_and_takes_loopback_service_urls_only(
         await stop(bot)
 
 
-async def test_the_playground_takes_activities_from_loopback_only(
-    tmp_path: Path, admin: Recorder, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO)
-    bot = await boot(tmp_path, host="0.0.0.0", DIALOOG_TEAMS_PLAYGROUND=True)
-    try:
-        outside = [a[0] for a in _addresses() if not a[0].startswith("127.") and ":" not in a[0]]
-        if not outside:
-            pytest.skip("this machine has no non-loopback IPv4 address to call from")
-        url = bot.url.replace("127.0.0.1", outside[0])
-        assert await bot.post(start_round(admin.url), url=url) == 401
-        assert await bot.stored_references() == 0
-        assert admin.requests == []
-        assert "non-loopback address" in caplog.text
-        no_traceback(caplog)
-    finally:
-        await stop(bot)
-
-
 def _addresses() -> list[tuple[str]]:
     import socket
 
@@ -209,6 +190,36 @@ def _addresses() -> list[tuple[str]]:
         except OSError:
             pass
     return [(name,) for name in sorted(names)]
+
+
+def _outside() -> list[str]:
+    """This machine's own non-loopback IPv4 addresses (found at collection, before the
+    tests' socket guard is on)."""
+    return [a[0] for a in _addresses() if not a[0].startswith("127.") and ":" not in a[0]]
+
+
+OUTSIDE = _outside()
+
+
+# The guard lets tests reach 127.0.0.1 only; this one calls this machine's own other address.
+@pytest.mark.allow_hosts(["127.0.0.1", "::1", *OUTSIDE])
+async def test_the_playground_takes_activities_from_loopback_only(
+    tmp_path: Path, admin: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    bot = await boot(tmp_path, host="0.0.0.0", DIALOOG_TEAMS_PLAYGROUND=True)
+    try:
+        outside = OUTSIDE
+        if not outside:
+            pytest.skip("this machine has no non-loopback IPv4 address to call from")
+        url = bot.url.replace("127.0.0.1", outside[0])
+        assert await bot.post(start_round(admin.url), url=url) == 401
+        assert await bot.stored_references() == 0
+        assert admin.requests == []
+        assert "non-loopback address" in caplog.text
+        no_traceback(caplog)
+    finally:
+        await stop(bot)
 
 
 MALFORMED: list[tuple[str, bytes]] = [
