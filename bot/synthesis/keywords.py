@@ -15,7 +15,7 @@ import numpy as np
 import yake
 from scipy.sparse import csr_matrix
 
-from bot.synthesis.language import Analyzer, without_markers
+from bot.synthesis.language import Analyzer, without_markers, word_prefixes
 
 _PHRASE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
 
@@ -95,7 +95,7 @@ def prefix_word(
     written: dict[str, set[str]] = {}
     for text in members:
         for word in set(analyzer.words(text)):
-            for start in {p for p in analyzer.prefixes(word) if len(p) >= 5}:
+            for start in {p for p in word_prefixes(word) if len(p) >= 5}:
                 written.setdefault(start, set()).add(word)
         inside.update({p for p in analyzer.prefixes(text) if len(p) >= 5})
     for text in others:

@@ -156,11 +156,7 @@ class Analyzer:
     def prefixes(self, text: str) -> list[str]:
         """The first 4, 5 and 6 letters of each content word: the parts Dutch compounds share
         (*fietsenstalling*, *fietspad* and *fietsers* all start with *fiets*)."""
-        out = []
-        for word in self.words(text):
-            folded = _fold_word(word)
-            out += [folded[:n] for n in PREFIXES if len(folded) >= n]
-        return out
+        return [start for word in self.words(text) for start in word_prefixes(word)]
 
     def noun_phrases(self, text: str) -> list[tuple[str, ...]]:
         """The noun phrases an answer writes after an article, possessive or number, in lower
@@ -266,6 +262,15 @@ def sentences(text: str) -> Sequence[str]:
 def without_markers(text: str) -> str:
     """``text`` with scrub markers (``[naam]``) left out, so they never become theme words."""
     return _MARKER.sub(" ", text)
+
+
+def word_prefixes(word: str) -> list[str]:
+    """The first 4, 5 and 6 letters of one word as :meth:`Analyzer.words` gives it, folded.
+
+    Taken from the word as it is, not from reading it again: a word folded to lower case can
+    read as other words (*İzmir* becomes *i* and a combining dot before *zmir*)."""
+    folded = _fold_word(word)
+    return [folded[:n] for n in PREFIXES if len(folded) >= n]
 
 
 def plain(text: str) -> str:

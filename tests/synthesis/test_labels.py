@@ -168,3 +168,44 @@ def test_a_headline_titles_a_theme_only_when_it_describes_that_theme() -> None:
             topic = "bus" if author < 4 else "park"
             assert all(("bus" if i < 4 else "park") == topic for i in theme.answers), theme.label
             assert theme.label != "Bus vol met bloemen op de markt"
+
+
+def test_a_word_that_reads_differently_once_in_lower_case_still_gets_its_label() -> None:
+    # "İzmir" in lower case is "i" and a combining dot before "zmir": read again, the word fell
+    # apart and the label step stopped the whole synthesis with a KeyError (SIB-200 train).
+    from bot.synthesis.keywords import prefix_word
+
+    members = [
+        "İzmir is de op twee na grootste stad in Turkije.",
+        "De antieke stad İzmir is nu een druk centrum.",
+        "İzmir ligt aan een baai, omringd door bergen.",
+    ]
+    others = ["De bus rijdt elk uur.", "Het museum is op maandag gesloten."]
+    analyzer = Analyzer("nl")
+    word = prefix_word(members, others, analyzer)
+    assert word is not None
+    assert word in {w for text in members for w in analyzer.words(text)}
+
+
+# Words whose lower case or folded form is longer or reads otherwise, beside plain ones.
+_ODD_WORDS = ["İzmir", "İstanbul", "Straße", "ﬁetspad", "ÉCOLE", "Ǆemal", "fietsenstalling"]
+_ANSWERS = st.one_of(
+    st.text(min_size=1, max_size=40),
+    st.lists(st.sampled_from(_ODD_WORDS), min_size=1, max_size=4).map(" ".join),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_ANSWERS, min_size=2, max_size=6),
+    st.lists(_ANSWERS, max_size=4),
+    st.sampled_from(["nl", "en"]),
+)
+def test_a_prefix_label_is_a_word_of_the_answers_whatever_they_write(
+    members: list[str], others: list[str], language: str
+) -> None:
+    from bot.synthesis.keywords import prefix_word
+
+    analyzer = Analyzer(language)
+    word = prefix_word(members, others, analyzer)
+    assert word is None or word in {w for text in members for w in analyzer.words(text)}
