@@ -162,8 +162,12 @@ def confirm_word(text: str) -> str | None:
     return None
 
 
+# Only a number (or a number word, refused with a hint) after the verb: "verander alles" or
+# "change everything" stays an answer.
 _NUMBERED = re.compile(
-    r"^(wijzig|edit|beantwoord|answer|verander|change)(?:\s+(?:vraag|question))?\s+(\S+)$"
+    r"^(wijzig|edit|beantwoord|answer|verander|change)(?:\s+(?:vraag|question))?\s+"
+    r"(\d{1,4}|een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten)$"
 )
 _OPEN_WORDS = frozenset({"open", "nog open", "open questions", "open vragen", "wat staat open"})
 _MINE_WORDS = frozenset(

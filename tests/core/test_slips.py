@@ -122,6 +122,10 @@ async def test_see_and_change_any_answer_before_the_round_closes(local: LocalDri
         reply = await local.say("U02BRAM", bad)
         assert expected in reply.fallback, (bad, reply.fallback)
     assert len(await stored_answers(local)) == 2
+    # a story that starts with the verb is still a story
+    reply = await local.say("U02BRAM", "Verander alles")
+    assert "opgeslagen" in reply.fallback
+    assert ("Verander alles", None) in await stored_answers(local)
 
 
 async def test_my_answers_in_english(local: LocalDriver) -> None:
