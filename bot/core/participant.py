@@ -57,6 +57,13 @@ class Participants:
             raise CommandError("error.empty_answer")
         if len(text) > self.max_chars:
             raise CommandError("error.too_long", limit=self.max_chars, length=len(text))
+        word = confirm_word(text) if progress.confirming else None
+        if word == "more":
+            turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
+            return
+        if word == "keep":
+            await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+            return
         if is_slip(text):
             # A question to the bot or a stray word: help, and nothing stored (slips.py).
             self.metrics.slips.inc()
@@ -70,13 +77,7 @@ class Participants:
             )
             return
         if progress.confirming:
-            word = confirm_word(text)
-            if word == "more":
-                turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
-            elif word == "keep":
-                await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
-            else:
-                await self._add_to_story(turn, ctx, progress, text)
+            await self._add_to_story(turn, ctx, progress, text)
             return
         if progress.editing:
             await self._replace(turn, ctx, progress, text)

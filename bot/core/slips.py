@@ -135,6 +135,9 @@ KEEP_WORDS = frozenset(
         "prima",
         "that's it",
         "dat is het",
+        "dat was het",
+        "klaar",
+        "done",
     }
 )
 MORE_WORDS = frozenset(

@@ -154,3 +154,17 @@ def test_only_question_shapes_or_known_words_are_slips(text: str) -> None:
     if is_slip(text):
         cleaned = " ".join(text.casefold().split()).strip("!. ")
         assert cleaned.endswith("?") or len(cleaned.split()) <= 2
+
+
+async def test_klaar_after_a_short_story_keeps_it_and_stop_still_gets_help(
+    local: LocalDriver,
+) -> None:
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, "start")
+    await local.say("U02BRAM", "knel")
+    await local.say("U02BRAM", "Wijkhuis dicht")
+    reply = await local.say("U02BRAM", "stop")
+    assert "niet opgeslagen" in reply.fallback
+    reply = await local.say("U02BRAM", "klaar")
+    assert "Krantenkop" in reply.fallback
+    assert await stored_answers(local) == [("Wijkhuis dicht", "knel")]
