@@ -150,6 +150,11 @@ class ProgressRow(Base):
     choice: Mapped[str | None] = mapped_column(String(32))
     awaiting_choice: Mapped[bool] = mapped_column(Boolean, default=False)
     editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The question (0-based) the next message answers or replaces, when the participant chose
+    # one with ``wijzig 2`` or ``beantwoord 2``; empty: the last one (``edit``) or the current.
+    target: Mapped[int | None] = mapped_column(Integer)
+    # A very short first story waits for "klopt zo" or more words (issue 16, item 4).
+    confirming: Mapped[bool] = mapped_column(Boolean, default=False)
     started: Mapped[bool] = mapped_column(Boolean, default=False)
     # Said *forget me*: the row stays (so the invited count does not drop) but the round
     # never contacts this pseudonym again (PRODUCT.md §4.9).

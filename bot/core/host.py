@@ -150,6 +150,7 @@ class Hosts:
                         "step": 0,
                         "awaiting_choice": False,
                         "editing": False,
+                        "confirming": False,
                         "started": False,
                         "forgotten": False,
                     }
@@ -278,6 +279,8 @@ class Hosts:
             row.choice = None
             row.awaiting_choice = False
             row.editing = False
+            row.target = None
+            row.confirming = False
             turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
 
     async def remind(self, turn: Turn) -> None:

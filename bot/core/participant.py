@@ -9,10 +9,12 @@ import uuid
 from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
-from bot.core.messages import Outgoing, Text
+from bot.core.messages import Choices, Option, Outgoing, Text
 from bot.core.normalise import is_blank
+from bot.core.phases import STORY
 from bot.core.rounds import RoundContext
 from bot.core.scrub import Scrubber
+from bot.core.slips import confirm_word, is_slip
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
@@ -21,6 +23,8 @@ from storage.models import AnswerRow, ProgressRow
 
 log = logging.getLogger(__name__)
 _CHOICE_PREFIX = re.compile(r"^\s*([\w-]+)\s*[:\-–]\s*(.+)$", re.DOTALL)
+# A first story shorter than this many words is confirmed before the next question.
+SHORT_STORY_WORDS = 4
 
 
 class Participants:
@@ -53,8 +57,30 @@ class Participants:
             raise CommandError("error.empty_answer")
         if len(text) > self.max_chars:
             raise CommandError("error.too_long", limit=self.max_chars, length=len(text))
+        word = confirm_word(text) if progress.confirming else None
+        if word == "more":
+            turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
+            return
+        if word == "keep":
+            await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+            return
+        if is_slip(text):
+            # A question to the bot or a stray word: help, and nothing stored (slips.py).
+            self.metrics.slips.inc()
+            turn.reply(
+                Outgoing(
+                    (
+                        Text(self.views.t(ctx.lang, "answer.slip")),
+                        Text(self.views.t(ctx.lang, "help.private")),
+                    )
+                )
+            )
+            return
+        if progress.confirming:
+            await self._add_to_story(turn, ctx, progress, text)
+            return
         if progress.editing:
-            await self._replace_last(turn, ctx, progress, text)
+            await self._replace(turn, ctx, progress, text)
             return
         if ctx.is_finished(progress):
             raise CommandError("error.all_done")
@@ -92,6 +118,14 @@ class Participants:
         progress.started = True
         self.metrics.answers.inc()
         notice = self._how_quoted(ctx, text)
+        if phase.kind is STORY and len(text.split()) < SHORT_STORY_WORDS:
+            progress.confirming = True
+            turn.reply(
+                Outgoing(
+                    (Text(self.views.t(ctx.lang, "answer.short") + notice), self._confirm(ctx))
+                )
+            )
+            return
         if choice_spec is not None and choice_spec.required and progress.choice is None:
             progress.awaiting_choice = True
             turn.reply(
@@ -103,7 +137,180 @@ class Participants:
                 )
             )
             return
-        self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored") + notice)
+        await self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored") + notice)
+
+    def _confirm(self, ctx: RoundContext) -> Choices:
+        """The "is this right, or more?" buttons; typed, ``klopt``/``keep`` and ``meer``/``more``
+        do the same (the local adapter numbers them)."""
+        return Choices(
+            "confirm",
+            (
+                Option("keep", self.views.t(ctx.lang, "answer.keep_button")),
+                Option("more", self.views.t(ctx.lang, "answer.more_button")),
+            ),
+            ctx.id,
+        )
+
+    async def confirm(self, turn: Turn) -> None:
+        """A press on the confirm choice of a short first story."""
+        ctx, progress = await self._locate(turn)
+        if not progress.confirming or turn.incoming.value not in ("keep", "more"):
+            raise CommandError("error.choice_stale")
+        if turn.incoming.value == "more":
+            turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
+            return
+        await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+
+    async def _confirmed(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str
+    ) -> None:
+        """The short story stands: ask its choice when one is still needed, else go on."""
+        progress.confirming = False
+        phase = ctx.phases[progress.step]
+        if phase.choice is not None and phase.choice.required and progress.choice is None:
+            progress.awaiting_choice = True
+            turn.reply(
+                Outgoing(
+                    (
+                        Text(self.views.t(ctx.lang, "answer.stored_choose")),
+                        self.views.choice_buttons(ctx, phase),
+                    )
+                )
+            )
+            return
+        await self._advance(turn, ctx, progress, lead)
+
+    async def _add_to_story(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, more: str
+    ) -> None:
+        """More words after a short first story: they join it as one answer (re-sealed under a
+        new random id, the same day rule), then the round goes on."""
+        phase = ctx.phases[progress.step]
+        rows = await self._rows(turn, ctx, progress, phase.key)
+        before = [ctx.text_of(r.id, r.text, r.sealed) or "" for r in rows]
+        text = "\n\n".join([*(t for t in before if t), more])
+        if len(text) > self.max_chars:
+            raise CommandError("error.too_long", limit=self.max_chars, length=len(text))
+        choice = next((r.choice for r in rows if r.choice), progress.choice)
+        await self._store_over(turn, ctx, progress, phase.key, rows, text, choice)
+        if choice is not None:
+            progress.choice = choice
+        lead = self.views.t(ctx.lang, "answer.added") + self._how_quoted(ctx, text)
+        await self._confirmed(turn, ctx, progress, lead)
+
+    async def _rows(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, key: str
+    ) -> list[AnswerRow]:
+        return list(
+            (
+                await turn.session.scalars(
+                    select(AnswerRow).where(
+                        AnswerRow.round_id == ctx.id,
+                        AnswerRow.pseudonym == progress.pseudonym,
+                        AnswerRow.phase == key,
+                    )
+                )
+            ).all()
+        )
+
+    async def _store_over(
+        self,
+        turn: Turn,
+        ctx: RoundContext,
+        progress: ProgressRow,
+        key: str,
+        old: list[AnswerRow],
+        text: str,
+        choice: str | None,
+    ) -> None:
+        """Replace ``old`` (this person's answers to ``key``) by one answer ``text``."""
+        for row in old:
+            await turn.session.delete(row)
+        erases(turn.session)
+        answer_id = uuid.uuid4().hex
+        turn.store_answer(
+            AnswerRow(
+                id=answer_id,
+                round_id=ctx.id,
+                pseudonym=progress.pseudonym,
+                phase=key,
+                text=None,
+                sealed=ctx.seal(answer_id, text),
+                choice=choice,
+                day=ctx.local_day(turn.now),
+            )
+        )
+
+    async def _answered_keys(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow
+    ) -> set[str]:
+        """The phases this person answered, this turn's new answers included (the runtime
+        inserts those after the turn)."""
+        stored = set(
+            await turn.session.scalars(
+                select(AnswerRow.phase).where(
+                    AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == progress.pseudonym
+                )
+            )
+        )
+        return stored | {
+            a.phase
+            for a in turn.answers
+            if a.round_id == ctx.id and a.pseudonym == progress.pseudonym
+        }
+
+    async def _still_open(self, turn: Turn, ctx: RoundContext, progress: ProgressRow) -> list[int]:
+        """The questions this person passed without an answer that can still be answered."""
+        answered = await self._answered_keys(turn, ctx, progress)
+        return [
+            i
+            for i in range(min(progress.step, len(ctx.phases)))
+            if ctx.phases[i].key not in answered and ctx.phase_open(i)
+        ]
+
+    def _open_line(self, ctx: RoundContext, skipped: list[int]) -> str:
+        listed = ", ".join(f"{i + 1}. *{ctx.phases[i].title(ctx.lang)}*" for i in skipped)
+        return self.views.t(
+            ctx.lang, "answer.open_list", count=len(skipped), questions=listed, first=skipped[0] + 1
+        )
+
+    async def still_open(self, turn: Turn) -> None:
+        """``nog open`` / ``open``: the skipped questions that can still be answered."""
+        ctx, progress = await self._locate(turn)
+        skipped = await self._still_open(turn, ctx, progress)
+        if not skipped:
+            turn.reply(self.views.note(ctx.lang, "answer.none_open"))
+            return
+        turn.reply(Outgoing((Text(self._open_line(ctx, skipped)),)))
+
+    async def mine(self, turn: Turn) -> None:
+        """``mijn antwoorden``: this person's own answers so far, numbered by question, while
+        the round is open. The reply goes only to them; like the scrub notice it holds their
+        own text, and the outbox row is deleted once it is sent."""
+        ctx, progress = await self._locate(turn)
+        by_phase: dict[str, list[str]] = {}
+        for row in await turn.session.scalars(
+            select(AnswerRow).where(
+                AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == progress.pseudonym
+            )
+        ):
+            by_phase.setdefault(row.phase, []).append(
+                ctx.text_of(row.id, row.text, row.sealed) or ""
+            )
+        seen = max(
+            [min(progress.step, len(ctx.phases))]
+            + [i + 1 for i, p in enumerate(ctx.phases) if p.key in by_phase]
+        )
+        if seen == 0:
+            raise CommandError("error.nothing_to_edit")
+        lines = [self.views.t(ctx.lang, "answer.mine_heading")]
+        for i in range(seen):
+            phase = ctx.phases[i]
+            texts = by_phase.get(phase.key)
+            said = " / ".join(texts) if texts else self.views.t(ctx.lang, "answer.mine_skipped")
+            lines.append(f"{i + 1}. *{phase.title(ctx.lang)}*: {said}")
+        lines.append(self.views.t(ctx.lang, "answer.mine_hint"))
+        turn.reply(Outgoing((Text("\n".join(lines)),)))
 
     def _how_quoted(self, ctx: RoundContext, text: str) -> str:
         """When scrubbing changes ``text`` (a name, number or address), a paragraph telling its
@@ -115,11 +322,25 @@ class Participants:
             return ""
         return "\n\n" + self.views.t(ctx.lang, "scrub.notice", text=preview)
 
-    def _advance(self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str) -> None:
+    async def _advance(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str
+    ) -> None:
         progress.step += 1
         progress.choice = None
         progress.awaiting_choice = False
-        turn.reply(self.views.after_step(ctx, progress.step, lead))
+        progress.confirming = False
+        await self._reply_next(turn, ctx, progress, lead)
+
+    async def _reply_next(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str
+    ) -> None:
+        """What comes next, and at the end a line naming the questions still open."""
+        message = self.views.after_step(ctx, progress.step, lead)
+        if ctx.is_finished(progress):
+            skipped = await self._still_open(turn, ctx, progress)
+            if skipped:
+                message = Outgoing((*message.blocks, Text(self._open_line(ctx, skipped))))
+        turn.reply(message)
 
     async def choose(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)
@@ -142,6 +363,10 @@ class Participants:
         # already shows what they pressed or typed.
         phase = ctx.phases[progress.step]
         number = progress.step + 1
+        if progress.confirming:
+            # a choice pressed under a short first story: the story stands
+            progress.awaiting_choice = True
+            progress.confirming = False
         if progress.awaiting_choice:
             stored = await turn.session.scalars(
                 select(AnswerRow).where(
@@ -152,7 +377,7 @@ class Participants:
             )
             for answer in stored:
                 answer.choice = value
-            self._advance(
+            await self._advance(
                 turn, ctx, progress, self.views.t(ctx.lang, "answer.choice_saved", number=number)
             )
             return
@@ -164,78 +389,84 @@ class Participants:
         ctx, progress = await self._locate(turn)
         if progress.editing:
             progress.editing = False
+            progress.target = None
             turn.reply(self.views.note(ctx.lang, "answer.edit_cancelled"))
+            return
+        if progress.confirming:
+            # the short story is already stored: skipping the confirm keeps it
+            await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
             return
         if ctx.is_finished(progress):
             raise CommandError("error.all_done")
         if not ctx.phase_open(progress.step):
             raise CommandError("error.phase_not_open")
         progress.started = True
-        self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.skipped"))
+        await self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.skipped"))
 
-    async def edit(self, turn: Turn) -> None:
+    async def edit(self, turn: Turn, number: str | None = None) -> None:
+        """``edit``: the last question passed, answered or skipped; ``wijzig 2``: question 2
+        (any question already passed). The next message answers or replaces it."""
         ctx, progress = await self._locate(turn)
-        last = await self._last_answered(turn, ctx, progress)
-        if last is None:
-            raise CommandError("error.nothing_to_edit")
+        passed = min(progress.step, len(ctx.phases))
+        if number is None:
+            if passed == 0:
+                raise CommandError("error.nothing_to_edit")
+            index = passed - 1
+        else:
+            if not number.isdigit() or not 1 <= int(number) <= len(ctx.phases):
+                raise CommandError("error.edit_number", word=number[:12], total=len(ctx.phases))
+            index = int(number) - 1
+            if index >= passed:
+                raise CommandError("error.edit_not_yet", number=index + 1)
+        if not ctx.phase_open(index):
+            raise CommandError("error.phase_not_open")
+        answered = ctx.phases[index].key in await self._answered_keys(turn, ctx, progress)
         progress.editing = True
+        progress.target = index
+        progress.confirming = False
+        key = "answer.edit_ready" if answered else "answer.answer_later_ready"
         turn.reply(
-            self.views.note(ctx.lang, "answer.edit_ready", title=ctx.phases[last].title(ctx.lang))
-        )
-
-    async def _last_answered(
-        self, turn: Turn, ctx: RoundContext, progress: ProgressRow
-    ) -> int | None:
-        phases = set(
-            await turn.session.scalars(
-                select(AnswerRow.phase).where(
-                    AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == progress.pseudonym
-                )
+            self.views.note(
+                ctx.lang, key, title=ctx.phases[index].title(ctx.lang), number=index + 1
             )
         )
-        answered = [i for i, phase in enumerate(ctx.phases) if phase.key in phases]
-        return max(answered) if answered else None
 
-    async def _replace_last(
+    async def _replace(
         self, turn: Turn, ctx: RoundContext, progress: ProgressRow, text: str
     ) -> None:
-        last = await self._last_answered(turn, ctx, progress)
-        progress.editing = False
-        if last is None:
-            raise CommandError("error.nothing_to_edit")
-        key = ctx.phases[last].key
-        old = (
-            await turn.session.scalars(
-                select(AnswerRow).where(
-                    AnswerRow.round_id == ctx.id,
-                    AnswerRow.pseudonym == progress.pseudonym,
-                    AnswerRow.phase == key,
-                )
-            )
-        ).all()
-        choice = old[0].choice if old else None
-        for row in old:
-            await turn.session.delete(row)
-        erases(turn.session)
-        answer_id = uuid.uuid4().hex
-        turn.store_answer(
-            AnswerRow(
-                id=answer_id,
-                round_id=ctx.id,
-                pseudonym=progress.pseudonym,
-                phase=key,
-                text=None,
-                sealed=ctx.seal(answer_id, text),
-                choice=choice,
-                day=ctx.local_day(turn.now),
-            )
+        """Store ``text`` as the answer to the chosen question, over any earlier one. An
+        answer given later gets today's day and a new random id, like any answer (§4.3)."""
+        index = (
+            progress.target
+            if progress.target is not None
+            else min(progress.step, len(ctx.phases)) - 1
         )
-        lead = self.views.t(ctx.lang, "answer.replaced", title=ctx.phases[last].title(ctx.lang))
+        progress.editing = False
+        progress.target = None
+        if index < 0:
+            raise CommandError("error.nothing_to_edit")
+        phase = ctx.phases[index]
+        old = await self._rows(turn, ctx, progress, phase.key)
+        choice = next((r.choice for r in old if r.choice), None)
+        if phase.choice is not None and choice is None:
+            prefix = _CHOICE_PREFIX.match(text)
+            option = phase.choice.find(prefix.group(1)) if prefix else None
+            if prefix and option is not None:
+                choice, text = option.value, prefix.group(2).strip()
+        await self._store_over(turn, ctx, progress, phase.key, old, text, choice)
+        if not old:
+            self.metrics.answers.inc()
+        key = "answer.replaced" if old else "answer.answered_later"
+        lead = self.views.t(ctx.lang, key, title=phase.title(ctx.lang))
         lead += self._how_quoted(ctx, text)
         if ctx.is_finished(progress):
-            turn.reply(Outgoing((Text(lead),)))
+            skipped = await self._still_open(turn, ctx, progress)
+            blocks: list = [Text(lead)]
+            if skipped:
+                blocks.append(Text(self._open_line(ctx, skipped)))
+            turn.reply(Outgoing(tuple(blocks)))
         else:
-            turn.reply(self.views.after_step(ctx, progress.step, lead))
+            await self._reply_next(turn, ctx, progress, lead)
 
     async def forget(self, turn: Turn) -> None:
         """Erase every answer of this person that can still be linked (open rounds).
@@ -270,7 +501,14 @@ class Participants:
                     ProgressRow.pseudonym == pseudonym,
                     ProgressRow.forgotten.is_(False),
                 )
-                .values(forgotten=True, choice=None, awaiting_choice=False, editing=False),
+                .values(
+                    forgotten=True,
+                    choice=None,
+                    awaiting_choice=False,
+                    editing=False,
+                    target=None,
+                    confirming=False,
+                ),
                 execution_options={"synchronize_session": False},
             )
             turn.store.forget_progress(ctx, pseudonym)

@@ -31,6 +31,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.slips import listing_word, numbered
 from bot.core.storable import storable
 from bot.core.templates import Templates
 from bot.core.timers import Timers
@@ -130,13 +131,18 @@ class Dialoog:
             self.metrics.commands.labels("choice").inc()
             if i.action == "skip":
                 await self.participants.skip(turn)
+            elif i.action == "confirm":
+                await self.participants.confirm(turn)
             else:
                 await self.participants.choose(turn)
             return
         if i.is_private:
             if await self._draft_in_private(turn):
                 return
-            word = participant_word(i.text)
+            word = participant_word(i.text) or listing_word(i.text)
+            target = numbered(i.text) if word is None else None
+            if target is not None:
+                word = "edit"
             if word in (None, "help", "forget"):
                 # Help and refusals, too, speak the language of the person's round.
                 await self._speak_as_round(turn, i.text if word is None else None)
@@ -146,7 +152,11 @@ class Dialoog:
             if word == "skip":
                 await self.participants.skip(turn)
             elif word == "edit":
-                await self.participants.edit(turn)
+                await self.participants.edit(turn, target[1] if target else None)
+            elif word == "open":
+                await self.participants.still_open(turn)
+            elif word == "mine":
+                await self.participants.mine(turn)
             elif word == "forget":
                 await self.participants.forget(turn)
             elif word == "help":

@@ -50,6 +50,9 @@ class Metrics:
         self.rounds_started = Tally(Counter("dialoog_rounds_started", "Rounds started", registry=r))
         self.rounds_closed = Tally(Counter("dialoog_rounds_closed", "Rounds closed", registry=r))
         self.answers = Tally(Counter("dialoog_answers_stored", "Answers stored", registry=r))
+        self.slips = Tally(
+            Counter("dialoog_slips", "Questions and stray words answered with help", registry=r)
+        )
         self.forgotten = Tally(
             Counter("dialoog_answers_forgotten", "Answers erased by forget me", registry=r)
         )

@@ -64,6 +64,13 @@ async def run_round(local: LocalDriver) -> None:
     await local.command(HOST, CHANNEL, "summary")
     await local.say("U02BRAM", "edit")
     await local.say("U02BRAM", "De gemeente opent de school na vieren, idee 2.")
+    # issue 16, item 4: seeing one's answers, a slip and changing an earlier answer leave no
+    # identity next to text either (the list goes to the outbox only until it is sent)
+    await local.say("U03CHLOE", "mijn antwoorden")
+    await local.say("U03CHLOE", "wat moet ik hier eigenlijk doen?")
+    await local.say("U03CHLOE", "wijzig 1")
+    await local.say("U03CHLOE", story(3))
+    await local.say("U03CHLOE", "nog open")
 
 
 async def test_no_identity_next_to_answer_text_in_tables_or_logs(

@@ -161,3 +161,41 @@ async def test_a_repeated_delivery_of_the_same_activity_changes_nothing(bot: Bot
     sent = len(bot.connector.received)
     await bot.post(body)  # Teams retried the same activity id
     assert len(bot.connector.received) == sent
+
+
+async def test_slips_short_story_skip_and_my_answers_in_teams(bot: Bot) -> None:
+    """Issue 16, item 4 through botbuilder: a question gets help and is not stored; a short
+    first story gets the confirm card (pressed as Teams posts it back); a skipped question is
+    answered later; the participant sees and changes their answers."""
+    assert await bot.in_channel(HOST, "start") in (200, 201)
+    user = "29:bram"
+    await bot.personal(user, "wat moet ik hier eigenlijk doen?")
+    assert "niet opgeslagen" in card_text(bot.inbox(user)[-1])
+    await bot.personal(user, "stop")
+    assert "niet opgeslagen" in card_text(bot.inbox(user)[-1])
+
+    await bot.personal(user, "kiem")
+    await bot.personal(user, "Moestuin")
+    ask = bot.inbox(user)[-1]
+    assert "Klopt dit, of wil je meer vertellen?" in card_text(ask)
+    data = submit_data(ask, "Klopt zo")
+    assert data is not None and submit_data(ask, "Ik vertel meer") is not None
+    await bot.personal(user, value=data)
+    assert "Krantenkop" in card_text(bot.inbox(user)[-1])
+
+    await bot.personal(user, "sla over")
+    await bot.personal(user, "5")
+    await bot.personal(user, "Een buurthuis dat elke dag open is voor iedereen.")
+    await bot.personal(user, "De gemeente opent de school na vieren.")
+    assert "Nog open: 2." in card_text(bot.inbox(user)[-1])
+    await bot.personal(user, "beantwoord 2")
+    await bot.personal(user, "Moestuin verbindt de flat")
+    await bot.personal(user, "mijn antwoorden")
+    mine = card_text(bot.inbox(user)[-1])
+    assert "Moestuin verbindt de flat" in mine and "(overgeslagen)" not in mine
+    await bot.personal(user, "wijzig 1")
+    await bot.personal(user, "Een buurman begon een moestuin tussen de flats, nu eten we samen.")
+    await bot.personal(user, "mijn antwoorden")
+    mine = card_text(bot.inbox(user)[-1])
+    assert "1. **Knel of kiem**: Een buurman begon een moestuin" in mine
+    assert "**Knel of kiem**: Moestuin\n" not in mine
