@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections import Counter
 
 from sqlalchemy import delete, func, select, update
 
@@ -284,31 +285,34 @@ class Participants:
         turn.reply(Outgoing((Text(self._open_line(ctx, skipped)),)))
 
     async def mine(self, turn: Turn) -> None:
-        """``mijn antwoorden``: this person's own answers so far, numbered by question, while
-        the round is open. The reply goes only to them; like the scrub notice it holds their
-        own text, and the outbox row is deleted once it is sent."""
+        """``mijn antwoorden``: the questions this person has passed, numbered, each marked
+        answered (how many answers) or skipped, while the round is open. Never the answers
+        themselves: the reply waits in the outbox beside the person's platform id (PRODUCT.md
+        §4; issue 13, item 4), and their own chat already shows what they wrote."""
         ctx, progress = await self._locate(turn)
-        by_phase: dict[str, list[str]] = {}
-        for row in await turn.session.scalars(
-            select(AnswerRow).where(
-                AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == progress.pseudonym
+        answered: Counter[str] = Counter(
+            await turn.session.scalars(
+                select(AnswerRow.phase).where(
+                    AnswerRow.round_id == ctx.id, AnswerRow.pseudonym == progress.pseudonym
+                )
             )
-        ):
-            by_phase.setdefault(row.phase, []).append(
-                ctx.text_of(row.id, row.text, row.sealed) or ""
-            )
+        )
         seen = max(
             [min(progress.step, len(ctx.phases))]
-            + [i + 1 for i, p in enumerate(ctx.phases) if p.key in by_phase]
+            + [i + 1 for i, p in enumerate(ctx.phases) if answered[p.key]]
         )
         if seen == 0:
             raise CommandError("error.nothing_to_edit")
         lines = [self.views.t(ctx.lang, "answer.mine_heading")]
         for i in range(seen):
             phase = ctx.phases[i]
-            texts = by_phase.get(phase.key)
-            said = " / ".join(texts) if texts else self.views.t(ctx.lang, "answer.mine_skipped")
-            lines.append(f"{i + 1}. *{phase.title(ctx.lang)}*: {said}")
+            count = answered[phase.key]
+            state = (
+                self.views.t(ctx.lang, "answer.mine_answered", count=count)
+                if count
+                else self.views.t(ctx.lang, "answer.mine_skipped")
+            )
+            lines.append(f"{i + 1}. *{phase.title(ctx.lang)}*: {state}")
         lines.append(self.views.t(ctx.lang, "answer.mine_hint"))
         turn.reply(Outgoing((Text("\n".join(lines)),)))
 
