@@ -257,7 +257,7 @@ def parse_duration(raw: str, error: str) -> dt.timedelta:
         raise CommandError(error, value=raw[:40])
     length = dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     if length > MAX_DURATION:
-        raise CommandError("error.duration_too_long", value=raw[:40], max=MAX_DAYS)
+        raise CommandError("error.duration_too_long", value=raw[:40], count=MAX_DAYS)
     return length
 
 
@@ -270,7 +270,7 @@ def parse_reminders(raw: str) -> tuple[str, ...]:
         slot = part.strip().casefold().replace(" ", "")
         slots[slot] = parse_duration(slot, "error.remind_format")
     if len(slots) > MAX_REMINDERS:
-        raise CommandError("error.remind_too_many", max=MAX_REMINDERS)
+        raise CommandError("error.remind_too_many", count=MAX_REMINDERS)
     return tuple(sorted(slots, key=lambda s: slots[s], reverse=True))
 
 
@@ -336,5 +336,5 @@ def parse_deadline(raw: str, now: dt.datetime, timezone: str) -> dt.datetime:
     if moment <= now:
         raise CommandError("error.deadline_past", deadline=raw[:40])
     if moment - now > MAX_DURATION:
-        raise CommandError("error.deadline_too_far", deadline=raw[:40], max=MAX_DAYS)
+        raise CommandError("error.deadline_too_far", deadline=raw[:40], count=MAX_DAYS)
     return moment

@@ -96,7 +96,7 @@ async def test_a_summary_renders_for_an_english_round(catalog: Catalog) -> None:
         3,
     )
     markdown = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
-    assert catalog.text("en", "summary.count.respondents", count=3) in markdown
+    assert catalog.count("en", "respondents", 3) in markdown
     # Every idea is quoted under the theme, so none is listed again below it.
     assert all(markdown.count(text) == 1 for text in texts)
     assert catalog.text("en", "summary.section.ideas") not in markdown
