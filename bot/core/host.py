@@ -13,10 +13,10 @@ from bot.core.commands import (
     DEFAULT_REMINDERS,
     Command,
     CommandError,
-    parse_deadline,
     parse_duration,
     slot_length,
 )
+from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, export_format, harvest
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
