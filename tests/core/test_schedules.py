@@ -439,11 +439,11 @@ async def test_an_answer_late_on_sunday_night_counts_in_the_local_week(
     posts = len(local.channel(CHANNEL))
     assert len(await tick(local)) == 1
     first = " ".join(m.fallback for m in local.channel(CHANNEL)[posts:])
-    assert "2026-03-02 tot en met 2026-03-08" in first
+    assert "Weekoverzicht: 2–8 maart" in first
     assert "Nieuwe antwoorden: 1" not in first
     clock.advance(days=7)
     posts = len(local.channel(CHANNEL))
     assert len(await tick(local)) == 1
     second = " ".join(m.fallback for m in local.channel(CHANNEL)[posts:])
-    assert "2026-03-09 tot en met 2026-03-15" in second
+    assert "Weekoverzicht: 9–15 maart" in second
     assert "Nieuwe antwoorden: 1" in second
