@@ -113,7 +113,7 @@ class TeamsPlatform:
             url = self.downloads.link(token)
             lines.append(
                 self.catalog.text(
-                    lang, "harvest.file_link", filename=attachment.filename, url=url, hours=hours
+                    lang, "harvest.file_link", filename=attachment.filename, url=url, count=hours
                 )
             )
         return message.without_attachments(Text("\n".join(lines)))

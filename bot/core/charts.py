@@ -114,7 +114,12 @@ def charts(summary: Summary, catalog: Catalog) -> list[Chart]:
     title = t("per_phase")
     png = _draw(title, per_phase, answers, (t("people"), t("answers")))
     text = "; ".join(
-        t("per_phase_line", title=p.title, people=p.respondents, answers=n)
+        t(
+            "per_phase_line",
+            title=p.title,
+            respondents=catalog.count(lang, "respondents", p.respondents),
+            answers=catalog.count(lang, "answers", n),
+        )
         for p, n in zip(phases, answers, strict=True)
     )
     out.append(Chart(title, png, tuple(per_phase), text))

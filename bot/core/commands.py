@@ -61,8 +61,18 @@ PARTICIPANT_WORDS = {
     "hulp": "help",
 }
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-_RELATIVE = re.compile(r"^(\d{1,4})\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_RELATIVE = re.compile(r"^(\d{1,4})\s*([a-z]+)$")
+# A length's unit, as people type it in either language: 30m, 2u, 2h, 3d, 1w, 2 uur, 3 days.
+_UNITS = {
+    **dict.fromkeys(("m", "min", "minuut", "minuten", "minute", "minutes"), "minutes"),
+    **dict.fromkeys(("u", "h", "uur", "hour", "hours"), "hours"),
+    **dict.fromkeys(("d", "dag", "dagen", "day", "days"), "days"),
+    **dict.fromkeys(("w", "wk", "week", "weken", "weeks"), "weeks"),
+}
+# Words after `--deadline <value>` that still belong to it: "vrijdag 17:00", "morgen om 9:00".
+_DEADLINE_TIME = re.compile(r"^\d{1,2}([:.]\d{2})?(am|pm|u)?$")
+_DEADLINE_JOINERS = frozenset({"om", "at"})
+_DEADLINE_PREFIXES = frozenset({"volgende", "komende", "aanstaande", "next"})
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DEFAULT_REMINDERS = ("24h", "2h")
 # Every duration and deadline is bounded before it reaches the database (a phase length in
@@ -180,6 +190,24 @@ def draft_command(text: str) -> Command | None:
     return parse(text)
 
 
+def _deadline_end(words: list[str], first: int) -> int:
+    """Where the value of ``--deadline`` ends when it was typed without quotes: a day may be
+    followed by a time (``vrijdag 17:00``, ``morgen om 9:00``), a number by its unit
+    (``2 uur``), and ``volgende`` by its weekday."""
+    end = first + 1
+    value = words[first].casefold()
+    rest = [word.casefold() for word in words[end:]]
+    if value in _DEADLINE_PREFIXES and rest:
+        end, rest = end + 1, rest[1:]
+    elif value.isdigit() and rest and rest[0] in _UNITS:
+        return end + 1
+    if len(rest) >= 2 and rest[0] in _DEADLINE_JOINERS and _DEADLINE_TIME.match(rest[1]):
+        return end + 2
+    if rest and _DEADLINE_TIME.match(rest[0]):
+        return end + 1
+    return end
+
+
 def _parse_start(words: list[str]) -> Command:
     options: dict[str, object] = {}
     template: str | None = None
@@ -190,6 +218,11 @@ def _parse_start(words: list[str]) -> Command:
         if key == "--paced":
             options["paced"] = True
             i += 1
+            continue
+        if key == "--deadline" and i + 1 < len(words) and not words[i + 1].startswith("--"):
+            end = _deadline_end(words, i + 1)
+            options["deadline"] = " ".join(words[i + 1 : end])
+            i = end
             continue
         if key in (
             "--lang",
@@ -250,14 +283,22 @@ def _parse_start(words: list[str]) -> Command:
     )
 
 
-def parse_duration(raw: str, error: str) -> dt.timedelta:
-    """``30m``, ``2h``, ``3d`` or ``1w`` as a positive duration; ``error`` names the refusal."""
+def relative_length(raw: str) -> dt.timedelta | None:
+    """``30m``, ``2u``, ``2h``, ``3d``, ``1w``, ``2 uur``, ``3 days`` as a length (zero for a
+    zero amount); None when ``raw`` is no length."""
     match = _RELATIVE.match(raw.strip().casefold())
-    if not match or int(match.group(1)) == 0:
+    if not match or match.group(2) not in _UNITS:
+        return None
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_duration(raw: str, error: str) -> dt.timedelta:
+    """A positive length (:func:`relative_length`); ``error`` names the refusal."""
+    length = relative_length(raw)
+    if length is None or not length:
         raise CommandError(error, value=raw[:40])
-    length = dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     if length > MAX_DURATION:
-        raise CommandError("error.duration_too_long", value=raw[:40], max=MAX_DAYS)
+        raise CommandError("error.duration_too_long", value=raw[:40], count=MAX_DAYS)
     return length
 
 
@@ -270,7 +311,7 @@ def parse_reminders(raw: str) -> tuple[str, ...]:
         slot = part.strip().casefold().replace(" ", "")
         slots[slot] = parse_duration(slot, "error.remind_format")
     if len(slots) > MAX_REMINDERS:
-        raise CommandError("error.remind_too_many", max=MAX_REMINDERS)
+        raise CommandError("error.remind_too_many", count=MAX_REMINDERS)
     return tuple(sorted(slots, key=lambda s: slots[s], reverse=True))
 
 
@@ -304,37 +345,3 @@ def _parse_digest(words: list[str]) -> Command:
         at=f"{int(match.group(1)):02d}:{match.group(2)}",
         timezone=zone,
     )
-
-
-def parse_deadline(raw: str, now: dt.datetime, timezone: str) -> dt.datetime:
-    """``30m``, ``2h``, ``3d``, ``1w`` or ``YYYY-MM-DD[THH:MM]`` (local time) as aware UTC.
-
-    A date without a time means the end of that day. A moment not in the future is refused.
-    """
-    value = raw.strip().casefold()
-    match = _RELATIVE.match(value)
-    if match:
-        amount = int(match.group(1))
-        if amount == 0:
-            raise CommandError("error.deadline_past", deadline=raw)
-        moment = now + min(dt.timedelta(**{_UNITS[match.group(2)]: amount}), 2 * MAX_DURATION)
-    else:
-        zone = ZoneInfo(timezone)
-        try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                day = dt.date.fromisoformat(value)
-                local = dt.datetime.combine(day, dt.time(23, 59), tzinfo=zone)
-            elif re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}", value):
-                local = dt.datetime.fromisoformat(value.upper().replace(" ", "T")).replace(
-                    tzinfo=zone
-                )
-            else:
-                raise ValueError(value)
-        except ValueError:
-            raise CommandError("error.deadline_format", deadline=raw[:40]) from None
-        moment = local.astimezone(dt.UTC)
-    if moment <= now:
-        raise CommandError("error.deadline_past", deadline=raw[:40])
-    if moment - now > MAX_DURATION:
-        raise CommandError("error.deadline_too_far", deadline=raw[:40], max=MAX_DAYS)
-    return moment

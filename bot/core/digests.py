@@ -16,6 +16,7 @@ import uuid
 from sqlalchemy import func, select
 
 from bot.core.commands import Command, CommandError
+from bot.core.dates import period_text
 from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
@@ -117,7 +118,7 @@ class Digests:
             )
         ).all()
         heading = Heading(
-            self.views.t(lang, "digest.heading", start=first.isoformat(), end=last.isoformat())
+            self.views.t(lang, "digest.heading", period=period_text(lang, first, last))
         )
         if not counts:
             turn.channel(

@@ -107,7 +107,7 @@ def to_xlsx(h: Harvest, catalog: Catalog) -> bytes:
     assert overview is not None
     overview.title = _sheet_title(_t(catalog, h, "file_overview"), taken)
     put(overview, 1, 1, _t(catalog, h, "file_title"), Font(bold=True, size=14))
-    put(overview, 2, 1, _t(catalog, h, "file_note", min=h.min_respondents))
+    put(overview, 2, 1, _t(catalog, h, "file_note", count=h.min_respondents))
     headers = (_t(catalog, h, "file_phase"), _t(catalog, h, "chart_people"),
                _t(catalog, h, "chart_answers"))  # fmt: skip
     for column, header in enumerate(headers, start=1):
@@ -124,7 +124,7 @@ def to_xlsx(h: Harvest, catalog: Catalog) -> bytes:
         sheet = book.create_sheet(_sheet_title(p.phase.title, taken))
         put(sheet, 1, 1, p.phase.title, Font(bold=True, size=12))
         if p.answers is None:
-            put(sheet, 2, 1, _t(catalog, h, "export_too_few", min=h.min_respondents))
+            put(sheet, 2, 1, _t(catalog, h, "export_too_few", count=h.min_respondents))
             continue
         columns = (_t(catalog, h, "file_respondent"), _t(catalog, h, "file_choice"),
                    _t(catalog, h, "file_text"))  # fmt: skip
@@ -219,11 +219,11 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
 
     document.add_page_break()
     document.add_heading(_t(catalog, h, "export_answers"), level=1)
-    document.add_paragraph(_t(catalog, h, "file_note", min=h.min_respondents))
+    document.add_paragraph(_t(catalog, h, "file_note", count=h.min_respondents))
     for p in h.phases:
         document.add_heading(_xml_text(p.phase.title), level=2)
         if p.answers is None:
-            document.add_paragraph(_t(catalog, h, "export_too_few", min=h.min_respondents))
+            document.add_paragraph(_t(catalog, h, "export_too_few", count=h.min_respondents))
             continue
         for _respondent, choice, text in _answer_rows(p):
             # Plain paragraphs with a bullet sign: a styled one costs python-docx a search
@@ -280,7 +280,7 @@ def _figures(h: Harvest, catalog: Catalog, found: list[Chart]) -> str:
 
 
 def _answers_html(h: Harvest, catalog: Catalog) -> str:
-    note = _t(catalog, h, "file_note", min=h.min_respondents)
+    note = _t(catalog, h, "file_note", count=h.min_respondents)
     parts = [
         f"<h2>{html.escape(_t(catalog, h, 'export_answers'))}</h2>",
         f"<p><em>{html.escape(note)}</em></p>",
@@ -288,7 +288,7 @@ def _answers_html(h: Harvest, catalog: Catalog) -> str:
     for p in h.phases:
         parts.append(f"<h3>{html.escape(p.phase.title)}</h3>")
         if p.answers is None:
-            too_few = _t(catalog, h, "export_too_few", min=h.min_respondents)
+            too_few = _t(catalog, h, "export_too_few", count=h.min_respondents)
             parts.append(f"<p>{html.escape(too_few)}</p>")
             continue
         items = "".join(

@@ -131,7 +131,7 @@ def rename(summary: Summary, number: int, label: str) -> Summary:
     if not label:
         raise CommandError("error.draft_label_empty")
     if len(label) > MAX_LABEL:
-        raise CommandError("error.draft_label_long", limit=MAX_LABEL)
+        raise CommandError("error.draft_label_long", count=MAX_LABEL)
     found = themes(summary)
     if not 1 <= number <= len(found):
         raise CommandError("error.draft_no_theme", number=number, count=len(found))

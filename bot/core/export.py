@@ -82,9 +82,9 @@ def to_markdown(h: Harvest, catalog: Catalog) -> str:
     lang = h.summary.language
     out = [summary_markdown(h.summary, catalog).rstrip(), "", f"## {_t(catalog, lang, 'answers')}"]
     for p in h.phases:
-        out += ["", f"### {_t(catalog, lang, 'phase', title=p.phase.title, count=p.respondents)}"]
+        out += ["", f"### {_phase_heading(catalog, lang, p)}"]
         if p.answers is None:
-            out += ["", _t(catalog, lang, "too_few", min=h.min_respondents)]
+            out += ["", _t(catalog, lang, "too_few", count=h.min_respondents)]
             continue
         out.append("")
         for a in p.answers:
@@ -177,6 +177,12 @@ def render_export(h: Harvest, catalog: Catalog, format_: str) -> bytes:
 
 def _t(catalog: Catalog, lang: str, key: str, **values: object) -> str:
     return catalog.text(lang, f"harvest.export_{key}", **values)
+
+
+def _phase_heading(catalog: Catalog, lang: str, p: PhaseAnswers) -> str:
+    """A phase's title and how many answered it: "Droom (1 deelnemer)"."""
+    people = catalog.count(lang, "respondents", p.respondents)
+    return _t(catalog, lang, "phase", title=p.phase.title, respondents=people)
 
 
 # The file formats (docx, xlsx, csv, html) register themselves first (the order ``help`` and

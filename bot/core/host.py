@@ -13,10 +13,10 @@ from bot.core.commands import (
     DEFAULT_REMINDERS,
     Command,
     CommandError,
-    parse_deadline,
     parse_duration,
     slot_length,
 )
+from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, export_format, harvest
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
@@ -78,7 +78,7 @@ class Hosts:
         floor = self.settings.min_respondents
         if command.min_respondents is not None and command.min_respondents < floor:
             # PRODUCT.md §4.5: a host can raise the threshold for a round, never lower it.
-            raise CommandError("error.min_below", value=command.min_respondents, floor=floor)
+            raise CommandError("error.min_below", value=command.min_respondents, count=floor)
         template = self.templates.get(command.template)
         if template is None:
             raise CommandError(
@@ -90,9 +90,9 @@ class Hosts:
         if command.deadline is not None:
             deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
         if command.theme and len(command.theme) > MAX_THEME:
-            raise CommandError("error.theme_too_long", limit=MAX_THEME)
+            raise CommandError("error.theme_too_long", count=MAX_THEME)
         if command.story and len(command.story) > MAX_STORY:
-            raise CommandError("error.story_too_long", limit=MAX_STORY)
+            raise CommandError("error.story_too_long", count=MAX_STORY)
         reminders: tuple[str, ...] = ()
         if deadline is not None:
             slots = command.reminders if command.reminders is not None else DEFAULT_REMINDERS
@@ -167,7 +167,7 @@ class Hosts:
                 if command.theme
                 else self.views.t(lang, "round.started_no_theme")
             ),
-            Text(self.views.t(lang, "round.started_how", invited=len(humans))),
+            Text(self.views.t(lang, "round.started_how", count=len(humans))),
         ]
         if deadline is not None:
             blocks.append(
@@ -299,7 +299,7 @@ class Hosts:
         heading = self.views.t(ctx.lang, "harvest.interim_heading")
         outcome = await self._deliver(turn, ctx, humans, heading, turn.incoming.user_id)
         if outcome is None:
-            raise CommandError("error.too_few", min=ctx.row.min_respondents)
+            raise CommandError("error.too_few", count=ctx.row.min_respondents)
         key = "round.summary_posted" if outcome == POSTED else "round.summary_drafted"
         turn.reply(self.views.note(ctx.lang, key))
 

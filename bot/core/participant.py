@@ -57,7 +57,7 @@ class Participants:
         if is_blank(text):
             raise CommandError("error.empty_answer")
         if len(text) > self.max_chars:
-            raise CommandError("error.too_long", limit=self.max_chars, length=len(text))
+            raise CommandError("error.too_long", limit=self.max_chars, count=len(text))
         word = confirm_word(text) if progress.confirming else None
         if word == "more":
             turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
@@ -523,4 +523,11 @@ class Participants:
         erases(turn.session)
         self.metrics.forgotten.inc(erased)
         log.info("forget me: %d answers erased in %d rounds", erased, rounds)
-        turn.reply(self.views.note(turn.lang, "answer.forgotten", answers=erased, rounds=rounds))
+        turn.reply(
+            self.views.note(
+                turn.lang,
+                "answer.forgotten",
+                answers=self.views.count(turn.lang, "answers", erased),
+                open_rounds=self.views.count(turn.lang, "open_rounds", rounds),
+            )
+        )

@@ -4,10 +4,22 @@ Messages live in ``prompts/messages/<area>.<lang>.toml`` (sections become dotted
 templates in ``prompts/templates/<name>.toml``. Everything is loaded and validated once at
 start: a malformed file, a missing key or a key only one language has raises
 :class:`PromptError` naming the file and the key.
+
+A text that holds a count is a *plural message*: a table whose keys are CLDR plural
+categories, chosen by the ``count`` value with the language's CLDR rule (Babel)::
+
+    [reminded]
+    one = "1 herinnering verstuurd, privé."
+    other = "{count} herinneringen verstuurd, privé."
+
+Each language gives every category its rule uses (Dutch and English: ``one`` and ``other``),
+and ``other`` shows ``{count}``. A sentence with two counts takes counted nouns from
+``count.*`` (``{answers}`` filled with ``count.answers``) as its values.
 """
 
 from __future__ import annotations
 
+import functools
 import string
 import tomllib
 from dataclasses import dataclass
@@ -15,24 +27,76 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.plural import PluralRule
+
 LANGUAGES = ("nl", "en")
+# CLDR's plural categories; a table with only these keys (and ``other``) is a plural message.
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 
 class PromptError(Exception):
     """A prompt file is broken; the message names the file and the key."""
 
 
-def _flatten(data: dict[str, Any], prefix: str, source: str) -> dict[str, str]:
-    flat: dict[str, str] = {}
+Plural = dict[str, str]
+
+
+def _is_plural(value: dict[str, Any]) -> bool:
+    return "other" in value and all(key in PLURAL_CATEGORIES for key in value)
+
+
+def _flatten(data: dict[str, Any], prefix: str, source: str) -> dict[str, str | Plural]:
+    flat: dict[str, str | Plural] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and _is_plural(value):
+            for form, text in value.items():
+                if not isinstance(text, str):
+                    raise PromptError(
+                        f"{source}: key {dotted}.{form} must be text, not {type(text).__name__}"
+                    )
+            flat[dotted] = dict(value)
+        elif isinstance(value, dict):
             flat.update(_flatten(value, f"{dotted}.", source))
         elif isinstance(value, str):
             flat[dotted] = value
         else:
             raise PromptError(f"{source}: key {dotted} must be text, not {type(value).__name__}")
     return flat
+
+
+@functools.cache
+def _rule(lang: str) -> PluralRule:
+    return Locale.parse(lang).plural_form
+
+
+def plural_categories(lang: str) -> frozenset[str]:
+    """The CLDR plural categories ``lang`` uses (``other`` always among them)."""
+    return frozenset(_rule(lang).tags) | {"other"}
+
+
+def plural_category(lang: str, count: int) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` (``one`` for 1 in Dutch)."""
+    return str(_rule(lang)(count))
+
+
+def _check_plural(lang: str, key: str, forms: Plural, source: str) -> frozenset[str]:
+    """A plural message's forms against ``lang``'s rule; its placeholders (all forms)."""
+    needed = plural_categories(lang)
+    for form in sorted(needed - set(forms)):
+        raise PromptError(f"{source}: key {key} has no '{form}' form, which {lang} needs")
+    for form in sorted(set(forms) - needed):
+        uses = ", ".join(sorted(needed))
+        raise PromptError(
+            f"{source}: key {key} has a '{form}' form, which {lang} does not use ({uses})"
+        )
+    names: set[str] = set()
+    for form, text in forms.items():
+        names |= _placeholders(text, source, f"{key}.{form}")
+    if "count" not in _placeholders(forms["other"], source, f"{key}.other"):
+        raise PromptError(f"{source}: key {key}.other must show {{count}}")
+    return frozenset(names)
 
 
 def _placeholders(text: str, source: str, key: str) -> frozenset[str]:
@@ -55,22 +119,40 @@ def default_root() -> Path:
 
 @dataclass(frozen=True)
 class Catalog:
-    """All messages, per language, keyed by dotted key (``round.started``)."""
+    """All messages, per language, keyed by dotted key (``round.started``); plural messages
+    (one form per CLDR category) apart in ``plurals``."""
 
     texts: dict[str, dict[str, str]]
+    plurals: dict[str, dict[str, Plural]]
 
     def text(self, lang: str, key: str, **values: object) -> str:
-        """The text for ``key`` in ``lang`` with ``{placeholders}`` filled in."""
-        template = self.texts[lang if lang in self.texts else LANGUAGES[0]][key]
-        return template.format(**values) if values else template
+        """The text for ``key`` in ``lang`` with ``{placeholders}`` filled in; for a plural
+        message the form that ``count`` takes in ``lang``."""
+        lang = lang if lang in self.texts else LANGUAGES[0]
+        forms = self.plurals[lang].get(key)
+        if forms is None:
+            template = self.texts[lang][key]
+            return template.format(**values) if values else template
+        count = values.get("count")
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise TypeError(f"{key} is a plural message: it needs a whole number as count")
+        template = forms.get(plural_category(lang, count), forms["other"])
+        return template.format(**values)
+
+    def count(self, lang: str, what: str, count: int) -> str:
+        """A counted noun from ``count.*``: ``count("nl", "respondents", 1)`` is "1 deelnemer"."""
+        return self.text(lang, f"count.{what}", count=count)
 
     def has(self, key: str) -> bool:
-        return key in self.texts[LANGUAGES[0]]
+        return key in self.texts[LANGUAGES[0]] or key in self.plurals[LANGUAGES[0]]
+
+    def is_plural(self, key: str) -> bool:
+        return key in self.plurals[LANGUAGES[0]]
 
     @classmethod
     def load(cls, root: Path | None = None) -> Catalog:
         folder = (root or default_root()) / "messages"
-        texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+        texts: dict[str, dict[str, str | Plural]] = {lang: {} for lang in LANGUAGES}
         origin: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
         files = sorted(folder.glob("*.toml"))
         if not files:
@@ -92,11 +174,27 @@ class Catalog:
             for missing in sorted(set(texts[lang]) - set(texts[base])):
                 raise PromptError(f"{origin[lang][missing]}: key {missing} has no {base} text")
             for key in sorted(texts[base]):
-                left = _placeholders(texts[base][key], origin[base][key], key)
-                right = _placeholders(texts[lang][key], origin[lang][key], key)
+                kinds = {name: isinstance(texts[name][key], dict) for name in (base, lang)}
+                if kinds[base] != kinds[lang]:
+                    single = base if kinds[lang] else lang
+                    raise PromptError(
+                        f"{origin[single][key]}: key {key} is one text here, "
+                        f"but a plural message (one/other) in the other language"
+                    )
+                left = _names(base, key, texts[base][key], origin[base][key])
+                right = _names(lang, key, texts[lang][key], origin[lang][key])
                 if left != right:
                     raise PromptError(
                         f"{origin[lang][key]}: key {key} has placeholders {sorted(right)}, "
                         f"{base} has {sorted(left)}"
                     )
-        return cls(texts)
+        return cls(
+            {lang: {k: v for k, v in texts[lang].items() if isinstance(v, str)} for lang in texts},
+            {lang: {k: v for k, v in texts[lang].items() if isinstance(v, dict)} for lang in texts},
+        )
+
+
+def _names(lang: str, key: str, value: str | Plural, source: str) -> frozenset[str]:
+    if isinstance(value, dict):
+        return _check_plural(lang, key, value, source)
+    return _placeholders(value, source, key)

@@ -58,9 +58,7 @@ def _count(summary: Summary, catalog: Catalog, what: str, count: int) -> str:
     answers came without a respondent (each row its own respondent)."""
     if what == "respondents" and not summary.people:
         what = "answers"
-    if count == 1:
-        return _t(catalog, summary, f"count.{what}_one")
-    return _t(catalog, summary, f"count.{what}", count=count)
+    return catalog.count(summary.language, what, count)
 
 
 def _people_line(summary: Summary, catalog: Catalog, respondents: int, answers: int) -> str:
@@ -127,7 +125,7 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
     """The whole summary as Markdown (for ``demo``, ``export`` and ``synthesize``)."""
     out = [f"# {_title(summary, catalog)}", ""]
     if not summary.published:
-        out += [_t(catalog, summary, "threshold.round", minimum=summary.min_respondents), ""]
+        out += [_t(catalog, summary, "threshold.round", count=summary.min_respondents), ""]
     else:
         people = _people_line(summary, catalog, summary.respondents, summary.answers)
         out += [f"_{people}_", ""]
@@ -216,9 +214,7 @@ _BUDGETS = (
 def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
     blocks: list[Block] = [Heading(_title(summary, catalog))]
     if not summary.published:
-        blocks.append(
-            Text(_t(catalog, summary, "threshold.round", minimum=summary.min_respondents))
-        )
+        blocks.append(Text(_t(catalog, summary, "threshold.round", count=summary.min_respondents)))
     else:
         lines = [_people_line(summary, catalog, summary.respondents, summary.answers)]
         if summary.shared:

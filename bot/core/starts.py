@@ -60,7 +60,7 @@ class Starts:
         )
         limit = self.settings.starts_per_hour_channel
         if (in_channel or 0) >= limit:
-            raise CommandError("error.starts_channel", limit=limit)
+            raise CommandError("error.starts_channel", count=limit)
         by_person = await turn.session.scalar(
             select(func.count())
             .select_from(StartRow)
@@ -68,7 +68,7 @@ class Starts:
         )
         limit = self.settings.starts_per_hour_person
         if (by_person or 0) >= limit:
-            raise CommandError("error.starts_person", limit=limit)
+            raise CommandError("error.starts_person", count=limit)
 
     async def record(self, turn: Turn) -> None:
         """Count this start (in the round's transaction) and forget starts older than the

@@ -7,6 +7,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from bot.core.commands import slot_length
+from bot.core.dates import list_text
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.rounds import RoundContext
 from bot.core.turn import Turn
@@ -37,6 +39,11 @@ async def status_report(turn: Turn, ctx: RoundContext, views: Views) -> Outgoing
     def count(n: int) -> str:
         return str(n) if n >= minimum or n == 0 else views.t(lang, "status.fewer", min=minimum)
 
+    def people(n: int) -> str:
+        if n >= minimum or n == 0:
+            return views.count(lang, "respondents", n)
+        return views.count(lang, "fewer_respondents", minimum)
+
     blocks: list[Block] = [
         Heading(views.t(lang, "status.heading")),
         Text(
@@ -66,7 +73,7 @@ async def status_report(turn: Turn, ctx: RoundContext, views: Views) -> Outgoing
                     lang,
                     "status.phase",
                     title=phase.title(lang),
-                    answers=count(per_phase.get(phase.key, 0)),
+                    respondents=people(per_phase.get(phase.key, 0)),
                     state=state,
                 )
             )
@@ -92,6 +99,7 @@ def _schedule_lines(ctx: RoundContext, views: Views) -> list[Block]:
             when = views.when(ctx, moment)
             lines.append(Text(views.t(ctx.lang, "status.next_phase", when=when)))
     if row.reminders:
-        slots = ", ".join(row.reminders.split(","))
+        lengths = (int(slot_length(slot).total_seconds()) for slot in row.reminders.split(","))
+        slots = list_text(ctx.lang, [views.duration(ctx.lang, seconds) for seconds in lengths])
         lines.append(Text(views.t(ctx.lang, "status.reminders", slots=slots)))
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from bot.core.dates import clock_text, day_text
 from bot.core.messages import Block, Choices, Divider, Heading, Option, Outgoing, Quote, Text
 from bot.core.prompts import Catalog
 from bot.core.rounds import RoundContext
@@ -23,22 +24,30 @@ class Views:
     def note(self, lang: str, key: str, **values: object) -> Outgoing:
         return Outgoing((Text(self.t(lang, key, **values)),))
 
+    def count(self, lang: str, what: str, n: int) -> str:
+        """A counted noun in ``lang`` (``count.*``): "1 deelnemer", "2 deelnemers"."""
+        return self.catalog.count(lang, what, n)
+
     def when(self, ctx: RoundContext, moment: dt.datetime) -> str:
+        """``moment`` in the round's time zone and language: "maandag 30 november om 14:00";
+        the year shows when it is not the year the round opened in."""
         local = moment.astimezone(ZoneInfo(ctx.row.timezone))
         return self.t(
             ctx.lang,
             "format.datetime",
-            date=local.strftime("%Y-%m-%d"),
-            time=local.strftime("%H:%M"),
+            date=day_text(ctx.lang, local.date(), year=local.year != ctx.row.opened_day.year),
+            time=clock_text(ctx.lang, local),
         )
 
     def duration(self, lang: str, seconds: int) -> str:
-        """A length of time in whole days, hours or minutes (``2 dagen``, ``6 uur``)."""
+        """A length of time in whole weeks, days, hours or minutes (``2 dagen``, ``1 uur``)."""
+        if seconds >= 7 * 86400 and seconds % (7 * 86400) == 0:
+            return self.count(lang, "weeks", seconds // (7 * 86400))
         if seconds >= 86400 and seconds % 86400 == 0:
-            return self.t(lang, "format.days", count=seconds // 86400)
+            return self.count(lang, "days", seconds // 86400)
         if seconds >= 3600:
-            return self.t(lang, "format.hours", count=round(seconds / 3600))
-        return self.t(lang, "format.minutes", count=max(1, round(seconds / 60)))
+            return self.count(lang, "hours", round(seconds / 3600))
+        return self.count(lang, "minutes", max(1, round(seconds / 60)))
 
     def prompt_blocks(self, ctx: RoundContext, step: int, chosen: str | None) -> list[Block]:
         """The prompt of ``step``, with its choice buttons (unless one was made) and skip."""
@@ -91,7 +100,7 @@ class Views:
                 if ctx.row.theme
                 else self.t(lang, "invite.no_theme")
             ),
-            Text(self.t(lang, "invite.anonymous", min=ctx.row.min_respondents)),
+            Text(self.t(lang, "invite.anonymous", count=ctx.row.min_respondents)),
         ]
         if ctx.row.deadline is not None:
             blocks.append(

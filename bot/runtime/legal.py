@@ -38,7 +38,10 @@ def legal_page(request: web.Request, app: _App, which: str) -> web.Response:
     catalog = app.catalog
     minimum = app.settings.min_respondents
     title = catalog.text(lang, f"legal.{which}_title")
-    body = markdown.markdown(catalog.text(lang, f"legal.{which}", min=minimum))
+    people = catalog.count(lang, "people", minimum)
+    respondents = catalog.count(lang, "respondents", minimum)
+    text = catalog.text(lang, f"legal.{which}", people=people, respondents=respondents)
+    body = markdown.markdown(text)
     other = [f'<a href="?lang={code}">{code.upper()}</a>' for code in LANGUAGES if code != lang]
     page = (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'

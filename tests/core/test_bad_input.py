@@ -24,7 +24,8 @@ async def snapshot(local: LocalDriver) -> tuple[int, ...]:
     ("words", "expected"),
     [
         ("dans", "ken de opdracht `dans` niet"),
-        ("start --deadline morgen", "deadline `morgen` begrijp ik niet"),
+        ("start --deadline gisteren", "deadline `gisteren` begrijp ik niet"),
+        ("start --deadline 31-02-2026", "datum in `31-02-2026` bestaat niet"),
         ("start --deadline 2020-01-01", "niet in de toekomst"),
         ("start --deadline 0m", "niet in de toekomst"),
         ("start kwartet", "sjabloon `kwartet` bestaat niet"),

@@ -44,7 +44,7 @@ async def test_reminders_never_reach_someone_who_said_forget_me(
     assert "Uitgenodigd: 4" in before
 
     reply = await local.say(LEAVER, "vergeet mij")
-    assert "Gewist: 1 antwoorden in 1 open rondes" in reply.fallback
+    assert "Gewist: 1 antwoord in 1 open ronde." in reply.fallback
     heard = len(local.inbox(LEAVER))
 
     # The host's status does not change its invited, started or finished counts.

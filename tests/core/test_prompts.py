@@ -46,16 +46,16 @@ def test_every_template_phase_is_complete_in_both_languages() -> None:
 def test_missing_english_key_names_file_and_key(tmp_path: Path) -> None:
     root = copy_prompts(tmp_path)
     path = root / "messages" / "round.en.toml"
-    path.write_text(path.read_text().replace("reminded = ", "# reminded = "))
-    with pytest.raises(PromptError, match=r"round\.nl\.toml: key round\.reminded has no en text"):
+    path.write_text(path.read_text().replace("reminder = ", "# reminder = "))
+    with pytest.raises(PromptError, match=r"round\.nl\.toml: key round\.reminder has no en text"):
         Catalog.load(root)
 
 
 def test_placeholder_mismatch_is_refused(tmp_path: Path) -> None:
     root = copy_prompts(tmp_path)
     path = root / "messages" / "round.en.toml"
-    path.write_text(path.read_text().replace("{count} reminders", "{aantal} reminders"))
-    with pytest.raises(PromptError, match=r"round\.en\.toml: key round\.reminded has placeholders"):
+    path.write_text(path.read_text().replace("Deadline: {when}", "Deadline: {wanneer}"))
+    with pytest.raises(PromptError, match=r"round\.en\.toml: key round\.deadline has placeholders"):
         Catalog.load(root)
 
 

@@ -56,7 +56,7 @@ async def play_until_forgotten(local: LocalDriver) -> tuple[str, str, str]:
     erased_id = next(i for i, t in texts.items() if t == ERASED)
     kept_id = next(i for i, t in texts.items() if t == f"{KEPT} (U02WIL)")
     reply = await local.say("U03PIET", "vergeet mij")
-    assert "Gewist: 1 antwoorden" in reply.fallback
+    assert "Gewist: 1 antwoord in 1 open ronde." in reply.fallback
     return round_id, erased_id, kept_id
 
 

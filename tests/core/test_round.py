@@ -123,7 +123,7 @@ async def test_skip_edit_and_forget_me(local: LocalDriver) -> None:
     reply = await local.say("U02BRAM", "skip")
     assert "Overgeslagen" in reply.fallback and "Ideeën" in reply.fallback
     reply = await local.say("U02BRAM", "vergeet mij")
-    assert "Gewist: 2 antwoorden in 1 open rondes" in reply.fallback
+    assert "Gewist: 2 antwoorden in 1 open ronde." in reply.fallback
     assert await count(local, AnswerRow) == 0
     reply = await local.say("U02BRAM", "Nog een antwoord")
     assert "niet mee aan een open ronde" in reply.fallback
@@ -181,7 +181,7 @@ async def test_remind_goes_privately_to_those_not_finished(local: LocalDriver) -
 async def test_deadline_shown_in_round_time_zone(local: LocalDriver, clock: ManualClock) -> None:
     setup_channel(local)
     await local.command(HOST, CHANNEL, "start --deadline 2026-03-05T17:00")
-    assert "2026-03-05 om 17:00" in local.inbox("U02BRAM")[0].fallback
+    assert "donderdag 5 maart om 17:00" in local.inbox("U02BRAM")[0].fallback
     async with local.app.db.sessions() as session:
         row = await session.scalar(select(RoundRow))
     assert row is not None and row.deadline is not None

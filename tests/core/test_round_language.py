@@ -34,7 +34,9 @@ async def test_private_help_and_refusals_speak_the_round_s_language(local: Local
     assert "Dank" not in stored.fallback and "Bedankt" not in stored.fallback
     # Forget me, in English, and after it (no round any more) the default again.
     forgotten = await local.say(PARTICIPANT, "forget me")
-    english_lead = catalog.text("en", "answer.forgotten", answers=0, rounds=1).split(":")[0]
+    english_lead = catalog.text("en", "answer.forgotten", answers="0", open_rounds="1").split(":")[
+        0
+    ]
     assert forgotten.fallback.startswith(english_lead + ":")
     again = await local.say(PARTICIPANT, "help")
     assert again.fallback == catalog.text("nl", "help.private")

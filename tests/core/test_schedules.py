@@ -112,7 +112,8 @@ async def test_reminders_go_privately_to_those_not_finished_once_per_slot(
     assert row.reminders == "24h,2h"
     status = await local.command(HOST, CHANNEL, "status")
     assert (
-        "Privéherinneringen aan wie nog niet klaar is: 24h, 2h vóór de deadline" in status.fallback
+        "Privéherinneringen aan wie nog niet klaar is: 1 dag en 2 uur vóór de deadline"
+        in status.fallback
     )
 
     clock.advance(days=1, hours=23, minutes=59)
@@ -121,7 +122,7 @@ async def test_reminders_go_privately_to_those_not_finished_once_per_slot(
     assert await tick(local) == [f"remind:{row.id}:24h"]
     assert [reminders_in(local, u) for u in PEOPLE] == [1, 0, 1, 1]
     assert "Vraag 2 van 4: Krantenkop" in local.inbox("U03CHLOE")[-1].fallback
-    assert "sluit op 2026-03-05 om 10:00" in local.inbox("U04DAAN")[-1].fallback
+    assert "sluit op donderdag 5 maart om 10:00" in local.inbox("U04DAAN")[-1].fallback
     assert await tick(local) == [], "one reminder per slot"
 
     await answer_all(local, "U04DAAN", 4)
@@ -165,12 +166,12 @@ async def test_paced_phases_open_on_schedule_and_next_still_works(
     setup_channel(local)
     reply = await local.command(HOST, CHANNEL, "start --paced --phase-length 1d --remind off")
     assert "host" in reply.fallback
-    assert "Elke 1 dag(en) gaat een nieuwe fase open" in local.channel(CHANNEL)[0].fallback
+    assert "Elke fase staat 1 dag open" in local.channel(CHANNEL)[0].fallback
     for n, user in enumerate(["U02BRAM", "U03CHLOE", "U04DAAN"], start=1):
         await local.say(user, f"knel: {story(n)}")
     row = await round_row(local)
     status = await local.command(HOST, CHANNEL, "status")
-    assert "De volgende fase gaat vanzelf open op 2026-03-03 om 10:00" in status.fallback
+    assert "De volgende fase gaat vanzelf open op dinsdag 3 maart om 10:00" in status.fallback
     clock.advance(hours=23)
     assert await tick(local) == []
     clock.advance(hours=1)
@@ -230,7 +231,7 @@ async def test_weekly_digest_keeps_local_time_across_daylight_saving(
     clock.set(dt.datetime(2026, 10, 18, 7, 0, tzinfo=dt.UTC))
     assert await tick(local) == [f"digest:{digest.id}:2026-10-18"]
     first = [m.fallback for m in local.channel(CHANNEL)[-2:]]
-    assert "Weekoverzicht: 2026-10-11 tot en met 2026-10-17" in first[0]
+    assert "Weekoverzicht: 11–17 oktober" in first[0]
     assert "Nieuwe antwoorden: 16 · deelnemers: 4 (nog open)" in first[0]
     assert all(headline in first[1] for headline in HEADLINES)
 
@@ -367,7 +368,7 @@ async def test_digest_covers_only_the_weeks_new_answers(
     posts = len(local.channel(CHANNEL))
     assert len(await tick(local)) == 1
     week = [m.fallback for m in local.channel(CHANNEL)[posts:]]
-    assert "Weekoverzicht: 2026-03-02 tot en met 2026-03-08" in week[0]
+    assert "Weekoverzicht: 2–8 maart" in week[0]
     assert "Nieuwe antwoorden: 16 · deelnemers: 4 (gesloten)" in week[0]
     assert "Ronde: Tweede ronde" in week[0]
     assert "Nieuwe antwoorden: 1 · deelnemers: minder dan 3 (nog open)" in week[0]
@@ -438,11 +439,11 @@ async def test_an_answer_late_on_sunday_night_counts_in_the_local_week(
     posts = len(local.channel(CHANNEL))
     assert len(await tick(local)) == 1
     first = " ".join(m.fallback for m in local.channel(CHANNEL)[posts:])
-    assert "2026-03-02 tot en met 2026-03-08" in first
+    assert "Weekoverzicht: 2–8 maart" in first
     assert "Nieuwe antwoorden: 1" not in first
     clock.advance(days=7)
     posts = len(local.channel(CHANNEL))
     assert len(await tick(local)) == 1
     second = " ".join(m.fallback for m in local.channel(CHANNEL)[posts:])
-    assert "2026-03-09 tot en met 2026-03-15" in second
+    assert "Weekoverzicht: 9–15 maart" in second
     assert "Nieuwe antwoorden: 1" in second

@@ -62,7 +62,7 @@ async def test_forget_me_on_slack_no_reminder_and_the_same_invited_count(
 
     await world.dm("U0001", "vergeet mij")
     await world.settle()
-    assert "Gewist: 1 antwoorden" in text_of(fake.private("U0001")[-1])
+    assert "Gewist: 1 antwoord in 1 open ronde." in text_of(fake.private("U0001")[-1])
     heard = len(fake.private("U0001"))
 
     await world.command("UHOST", "remind")

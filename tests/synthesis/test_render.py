@@ -29,10 +29,10 @@ async def test_below_the_threshold_render_says_so_and_shows_nothing_else(
 ) -> None:
     summary = await OfflineSynthesizer().synthesize(round_request(people=2))
     markdown = summary_markdown(summary, catalog)
-    assert catalog.text("nl", "summary.threshold.round", minimum=3) in markdown
+    assert catalog.text("nl", "summary.threshold.round", count=3) in markdown
     for row in ROUND_NL:
         assert all(text not in markdown for text in row[1:3])
-    assert "2" not in markdown.replace(catalog.text("nl", "summary.threshold.round", minimum=3), "")
+    assert "2" not in markdown.replace(catalog.text("nl", "summary.threshold.round", count=3), "")
     message = summary_outgoing(summary, catalog)
     assert not any(isinstance(b, Quote) for b in message.blocks)
     assert catalog.text("nl", "summary.threshold.phase") in message.fallback
@@ -96,7 +96,7 @@ async def test_a_summary_renders_for_an_english_round(catalog: Catalog) -> None:
         3,
     )
     markdown = summary_markdown(await OfflineSynthesizer().synthesize(request), catalog)
-    assert catalog.text("en", "summary.count.respondents", count=3) in markdown
+    assert catalog.count("en", "respondents", 3) in markdown
     # Every idea is quoted under the theme, so none is listed again below it.
     assert all(markdown.count(text) == 1 for text in texts)
     assert catalog.text("en", "summary.section.ideas") not in markdown

@@ -1,0 +1,45 @@
+"""Dates, times and lists as people read them, from CLDR through Babel.
+
+"maandag 30 november" / "Monday 30 November": weekday and month names and their order come
+from CLDR, not from our own tables. English rounds read British English (day before month,
+24-hour clock), as in the rest of Europe. The patterns here only choose which fields show;
+the words around them ("om", "at") live in the catalog (``format.*``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from babel.dates import format_date, format_interval, format_time
+from babel.lists import format_list
+
+# The CLDR locale each round language is written in.
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+DAY = "EEEE d MMMM"  # maandag 30 november
+DAY_WITH_YEAR = "EEEE d MMMM y"  # maandag 4 januari 2027
+CLOCK = "HH:mm"  # 09:00, 17:30
+
+
+def _locale(lang: str) -> str:
+    return LOCALES.get(lang, LOCALES["nl"])
+
+
+def day_text(lang: str, day: dt.date, *, year: bool = False) -> str:
+    """``day`` with its weekday and month name; ``year`` adds the year."""
+    return format_date(day, DAY_WITH_YEAR if year else DAY, locale=_locale(lang))
+
+
+def clock_text(lang: str, moment: dt.datetime) -> str:
+    """The wall-clock time of ``moment`` (already in the zone meant), 24-hour."""
+    return format_time(moment, CLOCK, locale=_locale(lang))
+
+
+def period_text(lang: str, first: dt.date, last: dt.date) -> str:
+    """The days ``first`` to ``last``: "23–29 november", "28 december – 3 januari"."""
+    return format_interval(first, last, "MMMMd", locale=_locale(lang))
+
+
+def list_text(lang: str, items: Sequence[str]) -> str:
+    """``items`` joined as a sentence does: "24 uur en 2 uur", "24 hours and 2 hours"."""
+    return format_list(list(items), locale=_locale(lang))
