@@ -103,19 +103,7 @@ class Participants:
                     text = prefix.group(2).strip()
         if progress.awaiting_choice:
             raise CommandError("error.choose_first")
-        answer_id = uuid.uuid4().hex
-        turn.store_answer(
-            AnswerRow(
-                id=answer_id,
-                round_id=ctx.id,
-                pseudonym=progress.pseudonym,
-                phase=phase.key,
-                text=None,
-                sealed=ctx.seal(answer_id, text),
-                choice=progress.choice,
-                day=ctx.local_day(turn.now),
-            )
-        )
+        _store_sealed(turn, ctx, progress, phase.key, text, progress.choice)
         progress.started = True
         self.metrics.answers.inc()
         notice = self._how_quoted(ctx, text)
@@ -228,19 +216,7 @@ class Participants:
         for row in old:
             await turn.session.delete(row)
         erases(turn.session)
-        answer_id = uuid.uuid4().hex
-        turn.store_answer(
-            AnswerRow(
-                id=answer_id,
-                round_id=ctx.id,
-                pseudonym=progress.pseudonym,
-                phase=key,
-                text=None,
-                sealed=ctx.seal(answer_id, text),
-                choice=choice,
-                day=ctx.local_day(turn.now),
-            )
-        )
+        _store_sealed(turn, ctx, progress, key, text, choice)
 
     async def _answered_keys(
         self, turn: Turn, ctx: RoundContext, progress: ProgressRow
@@ -531,3 +507,28 @@ class Participants:
                 open_rounds=self.views.count(turn.lang, "open_rounds", rounds),
             )
         )
+
+
+def _store_sealed(
+    turn: Turn,
+    ctx: RoundContext,
+    progress: ProgressRow,
+    phase: str,
+    text: str,
+    choice: str | None,
+) -> None:
+    """Store one answer under a fresh random id, its text sealed with the round's key while
+    the round is open (written out at close), with the day only (PRODUCT.md §4)."""
+    answer_id = uuid.uuid4().hex
+    turn.store_answer(
+        AnswerRow(
+            id=answer_id,
+            round_id=ctx.id,
+            pseudonym=progress.pseudonym,
+            phase=phase,
+            text=None,
+            sealed=ctx.seal(answer_id, text),
+            choice=choice,
+            day=ctx.local_day(turn.now),
+        )
+    )
