@@ -7,22 +7,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-import adapters.teams.mount as teams
-from bot.runtime.app import App
-from bot.synthesis.offline import OfflineSynthesizer
-from bot.testing.fake_connector import FakeConnector
-from tests.conftest import make_settings
-from tests.teams.teams_round import activity, card_text, submit_data
+from tests.teams.teams_round import card_text, submit_data
+from tests.teams.test_round_fake_connector import CHANNEL, Bot, running_bot
 
-TENANT = "tenant-waterschap"
-CHANNEL = "19:dialoog@thread.tacv2"
-TEAM = "19:team@thread.tacv2"
 MEMBERS = {  # the members of issue 13, "What is wrong today"
     "29:ben": "Ben de Groot",
     "29:wil": "Wil Janssen",
@@ -38,76 +28,13 @@ STORIES = {
 }
 
 
-class Teams:
-    def __init__(self, app: App, url: str, connector: FakeConnector) -> None:
-        self.app, self.url, self.connector = app, url, connector
-        self.session = aiohttp.ClientSession()
-
-    async def post(self, body: dict[str, Any]) -> None:
-        async with self.session.post(self.url, json=body) as response:
-            assert response.status in (200, 201), response.status
-        await self.app.dispatcher.drain()
-
-    async def in_channel(self, user: str, text: str) -> None:
-        await self.post(
-            activity(
-                service_url=self.connector.url,
-                tenant=TENANT,
-                user=(user, MEMBERS[user]),
-                conversation={
-                    "id": f"{CHANNEL};messageid=1",
-                    "conversationType": "channel",
-                    "isGroup": True,
-                },
-                text=text,
-                mention_bot=True,
-                channel_data={"channel": {"id": CHANNEL}, "team": {"id": TEAM}},
-            )
-        )
-
-    async def personal(
-        self, user: str, text: str | None = None, value: dict[str, Any] | None = None
-    ) -> None:
-        await self.post(
-            activity(
-                service_url=self.connector.url,
-                tenant=TENANT,
-                user=(user, MEMBERS[user]),
-                conversation={"id": f"a:personal-{user}", "conversationType": "personal"},
-                text=text,
-                value=value,
-            )
-        )
-
-    def chat(self, conversation_id: str) -> list[dict[str, Any]]:
-        return [r.activity for r in self.connector.received if r.conversation_id == conversation_id]
-
-    def inbox(self, user: str) -> list[dict[str, Any]]:
-        return self.chat(f"a:personal-{user}")
-
-
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Teams]:
-    connector = FakeConnector(members=[{"id": u, "name": n} for u, n in MEMBERS.items()])
-    await connector.start()
-    settings = make_settings(tmp_path, DIALOOG_TEAMS_PLAYGROUND=True)
-    app = await App.create(settings, synthesizer=OfflineSynthesizer())
-    web_app = web.Application()
-    await teams.setup(app, web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    driver = Teams(app, f"http://{host}:{port}{teams.ROUTE}", connector)
-    yield driver
-    await driver.session.close()
-    await runner.cleanup()
-    await app.stop()
-    await connector.stop()
+async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(tmp_path, MEMBERS) as driver:
+        yield driver
 
 
-async def test_the_channel_keeps_ben_wil_and_boer_and_loses_the_names(bot: Teams) -> None:
+async def test_the_channel_keeps_ben_wil_and_boer_and_loses_the_names(bot: Bot) -> None:
     await bot.in_channel(HOST, 'start --theme "Samen in de wijk"')
     for user, story in STORIES.items():
         await bot.personal(user, "knel")
@@ -127,7 +54,7 @@ async def test_the_channel_keeps_ben_wil_and_boer_and_loses_the_names(bot: Teams
     assert "Petra" not in posted and "Smit" not in posted
 
 
-async def test_forget_me_is_never_contacted_again_and_no_count_drops(bot: Teams) -> None:
+async def test_forget_me_is_never_contacted_again_and_no_count_drops(bot: Bot) -> None:
     await bot.in_channel(HOST, 'start --theme "Samen in de wijk"')
     for user in ("29:wil", "29:piet", "29:sanne"):
         await bot.personal(user, "knel")

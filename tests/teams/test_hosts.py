@@ -8,15 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-import adapters.teams.mount as teams
-from bot.runtime.app import App
-from bot.synthesis.offline import OfflineSynthesizer
-from bot.testing.fake_connector import FakeConnector
-from tests.conftest import make_settings
 from tests.teams.teams_round import card_text
-from tests.teams.test_round_fake_connector import CHANNEL, PEOPLE, Bot
+from tests.teams.test_round_fake_connector import CHANNEL, PEOPLE, Bot, running_bot
 
 
 @pytest.fixture
@@ -25,25 +19,8 @@ async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
         {"id": u, "name": n, "userRole": "owner" if u == "29:chloe" else "user"}
         for u, n in PEOPLE.items()
     ]
-    connector = FakeConnector(members=members)
-    await connector.start()
-    settings = make_settings(
-        tmp_path, DIALOOG_TEAMS_PLAYGROUND=True, DIALOOG_HOSTS="channel-managers"
-    )
-    app = await App.create(settings, synthesizer=OfflineSynthesizer())
-    web_app = web.Application()
-    await teams.setup(app, web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    driver = Bot(app, f"http://{host}:{port}{teams.ROUTE}", connector)
-    yield driver
-    await driver.session.close()
-    await runner.cleanup()
-    await app.stop()
-    await connector.stop()
+    async with running_bot(tmp_path, members=members, DIALOOG_HOSTS="channel-managers") as driver:
+        yield driver
 
 
 async def test_only_team_owners_start_rounds(bot: Bot) -> None:

@@ -5,6 +5,7 @@ Bot Framework connector: the host starts it in a channel, members answer in pers
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,10 @@ HEADLINES = ["Buurt zonder dak", "Het kan dus wel", "Ondernemers in de kou", "Om
 
 
 class Bot:
-    def __init__(self, app: App, url: str, connector: FakeConnector) -> None:
-        self.app, self.url, self.connector = app, url, connector
+    def __init__(
+        self, app: App, url: str, connector: FakeConnector, people: dict[str, str] = PEOPLE
+    ) -> None:
+        self.app, self.url, self.connector, self.people = app, url, connector, people
         self.session = aiohttp.ClientSession()
 
     async def post(self, body: dict[str, Any]) -> int:
@@ -48,7 +51,7 @@ class Bot:
             activity(
                 service_url=self.connector.url,
                 tenant=TENANT,
-                user=(user, PEOPLE[user]),
+                user=(user, self.people[user]),
                 conversation={
                     "id": f"{CHANNEL};messageid=1",
                     "conversationType": "channel",
@@ -67,7 +70,7 @@ class Bot:
             activity(
                 service_url=self.connector.url,
                 tenant=TENANT,
-                user=(user, PEOPLE[user]),
+                user=(user, self.people[user]),
                 conversation={"id": f"a:personal-{user}", "conversationType": "personal"},
                 text=text,
                 value=value,
@@ -81,13 +84,23 @@ class Bot:
         return self.chat(f"a:personal-{user}")
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
-    connector = FakeConnector(members=[{"id": u, "name": n} for u, n in PEOPLE.items()])
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    people: dict[str, str] = PEOPLE,
+    members: list[dict[str, str]] | None = None,
+    **settings: object,
+) -> AsyncIterator[Bot]:
+    """The real app behind botbuilder on /api/messages, with a fake connector whose roster is
+    ``members`` (by default ``people`` as plain members)."""
+    roster = members or [{"id": u, "name": n} for u, n in people.items()]
+    connector = FakeConnector(members=roster)
     await connector.start()
     # no MICROSOFT_APP_ID: the playground flag opens /api/messages to loopback only
-    settings = make_settings(tmp_path, DIALOOG_TEAMS_PLAYGROUND=True)
-    app = await App.create(settings, synthesizer=OfflineSynthesizer())
+    app = await App.create(
+        make_settings(tmp_path, DIALOOG_TEAMS_PLAYGROUND=True, **settings),
+        synthesizer=OfflineSynthesizer(),
+    )
     web_app = web.Application()
     assert await teams.setup(app, web_app) is False  # not authenticated
     runner = web.AppRunner(web_app, access_log=None)
@@ -95,12 +108,20 @@ async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    driver = Bot(app, f"http://{host}:{port}{teams.ROUTE}", connector)
-    yield driver
-    await driver.session.close()
-    await runner.cleanup()
-    await app.stop()
-    await connector.stop()
+    driver = Bot(app, f"http://{host}:{port}{teams.ROUTE}", connector, people)
+    try:
+        yield driver
+    finally:
+        await driver.session.close()
+        await runner.cleanup()
+        await app.stop()
+        await connector.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(tmp_path) as driver:
+        yield driver
 
 
 async def test_a_whole_round_in_teams(bot: Bot) -> None:
