@@ -15,9 +15,6 @@ import pytest
 
 from bot.testing.fake_slack import SPEC_PARTS, FakeSlack
 from tests.conftest import (
-    drop_postgres_database,
-    fresh_postgres_database,
-    postgres_url_or_skip,
     shared_data,
 )
 from tests.slack.crash import OwnPostgres, Scenario, bot_crash, database_restart
@@ -33,15 +30,7 @@ async def fake() -> AsyncIterator[FakeSlack]:
     await server.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-        return
-    base = postgres_url_or_skip()
-    url = await fresh_postgres_database(base)
-    yield url
-    await drop_postgres_database(base, url)
+# database_url: the sqlite/postgres fixture of tests/slack/conftest.py
 
 
 def report(outcome_summary: dict[str, object]) -> str:
