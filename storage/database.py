@@ -318,14 +318,8 @@ class Database:
         that asks again gets a ``RuntimeError`` rather than waiting for itself.
         """
         if self._write_turn is None:
-            async with self.sessions() as session:
-                try:
-                    async with session.begin():
-                        yield session
-                except BaseException:
-                    self._run(session, _AFTER_ROLLBACK)
-                    raise
-                self._run(session, _AFTER_COMMIT)
+            async with self._transaction() as session:
+                yield session
             return
         task = asyncio.current_task()
         if task is not None and self._writer is task:
@@ -333,18 +327,26 @@ class Database:
         async with self._write_turn:
             self._writer = task
             try:
-                async with self.sessions() as session:
-                    try:
-                        async with session.begin():
-                            yield session
-                    except BaseException:
-                        self._run(session, _AFTER_ROLLBACK)
-                        raise
-                    if session.info.get(_ERASES) or self._checkpoint_owed:
-                        await self.checkpoint()
-                    self._run(session, _AFTER_COMMIT)
+                async with self._transaction() as session:
+                    yield session
             finally:
                 self._writer = None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: rolled back on error, then the actions registered for its
+        outcome; a commit that erased something checkpoints SQLite's WAL first (a no-op on
+        PostgreSQL, see :meth:`checkpoint`)."""
+        async with self.sessions() as session:
+            try:
+                async with session.begin():
+                    yield session
+            except BaseException:
+                self._run(session, _AFTER_ROLLBACK)
+                raise
+            if session.info.get(_ERASES) or self._checkpoint_owed:
+                await self.checkpoint()
+            self._run(session, _AFTER_COMMIT)
 
     @staticmethod
     def _run(session: AsyncSession, which: str) -> None:
