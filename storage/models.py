@@ -106,6 +106,9 @@ class RoundRow(Base):
     phase_opened: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # How summaries reach the channel: "review" (a draft to the host first) or "direct".
     publish: Mapped[str] = mapped_column(String(8), default="review", server_default="review")
+    # The self-declared groups participants may choose from before the first question, one
+    # per line (bot/core/segments.py); empty: no such question.
+    segments: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index(
@@ -159,6 +162,9 @@ class ProgressRow(Base):
     # Said *forget me*: the row stays (so the invited count does not drop) but the round
     # never contacts this pseudonym again (PRODUCT.md §4.9).
     forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The group this pseudonym said it belongs to (bot/core/segments.py): None while the
+    # question is still open, "" when the participant chose not to say. Never a user id.
+    segment: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnswerRow(Base):
@@ -343,4 +349,54 @@ class StartRow(Base):
     __table_args__ = (
         Index("ix_starts_channel", "platform", "workspace", "channel_id", "started_at"),
         Index("ix_starts_starter", "starter_hash", "started_at"),
+    )
+
+
+class InviteeRow(Base):
+    """Who a round invited, as a keyed hash of the person (the master key, as for the host:
+    a dump alone cannot say who), so that a thank-you after the close and the news that an
+    action is done reach the invitees once the round key is gone. ``quiet`` is set by
+    *forget me*: the round never contacts that person again (PRODUCT.md §4.9). No pseudonym,
+    no answer, no time: nothing here joins with ``answers`` or ``progress``."""
+
+    __tablename__ = "invitees"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActionRow(Base):
+    """An action agreed (*wie, wat, wanneer*, bot/core/actions.py). Actions are not
+    anonymous: the owner is a named person who accepts it. An action never holds answer text
+    beside a user id unless the host promoted a published idea (already posted in the
+    channel, and its owner is not its author)."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per channel, as people type it
+    round_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str] = mapped_column(String(128))
+    owner_name: Mapped[str] = mapped_column(String(200))
+    recorder_id: Mapped[str] = mapped_column(String(128))
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open, doing, done
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (
+        Index("uq_actions_channel_number", "platform", "workspace", "channel_id", "number",
+              unique=True),
     )

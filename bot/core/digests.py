@@ -15,6 +15,7 @@ import uuid
 
 from sqlalchemy import func, select
 
+from bot.core.actions import Actions, channel_lines
 from bot.core.commands import Command, CommandError
 from bot.core.dates import period_text
 from bot.core.harvest import gather
@@ -38,10 +39,12 @@ class Digests:
         settings: Settings,
         views: Views,
         keyring: Keyring,
+        actions: Actions | None = None,
     ) -> None:
         self.settings = settings
         self.views = views
         self.keyring = keyring
+        self.actions = actions
 
     async def configure(self, turn: Turn, command: Command) -> None:
         """Set, change or stop this channel's digest. Whoever sets it first owns it."""
@@ -95,6 +98,35 @@ class Digests:
         )
         log.info("digest %s set: weekday %d %s %s", existing.id, command.weekday, command.at, zone)
 
+    async def _actions(self, turn: Turn, digest: DigestRow) -> list[Block]:
+        """The channel's actions agreed (bot/core/actions.py): who, what, when, how far."""
+        if self.actions is None:
+            return []
+        lines = await channel_lines(
+            turn, self.actions, digest.platform, digest.workspace, digest.channel_id,
+            digest.language,
+        )
+        if not lines:
+            return []
+        lang = digest.language
+        return [
+            Text(self.views.t(lang, "digest.actions_heading", count=len(lines))),
+            Text(
+                "\n".join(
+                    self.views.t(
+                        lang,
+                        "action.line" if line.accepted else "action.line_unaccepted",
+                        number=line.number,
+                        text=line.text,
+                        owner=line.owner,
+                        due=line.due,
+                        status=line.status,
+                    )
+                    for line in lines
+                )
+            ),
+        ]
+
     async def post(self, turn: Turn, digest: DigestRow, day: dt.date) -> None:
         """Post the digest due on local date ``day``: the seven days before it."""
         first, last = day - dt.timedelta(days=WEEK), day - dt.timedelta(days=1)
@@ -120,9 +152,11 @@ class Digests:
         heading = Heading(
             self.views.t(lang, "digest.heading", period=period_text(lang, first, last))
         )
+        agreed = await self._actions(turn, digest)
         if not counts:
             turn.channel(
-                digest.channel_id, Outgoing((heading, Text(self.views.t(lang, "digest.nothing"))))
+                digest.channel_id,
+                Outgoing((heading, Text(self.views.t(lang, "digest.nothing")), *agreed)),
             )
             return
         humans = turn.prepared.humans(digest.platform, digest.workspace, digest.channel_id)
@@ -165,6 +199,7 @@ class Digests:
                 summaries.append(summary_outgoing(summary, self.views.catalog))
             else:
                 overview.append(Text(self.views.t(lang, "digest.too_few")))
+        overview.extend(agreed)
         turn.channel(digest.channel_id, Outgoing(tuple(overview)))
         for message in summaries:
             turn.channel(digest.channel_id, message)

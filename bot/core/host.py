@@ -18,6 +18,7 @@ from bot.core.commands import (
 )
 from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, export_format, harvest
+from bot.core import invitees
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
 from bot.core.port import Member
@@ -26,9 +27,12 @@ from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
+from bot.core.segments import Segments
+from bot.core.segments import question as segment_question
 from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
+from bot.core.thanks import thank
 from bot.core.templates import Templates
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -61,6 +65,7 @@ class Hosts:
         self.metrics = metrics
         self.reviews = reviews or Reviews(views, keyring)
         self.starts = Starts(settings, keyring)
+        self.segment_views = Segments(views)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -86,6 +91,7 @@ class Hosts:
                 template=command.template,
                 known=", ".join(self.templates.names()),
             )
+        segments = command.segments or template.segments.get(turn.lang, ())
         deadline = None
         if command.deadline is not None:
             deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
@@ -134,12 +140,16 @@ class Hosts:
             phase_seconds=phase_seconds,
             phase_opened=turn.now if command.paced else None,
             publish=command.publish or "review",
+            segments="\n".join(segments) or None,
         )
         turn.session.add(row)
         await turn.session.flush()
         await self.starts.record(turn)
         ctx = RoundContext(row, template, key)
-        invitation = self.views.invitation(ctx)
+        await invitees.record(turn, ctx, humans)
+        invitation = self.views.invitation(
+            ctx, segment_question(self.views, ctx) if segments else None
+        )
         if humans:
             await turn.session.execute(
                 insert(ProgressRow),
@@ -153,6 +163,7 @@ class Hosts:
                         "confirming": False,
                         "started": False,
                         "forgotten": False,
+                        "segment": None,
                     }
                     for m in humans
                 ],
@@ -237,6 +248,13 @@ class Hosts:
         ctx = await self._own_round(turn)
         turn.reply(await status_report(turn, ctx, self.views))
 
+    async def segments(self, turn: Turn) -> None:
+        """``groepen``: participation per group and the views the rules allow
+        (bot/core/segments.py), privately to the host of the channel's newest round."""
+        ctx = await self._own_round(turn, closed_too=True)
+        names = [m.name for m in self._humans(turn, ctx.row.channel_id)]
+        turn.reply(await self.segment_views.report(turn, ctx, names))
+
     async def next(self, turn: Turn) -> None:
         ctx = await self._own_round(turn)
         if not ctx.row.paced:
@@ -317,7 +335,7 @@ class Hosts:
         Returns :data:`POSTED`, :data:`DRAFTED` or None (too few)."""
         humans = self._humans(turn, ctx.row.channel_id)
         heading = self.views.t(ctx.lang, "harvest.final_heading")
-        outcome = await self._deliver(turn, ctx, humans, heading, host)
+        outcome = await self._deliver(turn, ctx, humans, heading, host, closing=True)
         if outcome is None:
             turn.channel(
                 ctx.row.channel_id,
@@ -354,14 +372,18 @@ class Hosts:
         humans: list[Member],
         heading: str,
         host: str | None,
+        closing: bool = False,
     ) -> str | None:
         """The round's summary: posted (``--publiceer direct``) or a draft for its host
-        (bot/core/review.py). None when too few people answered to show anything."""
+        (bot/core/review.py). None when too few people answered to show anything. A closing
+        round's posted summary is followed by the invitees' thank-you (bot/core/thanks.py)."""
         summary = await self._synthesize(turn, ctx, humans, None)
         if not summary.published:
             return None
         if ctx.row.publish == "direct":
             self._post(turn, ctx, summary, heading)
+            if closing:
+                await thank(turn, self.views, ctx.row, summary)
             return POSTED
         host = host or self.reviews.host_among(ctx, humans)
         await self.reviews.make(turn, ctx, summary, heading, host)

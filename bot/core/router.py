@@ -20,6 +20,7 @@ from bot.core.commands import (
     parse,
     participant_word,
 )
+from bot.core.actions import ACCEPT, Actions
 from bot.core.digests import Digests
 from bot.core.export import EXPORT_FORMATS
 from bot.core.host import Hosts
@@ -31,6 +32,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.segments import SEGMENT
 from bot.core.slips import listing_word, numbered
 from bot.core.storable import storable
 from bot.core.templates import Templates
@@ -65,9 +67,10 @@ class Dialoog:
         self.views = Views(catalog)
         self.reviews = Reviews(self.views, keyring)
         self.hosts = Hosts(settings, templates, self.views, keyring, metrics, self.reviews)
-        self.digests = Digests(settings, self.views, keyring)
+        self.actions = Actions(settings, self.views, keyring)
+        self.digests = Digests(settings, self.views, keyring, self.actions)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
-        self.timers = Timers(self.hosts, self.digests)
+        self.timers = Timers(self.hosts, self.digests, self.actions)
 
     def turn(
         self,
@@ -131,6 +134,10 @@ class Dialoog:
             self.metrics.commands.labels("choice").inc()
             if i.action == "skip":
                 await self.participants.skip(turn)
+            elif i.action == SEGMENT:
+                await self.participants.segment(turn)
+            elif i.action == ACCEPT:
+                await self.actions.accept(turn)
             elif i.action == "confirm":
                 await self.participants.confirm(turn)
             else:
@@ -179,6 +186,12 @@ class Dialoog:
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
             await self.reviews.command(turn, command)
+        elif command.name == "action" and command.owner is None:
+            await self.actions.set_status(turn, command)
+        elif command.name == "action":
+            await self.actions.record(turn, command)
+        elif command.name == "actions":
+            await self.actions.list(turn)
         else:
             await getattr(self.hosts, command.name)(turn)
 

@@ -8,7 +8,7 @@ is given), one of the kinds registered in :mod:`bot.core.phases`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,9 @@ class Template:
     names: dict[str, str]
     phases: tuple[Phase, ...]
     source: str
+    # The groups a round of this template asks about before its first question, per
+    # language (``[template] segments.nl = ["burgemeester", …]``); empty: none.
+    segments: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         return self.names[lang]
@@ -155,7 +158,27 @@ def load_template(path: Path) -> Template:
         names=_texts(head.get("name"), source, "template.name"),
         phases=tuple(phases),
         source=source,
+        segments=_segments(head.get("segments"), source),
     )
+
+
+def _segments(node: Any, source: str) -> dict[str, tuple[str, ...]]:
+    """``template.segments``: for every language a list of at least two distinct groups."""
+    if node is None:
+        return {}
+    from bot.core.commands import CommandError, parse_segments
+
+    if not isinstance(node, dict) or set(node) != set(LANGUAGES):
+        raise PromptError(f"{source}: key template.segments needs a list for each of {LANGUAGES}")
+    found: dict[str, tuple[str, ...]] = {}
+    for lang, options in node.items():
+        if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+            raise PromptError(f"{source}: key template.segments.{lang} must be a list of words")
+        try:
+            found[lang] = parse_segments(",".join(options))
+        except CommandError as error:
+            raise PromptError(f"{source}: key template.segments.{lang}: {error.key}") from None
+    return found
 
 
 class Templates:

@@ -90,8 +90,9 @@ class Views:
             ctx.id,
         )
 
-    def invitation(self, ctx: RoundContext) -> Outgoing:
-        """The first private message: what the round is, the promise, the first prompt."""
+    def invitation(self, ctx: RoundContext, first: list[Block] | None = None) -> Outgoing:
+        """The first private message: what the round is, the promise, the first prompt (or
+        ``first``: the group question, bot/core/segments.py)."""
         lang = ctx.lang
         blocks: list[Block] = [
             Heading(self.t(lang, "invite.heading", template=ctx.template.name(lang))),
@@ -111,7 +112,7 @@ class Views:
             blocks.append(Quote(ctx.row.opening_story))
         blocks.append(Text(self.t(lang, "invite.how")))
         blocks.append(Divider())
-        blocks.extend(self.prompt_blocks(ctx, 0, None))
+        blocks.extend(first if first is not None else self.prompt_blocks(ctx, 0, None))
         return Outgoing(tuple(blocks))
 
     def after_step(self, ctx: RoundContext, step: int, lead: str) -> Outgoing:

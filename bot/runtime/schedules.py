@@ -6,7 +6,8 @@ occurrences recorded in ``fired_jobs``. A restart therefore rebuilds exactly the
 still owed, including those whose moment passed while the bot was down.
 
 Job keys name one occurrence: ``close:<round>``, ``phase:<round>:<index of the phase that
-closes>``, ``remind:<round>:<slot>``, ``digest:<digest>:<local date>``.
+closes>``, ``remind:<round>:<slot>``, ``digest:<digest>:<local date>``,
+``action:<action>:<moment>`` (the owner's reminder; a new due date is a new occurrence).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import slot_length
 from bot.core.messages import Incoming, Timer
-from storage.models import DigestRow, FiredJobRow, RoundRow
+from storage.models import ActionRow, DigestRow, FiredJobRow, RoundRow
 
 # How far back a digest occurrence may be owed: a bot down for longer posts only the latest.
 DIGEST_LOOKBACK = dt.timedelta(days=8)
@@ -112,6 +113,23 @@ async def planned_jobs(
     rounds = await session.scalars(select(RoundRow).where(RoundRow.status == "open"))
     for row in rounds:
         jobs.extend(round_jobs(row, phase_counts.get(row.template, 1)))
+    actions = await session.scalars(
+        select(ActionRow).where(ActionRow.status != "done", ActionRow.remind_at.is_not(None))
+    )
+    for action in actions:
+        assert action.remind_at is not None
+        jobs.append(
+            Job(
+                f"action:{action.id}:{action.remind_at.isoformat()}",
+                action.remind_at,
+                "action",
+                action.id,
+                "",
+                action.platform,
+                action.workspace,
+                action.channel_id,
+            )
+        )
     for digest in await session.scalars(select(DigestRow)):
         latest, upcoming = digest_occurrences(digest, now)
         for moment in (latest, upcoming):

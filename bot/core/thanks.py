@@ -1,0 +1,57 @@
+"""After the harvest (issue 18, item 6): once a closed round's summary is posted in the
+channel, every invitee privately gets a short thank-you with what it produced (its theme
+names) and where to read the rest.
+
+Everyone the round invited gets the same words, whether they answered or not (nothing sent
+says who took part), except those who said *forget me* (:mod:`bot.core.invitees`). The theme
+names are those just posted in the channel, nothing more.
+"""
+
+from __future__ import annotations
+
+from bot.core import invitees
+from bot.core.dates import list_text
+from bot.core.messages import Heading, Outgoing, Text
+from bot.core.summary import Summary
+from bot.core.turn import Turn
+from bot.core.views import Views
+from storage.models import RoundRow
+
+MAX_THEMES = 5
+
+
+def result_line(views: Views, lang: str, summary: Summary) -> str:
+    """The biggest published themes as one line, or that the channel has the rest."""
+    themes = sorted(
+        (theme for phase in summary.phases if phase.published for theme in phase.themes),
+        key=lambda theme: -theme.respondents,
+    )
+    labels = list(dict.fromkeys(theme.label for theme in themes))[:MAX_THEMES]
+    if not labels:
+        return views.t(lang, "thanks.no_themes")
+    return views.t(lang, "thanks.themes", themes=list_text(lang, labels))
+
+
+async def thank(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> int:
+    """Send the thank-you for ``row`` (closed, its ``summary`` just posted); returns how many
+    got it."""
+    members = turn.prepared.humans(row.platform, row.workspace, row.channel_id)
+    lang = row.language
+    heading = (
+        views.t(lang, "thanks.heading_theme", theme=row.theme)
+        if row.theme
+        else views.t(lang, "thanks.heading")
+    )
+    message = Outgoing(
+        (
+            Heading(heading),
+            Text(views.t(lang, "thanks.body")),
+            Text(result_line(views, lang, summary)),
+            Text(views.t(lang, "thanks.where")),
+        ),
+        lang,
+    )
+    reached = await invitees.reachable(turn, row, members)
+    for user_id in reached:
+        turn.private(user_id, message)
+    return len(reached)
