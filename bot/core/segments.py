@@ -17,7 +17,8 @@ under the threshold *k*):
    groups) is itself at least *k*: otherwise each shows "*k* or more". The total minus the
    shown groups therefore never gives the size of a smaller group (the host sees only floors).
 3. A group view holds theme names and quotes of that group's own answers only — no lists of
-   headlines, dreams or ideas and no counts per theme — and per question it quotes at most
+   headlines, dreams or ideas, no counts per theme, no theme named after a single answer —
+   and per question it quotes at most
    ``n - ⌈k / S⌉`` of the group's *n* respondents (*S* the number of shown groups). So for
    every question at least *k* people of the shown groups are quoted in no group view: an
    answer in the whole-round summary that no group view quotes may be anyone's among at
@@ -208,6 +209,10 @@ class Segments:
         lang = ctx.lang
         minimum = ctx.row.min_respondents
         blocks: list[Block] = [Heading(self.views.t(lang, "segment.view_heading", group=group))]
+        # A theme named after one answer (a headline titles a theme) would quote it outside
+        # the allowance: such a theme goes by its distinctive words, or by its number.
+        verbatim = {" ".join(a.text.casefold().split()) for a in request.answers}
+        number = 0
         for phase in summary.phases:
             if not phase.published or not phase.themes:
                 continue
@@ -224,7 +229,11 @@ class Segments:
                         continue  # an unknown source, or one respondent too many
                     quoted |= authors
                     kept.append(quote)
-                lines.append(Text(f"*{theme.label}*"))
+                number += 1
+                label = theme.label
+                if " ".join(label.casefold().split()) in verbatim:
+                    label = theme.distinct or self.views.t(lang, "segment.theme", number=number)
+                lines.append(Text(f"*{label}*"))
                 lines.extend(Quote(quote) for quote in kept)
             blocks.append(Text(self.views.t(lang, "segment.phase", title=phase.title)))
             blocks.extend(lines)

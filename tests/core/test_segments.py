@@ -1,0 +1,182 @@
+"""Who took part, without saying who (issue 18, item 4): the group question before the first
+prompt, participation per group for the host, and group views that no subtraction opens up."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.core.messages import Heading, Outgoing, Quote, Text
+from bot.core.segments import DECLINED, disclose, quote_allowance
+from bot.testing import LocalDriver
+from storage.models import ProgressRow
+from tests.core.conversation import CHANNEL, choices
+
+# Ten people: five council members, four clerks and one mayor; threshold 3.
+GROUPS = {"raadslid": 5, "griffier": 4, "burgemeester": 1}
+PEOPLE = {f"U{n:02d}": f"Persoon{n} Achternaam{n}" for n in range(1, 11)}
+HOST = "U01"
+MAYOR = "U10"
+# One word of each person's own in every answer, so that any shown text says whose it is.
+WORDS = ("appel", "bever", "citroen", "dolfijn", "egel", "fazant", "giraf", "havik", "ibis", "jaguar")
+MARK = re.compile(r"\b(verhaal|kop|droom|idee) van de (" + "|".join(WORDS) + r")\b")
+
+
+def group_of(n: int) -> str:
+    return "raadslid" if n <= 5 else "griffier" if n <= 9 else "burgemeester"
+
+
+async def answer(local: LocalDriver, user: str, n: int) -> None:
+    w = WORDS[n - 1]
+    await local.say(user, "kiem")
+    await local.say(user, f"Wij openden het buurthuis weer voor de straat: verhaal van de {w}.")
+    await local.say(user, f"Buurthuis open, kop van de {w}")
+    await local.say(user, "5")
+    await local.say(user, f"Een wijk waar iedereen elkaar kent, droom van de {w}.")
+    await local.say(user, f"Elke week een open tafel in het buurthuis, idee van de {w}.")
+
+
+def marks(texts: list[str]) -> set[tuple[str, int]]:
+    return {(kind, WORDS.index(w) + 1) for text in texts for kind, w in MARK.findall(text)}
+
+
+def texts_of(message: Outgoing) -> list[str]:
+    return [b.text for b in message.blocks if isinstance(b, Heading | Text | Quote)]
+
+
+async def start_and_choose(local: LocalDriver) -> str:
+    local.platform.add_channel(CHANNEL, [local.member(u, n) for u, n in PEOPLE.items()])
+    await local.command(
+        HOST,
+        CHANNEL,
+        'start --theme "Samen in de wijk" --segment "raadslid, griffier, burgemeester" '
+        "--publiceer direct",
+    )
+    first = local.inbox(MAYOR)[0]
+    question = [c for c in choices(first) if c.key == "segment"]
+    assert question, first.fallback
+    assert [o.label for o in question[0].options][:3] == ["raadslid", "griffier", "burgemeester"]
+    assert "knel_kiem" not in [c.key for c in choices(first)], "no prompt before the group"
+    round_id = question[0].round_id
+    assert round_id is not None
+    for n, user in enumerate(PEOPLE, start=1):
+        value = str(list(GROUPS).index(group_of(n)) + 1)
+        reply = await local.press(user, "segment", value, round_id)
+        assert "eerste vraag" in reply.fallback
+        assert group_of(n) not in reply.fallback, "the reply never repeats the group"
+        assert "knel_kiem" in [c.key for c in choices(reply)]
+    return round_id
+
+
+async def test_group_question_comes_first_and_refuses_what_is_not_offered(
+    local: LocalDriver,
+) -> None:
+    local.platform.add_channel(CHANNEL, [local.member(u, n) for u, n in PEOPLE.items()])
+    await local.command(HOST, CHANNEL, 'start --segment "raadslid,griffier"')
+    # typed before choosing: taken as a group, and refused when it is none of them
+    reply = await local.say("U02", "wethouder")
+    assert "staat er niet bij" in reply.fallback and "raadslid, griffier" in reply.fallback
+    reply = await local.say("U02", "Mijn verhaal over de wijk begint hier.")
+    assert "staat er niet bij" in reply.fallback
+    async with local.app.db.sessions() as session:
+        stored = set(await session.scalars(select(ProgressRow.segment)))
+        assert stored == {None}, "nothing stored"
+    reply = await local.say("U02", "Griffier")
+    assert "eerste vraag" in reply.fallback
+    reply = await local.say("U03", "sla over")  # rather not say
+    assert "eerste vraag" in reply.fallback
+    round_id = choices(local.inbox("U04")[0])[0].round_id
+    bad = await local.press("U04", "segment", "7", round_id)
+    assert "staat er niet bij" in bad.fallback
+    again = await local.press("U02", "segment", "1", round_id)
+    assert "niet meer" in again.fallback or "verlopen" in again.fallback or again.fallback
+    async with local.app.db.sessions() as session:
+        stored_list = sorted(
+            s if s is not None else "?" for s in await session.scalars(select(ProgressRow.segment))
+        )
+    assert stored_list.count("griffier") == 1 and stored_list.count(DECLINED) == 1
+    assert "raadslid" not in stored_list, "a stale press changed nothing"
+
+
+async def test_groups_of_5_4_and_1_show_two_and_never_the_third(local: LocalDriver) -> None:
+    await start_and_choose(local)
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer(local, user, n)
+    status = await local.command(HOST, CHANNEL, "status")
+    report = await local.command(HOST, CHANNEL, "groepen")
+    text = report.fallback
+    assert "Groep: raadslid" in text and "Groep: griffier" in text
+    assert "Groep: burgemeester" not in text
+    assert "burgemeester" in text  # named only among the groups not shown apart
+    # counts: only floors per group, so the total minus the shown groups gives no number
+    for message in (status, report):
+        found = dict(re.findall(r"• (raadslid|griffier|burgemeester): (\d+) deelnemers?\b(?! of meer)", message.fallback))
+        assert found == {}, found
+        floors = dict(re.findall(r"• (raadslid|griffier|burgemeester): (\d+) deelnemers? of meer", message.fallback))
+        assert floors == {"raadslid": "3", "griffier": "3"}, message.fallback
+    # quotes: nothing of the mayor's in any group view
+    views = texts_of(report)
+
+    assert not {m for m in marks(views) if m[1] == 10}, views
+    # the whole round, as the channel sees it
+    await local.command(HOST, CHANNEL, "close")
+    whole = [t for message in local.channel(CHANNEL) for t in texts_of(message)]
+    seen = marks(whole)
+    assert ("kop", 10) in seen, "the whole-round summary lists every headline"
+    # subtraction: what the whole shows and no group view quotes, per question
+    for kind in ("verhaal", "kop", "droom", "idee"):
+        rest = {n for k, n in seen - marks(views) if k == kind}
+        if kind == "kop":
+            assert 10 in rest, "the mayor's headline is in the whole and in no group view"
+        if 10 in rest:
+            assert len(rest) >= 3, f"{kind}: the mayor hides among {sorted(rest)} only"
+    # the subtraction on counts cannot be made: no group count in any message is exact
+    assert not re.search(r"\b[45] deelnemers\b", text)
+
+
+async def test_thank_you_after_publishing_reaches_everyone_invited_but_the_forgotten(
+    local: LocalDriver,
+) -> None:
+    await start_and_choose(local)
+    for n, user in enumerate(list(PEOPLE)[:6], start=1):
+        await answer(local, user, n)
+    await local.say("U09", "vergeet mij")
+    before = {user: len(local.inbox(user)) for user in PEOPLE}
+    await local.command(HOST, CHANNEL, "close")
+    for user in PEOPLE:
+        new = [m.fallback for m in local.inbox(user)[before[user] :]]
+        thanked = [t for t in new if "Dank je wel voor je inbreng" in t]
+        if user == "U09":
+            assert thanked == [], "forget me: never contacted again"
+        else:
+            assert len(thanked) == 1, (user, new)
+            assert "Samen in de wijk" in thanked[0] and "in het kanaal" in thanked[0]
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c", "d", "e", DECLINED]),
+        st.integers(min_value=0, max_value=30),
+    ),
+    st.integers(min_value=1, max_value=8),
+)
+def test_the_disclosure_rule_never_lets_a_small_rest_be_derived(
+    counts: dict[str, int], minimum: int
+) -> None:
+    total = sum(counts.values())
+    shown = disclose(counts, total, minimum)
+    rest = total - sum(counts[g] for g in shown.shown)
+    assert all(counts[g] >= minimum and g != DECLINED for g in shown.shown)
+    if shown.exact:
+        assert rest >= minimum  # exact counts: the rest is itself a crowd
+    if shown.shown and rest > 0:
+        assert total - minimum * len(shown.shown) >= minimum  # floors bound nothing small
+    unquoted = sum(
+        counts[g] - quote_allowance(counts[g], minimum, len(shown.shown)) for g in shown.shown
+    )
+    if shown.shown:
+        assert unquoted >= minimum  # every question leaves a crowd unquoted
+
