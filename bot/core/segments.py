@@ -192,12 +192,12 @@ class Segments:
                 turn.session, ctx, self.views.catalog, names, pseudonyms=members[group]
             )
             summary = await turn.prepared.summary(request)
-            blocks.extend(self._view(ctx, group, request, summary, len(disclosure.shown)))
+            blocks.extend(self.view(ctx, group, request, summary, len(disclosure.shown)))
         if not disclosure.shown:
             blocks.append(Text(self.views.t(lang, "segment.none_shown", count=minimum)))
         return Outgoing(tuple(blocks))
 
-    def _view(
+    def view(
         self,
         ctx: RoundContext,
         group: str,

@@ -3,6 +3,7 @@ prompt, participation per group for the host, and group views that no subtractio
 
 from __future__ import annotations
 
+import math
 import re
 
 from hypothesis import given
@@ -10,9 +11,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.core.messages import Heading, Outgoing, Quote, Text
-from bot.core.segments import DECLINED, disclose, quote_allowance
+from bot.core.prompts import Catalog
+from bot.core.rounds import RoundContext
+from bot.core.segments import DECLINED, Segments, disclose, quote_allowance
+from bot.core.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
+from bot.core.templates import Templates
+from bot.core.views import Views
 from bot.testing import LocalDriver
-from storage.models import ProgressRow
+from storage.models import ProgressRow, RoundRow
 from tests.core.conversation import CHANNEL, choices
 
 # Ten people: five council members, four clerks and one mayor; threshold 3.
@@ -29,14 +35,32 @@ def group_of(n: int) -> str:
     return "raadslid" if n <= 5 else "griffier" if n <= 9 else "burgemeester"
 
 
+# Two topics in every group, so that a group's themes could quote each of its people.
+TOPICS = (
+    (
+        "Wij openden het buurthuis weer voor de straat: verhaal van de {w}.",
+        "Buurthuis open, kop van de {w}",
+        "Een wijk waar iedereen elkaar kent, droom van de {w}.",
+        "Elke week een open tafel in het buurthuis, idee van de {w}.",
+    ),
+    (
+        "Het fietspad langs de school werd eindelijk veilig: verhaal van de {w}.",
+        "Veilig fietsen naar school, kop van de {w}",
+        "Kinderen fietsen zonder zorgen over brede paden, droom van de {w}.",
+        "Een oversteekplaats met verkeersbrigadiers, idee van de {w}.",
+    ),
+)
+
+
 async def answer(local: LocalDriver, user: str, n: int) -> None:
     w = WORDS[n - 1]
+    topic = TOPICS[0] if n in (1, 2, 3, 6, 7, 10) else TOPICS[1]
     await local.say(user, "kiem")
-    await local.say(user, f"Wij openden het buurthuis weer voor de straat: verhaal van de {w}.")
-    await local.say(user, f"Buurthuis open, kop van de {w}")
+    await local.say(user, topic[0].format(w=w))
+    await local.say(user, topic[1].format(w=w))
     await local.say(user, "5")
-    await local.say(user, f"Een wijk waar iedereen elkaar kent, droom van de {w}.")
-    await local.say(user, f"Elke week een open tafel in het buurthuis, idee van de {w}.")
+    await local.say(user, topic[2].format(w=w))
+    await local.say(user, topic[3].format(w=w))
 
 
 def marks(texts: list[str]) -> set[tuple[str, int]]:
@@ -180,3 +204,26 @@ def test_the_disclosure_rule_never_lets_a_small_rest_be_derived(
     if shown.shown:
         assert unquoted >= minimum  # every question leaves a crowd unquoted
 
+
+
+def test_a_group_view_never_quotes_more_than_its_allowance() -> None:
+    """Rule 3 on a group whose themes would quote every one of its seven people: the view
+    leaves ⌈k / S⌉ of them unquoted, and names no theme after a single answer."""
+    texts = [f"Antwoord van de {w} over het buurthuis" for w in WORDS[:7]]
+    answers = tuple(AnswerText(n, "krantenkop", text) for n, text in enumerate(texts, start=1))
+    request = SynthesisRequest("nl", (PhaseInfo("krantenkop", "Krantenkop", "headline"),), answers)
+    themes = (
+        Theme(texts[0], 4, tuple(texts[:4])),  # named after one answer
+        Theme("buurthuis", 3, tuple(texts[4:])),
+    )
+    phase = PhaseSummary("krantenkop", "Krantenkop", "headline", 7, True, themes)
+    summary = Summary("nl", 7, 3, (phase,))
+    ctx = RoundContext(
+        RoundRow(id="r", language="nl", min_respondents=3), Templates.load().default, None
+    )
+    for shown in (1, 2, 3):
+        blocks = Segments(Views(Catalog.load())).view(ctx, "raadslid", request, summary, shown)
+        quoted = [b.text for b in blocks if isinstance(b, Quote)]
+        assert len(quoted) == 7 - math.ceil(3 / shown), (shown, quoted)
+        labels = [b.text for b in blocks if isinstance(b, Text) and b.text.startswith("*")]
+        assert f"*{texts[0]}*" not in labels
