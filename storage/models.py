@@ -397,6 +397,12 @@ class ActionRow(Base):
     day: Mapped[dt.date] = mapped_column(Date)
 
     __table_args__ = (
-        Index("uq_actions_channel_number", "platform", "workspace", "channel_id", "number",
-              unique=True),
+        Index(
+            "uq_actions_channel_number",
+            "platform",
+            "workspace",
+            "channel_id",
+            "number",
+            unique=True,
+        ),
     )

@@ -19,15 +19,16 @@ import datetime as dt
 import logging
 import re
 import uuid
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import invitees
 from bot.core.commands import Command, CommandError
 from bot.core.dates import clock_text, day_text
 from bot.core.deadlines import parse_deadline
+from bot.core.export import AgreedAction, action_line
 from bot.core.harvest import gather
 from bot.core.messages import Block, Choices, Heading, Option, Outgoing, Text
 from bot.core.port import Member
@@ -45,18 +46,6 @@ MAX_TEXT = 500
 REMIND_BEFORE = dt.timedelta(days=1)
 _MENTION = re.compile(r"^<@([A-Za-z0-9_.:-]+)(?:\|[^>]*)?>$")
 _AT = re.compile(r"</?at>", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class ActionLine:
-    """An action as a digest or an export shows it: every field already in words."""
-
-    number: int
-    text: str
-    owner: str
-    due: str
-    status: str
-    accepted: bool
 
 
 def find_owner(raw: str, members: list[Member]) -> Member | None:
@@ -102,27 +91,8 @@ class Actions:
     def status_word(self, lang: str, status: str) -> str:
         return self.views.t(lang, f"action.status_{status}")
 
-    def line(self, lang: str, row: ActionRow) -> ActionLine:
-        return ActionLine(
-            row.number,
-            row.text,
-            row.owner_name,
-            due_text(lang, row),
-            self.status_word(lang, row.status),
-            row.accepted,
-        )
-
     def describe(self, lang: str, row: ActionRow) -> str:
-        key = "action.line" if row.accepted else "action.line_unaccepted"
-        return self.views.t(
-            lang,
-            key,
-            number=row.number,
-            text=row.text,
-            owner=row.owner_name,
-            due=due_text(lang, row),
-            status=self.status_word(lang, row.status),
-        )
+        return action_line(self.views.catalog, lang, agreed_action(self.views, lang, row))
 
     # -- the host records one ---------------------------------------------------------------
     async def _round(self, turn: Turn, number: int | None) -> RoundRow:
@@ -281,7 +251,9 @@ class Actions:
             raise CommandError("error.action_not_allowed", number=number)
         if action.status == status:
             raise CommandError(
-                "error.action_same_status", number=number, status=self.status_word(turn.lang, status)
+                "error.action_same_status",
+                number=number,
+                status=self.status_word(turn.lang, status),
             )
         action.status = status
         lang = action.language
@@ -297,7 +269,7 @@ class Actions:
         log.info("action %s: status %s, %d invitees told", action.id, status, reached)
 
     async def _tell_invitees(self, turn: Turn, action: ActionRow) -> int:
-        """"Wat er met je inbreng gebeurde": privately to everyone the round invited."""
+        """ "Wat er met je inbreng gebeurde": privately to everyone the round invited."""
         row = await turn.session.get(RoundRow, action.round_id)
         if row is None:
             return 0
@@ -368,11 +340,23 @@ class Actions:
         )
 
 
-async def channel_lines(
-    turn: Turn, actions: Actions, platform: str, workspace: str, channel_id: str, lang: str
-) -> list[ActionLine]:
+def agreed_action(views: Views, lang: str, row: ActionRow) -> AgreedAction:
+    """``row`` in words, in ``lang``."""
+    return AgreedAction(
+        row.number,
+        row.text,
+        row.owner_name,
+        due_text(lang, row),
+        views.t(lang, f"action.status_{row.status}"),
+        row.accepted,
+    )
+
+
+async def agreed(
+    session: AsyncSession, views: Views, platform: str, workspace: str, channel_id: str, lang: str
+) -> tuple[AgreedAction, ...]:
     """The channel's actions in words, for a digest or an export."""
-    rows = await turn.session.scalars(
+    rows = await session.scalars(
         select(ActionRow)
         .where(
             ActionRow.platform == platform,
@@ -381,4 +365,4 @@ async def channel_lines(
         )
         .order_by(ActionRow.number)
     )
-    return [actions.line(lang, row) for row in rows]
+    return tuple(agreed_action(views, lang, row) for row in rows)

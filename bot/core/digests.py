@@ -15,9 +15,10 @@ import uuid
 
 from sqlalchemy import func, select
 
-from bot.core.actions import Actions, channel_lines
+from bot.core.actions import agreed
 from bot.core.commands import Command, CommandError
 from bot.core.dates import period_text
+from bot.core.export import action_line
 from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
@@ -39,12 +40,10 @@ class Digests:
         settings: Settings,
         views: Views,
         keyring: Keyring,
-        actions: Actions | None = None,
     ) -> None:
         self.settings = settings
         self.views = views
         self.keyring = keyring
-        self.actions = actions
 
     async def configure(self, turn: Turn, command: Command) -> None:
         """Set, change or stop this channel's digest. Whoever sets it first owns it."""
@@ -100,31 +99,15 @@ class Digests:
 
     async def _actions(self, turn: Turn, digest: DigestRow) -> list[Block]:
         """The channel's actions agreed (bot/core/actions.py): who, what, when, how far."""
-        if self.actions is None:
-            return []
-        lines = await channel_lines(
-            turn, self.actions, digest.platform, digest.workspace, digest.channel_id,
-            digest.language,
+        lang = digest.language
+        lines = await agreed(
+            turn.session, self.views, digest.platform, digest.workspace, digest.channel_id, lang
         )
         if not lines:
             return []
-        lang = digest.language
         return [
             Text(self.views.t(lang, "digest.actions_heading", count=len(lines))),
-            Text(
-                "\n".join(
-                    self.views.t(
-                        lang,
-                        "action.line" if line.accepted else "action.line_unaccepted",
-                        number=line.number,
-                        text=line.text,
-                        owner=line.owner,
-                        due=line.due,
-                        status=line.status,
-                    )
-                    for line in lines
-                )
-            ),
+            Text("\n".join(action_line(self.views.catalog, lang, line) for line in lines)),
         ]
 
     async def post(self, turn: Turn, digest: DigestRow, day: dt.date) -> None:

@@ -9,6 +9,8 @@ import uuid
 
 from sqlalchemy import delete, insert, select
 
+from bot.core import invitees
+from bot.core.actions import agreed
 from bot.core.commands import (
     DEFAULT_REMINDERS,
     Command,
@@ -18,7 +20,6 @@ from bot.core.commands import (
 )
 from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, export_format, harvest
-from bot.core import invitees
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
 from bot.core.port import Member
@@ -32,8 +33,8 @@ from bot.core.segments import question as segment_question
 from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
-from bot.core.thanks import thank
 from bot.core.templates import Templates
+from bot.core.thanks import thank
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
@@ -229,7 +230,16 @@ class Hosts:
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
         # Charts and office files take a moment to draw: off the event loop.
-        data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
+        actions = await agreed(
+            turn.session,
+            self.views,
+            ctx.row.platform,
+            ctx.row.workspace,
+            ctx.row.channel_id,
+            ctx.lang,
+        )
+        whole = harvest(request, summary, actions)
+        data = await asyncio.to_thread(format_.data, whole, self.views.catalog)
         heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_.name)
         name = self.views.t(ctx.lang, "harvest.file_name")
         filename = f"{name}-{ctx.row.seq}.{format_.extension}"

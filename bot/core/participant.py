@@ -10,11 +10,11 @@ from collections import Counter
 from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
+from bot.core.invitees import quiet
 from bot.core.messages import Choices, Option, Outgoing, Text
 from bot.core.normalise import is_blank
 from bot.core.phases import STORY
 from bot.core.rounds import RoundContext
-from bot.core.invitees import quiet
 from bot.core.scrub import Scrubber
 from bot.core.segments import DECLINE, chosen, pending
 from bot.core.slips import confirm_word, is_slip

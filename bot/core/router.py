@@ -12,6 +12,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import ACCEPT, Actions
 from bot.core.commands import (
     CHANNEL_WORDS,
     DRAFT_COMMANDS,
@@ -20,7 +21,6 @@ from bot.core.commands import (
     parse,
     participant_word,
 )
-from bot.core.actions import ACCEPT, Actions
 from bot.core.digests import Digests
 from bot.core.export import EXPORT_FORMATS
 from bot.core.host import Hosts
@@ -68,7 +68,7 @@ class Dialoog:
         self.reviews = Reviews(self.views, keyring)
         self.hosts = Hosts(settings, templates, self.views, keyring, metrics, self.reviews)
         self.actions = Actions(settings, self.views, keyring)
-        self.digests = Digests(settings, self.views, keyring, self.actions)
+        self.digests = Digests(settings, self.views, keyring)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests, self.actions)
 

@@ -65,9 +65,8 @@ def pending(ctx: RoundContext, segment: str | None) -> bool:
 def question(views: Views, ctx: RoundContext) -> list[Block]:
     """The question with a button per group and one to say nothing."""
     lang = ctx.lang
-    buttons = tuple(
-        Option(str(n), label) for n, label in enumerate(options(ctx.row), start=1)
-    ) + (Option(DECLINE, views.t(lang, "segment.decline_button")),)
+    offered = [Option(str(n), label) for n, label in enumerate(options(ctx.row), start=1)]
+    buttons = (*offered, Option(DECLINE, views.t(lang, "segment.decline_button")))
     return [
         Heading(views.t(lang, "segment.heading")),
         Text(views.t(lang, "segment.question", count=ctx.row.min_respondents)),
@@ -240,4 +239,3 @@ class Segments:
         if len(blocks) == 1:
             blocks.append(Text(self.views.t(lang, "segment.no_themes")))
         return blocks
-

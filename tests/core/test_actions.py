@@ -5,6 +5,10 @@ their input. Bad input changes nothing."""
 
 from __future__ import annotations
 
+import io
+
+import docx
+import openpyxl
 from sqlalchemy import func, select
 
 from bot.core.messages import Choices, Outgoing
@@ -18,6 +22,7 @@ from tests.core.conversation import (
     publish,
     setup_channel,
 )
+from tests.core.test_export import csv_rows, exported_file
 from tests.core.test_schedules import tick
 
 OWNER = "U02BRAM"
@@ -66,8 +71,9 @@ async def test_host_records_owner_accepts_reminder_and_the_news_when_done(
     assert "al op jouw naam" in again.fallback
     listed = await local.command("U04DAAN", CHANNEL, "acties")
     assert "1 afgesproken actie" in listed.fallback
-    assert "Het buurthuis gaat na vieren open — Bram Jansen, uiterlijk maandag 9 maart 17:00 (open)" in (
-        listed.fallback
+    assert (
+        "Het buurthuis gaat na vieren open — Bram Jansen, uiterlijk maandag 9 maart 17:00 (open)"
+        in (listed.fallback)
     )
     # the owner's reminder, a day before it is due (17:00 in Amsterdam is 16:00 UTC)
     before = len(local.inbox(OWNER))
@@ -103,9 +109,9 @@ async def test_bad_input_gets_a_clear_reply_and_records_nothing(local: LocalDriv
         'actie "Iets" --eigenaar @bram --wanneer 31-02-2026': "bestaat niet",
         'actie "Iets" --eigenaar @bram --wanneer gisteren': "begrijp",
         'actie "Iets" --eigenaar @bram': "Gebruik `actie",
-        'actie --eigenaar @bram --wanneer 9-3-2026': "Gebruik `actie",
+        "actie --eigenaar @bram --wanneer 9-3-2026": "Gebruik `actie",
         'actie "Iets" --eigenaar @bram --wanneer 9-3-2026 --ronde 7': "geen ronde 7",
-        'actie --idee 99 --eigenaar @bram --wanneer 9-3-2026': "Idee 99 bestaat niet",
+        "actie --idee 99 --eigenaar @bram --wanneer 9-3-2026": "Idee 99 bestaat niet",
         "actie 1 misschien": "geen stand",
         "actie 4 klaar": "geen actie 4",
     }
@@ -144,3 +150,40 @@ async def test_english_words_and_texts(local: LocalDriver) -> None:
     assert "1 action agreed" in listed.fallback and "Monday 9 March" in listed.fallback
     done = await local.command(HOST, CHANNEL, "action 1 done")
     assert "Action 1: done" in done.fallback
+
+
+async def test_exports_and_the_weekly_digest_list_the_actions(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, ACTION)
+    line = "Het buurthuis gaat na vieren open — Bram Jansen (nog niet bevestigd), uiterlijk"
+    for format_ in ("md", "html", "csv", "docx", "xlsx"):
+        await local.command(HOST, CHANNEL, f"export {format_}")
+        found = exported_file(local, HOST)
+        assert found is not None, format_
+        data = found[1].data
+        if format_ == "docx":
+            document = docx.Document(io.BytesIO(data))
+            text = "\n".join(p.text for p in document.paragraphs)
+            assert "Afgesproken acties" in text and line in text, format_
+        elif format_ == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(data))
+            sheet = book["Afgesproken acties"]
+            rows = [[c.value for c in row] for row in sheet.iter_rows()]
+            assert rows[0] == ["Nummer", "Wat", "Wie", "Wanneer", "Stand"]
+            assert rows[1][:3] == [1, "Het buurthuis gaat na vieren open", "Bram Jansen"]
+            assert rows[1][4] == "open"
+        elif format_ == "csv":
+            rows = csv_rows(data.decode("utf-8-sig"))
+            (action,) = [r for r in rows if r["phase"] == "action"]
+            assert action["text"] == "Het buurthuis gaat na vieren open"
+            assert action["choice"] == "open" and "Bram Jansen" in action["prompt"]
+        else:
+            assert "Afgesproken acties" in data.decode() and "Bram Jansen" in data.decode()
+    # the weekly digest, Monday 11:00 in Amsterdam (10:00 UTC; the clock starts at 9:00 UTC)
+    await local.command(HOST, CHANNEL, "digest weekly maandag 11:00")
+    clock.advance(hours=1, minutes=1)
+    assert any(job.startswith("digest:") for job in await tick(local))
+    digest = local.channel(CHANNEL)[-1].fallback
+    assert "Afgesproken actie* (1)" in digest and line in digest, digest

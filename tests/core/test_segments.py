@@ -27,7 +27,18 @@ PEOPLE = {f"U{n:02d}": f"Persoon{n} Achternaam{n}" for n in range(1, 11)}
 HOST = "U01"
 MAYOR = "U10"
 # One word of each person's own in every answer, so that any shown text says whose it is.
-WORDS = ("appel", "bever", "citroen", "dolfijn", "egel", "fazant", "giraf", "havik", "ibis", "jaguar")
+WORDS = (
+    "appel",
+    "bever",
+    "citroen",
+    "dolfijn",
+    "egel",
+    "fazant",
+    "giraf",
+    "havik",
+    "ibis",
+    "jaguar",
+)
 MARK = re.compile(r"\b(verhaal|kop|droom|idee) van de (" + "|".join(WORDS) + r")\b")
 
 
@@ -137,9 +148,18 @@ async def test_groups_of_5_4_and_1_show_two_and_never_the_third(local: LocalDriv
     assert "burgemeester" in text  # named only among the groups not shown apart
     # counts: only floors per group, so the total minus the shown groups gives no number
     for message in (status, report):
-        found = dict(re.findall(r"• (raadslid|griffier|burgemeester): (\d+) deelnemers?\b(?! of meer)", message.fallback))
+        found = dict(
+            re.findall(
+                r"• (raadslid|griffier|burgemeester): (\d+) deelnemers?\b(?! of meer)",
+                message.fallback,
+            )
+        )
         assert found == {}, found
-        floors = dict(re.findall(r"• (raadslid|griffier|burgemeester): (\d+) deelnemers? of meer", message.fallback))
+        floors = dict(
+            re.findall(
+                r"• (raadslid|griffier|burgemeester): (\d+) deelnemers? of meer", message.fallback
+            )
+        )
         assert floors == {"raadslid": "3", "griffier": "3"}, message.fallback
     # quotes: nothing of the mayor's in any group view
     views = texts_of(report)
@@ -203,7 +223,6 @@ def test_the_disclosure_rule_never_lets_a_small_rest_be_derived(
     )
     if shown.shown:
         assert unquoted >= minimum  # every question leaves a crowd unquoted
-
 
 
 def test_a_group_view_never_quotes_more_than_its_allowance() -> None:

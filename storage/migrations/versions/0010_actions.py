@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0010_actions"
 down_revision = "0009_answer_targets"
 branch_labels = None
