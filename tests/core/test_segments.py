@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from adapters.local.platform import LocalPlatform
 from bot.core.messages import Heading, Outgoing, Quote, Text
-from bot.core.prompts import Catalog
+from bot.core.prompts import Catalog, PromptError, default_root
 from bot.core.rounds import RoundContext
 from bot.core.segments import DECLINED, Segments, disclose, quote_allowance
 from bot.core.summary import AnswerText, PhaseInfo, PhaseSummary, Summary, SynthesisRequest, Theme
-from bot.core.templates import Templates
+from bot.core.templates import Templates, load_template
 from bot.core.views import Views
-from bot.testing import LocalDriver
+from bot.runtime.app import App
+from bot.testing import LocalDriver, ManualClock
 from storage.models import ProgressRow, RoundRow
+from tests.conftest import make_settings
 from tests.core.conversation import CHANNEL, choices
 
 # Ten people: five council members, four clerks and one mayor; threshold 3.
@@ -246,3 +252,47 @@ def test_a_group_view_never_quotes_more_than_its_allowance() -> None:
         assert len(quoted) == 7 - math.ceil(3 / shown), (shown, quoted)
         labels = [b.text for b in blocks if isinstance(b, Text) and b.text.startswith("*")]
         assert f"*{texts[0]}*" not in labels
+
+
+def _template_with_groups(root: Path, groups: str) -> Path:
+    """A copy of the bundled prompts with one more template: the default's phases and
+    ``groups`` as its ``template.segments`` data."""
+    shutil.copytree(default_root(), root)
+    source = (root / "templates" / "waarderend.toml").read_text(encoding="utf-8")
+    head = '[template]\nkey = "gemeenten"\nname.nl = "Gemeenten"\nname.en = "Municipalities"\n'
+    head += groups + "\n"
+    phases = source[source.index("[[phases]]") :]
+    path = root / "templates" / "gemeenten.toml"
+    path.write_text(head + "\n" + phases, encoding="utf-8")
+    return path
+
+
+async def test_a_template_names_its_groups_as_data(tmp_path: Path, clock: ManualClock) -> None:
+    groups = 'segments.nl = ["G4", "G40", "M50", "K80", "P10"]\n'
+    groups += 'segments.en = ["G4", "G40", "M50", "K80", "P10"]'
+    _template_with_groups(tmp_path / "prompts", groups)
+    settings = make_settings(tmp_path, DIALOOG_PROMPTS_DIR=tmp_path / "prompts")
+    app = await App.create(settings, clock=clock)
+    platform = LocalPlatform(files=tmp_path / "files")
+    app.add_platform(platform)
+    local = LocalDriver(app, platform)
+    try:
+        local.platform.add_channel(CHANNEL, [local.member(u, n) for u, n in PEOPLE.items()])
+        await local.command(HOST, CHANNEL, "start gemeenten")
+        (question,) = [c for c in choices(local.inbox("U02")[0]) if c.key == "segment"]
+        assert [o.label for o in question.options][:5] == ["G4", "G40", "M50", "K80", "P10"]
+        reply = await local.say("U02", "m50")
+        assert "eerste vraag" in reply.fallback
+    finally:
+        await app.stop()
+
+
+def test_broken_groups_in_a_template_name_the_file_and_key(tmp_path: Path) -> None:
+    path = _template_with_groups(
+        tmp_path / "prompts", 'segments.nl = ["alleen"]\nsegments.en = ["only"]'
+    )
+    with pytest.raises(PromptError, match=r"gemeenten\.toml: key template\.segments\.nl"):
+        load_template(path)
+    path = _template_with_groups(tmp_path / "other", 'segments.nl = ["a", "b"]')
+    with pytest.raises(PromptError, match=r"gemeenten\.toml: key template\.segments"):
+        load_template(path)
