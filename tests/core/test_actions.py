@@ -9,9 +9,14 @@ import io
 
 import docx
 import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.core.actions import find_owner
+from bot.core.commands import CommandError, parse
 from bot.core.messages import Choices, Outgoing
+from bot.core.port import Member
 from bot.testing import LocalDriver, ManualClock
 from storage.models import ActionRow
 from tests.core.conversation import (
@@ -187,3 +192,23 @@ async def test_exports_and_the_weekly_digest_list_the_actions(
     assert any(job.startswith("digest:") for job in await tick(local))
     digest = local.channel(CHANNEL)[-1].fallback
     assert "Afgesproken actie* (1)" in digest and line in digest, digest
+
+
+@given(st.text(max_size=120))
+def test_any_action_words_parse_or_get_a_reason(rest: str) -> None:
+    try:
+        command = parse("actie " + rest)
+    except CommandError as error:
+        assert error.key.startswith("error.")
+        return
+    assert command.name == "action"
+    assert command.owner is None or command.due is not None
+    if command.owner is None:
+        assert command.args[1] in ("open", "doing", "done")
+
+
+@given(st.text(max_size=60))
+def test_an_owner_is_a_member_or_nobody(raw: str) -> None:
+    members = [Member("U02BRAM", "Bram Jansen"), Member("U03CHLOE", "Chloé Bakker")]
+    found = find_owner(raw, members)
+    assert found is None or found in members

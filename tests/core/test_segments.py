@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from adapters.local.platform import LocalPlatform
+from bot.core.commands import CommandError, parse_segments
 from bot.core.messages import Heading, Outgoing, Quote, Text
 from bot.core.prompts import Catalog, PromptError, default_root
 from bot.core.rounds import RoundContext
@@ -296,3 +297,32 @@ def test_broken_groups_in_a_template_name_the_file_and_key(tmp_path: Path) -> No
     path = _template_with_groups(tmp_path / "other", 'segments.nl = ["a", "b"]')
     with pytest.raises(PromptError, match=r"gemeenten\.toml: key template\.segments"):
         load_template(path)
+
+
+async def test_bad_group_options_and_commands_change_nothing(local: LocalDriver) -> None:
+    local.platform.add_channel(CHANNEL, [local.member(u, n) for u, n in PEOPLE.items()])
+    for words, expected in (
+        ('start --segment "raadslid"', "minstens twee verschillende groepen"),
+        ('start --segment "raadslid,Raadslid"', "minstens twee verschillende groepen"),
+        ("start --segment " + ",".join(f"g{n}" for n in range(13)), "hoogstens 12 groepen"),
+        ('start --segment "' + "x" * 41 + ',b"', "hoogstens 40 tekens"),
+    ):
+        reply = await local.command(HOST, CHANNEL, words)
+        assert expected in reply.fallback, (words, reply.fallback)
+    assert local.channel(CHANNEL) == [], "no round started"
+    await local.command(HOST, CHANNEL, "start")
+    reply = await local.command(HOST, CHANNEL, "groepen")
+    assert "vroeg niet naar groepen" in reply.fallback
+    reply = await local.command("U02", CHANNEL, "groepen")
+    assert "Alleen de host" in reply.fallback
+
+
+@given(st.text(max_size=80))
+def test_any_group_list_is_taken_or_refused_with_a_reason(raw: str) -> None:
+    try:
+        found = parse_segments(raw)
+    except CommandError as error:
+        assert error.key.startswith("error.segment")
+        return
+    assert 2 <= len(found) <= 12 and len({g.casefold() for g in found}) == len(found)
+    assert all(g and "," not in g and len(g) <= 40 for g in found)
