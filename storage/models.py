@@ -15,6 +15,11 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 - ``downloads`` holds an export waiting for its single download, encrypted with a key that is
   only in the link (bot/runtime/downloads.py); the row is deleted when it is fetched.
 - ``inbox`` holds channel commands acknowledged but not yet applied, never an answer or vote.
+- ``progress.segment`` is the group a pseudonym said it belongs to (bot/core/segments.py),
+  stored like an answer.
+- ``invitees`` holds who a round invited as keyed hashes with the master key (for the
+  thank-you and an action's news after the round key is gone), never a pseudonym.
+- ``actions`` are named on purpose (*wie, wat, wanneer*): owner ids, never answers' authors.
 """
 
 from __future__ import annotations
@@ -109,6 +114,10 @@ class RoundRow(Base):
     # The self-declared groups participants may choose from before the first question, one
     # per line (bot/core/segments.py); empty: no such question.
     segments: Mapped[str | None] = mapped_column(Text)
+    # A closed round whose harvest was published owes its invitees a thank-you (sent by a
+    # timer, bot/core/thanks.py): what it produced in one line, and since when it is owed.
+    thanks: Mapped[str | None] = mapped_column(Text)
+    thanks_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index(

@@ -34,7 +34,7 @@ from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
 from bot.core.templates import Templates
-from bot.core.thanks import thank
+from bot.core.thanks import owe
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
@@ -393,7 +393,7 @@ class Hosts:
         if ctx.row.publish == "direct":
             self._post(turn, ctx, summary, heading)
             if closing:
-                await thank(turn, self.views, ctx.row, summary)
+                owe(turn, self.views, ctx.row, summary)
             return POSTED
         host = host or self.reviews.host_among(ctx, humans)
         await self.reviews.make(turn, ctx, summary, heading, host)

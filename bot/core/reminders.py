@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from bot.core import invitees
 from bot.core.messages import Block, Divider, Outgoing, Text
+from bot.core.port import Member
+from bot.core.rounds import RoundContext
 from bot.core.segments import options as segment_options
 from bot.core.segments import pending
 from bot.core.segments import question as segment_question
-from bot.core.port import Member
-from bot.core.rounds import RoundContext
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import ProgressRow, ReminderSentRow

@@ -23,7 +23,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.render import chunks, summary_outgoing
 from bot.core.rounds import RoundContext
 from bot.core.summary import Summary
-from bot.core.thanks import thank
+from bot.core.thanks import owe
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import DraftRow, RoundRow
@@ -199,7 +199,7 @@ class Reviews:
         turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks)))
         await turn.session.delete(draft)
         if row.status == "closed":
-            await thank(turn, self.views, row, summary)
+            owe(turn, self.views, row, summary)
         turn.reply(self.views.note(row.language, "draft.published"))
         log.info("round %s: draft published by its host", row.id)
 

@@ -120,7 +120,10 @@ def quote_allowance(respondents: int, minimum: int, shown: int) -> int:
 
 
 async def groups(turn: Turn, ctx: RoundContext) -> tuple[dict[str, set[str]], int]:
-    """The pseudonyms that answered, per group said (``DECLINED``: none), and their total."""
+    """The pseudonyms that answered, per group said (``DECLINED``: none), and their total
+    (nothing for a round that asks about no groups)."""
+    if not options(ctx.row):
+        return {}, 0
     rows = await turn.session.execute(
         select(ProgressRow.pseudonym, ProgressRow.segment)
         .join(
@@ -143,10 +146,11 @@ async def groups(turn: Turn, ctx: RoundContext) -> tuple[dict[str, set[str]], in
 def participation(
     views: Views, ctx: RoundContext, members: dict[str, set[str]], total: int
 ) -> list[Block]:
-    """The host's lines on ``status``: how many took part per group, under rules 1-2."""
-    offered = options(ctx.row)
-    if not offered:
+    """The host's lines on ``status``: how many took part per group, under rules 1-2 (none
+    for a round that asks about no groups)."""
+    if not options(ctx.row):
         return []
+    offered = options(ctx.row)
     lang = ctx.lang
     minimum = ctx.row.min_respondents
     counts = {group: len(members.get(group, ())) for group in (*offered, DECLINED)}

@@ -2,12 +2,18 @@
 channel, every invitee privately gets a short thank-you with what it produced (its theme
 names) and where to read the rest.
 
-Everyone the round invited gets the same words, whether they answered or not (nothing sent
-says who took part), except those who said *forget me* (:mod:`bot.core.invitees`). The theme
-names are those just posted in the channel, nothing more.
+Publishing notes what to say on the round (:func:`owe`); a timer sends it
+(``thanks:<round>``, :mod:`bot.runtime.schedules`), because a host may publish from their
+private chat, where a turn cannot fetch the channel's roster first (bot/core/prepared.py):
+the timer's turn can, like a deadline's. Everyone the round invited gets the same words,
+whether they answered or not (nothing sent says who took part), except those who said
+*forget me* (:mod:`bot.core.invitees`). The theme names are those just posted in the
+channel, nothing more.
 """
 
 from __future__ import annotations
+
+import logging
 
 from bot.core import invitees
 from bot.core.dates import list_text
@@ -17,6 +23,7 @@ from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import RoundRow
 
+log = logging.getLogger(__name__)
 MAX_THEMES = 5
 
 
@@ -32,9 +39,16 @@ def result_line(views: Views, lang: str, summary: Summary) -> str:
     return views.t(lang, "thanks.themes", themes=list_text(lang, labels))
 
 
-async def thank(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> int:
-    """Send the thank-you for ``row`` (closed, its ``summary`` just posted); returns how many
-    got it."""
+def owe(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> None:
+    """``row`` (closed) just had ``summary`` posted: its invitees are owed a thank-you."""
+    row.thanks = result_line(views, row.language, summary)
+    row.thanks_due = turn.now
+
+
+async def send(turn: Turn, views: Views, row: RoundRow) -> int:
+    """The timer: send the thank-you ``row`` owes (once); returns how many got it."""
+    if row.thanks is None:
+        return 0
     members = turn.prepared.humans(row.platform, row.workspace, row.channel_id)
     lang = row.language
     heading = (
@@ -46,7 +60,7 @@ async def thank(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> in
         (
             Heading(heading),
             Text(views.t(lang, "thanks.body")),
-            Text(result_line(views, lang, summary)),
+            Text(row.thanks),
             Text(views.t(lang, "thanks.where")),
         ),
         lang,
@@ -54,4 +68,7 @@ async def thank(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> in
     reached = await invitees.reachable(turn, row, members)
     for user_id in reached:
         turn.private(user_id, message)
+    row.thanks = None
+    row.thanks_due = None
+    log.info("round %s: thank-you sent to %d invitees", row.id, len(reached))
     return len(reached)

@@ -1,5 +1,6 @@
 """What a timer does when it falls due: close a round at its deadline, open the next phase of
-a paced round, send a reminder slot, post a weekly digest, remind an action's owner.
+a paced round, send a reminder slot, post a weekly digest, remind an action's owner, thank a
+closed round's invitees once its harvest is published.
 
 A timer reaches the core like anyone's message: an ``Incoming`` with nobody behind it and its
 :class:`~bot.core.messages.Timer`, routed here by :mod:`bot.core.router`. Whether a job is
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.core import thanks
 from bot.core.actions import Actions
 from bot.core.digests import Digests
 from bot.core.host import Hosts
@@ -35,6 +37,11 @@ class Timers:
             return
         if timer.kind == "action":
             await self.actions.remind(turn, timer.ref)
+            return
+        if timer.kind == "thanks":
+            closed = await session.get(RoundRow, timer.ref, with_for_update=True)
+            if closed is not None:
+                await thanks.send(turn, self.hosts.views, closed)
             return
         row = await session.get(RoundRow, timer.ref, with_for_update=True)
         if row is None or row.status != "open":

@@ -7,7 +7,8 @@ still owed, including those whose moment passed while the bot was down.
 
 Job keys name one occurrence: ``close:<round>``, ``phase:<round>:<index of the phase that
 closes>``, ``remind:<round>:<slot>``, ``digest:<digest>:<local date>``,
-``action:<action>:<moment>`` (the owner's reminder; a new due date is a new occurrence).
+``action:<action>:<moment>`` (the owner's reminder; a new due date is a new occurrence),
+``thanks:<round>`` (the invitees' thank-you once a closed round's harvest is published).
 """
 
 from __future__ import annotations
@@ -113,6 +114,13 @@ async def planned_jobs(
     rounds = await session.scalars(select(RoundRow).where(RoundRow.status == "open"))
     for row in rounds:
         jobs.extend(round_jobs(row, phase_counts.get(row.template, 1)))
+    owing = await session.scalars(
+        select(RoundRow).where(RoundRow.status == "closed", RoundRow.thanks_due.is_not(None))
+    )
+    for row in owing:
+        assert row.thanks_due is not None
+        where = (row.platform, row.workspace, row.channel_id)
+        jobs.append(Job(f"thanks:{row.id}", row.thanks_due, "thanks", row.id, "", *where))
     actions = await session.scalars(
         select(ActionRow).where(ActionRow.status != "done", ActionRow.remind_at.is_not(None))
     )

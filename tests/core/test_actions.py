@@ -28,7 +28,7 @@ from tests.core.conversation import (
     setup_channel,
 )
 from tests.core.test_export import csv_rows, exported_file
-from tests.core.test_schedules import tick
+from tests.core.test_schedules import round_row, tick
 
 OWNER = "U02BRAM"
 ACTION = 'actie "Het buurthuis gaat na vieren open" --eigenaar @bram --wanneer 9-3-2026'
@@ -51,6 +51,7 @@ async def closed_round(local: LocalDriver) -> None:
         await answer_all(local, user, n)
     await local.command(HOST, CHANNEL, "close")
     await publish(local)
+    assert await tick(local) == [f"thanks:{(await round_row(local)).id}"]
 
 
 async def test_host_records_owner_accepts_reminder_and_the_news_when_done(
@@ -212,3 +213,23 @@ def test_an_owner_is_a_member_or_nobody(raw: str) -> None:
     members = [Member("U02BRAM", "Bram Jansen"), Member("U03CHLOE", "Chloé Bakker")]
     found = find_owner(raw, members)
     assert found is None or found in members
+
+
+async def test_publishing_from_the_private_chat_also_thanks_the_invitees(
+    local: LocalDriver,
+) -> None:
+    """The host's *Publiceer* button in their private chat: that turn cannot fetch the
+    channel's members, so the thank-you goes by timer, once."""
+    setup_channel(local)
+    await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
+    for n, user in enumerate(PEOPLE, start=1):
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "close")
+    row = await round_row(local)
+    published = await local.press(HOST, "draft", "publish", row.id)
+    assert "in het kanaal" in published.fallback
+    assert await tick(local) == [f"thanks:{row.id}"]
+    assert await tick(local) == []
+    for user in PEOPLE:
+        thanked = [m.fallback for m in local.inbox(user) if "Dank je wel" in m.fallback]
+        assert len(thanked) == 1 and "Wat eruit kwam" in thanked[0], (user, thanked)

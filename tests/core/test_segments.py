@@ -27,6 +27,7 @@ from bot.testing import LocalDriver, ManualClock
 from storage.models import ProgressRow, RoundRow
 from tests.conftest import make_settings
 from tests.core.conversation import CHANNEL, choices
+from tests.core.test_schedules import tick
 
 # Ten people: five council members, four clerks and one mayor; threshold 3.
 GROUPS = {"raadslid": 5, "griffier": 4, "burgemeester": 1}
@@ -188,7 +189,7 @@ async def test_groups_of_5_4_and_1_show_two_and_never_the_third(local: LocalDriv
     assert not re.search(r"\b[45] deelnemers\b", text)
 
 
-async def test_thank_you_after_publishing_reaches_everyone_invited_but_the_forgotten(
+async def test_thank_you_after_the_harvest_reaches_everyone_invited_but_the_forgotten(
     local: LocalDriver,
 ) -> None:
     await start_and_choose(local)
@@ -197,6 +198,10 @@ async def test_thank_you_after_publishing_reaches_everyone_invited_but_the_forgo
     await local.say("U09", "vergeet mij")
     before = {user: len(local.inbox(user)) for user in PEOPLE}
     await local.command(HOST, CHANNEL, "close")
+    assert not any("Dank je wel" in m.fallback for m in local.inbox("U02")[before["U02"] :])
+    (job,) = await tick(local)  # the timer sends it, as it can fetch the channel's members
+    assert job.startswith("thanks:")
+    assert await tick(local) == [], "once"
     for user in PEOPLE:
         new = [m.fallback for m in local.inbox(user)[before[user] :]]
         thanked = [t for t in new if "Dank je wel voor je inbreng" in t]

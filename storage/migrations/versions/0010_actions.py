@@ -1,7 +1,9 @@
 """actions agreed (wie, wat, wanneer) and who took part without saying who (issue 18, items
 4-6): the ``actions`` table, the ``invitees`` of a round as keyed hashes (for the thank-you
 and the news of a finished action after the round key is gone), the groups a round offers
-(``rounds.segments``) and the one a pseudonym chose (``progress.segment``).
+(``rounds.segments``) and the one a pseudonym chose (``progress.segment``), and the
+thank-you a closed round owes once its harvest is published (``rounds.thanks``,
+``rounds.thanks_due``).
 
 Revision ID: 0010_actions
 Revises: 0009_answer_targets
@@ -21,6 +23,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("rounds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("segments", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("thanks", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("thanks_due", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("progress", schema=None) as batch_op:
         batch_op.add_column(sa.Column("segment", sa.String(length=64), nullable=True))
     op.create_table(
@@ -80,4 +84,6 @@ def downgrade() -> None:
     with op.batch_alter_table("progress", schema=None) as batch_op:
         batch_op.drop_column("segment")
     with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.drop_column("thanks_due")
+        batch_op.drop_column("thanks")
         batch_op.drop_column("segments")
