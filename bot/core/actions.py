@@ -72,11 +72,17 @@ def find_owner(raw: str, members: list[Member]) -> Member | None:
     return None
 
 
-def due_text(lang: str, row: ActionRow) -> str:
-    """The due moment in the action's language and time zone: "donderdag 31 december 17:00"."""
+def due_text(views: Views, lang: str, row: ActionRow) -> str:
+    """The due moment in the action's language and time zone, as Babel writes it: "maandag
+    9 maart om 17:00" (the year only when it is not the year the action was recorded in)."""
     local = row.due.astimezone(ZoneInfo(row.timezone))
     year = local.year != row.day.year
-    return f"{day_text(lang, local.date(), year=year)} {clock_text(lang, local)}"
+    return views.t(
+        lang,
+        "format.datetime",
+        date=day_text(lang, local.date(), year=year),
+        time=clock_text(lang, local),
+    )
 
 
 class Actions:
@@ -346,7 +352,7 @@ def agreed_action(views: Views, lang: str, row: ActionRow) -> AgreedAction:
         row.number,
         row.text,
         row.owner_name,
-        due_text(lang, row),
+        due_text(views, lang, row),
         views.t(lang, f"action.status_{row.status}"),
         row.accepted,
     )

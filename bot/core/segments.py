@@ -144,7 +144,7 @@ async def groups(turn: Turn, ctx: RoundContext) -> tuple[dict[str, set[str]], in
 
 
 def participation(
-    views: Views, ctx: RoundContext, members: dict[str, set[str]], total: int
+    views: Views, ctx: RoundContext, members: dict[str, set[str]], total: int, invited: int
 ) -> list[Block]:
     """The host's lines on ``status``: how many took part per group, under rules 1-2 (none
     for a round that asks about no groups)."""
@@ -162,7 +162,7 @@ def participation(
         for group in disclosure.shown
     ]
     hidden = [group for group in offered if group not in disclosure.shown]
-    blocks: list[Block] = [Text(views.t(lang, "segment.status_heading"))]
+    blocks: list[Block] = [Text(views.t(lang, "segment.status_heading", count=invited))]
     if lines:
         blocks.append(Text("\n".join(lines)))
     if hidden:
@@ -189,7 +189,10 @@ class Segments:
         counts = {group: len(members.get(group, ())) for group in (*offered, DECLINED)}
         disclosure = disclose(counts, total, minimum)
         blocks: list[Block] = [Heading(self.views.t(lang, "segment.report_heading"))]
-        blocks.extend(participation(self.views, ctx, members, total))
+        invited = await turn.session.scalar(
+            select(func.count()).select_from(ProgressRow).where(ProgressRow.round_id == ctx.id)
+        )
+        blocks.extend(participation(self.views, ctx, members, total, invited or 0))
         for group in disclosure.shown:
             request = await gather(
                 turn.session, ctx, self.views.catalog, names, pseudonyms=members[group]

@@ -80,7 +80,7 @@ async def status_report(turn: Turn, ctx: RoundContext, views: Views) -> Outgoing
             )
         )
     members, total = await groups(turn, ctx)
-    blocks.extend(participation(views, ctx, members, total))
+    blocks.extend(participation(views, ctx, members, total, invited))
     if ctx.row.deadline is not None:
         blocks.append(Text(views.t(lang, "round.deadline", when=views.when(ctx, ctx.row.deadline))))
     blocks.extend(_schedule_lines(ctx, views))

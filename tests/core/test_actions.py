@@ -78,7 +78,7 @@ async def test_host_records_owner_accepts_reminder_and_the_news_when_done(
     listed = await local.command("U04DAAN", CHANNEL, "acties")
     assert "1 afgesproken actie" in listed.fallback
     assert (
-        "Het buurthuis gaat na vieren open — Bram Jansen, uiterlijk maandag 9 maart 17:00 (open)"
+        "Het buurthuis gaat na vieren open — Bram Jansen, uiterlijk maandag 9 maart om 17:00 (open)"
         in (listed.fallback)
     )
     # the owner's reminder, a day before it is due (17:00 in Amsterdam is 16:00 UTC)

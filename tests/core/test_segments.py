@@ -154,6 +154,7 @@ async def test_groups_of_5_4_and_1_show_two_and_never_the_third(local: LocalDriv
     assert "Groep: raadslid" in text and "Groep: griffier" in text
     assert "Groep: burgemeester" not in text
     assert "burgemeester" in text  # named only among the groups not shown apart
+    assert "10 mensen uitgenodigd" in text  # against the invitation count
     # counts: only floors per group, so the total minus the shown groups gives no number
     for message in (status, report):
         found = dict(
