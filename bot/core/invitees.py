@@ -48,6 +48,29 @@ async def quiet(turn: Turn, ctx: RoundContext, user_id: str) -> None:
     )
 
 
+async def quiet_closed(turn: Turn, platform: str, workspace: str, user_id: str) -> None:
+    """*Forget me* after a round closed: its answers can no longer be linked to anyone, but its
+    later messages (a thank-you, an action's news) still pass this person by."""
+    round_ids = list(
+        await turn.session.scalars(
+            select(RoundRow.id).where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.status == "closed",
+            )
+        )
+    )
+    hashes = [
+        turn.store.keyring.host_hash(round_id, platform, workspace, user_id)
+        for round_id in round_ids
+    ]
+    if hashes:
+        await turn.session.execute(
+            update(InviteeRow).where(InviteeRow.person_hash.in_(hashes)).values(quiet=True),
+            execution_options={"synchronize_session": False},
+        )
+
+
 async def reachable(turn: Turn, row: RoundRow, members: list[Member]) -> list[str]:
     """The user ids among ``members`` whom the round invited and may still contact."""
     wanted = set(

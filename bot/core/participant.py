@@ -10,7 +10,7 @@ from collections import Counter
 from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
-from bot.core.invitees import quiet
+from bot.core.invitees import quiet, quiet_closed
 from bot.core.messages import Choices, Option, Outgoing, Text
 from bot.core.normalise import is_blank
 from bot.core.phases import STORY
@@ -524,6 +524,7 @@ class Participants:
                 rounds += 1
                 turn.lang = ctx.lang
             erased += count
+        await quiet_closed(turn, i.platform, i.workspace, i.user_id)
         erases(turn.session)
         self.metrics.forgotten.inc(erased)
         log.info("forget me: %d answers erased in %d rounds", erased, rounds)
