@@ -18,8 +18,9 @@ under the threshold *k*):
    shown groups therefore never gives the size of a smaller group (the host sees only floors).
 3. A group view holds theme names and quotes of that group's own answers only — no lists of
    headlines, dreams or ideas, no counts per theme, no theme named after a single answer —
-   and per question it quotes at most
-   ``n - ⌈k / S⌉`` of the group's *n* respondents (*S* the number of shown groups). So for
+   and per question it quotes at most ``n - ⌈k / S⌉`` of the group's *n* respondents (*S*
+   the number of group views that quote that question: a group with too few answers to it
+   quotes nothing there and does not count). So for
    every question at least *k* people of the shown groups are quoted in no group view: an
    answer in the whole-round summary that no group view quotes may be anyone's among at
    least *k* people, and subtracting the group views from the whole never isolates the
@@ -32,6 +33,8 @@ subtraction on counts and on quotes.
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -193,12 +196,21 @@ class Segments:
             select(func.count()).select_from(ProgressRow).where(ProgressRow.round_id == ctx.id)
         )
         blocks.extend(participation(self.views, ctx, members, total, invited or 0))
+        found = []
         for group in disclosure.shown:
             request = await gather(
                 turn.session, ctx, self.views.catalog, names, pseudonyms=members[group]
             )
-            summary = await turn.prepared.summary(request)
-            blocks.extend(self.view(ctx, group, request, summary, len(disclosure.shown)))
+            found.append((group, request, await turn.prepared.summary(request)))
+        # Rule 3 per question: shared among the groups whose view quotes that question.
+        quoting = Counter(
+            phase.key
+            for _, _, summary in found
+            for phase in summary.phases
+            if phase.published and phase.themes
+        )
+        for group, request, summary in found:
+            blocks.extend(self.view(ctx, group, request, summary, quoting))
         if not disclosure.shown:
             blocks.append(Text(self.views.t(lang, "segment.none_shown", count=minimum)))
         return Outgoing(tuple(blocks))
@@ -209,9 +221,10 @@ class Segments:
         group: str,
         request: SynthesisRequest,
         summary: Summary,
-        shown: int,
+        quoting: Mapping[str, int],
     ) -> list[Block]:
-        """One group's themes and quotes: no counts, no lists, quotes capped (rule 3)."""
+        """One group's themes and quotes: no counts, no lists, quotes capped (rule 3);
+        ``quoting`` says per question how many group views quote it."""
         lang = ctx.lang
         minimum = ctx.row.min_respondents
         blocks: list[Block] = [Heading(self.views.t(lang, "segment.view_heading", group=group))]
@@ -224,7 +237,7 @@ class Segments:
                 continue
             answers = [a for a in request.answers if a.phase == phase.key]
             people = len({a.respondent for a in answers})
-            allowance = quote_allowance(people, minimum, shown)
+            allowance = quote_allowance(people, minimum, quoting.get(phase.key, 1))
             quoted: set[int] = set()
             lines: list[Block] = []
             for theme in phase.themes:

@@ -254,7 +254,9 @@ def test_a_group_view_never_quotes_more_than_its_allowance() -> None:
         RoundRow(id="r", language="nl", min_respondents=3), Templates.load().default, None
     )
     for shown in (1, 2, 3):
-        blocks = Segments(Views(Catalog.load())).view(ctx, "raadslid", request, summary, shown)
+        blocks = Segments(Views(Catalog.load())).view(
+            ctx, "raadslid", request, summary, {"krantenkop": shown}
+        )
         quoted = [b.text for b in blocks if isinstance(b, Quote)]
         assert len(quoted) == 7 - math.ceil(3 / shown), (shown, quoted)
         labels = [b.text for b in blocks if isinstance(b, Text) and b.text.startswith("*")]
