@@ -21,14 +21,14 @@ from bot.core.commands import (
 from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, export_format, harvest
 from bot.core.harvest import gather
-from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
+from bot.core.messages import Attachment, Block, Divider, Heading, Outgoing, Text
 from bot.core.port import Member
 from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
-from bot.core.segments import Segments
+from bot.core.segments import Segments, pending
 from bot.core.segments import question as segment_question
 from bot.core.starts import Starts
 from bot.core.status import status_report
@@ -309,6 +309,10 @@ class Hosts:
             row.editing = False
             row.target = None
             row.confirming = False
+            if pending(ctx, row.segment):  # the group question still comes first
+                blocks = (Text(lead), Divider(), *segment_question(self.views, ctx))
+                turn.private(member.user_id, Outgoing(blocks))
+                continue
             turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
 
     async def remind(self, turn: Turn) -> None:

@@ -108,7 +108,7 @@ async def start_and_choose(local: LocalDriver) -> str:
     for n, user in enumerate(PEOPLE, start=1):
         value = str(list(GROUPS).index(group_of(n)) + 1)
         reply = await local.press(user, "segment", value, round_id)
-        assert "eerste vraag" in reply.fallback
+        assert "Nu de vragen" in reply.fallback
         assert group_of(n) not in reply.fallback, "the reply never repeats the group"
         assert "knel_kiem" in [c.key for c in choices(reply)]
     return round_id
@@ -128,9 +128,9 @@ async def test_group_question_comes_first_and_refuses_what_is_not_offered(
         stored = set(await session.scalars(select(ProgressRow.segment)))
         assert stored == {None}, "nothing stored"
     reply = await local.say("U02", "Griffier")
-    assert "eerste vraag" in reply.fallback
+    assert "Nu de vragen" in reply.fallback
     reply = await local.say("U03", "sla over")  # rather not say
-    assert "eerste vraag" in reply.fallback
+    assert "Nu de vragen" in reply.fallback
     round_id = choices(local.inbox("U04")[0])[0].round_id
     bad = await local.press("U04", "segment", "7", round_id)
     assert "staat er niet bij" in bad.fallback
@@ -291,7 +291,7 @@ async def test_a_template_names_its_groups_as_data(tmp_path: Path, clock: Manual
         (question,) = [c for c in choices(local.inbox("U02")[0]) if c.key == "segment"]
         assert [o.label for o in question.options][:5] == ["G4", "G40", "M50", "K80", "P10"]
         reply = await local.say("U02", "m50")
-        assert "eerste vraag" in reply.fallback
+        assert "Nu de vragen" in reply.fallback
     finally:
         await app.stop()
 
@@ -334,3 +334,15 @@ def test_any_group_list_is_taken_or_refused_with_a_reason(raw: str) -> None:
         return
     assert 2 <= len(found) <= 12 and len({g.casefold() for g in found}) == len(found)
     assert all(g and "," not in g and len(g) <= 40 for g in found)
+
+
+async def test_a_paced_round_asks_the_group_again_before_the_next_phase(
+    local: LocalDriver,
+) -> None:
+    local.platform.add_channel(CHANNEL, [local.member(u, n) for u, n in PEOPLE.items()])
+    await local.command(HOST, CHANNEL, 'start --paced --segment "raadslid,griffier"')
+    await local.command(HOST, CHANNEL, "next")
+    keys = [c.key for c in choices(local.inbox("U02")[-1])]
+    assert keys[0] == "segment", keys
+    reply = await local.say("U02", "raadslid")
+    assert "Nu de vragen" in reply.fallback and "Krantenkop" in reply.fallback

@@ -30,7 +30,7 @@ async def test_group_buttons_then_the_first_prompt(world: World, fake: FakeSlack
     assert "Knel of kiem" not in text_of(invitation), "no prompt before the group"
     await world.press(users[0], with_button(fake, users[0], "2"), "2")
     await world.settle()
-    assert "eerste vraag" in text_of(world.last_private(users[0]))
+    assert "Nu de vragen" in text_of(world.last_private(users[0]))
     assert "Knel of kiem" in text_of(world.last_private(users[0]))
     await world.dm(users[1], "wethouder")  # typed, and not offered
     await world.settle()

@@ -28,7 +28,7 @@ async def test_group_card_buttons_then_the_first_prompt(tmp_path: Path) -> None:
         assert data is not None
         await bot.personal(user, value=data)
         reply = card_text(bot.inbox(user)[-1])
-        assert "eerste vraag" in reply and "Knel of kiem" in reply
+        assert "Nu de vragen" in reply and "Knel of kiem" in reply
         assert "griffier" not in reply, "the reply never repeats the group"
         await bot.personal("29:chloe", "wethouder")
         assert "staat er niet bij" in card_text(bot.inbox("29:chloe")[-1])
