@@ -2,8 +2,8 @@
 channel, every invitee privately gets a short thank-you with what it produced (its theme
 names) and where to read the rest.
 
-Publishing notes what to say on the round (:func:`owe`); a timer sends it
-(``thanks:<round>``, :mod:`bot.runtime.schedules`), because a host may publish from their
+Publishing notes what to say on the round (:func:`owe`); a timer sends it two minutes later
+(``thanks:<round>``, :mod:`bot.runtime.schedules`), after the channel's post, because a host may publish from their
 private chat, where a turn cannot fetch the channel's roster first (bot/core/prepared.py):
 the timer's turn can, like a deadline's. Everyone the round invited gets the same words,
 whether they answered or not (nothing sent says who took part), except those who said
@@ -13,6 +13,7 @@ channel, nothing more.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from bot.core import invitees
@@ -25,6 +26,9 @@ from storage.models import RoundRow
 
 log = logging.getLogger(__name__)
 MAX_THEMES = 5
+# The thank-you points to the harvest in the channel, so it follows the post by a little:
+# the channel post and private messages leave the outbox in their own order.
+DELAY = dt.timedelta(minutes=2)
 
 
 def result_line(views: Views, lang: str, summary: Summary) -> str:
@@ -42,7 +46,7 @@ def result_line(views: Views, lang: str, summary: Summary) -> str:
 def owe(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> None:
     """``row`` (closed) just had ``summary`` posted: its invitees are owed a thank-you."""
     row.thanks = result_line(views, row.language, summary)
-    row.thanks_due = turn.now
+    row.thanks_due = turn.now + DELAY
 
 
 async def send(turn: Turn, views: Views, row: RoundRow) -> int:

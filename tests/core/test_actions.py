@@ -44,20 +44,22 @@ def accept_button(message: Outgoing) -> Choices:
     return found
 
 
-async def closed_round(local: LocalDriver) -> None:
+async def closed_round(local: LocalDriver, clock: ManualClock) -> None:
     setup_channel(local)
     await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
     for n, user in enumerate(PEOPLE, start=1):
         await answer_all(local, user, n)
     await local.command(HOST, CHANNEL, "close")
     await publish(local)
+    assert await tick(local) == [], "the thank-you follows the harvest's post a little later"
+    clock.advance(minutes=2)
     assert await tick(local) == [f"thanks:{(await round_row(local)).id}"]
 
 
 async def test_host_records_owner_accepts_reminder_and_the_news_when_done(
     local: LocalDriver, clock: ManualClock
 ) -> None:
-    await closed_round(local)
+    await closed_round(local, clock)
     for user in PEOPLE:  # item 6: the thank-you after the harvest was published
         assert sum("Dank je wel voor je inbreng" in m.fallback for m in local.inbox(user)) == 1
     reply = await local.command(HOST, CHANNEL, ACTION)
@@ -108,8 +110,10 @@ async def test_host_records_owner_accepts_reminder_and_the_news_when_done(
     assert (await actions(local))[0].status == "done"
 
 
-async def test_bad_input_gets_a_clear_reply_and_records_nothing(local: LocalDriver) -> None:
-    await closed_round(local)
+async def test_bad_input_gets_a_clear_reply_and_records_nothing(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    await closed_round(local, clock)
     cases = {
         'actie "Iets" --eigenaar @zoe --wanneer 9-3-2026': "vind `@zoe` niet",
         'actie "Iets" --eigenaar @bram --wanneer 31-02-2026': "bestaat niet",
@@ -136,8 +140,10 @@ async def test_bad_input_gets_a_clear_reply_and_records_nothing(local: LocalDriv
         assert await session.scalar(select(func.count()).select_from(ActionRow)) == 0
 
 
-async def test_an_idea_of_the_harvest_becomes_an_action(local: LocalDriver) -> None:
-    await closed_round(local)
+async def test_an_idea_of_the_harvest_becomes_an_action(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    await closed_round(local, clock)
     reply = await local.command(HOST, CHANNEL, "actie --idee 1 --eigenaar Daan --wanneer 3d")
     assert "Actie 1 staat genoteerd" in reply.fallback
     (row,) = await actions(local)
@@ -161,7 +167,7 @@ async def test_english_words_and_texts(local: LocalDriver) -> None:
 async def test_exports_and_the_weekly_digest_list_the_actions(
     local: LocalDriver, clock: ManualClock
 ) -> None:
-    await closed_round(local)
+    await closed_round(local, clock)
     await local.command(HOST, CHANNEL, ACTION)
     line = "Het buurthuis gaat na vieren open — Bram Jansen (nog niet bevestigd), uiterlijk"
     for format_ in ("md", "html", "csv", "docx", "xlsx"):
@@ -216,7 +222,7 @@ def test_an_owner_is_a_member_or_nobody(raw: str) -> None:
 
 
 async def test_publishing_from_the_private_chat_also_thanks_the_invitees(
-    local: LocalDriver,
+    local: LocalDriver, clock: ManualClock
 ) -> None:
     """The host's *Publiceer* button in their private chat: that turn cannot fetch the
     channel's members, so the thank-you goes by timer, once."""
@@ -229,6 +235,7 @@ async def test_publishing_from_the_private_chat_also_thanks_the_invitees(
     row = await round_row(local)
     published = await local.press(HOST, "draft", "publish", row.id)
     assert "in het kanaal" in published.fallback
+    clock.advance(minutes=2)
     assert await tick(local) == [f"thanks:{row.id}"]
     assert await tick(local) == []
     for user in PEOPLE:

@@ -191,7 +191,7 @@ async def test_groups_of_5_4_and_1_show_two_and_never_the_third(local: LocalDriv
 
 
 async def test_thank_you_after_the_harvest_reaches_everyone_invited_but_the_forgotten(
-    local: LocalDriver,
+    local: LocalDriver, clock: ManualClock
 ) -> None:
     await start_and_choose(local)
     for n, user in enumerate(list(PEOPLE)[:6], start=1):
@@ -200,6 +200,7 @@ async def test_thank_you_after_the_harvest_reaches_everyone_invited_but_the_forg
     before = {user: len(local.inbox(user)) for user in PEOPLE}
     await local.command(HOST, CHANNEL, "close")
     assert not any("Dank je wel" in m.fallback for m in local.inbox("U02")[before["U02"] :])
+    clock.advance(minutes=2)
     (job,) = await tick(local)  # the timer sends it, as it can fetch the channel's members
     assert job.startswith("thanks:")
     assert await tick(local) == [], "once"
