@@ -33,6 +33,9 @@ CHANNEL_WORDS = {
     "exporteer": "export",
     "help": "help",
     "hulp": "help",
+    # A series of rounds in the channel (bot/core/series.py).
+    "traject": "series",
+    "series": "series",
     # The host's review of a draft summary (bot/core/review.py).
     "publish": "publish",
     "publiceer": "publish",
@@ -46,6 +49,21 @@ CHANNEL_WORDS = {
 # Commands about a draft: they work in the channel and in the host's private chat.
 DRAFT_COMMANDS = frozenset({"publish", "rename", "remove", "discard"})
 QUOTE_WORDS = ("citaat", "quote")
+# `traject <word>`: start a series, show its harvest, close it.
+SERIES_WORDS = {
+    "start": "start",
+    "begin": "start",
+    "sluit": "close",
+    "close": "close",
+    "stop": "close",
+}
+# `export traject`: the series' harvest instead of the newest round's.
+SERIES_EXPORT_WORDS = frozenset({"traject", "series"})
+SERIES_FORMAT = "md"
+# Host commands that may name the theme of the round they mean (several theme rounds can be
+# open in one channel): `sluit --thema "Wonen"`.
+THEMED_COMMANDS = frozenset({"status", "next", "remind", "summary", "close"})
+THEME_OPTIONS = ("--thema", "--theme")
 # --publish: review (a draft to the host first) or direct, in either language.
 PUBLISH_MODES = {"review": "review", "controle": "review", "direct": "direct"}
 PARTICIPANT_WORDS = {
@@ -148,6 +166,13 @@ def parse(text: str) -> Command:
         raise CommandError("error.unknown_command", word=words[0][:40])
     if name == "digest":
         return _parse_digest(words[1:])
+    if name == "series":
+        return _parse_series(words)
+    if name == "export" and len(words) > 1 and words[1].casefold() in SERIES_EXPORT_WORDS:
+        rest = [w.casefold() for w in words[2:]]
+        if rest not in ([], [SERIES_FORMAT]):
+            raise CommandError("error.export_usage", formats=f"`export {words[1]} {SERIES_FORMAT}`")
+        return Command("export", args=(SERIES_FORMAT, "series"))
     if name == "export":
         if len(words) > 2 or (len(words) == 2 and words[1].casefold() not in EXPORT_FORMATS):
             formats = ", ".join(f"`export {name}`" for name in EXPORT_FORMATS)
@@ -155,6 +180,8 @@ def parse(text: str) -> Command:
         return Command("export", args=(words[1].casefold() if len(words) == 2 else DEFAULT_FORMAT,))
     if name in DRAFT_COMMANDS:
         return _parse_draft(name, words)
+    if name in THEMED_COMMANDS and len(words) == 3 and words[1].casefold() in THEME_OPTIONS:
+        return Command(name, theme=words[2].strip())
     if name != "start":
         if len(words) > 1:
             raise CommandError(
@@ -162,6 +189,51 @@ def parse(text: str) -> Command:
             )
         return Command(name)
     return _parse_start(words[1:])
+
+
+def _parse_series(words: list[str]) -> Command:
+    """``traject`` (the harvest so far), ``traject sluit``, and
+    ``traject start "<naam>" [--methode 7v] [--doel "…"]`` (English: series, --method, --goal)."""
+    if len(words) == 1:
+        return Command("series", args=("show",))
+    action = SERIES_WORDS.get(words[1].casefold())
+    if action is None:
+        raise CommandError("error.series_usage")
+    if action == "close":
+        if len(words) > 2:
+            raise CommandError(
+                "error.extra_words", command=words[1], extra=" ".join(words[2:])[:80]
+            )
+        return Command("series", args=("close",))
+    name: str | None = None
+    options: dict[str, str] = {}
+    rest = words[2:]
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        key = word.casefold()
+        if key in ("--methode", "--method", "--doel", "--goal"):
+            if i + 1 >= len(rest) or rest[i + 1].startswith("--"):
+                raise CommandError("error.option_value", option=word)
+            options["method" if key in ("--methode", "--method") else "goal"] = rest[i + 1]
+            i += 2
+            continue
+        if word.startswith("--"):
+            raise CommandError("error.unknown_option", option=word[:40])
+        if name is not None:
+            raise CommandError("error.series_usage")
+        name = word.strip()
+        i += 1
+    if not name:
+        raise CommandError("error.series_usage")
+    goal = options.get("goal")
+    return Command(
+        "series",
+        template=options.get("method"),
+        theme=name,
+        story=goal.strip() if goal else None,
+        args=("start",),
+    )
 
 
 def _parse_draft(name: str, words: list[str]) -> Command:

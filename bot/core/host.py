@@ -26,16 +26,18 @@ from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
+from bot.core.series import Series
 from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
 from bot.core.templates import Templates
+from bot.core.themes import Publication
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
 from bot.support.settings import Settings
 from storage.database import after_commit, after_rollback, erases
-from storage.models import AnswerRow, ProgressRow, RoundRow, columns, insert_rows
+from storage.models import AnswerRow, ProgressRow, RoundRow, SeriesRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
 POSTED = "posted"
@@ -53,6 +55,7 @@ class Hosts:
         keyring: Keyring,
         metrics: Metrics,
         reviews: Reviews | None = None,
+        series: Series | None = None,
     ) -> None:
         self.settings = settings
         self.templates = templates
@@ -61,6 +64,8 @@ class Hosts:
         self.metrics = metrics
         self.reviews = reviews or Reviews(views, keyring)
         self.starts = Starts(settings, keyring)
+        self.series = series or Series(templates, views, keyring)
+        self.publication = Publication(templates, views, self.series)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -71,15 +76,37 @@ class Hosts:
     async def start(self, turn: Turn, command: Command) -> None:
         i = turn.incoming
         assert i.channel_id is not None
-        if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
+        await self.open_round(turn, command, i.channel_id)
+
+    async def open_round(
+        self,
+        turn: Turn,
+        command: Command,
+        channel_id: str,
+        lane: str = "",
+        origin: RoundRow | None = None,
+    ) -> RoundContext:
+        """Start a round in ``channel_id``: by ``start`` in that channel (lane ""), or from an
+        exploratory round's theme button (``lane``: the theme; ``origin``: that round). One
+        open round per lane; a round started while the channel has an open series joins it."""
+        i = turn.incoming
+        if await turn.store.open_in_channel(i.platform, i.workspace, channel_id, lane):
+            if lane:
+                raise CommandError("error.theme_round_running", theme=command.theme)
             raise CommandError("error.round_running")
         turn.lang = command.language or self.settings.language
-        await self.starts.check(turn)
+        await self.starts.check(turn, channel_id)
         floor = self.settings.min_respondents
         if command.min_respondents is not None and command.min_respondents < floor:
             # PRODUCT.md §4.5: a host can raise the threshold for a round, never lower it.
             raise CommandError("error.min_below", value=command.min_respondents, count=floor)
+        series = await self.series.open_in_channel(
+            turn.session, i.platform, i.workspace, channel_id
+        )
+        place = await self.series.place_for(turn.session, series) if series else None
         template = self.templates.get(command.template)
+        if command.template is None and series is not None and place is not None:
+            template = self.series.template_for(series, place) or template
         if template is None:
             raise CommandError(
                 "error.unknown_template",
@@ -106,7 +133,7 @@ class Hosts:
         elif command.paced and deadline is not None:
             # No phase length given: the phases share the time until the deadline equally.
             phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
-        humans = self._humans(turn, i.channel_id)
+        humans = self._humans(turn, channel_id)
         round_id = uuid.uuid4().hex
         # Written to its key file before the round exists, destroyed again if the start
         # rolls back.
@@ -116,7 +143,7 @@ class Hosts:
             id=round_id,
             platform=i.platform,
             workspace=i.workspace,
-            channel_id=i.channel_id,
+            channel_id=channel_id,
             template=template.key,
             language=turn.lang,
             timezone=self.settings.timezone,
@@ -134,12 +161,16 @@ class Hosts:
             phase_seconds=phase_seconds,
             phase_opened=turn.now if command.paced else None,
             publish=command.publish or "review",
+            series_id=series.id if series else None,
+            series_place=place,
+            lane=lane,
+            origin_id=origin.id if origin else None,
         )
         turn.session.add(row)
         await turn.session.flush()
-        await self.starts.record(turn)
+        await self.starts.record(turn, channel_id)
         ctx = RoundContext(row, template, key)
-        invitation = self.views.invitation(ctx)
+        invitation = self.views.invitation(ctx, await self.series.recap(turn.session, row))
         if humans:
             await turn.session.execute(
                 insert(ProgressRow),
@@ -183,16 +214,31 @@ class Hosts:
                     )
                 )
             )
-        turn.channel(i.channel_id, Outgoing(tuple(blocks)))
-        turn.reply(self.views.note(lang, "round.started_host"))
+        if series is not None:
+            blocks.append(Text(self.views.t(lang, "series.place", place=place, name=series.name)))
+        turn.channel(channel_id, Outgoing(tuple(blocks)))
+        if origin is None:
+            turn.reply(self.views.note(lang, "round.started_host"))
+        else:
+            turn.reply(self.views.note(lang, "series.theme_started_host", theme=command.theme))
         self.metrics.rounds_started.inc()
         log.info(
             "round %s started: %d participants, template %s", round_id, len(humans), template.key
         )
+        return ctx
 
-    async def _own_round(self, turn: Turn, closed_too: bool = False) -> RoundContext:
+    def _hosts(self, turn: Turn, ctx: RoundContext) -> bool:
+        i = turn.incoming
+        return self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) == (
+            ctx.row.host_hash
+        )
+
+    async def _own_round(
+        self, turn: Turn, closed_too: bool = False, theme: str | None = None
+    ) -> RoundContext:
         """The channel's open round (or, with ``closed_too``, its newest), if the sender is
-        its host."""
+        its host. With several open (theme rounds), the one whose theme the command names,
+        else the only one the sender hosts."""
         i = turn.incoming
         assert i.channel_id is not None
         if closed_too:
@@ -200,17 +246,28 @@ class Hosts:
             if ctx is None:
                 raise CommandError("error.no_round_yet")
         else:
-            ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id)
-            if ctx is None:
+            found = await turn.store.all_open_in_channel(i.platform, i.workspace, i.channel_id)
+            if theme is not None:
+                found = [c for c in found if (c.row.theme or "").casefold() == theme.casefold()]
+            if not found:
                 raise CommandError("error.no_round_here")
+            turn.lang = found[0].lang
+            hosted = [c for c in found if self._hosts(turn, c)]
+            if len(hosted) > 1:
+                themes = ", ".join(f'`--thema "{c.row.theme}"`' for c in hosted if c.row.theme)
+                raise CommandError("error.which_round", themes=themes)
+            ctx = hosted[0] if hosted else found[0]
         turn.lang = ctx.lang
-        if self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) != ctx.row.host_hash:
+        if not self._hosts(turn, ctx):
             raise CommandError("error.not_host")
         return ctx
 
     async def export(self, turn: Turn, command: Command) -> None:
         """The anonymised harvest of the newest round, privately to its host
         (bot/core/export.py)."""
+        if command.args[1:] == ("series",):
+            await self._export_series(turn)
+            return
         ctx = await self._own_round(turn, closed_too=True)
         format_ = export_format(command.args[0] if command.args else DEFAULT_FORMAT)
         humans = self._humans(turn, ctx.row.channel_id)
@@ -233,12 +290,43 @@ class Hosts:
             "round %s: export (%s, %d bytes) sent to its host", ctx.id, format_.name, len(data)
         )
 
-    async def status(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def _export_series(self, turn: Turn) -> None:
+        """The harvest of the channel's series (open, else the newest), as a Markdown file,
+        privately to whoever started it."""
+        i = turn.incoming
+        row = await turn.session.scalar(
+            select(SeriesRow)
+            .where(
+                SeriesRow.platform == i.platform,
+                SeriesRow.workspace == i.workspace,
+                SeriesRow.channel_id == i.channel_id,
+            )
+            .order_by((SeriesRow.status == "open").desc(), SeriesRow.opened_day.desc())
+            .limit(1)
+        )
+        if row is None:
+            raise CommandError("error.no_series")
+        turn.lang = row.language
+        if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.owner_hash:
+            raise CommandError("error.not_series_owner")
+        data = (await self.series.markdown(turn.session, row)).encode("utf-8")
+        lang = row.language
+        name = self.views.t(lang, "series.file_name")
+        title = self.views.t(lang, "series.file_title")
+        blocks: tuple[Block, ...] = (
+            Heading(self.views.t(lang, "series.export_heading", name=row.name, format="md")),
+            Attachment(f"{name}.md", "text/markdown", data, f"{title} (md)"),
+        )
+        turn.private(i.user_id, Outgoing(blocks))
+        turn.reply(self.views.note(lang, "series.export_sent", format="md"))
+        log.info("series %s: export (md, %d bytes) sent to its owner", row.id, len(data))
+
+    async def status(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         turn.reply(await status_report(turn, ctx, self.views))
 
-    async def next(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def next(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         if not ctx.row.paced:
             raise CommandError("error.not_paced")
         if ctx.row.open_phase >= len(ctx.phases) - 1:
@@ -283,8 +371,8 @@ class Hosts:
             row.confirming = False
             turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
 
-    async def remind(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def remind(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         sent = await self.send_reminders(turn, ctx)
         turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
 
@@ -293,8 +381,8 @@ class Hosts:
         humans = self._humans(turn, ctx.row.channel_id)
         return await send_reminders(turn, ctx, humans, self.views, slot)
 
-    async def summary(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def summary(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         humans = self._humans(turn, ctx.row.channel_id)
         heading = self.views.t(ctx.lang, "harvest.interim_heading")
         outcome = await self._deliver(turn, ctx, humans, heading, turn.incoming.user_id)
@@ -303,8 +391,8 @@ class Hosts:
         key = "round.summary_posted" if outcome == POSTED else "round.summary_drafted"
         turn.reply(self.views.note(ctx.lang, key))
 
-    async def close(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def close(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         outcome = await self.close_round(turn, ctx, host=turn.incoming.user_id)
         key = "round.closed_host_review" if outcome == DRAFTED else "round.closed_host"
         turn.reply(self.views.note(ctx.lang, key))
@@ -361,7 +449,9 @@ class Hosts:
         if not summary.published:
             return None
         if ctx.row.publish == "direct":
-            self._post(turn, ctx, summary, heading)
+            host = host or self.reviews.host_among(ctx, humans)
+            footer = await self.publication.published(turn, ctx.row, summary, host)
+            self._post(turn, ctx, summary, heading, footer)
             return POSTED
         host = host or self.reviews.host_among(ctx, humans)
         await self.reviews.make(turn, ctx, summary, heading, host)
@@ -375,9 +465,17 @@ class Hosts:
         )
         return await turn.prepared.summary(request)
 
-    def _post(self, turn: Turn, ctx: RoundContext, summary: Summary, heading: str) -> None:
+    def _post(
+        self,
+        turn: Turn,
+        ctx: RoundContext,
+        summary: Summary,
+        heading: str,
+        footer: list[Block] | None = None,
+    ) -> None:
         body = summary_outgoing(summary, self.views.catalog)
-        turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
+        blocks = (Heading(heading), *body.blocks, *(footer or ()))
+        turn.channel(ctx.row.channel_id, Outgoing(blocks))
 
     async def _post_summary(
         self,

@@ -23,6 +23,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.render import chunks, summary_outgoing
 from bot.core.rounds import RoundContext
 from bot.core.summary import Summary
+from bot.core.themes import Publication
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import DraftRow, RoundRow
@@ -39,9 +40,12 @@ ACTIONS = frozenset({DRAFT, RENAME, REMOVE})
 class Reviews:
     """Drafts: made by the host commands and timers, acted on by the round's host only."""
 
-    def __init__(self, views: Views, keyring: Keyring) -> None:
+    def __init__(
+        self, views: Views, keyring: Keyring, publication: Publication | None = None
+    ) -> None:
         self.views = views
         self.keyring = keyring
+        self.publication = publication
 
     # -- making a draft ---------------------------------------------------------------------
     def host_among(self, ctx: RoundContext, members: list[Member]) -> str | None:
@@ -195,7 +199,10 @@ class Reviews:
     async def _publish(self, turn: Turn, row: RoundRow, draft: DraftRow) -> None:
         summary = drafts.loads(draft.content)
         body = summary_outgoing(summary, self.views.catalog)
-        turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks)))
+        footer: list[Block] = []
+        if self.publication is not None:
+            footer = await self.publication.published(turn, row, summary, turn.incoming.user_id)
+        turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks, *footer)))
         await turn.session.delete(draft)
         turn.reply(self.views.note(row.language, "draft.published"))
         log.info("round %s: draft published by its host", row.id)

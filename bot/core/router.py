@@ -31,9 +31,12 @@ from bot.core.pseudonyms import Keyring
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.series import Series
 from bot.core.slips import listing_word, numbered
 from bot.core.storable import storable
 from bot.core.templates import Templates
+from bot.core.themes import ACTIONS as THEME_ACTIONS
+from bot.core.themes import Publication, ThemeRounds
 from bot.core.timers import Timers
 from bot.core.turn import Turn, TurnResult
 from bot.core.views import Views
@@ -63,8 +66,13 @@ class Dialoog:
         self.clock = clock
         self.metrics = metrics
         self.views = Views(catalog)
-        self.reviews = Reviews(self.views, keyring)
-        self.hosts = Hosts(settings, templates, self.views, keyring, metrics, self.reviews)
+        self.series = Series(templates, self.views, keyring)
+        publication = Publication(templates, self.views, self.series)
+        self.reviews = Reviews(self.views, keyring, publication)
+        self.hosts = Hosts(
+            settings, templates, self.views, keyring, metrics, self.reviews, self.series
+        )
+        self.theme_rounds = ThemeRounds(templates, keyring, self.hosts)
         self.digests = Digests(settings, self.views, keyring)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
@@ -123,6 +131,10 @@ class Dialoog:
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
             return
+        if i.action in THEME_ACTIONS:
+            self.metrics.commands.labels("theme_round").inc()
+            await self.theme_rounds.action(turn)
+            return
         if i.action in DRAFT_ACTIONS:
             self.metrics.commands.labels("draft").inc()
             await self.reviews.action(turn)
@@ -175,12 +187,14 @@ class Dialoog:
             await self.hosts.start(turn, command)
         elif command.name == "digest":
             await self.digests.configure(turn, command)
+        elif command.name == "series":
+            await self.series.command(turn, command, self.settings.language)
         elif command.name == "export":
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
             await self.reviews.command(turn, command)
         else:
-            await getattr(self.hosts, command.name)(turn)
+            await getattr(self.hosts, command.name)(turn, command)
 
     async def _draft_in_private(self, turn: Turn) -> bool:
         """``publiceer``, ``hernoem 2 …`` typed by a host in the private chat act on the newest

@@ -1,9 +1,17 @@
 """Round templates: the phases, prompts and choices of a dialogue method, read from TOML.
 
-A host can add a template by dropping a file in ``prompts/templates/``; a broken file gives a
+A host can add a template by dropping a file in ``prompts/templates/`` (or in the
+``templates/`` folder of ``DIALOOG_PROMPTS_DIR``); a broken file gives a
 :class:`~bot.core.prompts.PromptError` that names the file and the key. Each phase names its
 kind (``kind = "story"``, or ``role = "story"`` as older files do; free ``text`` when neither
 is given), one of the kinds registered in :mod:`bot.core.phases`.
+
+A method that runs over several sessions (the seeds' *waarom / wat / hoe*, 7V) lists them as
+``[[sessions]]`` and gives each phase its ``session``: every session is then a template of its
+own too, keyed ``<template>-<session>``, and the rounds of a series with that method take the
+sessions in order (:mod:`bot.core.series`). ``template.follow_up`` names the template of the
+rounds a host can start, one per theme, once this round's summary is published (the
+exploratory *verkenning* starts *waarderend* theme rounds).
 """
 
 from __future__ import annotations
@@ -70,6 +78,9 @@ class Template:
     names: dict[str, str]
     phases: tuple[Phase, ...]
     source: str
+    follow_up: str | None = None
+    # The keys of the templates of its sessions, in order (empty: one round holds it all).
+    sessions: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         return self.names[lang]
@@ -122,6 +133,12 @@ def _choice(data: dict[str, Any], name: str, source: str) -> ChoiceSpec:
 
 
 def load_template(path: Path) -> Template:
+    """The template in ``path`` (its sessions' templates: :func:`load_templates`)."""
+    return load_templates(path)[0]
+
+
+def load_templates(path: Path) -> list[Template]:
+    """The template in ``path`` and, for a method with sessions, each session's template."""
     source = str(path)
     data = _read_toml(path)
     head = data.get("template")
@@ -149,13 +166,71 @@ def load_template(path: Path) -> Template:
     aliases = head.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise PromptError(f"{source}: key template.aliases must be a list of words")
-    return Template(
+    follow_up = head.get("follow_up")
+    if follow_up is not None and not isinstance(follow_up, str):
+        raise PromptError(f"{source}: key template.follow_up must be a template's name")
+    names = _texts(head.get("name"), source, "template.name")
+    parts = _sessions(data, phases_raw, phases, head["key"], names, source)
+    whole = Template(
         key=head["key"],
         aliases=tuple(a.casefold() for a in aliases),
-        names=_texts(head.get("name"), source, "template.name"),
+        names=names,
         phases=tuple(phases),
         source=source,
+        follow_up=follow_up,
+        sessions=tuple(part.key for part in parts),
     )
+    return [whole, *parts]
+
+
+def _sessions(
+    data: dict[str, Any],
+    phases_raw: list[Any],
+    phases: list[Phase],
+    key: str,
+    names: dict[str, str],
+    source: str,
+) -> list[Template]:
+    """The templates of a method's ``[[sessions]]``, each with the phases that name it."""
+    raw = data.get("sessions")
+    marked = [p.get("session") for p in phases_raw]
+    if raw is None:
+        if any(m is not None for m in marked):
+            raise PromptError(f"{source}: key sessions is missing (phases name a session)")
+        return []
+    if not isinstance(raw, list) or not raw:
+        raise PromptError(f"{source}: key sessions must be a list of tables")
+    parts = []
+    for i, session in enumerate(raw):
+        where = f"sessions[{i}]"
+        if not isinstance(session, dict) or not isinstance(session.get("key"), str):
+            raise PromptError(f"{source}: key {where}.key is missing")
+        titles = _texts(session.get("title"), source, f"{where}.title")
+        follow_up = session.get("follow_up")
+        if follow_up is not None and not isinstance(follow_up, str):
+            raise PromptError(f"{source}: key {where}.follow_up must be a template's name")
+        own = tuple(p for p, m in zip(phases, marked, strict=True) if m == session["key"])
+        if not own:
+            raise PromptError(
+                f"{source}: key {where}.key: no phase has session = {session['key']!r}"
+            )
+        parts.append(
+            Template(
+                key=f"{key}-{session['key']}".casefold(),
+                aliases=(),
+                names={lang: f"{names[lang]}: {titles[lang]}" for lang in LANGUAGES},
+                phases=own,
+                source=source,
+                follow_up=follow_up,
+            )
+        )
+    known = {s["key"] for s in raw}
+    for i, m in enumerate(marked):
+        if m not in known:
+            raise PromptError(
+                f"{source}: key phases[{i}].session must be one of {', '.join(known)}"
+            )
+    return parts
 
 
 class Templates:
@@ -171,6 +246,12 @@ class Templates:
         if default not in self._by_name:
             raise PromptError(f"prompts/templates: default template {default} is missing")
         self.default = self._by_name[default]
+        for template in templates:
+            if template.follow_up is not None and template.follow_up not in self._by_name:
+                raise PromptError(
+                    f"{template.source}: key template.follow_up names no template"
+                    f" ({template.follow_up})"
+                )
 
     def get(self, name: str | None) -> Template | None:
         return self.default if name is None else self._by_name.get(name.casefold())
@@ -186,4 +267,16 @@ class Templates:
     @classmethod
     def load(cls, root: Path | None = None, default: str = "waarderend") -> Templates:
         folder = (root or default_root()) / "templates"
-        return cls([load_template(p) for p in sorted(folder.glob("*.toml"))], default)
+        found = [t for p in sorted(folder.glob("*.toml")) for t in load_templates(p)]
+        return cls(found, default)
+
+    def session(self, template: Template, place: int) -> Template:
+        """The template of the ``place``-th round (1-based) of a series run with ``template``:
+        its session in order for a method with sessions (the last one again after that), else
+        ``template`` itself."""
+        if not template.sessions:
+            return template
+        key = template.sessions[min(place, len(template.sessions)) - 1]
+        found = self.get(key)
+        assert found is not None
+        return found

@@ -90,8 +90,9 @@ class Views:
             ctx.id,
         )
 
-    def invitation(self, ctx: RoundContext) -> Outgoing:
-        """The first private message: what the round is, the promise, the first prompt."""
+    def invitation(self, ctx: RoundContext, recap: list[Block] | None = None) -> Outgoing:
+        """The first private message: what the round is, ``recap`` (a series round's place
+        and what the round before it produced), the promise, the first prompt."""
         lang = ctx.lang
         blocks: list[Block] = [
             Heading(self.t(lang, "invite.heading", template=ctx.template.name(lang))),
@@ -100,6 +101,7 @@ class Views:
                 if ctx.row.theme
                 else self.t(lang, "invite.no_theme")
             ),
+            *(recap or ()),
             Text(self.t(lang, "invite.anonymous", count=ctx.row.min_respondents)),
         ]
         if ctx.row.deadline is not None:

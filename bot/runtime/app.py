@@ -17,6 +17,7 @@ from bot.core.pseudonyms import Keyring, SecretError, load_or_create_secret
 from bot.core.router import Dialoog
 from bot.core.summary import Guarded, Synthesizer
 from bot.core.templates import Templates
+from bot.core.themes import PREPARED_ACTIONS
 from bot.runtime.adapters import database
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.downloads import Downloads
@@ -175,7 +176,7 @@ class App:
         then wake the dispatcher (and the timers, for a channel command)."""
         await self.writer.apply(incoming)
         self.dispatcher.kick()
-        if not incoming.is_private:
+        if not incoming.is_private or incoming.action in PREPARED_ACTIONS:
             self.scheduler.changed()
 
     async def accept(self, incoming: Incoming) -> Awaitable[None] | None:

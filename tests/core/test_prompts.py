@@ -91,7 +91,7 @@ prompt.en = "What is on your mind?"
 """
     )
     templates = Templates.load(root)
-    assert templates.names() == ["kort", "waarderend"]
+    assert set(templates.names()) - set(Templates.load().names()) == {"kort"}
 
 
 def test_broken_prompt_file_stops_start_with_one_line(tmp_path: Path) -> None:
