@@ -4,7 +4,8 @@ digest itself, posted by the scheduler.
 A digest covers the seven days before the day it is posted (answers keep only the day). Per
 round with new answers: the counts, and when at least the round's threshold of distinct people
 answered that week, the summary of that week's answers; below the threshold only counts, with
-"fewer than N" in place of the number of people.
+"fewer than N" in place of the number of people. A channel with an open series gets the
+series' harvest so far under it: every round in order with the themes it published.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
+from bot.core.series import Series
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.settings import Settings
@@ -38,10 +40,12 @@ class Digests:
         settings: Settings,
         views: Views,
         keyring: Keyring,
+        series: Series | None = None,
     ) -> None:
         self.settings = settings
         self.views = views
         self.keyring = keyring
+        self.series = series
 
     async def configure(self, turn: Turn, command: Command) -> None:
         """Set, change or stop this channel's digest. Whoever sets it first owns it."""
@@ -120,10 +124,10 @@ class Digests:
         heading = Heading(
             self.views.t(lang, "digest.heading", period=period_text(lang, first, last))
         )
+        harvest = await self._series_harvest(turn, digest)
         if not counts:
-            turn.channel(
-                digest.channel_id, Outgoing((heading, Text(self.views.t(lang, "digest.nothing"))))
-            )
+            nothing = Text(self.views.t(lang, "digest.nothing"))
+            turn.channel(digest.channel_id, Outgoing((heading, nothing, *harvest)))
             return
         humans = turn.prepared.humans(digest.platform, digest.workspace, digest.channel_id)
         names = [m.name for m in humans]
@@ -165,7 +169,19 @@ class Digests:
                 summaries.append(summary_outgoing(summary, self.views.catalog))
             else:
                 overview.append(Text(self.views.t(lang, "digest.too_few")))
-        turn.channel(digest.channel_id, Outgoing(tuple(overview)))
+        turn.channel(digest.channel_id, Outgoing((*overview, *harvest)))
         for message in summaries:
             turn.channel(digest.channel_id, message)
         log.info("digest %s posted for %s: %d rounds", digest.id, day, len(counts))
+
+    async def _series_harvest(self, turn: Turn, digest: DigestRow) -> list[Block]:
+        """The harvest of the channel's open series, if it has one (already published)."""
+        if self.series is None:
+            return []
+        found = await self.series.open_in_channel(
+            turn.session, digest.platform, digest.workspace, digest.channel_id
+        )
+        if found is None:
+            return []
+        heading = self.views.t(digest.language, "series.harvest_heading", name=found.name)
+        return [Heading(heading), *await self.series.harvest_blocks(turn.session, found)]

@@ -73,7 +73,7 @@ class Dialoog:
             settings, templates, self.views, keyring, metrics, self.reviews, self.series
         )
         self.theme_rounds = ThemeRounds(templates, keyring, self.hosts)
-        self.digests = Digests(settings, self.views, keyring)
+        self.digests = Digests(settings, self.views, keyring, self.series)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
 

@@ -279,3 +279,26 @@ async def _exploration_published(local: LocalDriver) -> str:
     await local.press(HOST, "draft", "publish", round_id)
     assert theme_buttons(local, HOST)
     return round_id
+
+
+async def test_the_weekly_digest_shows_the_series_harvest(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    await local.command(HOST, CHANNEL, "digest weekly monday 10:00")
+    exploration = await explore(local)
+    themes = json.loads(
+        (await _scalar(local, select(RoundRow.outcome).where(RoundRow.id == exploration))) or "[]"
+    )
+    await local.press(HOST, "theme_round", "1", exploration)
+    await local.say("U02BRAM", "kiem")
+    await local.say("U02BRAM", "In ons dorp bouwden we samen tien tiny houses voor starters.")
+    posts = len(local.channel(CHANNEL))
+    clock.advance(days=7)
+    assert len(await local.app.scheduler.run_due()) == 1
+    await local.app.dispatcher.drain()
+    overview = local.channel(CHANNEL)[posts].fallback
+    assert "Traject Samen in het dorp: de oogst" in overview
+    assert "*1. Verkenningsdialoog: Leven in het dorp* (gesloten)" in overview
+    assert f"*2. Waarderend onderzoeken: {themes[0]}* (loopt)" in overview
+    assert f"Thema's: {', '.join(themes)}" in overview
+    assert "tiny houses" not in overview, "the harvest holds only what was published"
