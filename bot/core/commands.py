@@ -191,9 +191,19 @@ def parse(text: str) -> Command:
     return _parse_start(words[1:])
 
 
+_SERIES_OPTIONS = {
+    "--methode": "method",
+    "--method": "method",
+    "--doel": "goal",
+    "--goal": "goal",
+    "--lang": "lang",
+}
+
+
 def _parse_series(words: list[str]) -> Command:
     """``traject`` (the harvest so far), ``traject sluit``, and
-    ``traject start "<naam>" [--methode 7v] [--doel "…"]`` (English: series, --method, --goal)."""
+    ``traject start "<naam>" [--methode 7v] [--doel "…"] [--lang nl|en]`` (English: series,
+    --method, --goal)."""
     if len(words) == 1:
         return Command("series", args=("show",))
     action = SERIES_WORDS.get(words[1].casefold())
@@ -212,10 +222,10 @@ def _parse_series(words: list[str]) -> Command:
     while i < len(rest):
         word = rest[i]
         key = word.casefold()
-        if key in ("--methode", "--method", "--doel", "--goal"):
+        if key in _SERIES_OPTIONS:
             if i + 1 >= len(rest) or rest[i + 1].startswith("--"):
                 raise CommandError("error.option_value", option=word)
-            options["method" if key in ("--methode", "--method") else "goal"] = rest[i + 1]
+            options[_SERIES_OPTIONS[key]] = rest[i + 1]
             i += 2
             continue
         if word.startswith("--"):
@@ -226,9 +236,13 @@ def _parse_series(words: list[str]) -> Command:
         i += 1
     if not name:
         raise CommandError("error.series_usage")
+    language = options.get("lang")
+    if language is not None and language not in ("nl", "en"):
+        raise CommandError("error.language", language=language[:10])
     goal = options.get("goal")
     return Command(
         "series",
+        language=language,
         template=options.get("method"),
         theme=name,
         story=goal.strip() if goal else None,

@@ -10,7 +10,7 @@ from collections import Counter
 from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
-from bot.core.messages import Choices, Option, Outgoing, Text
+from bot.core.messages import Block, Choices, Divider, Option, Outgoing, Text
 from bot.core.normalise import is_blank
 from bot.core.phases import STORY
 from bot.core.rounds import RoundContext
@@ -320,7 +320,25 @@ class Participants:
             skipped = await self._still_open(turn, ctx, progress)
             if skipped:
                 message = Outgoing((*message.blocks, Text(self._open_line(ctx, skipped))))
+            else:
+                message = Outgoing((*message.blocks, *await self._next_round(turn, ctx)))
         turn.reply(message)
+
+    async def _next_round(self, turn: Turn, done: RoundContext) -> list[Block]:
+        """After the last question of one round: the question the person's next answer goes
+        to, when another open round (a theme round beside this one) still waits for them."""
+        i = turn.incoming
+        found = await turn.store.participation(i.platform, i.workspace, i.user_id)
+        if found is None or found[0].id == done.id:
+            return []
+        ctx, progress = found
+        if ctx.is_finished(progress) or not ctx.phase_open(progress.step):
+            return []
+        title = ctx.template.name(ctx.lang)
+        if ctx.row.theme:
+            title = f"{title}: {ctx.row.theme}"
+        lead = Text(self.views.t(ctx.lang, "answer.next_round", title=title))
+        return [Divider(), lead, *self.views.prompt_blocks(ctx, progress.step, progress.choice)]
 
     async def choose(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)

@@ -113,11 +113,11 @@ class Series:
         assert i.channel_id is not None and command.theme is not None
         if found is not None:
             raise CommandError("error.series_running", name=found.name)
-        turn.lang = default_lang
+        turn.lang = command.language or default_lang
         if len(command.theme) > MAX_NAME:
             raise CommandError("error.series_name_too_long", count=MAX_NAME)
         if command.story and len(command.story) > MAX_GOAL:
-            raise CommandError("error.series_name_too_long", count=MAX_GOAL)
+            raise CommandError("error.series_goal_too_long", count=MAX_GOAL)
         method = self.method(command.template) if command.template else None
         series_id = uuid.uuid4().hex
         row = SeriesRow(

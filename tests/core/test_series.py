@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.core.messages import Attachment, Entry, Outgoing
 from bot.testing import LocalDriver, ManualClock
-from storage.models import AnswerRow, RoundRow, SeriesRow
+from storage.models import AnswerRow, ProgressRow, RoundRow, SeriesRow
 from tests.core.conversation import CHANNEL, PEOPLE, choices, setup_channel
 from tests.core.test_drafts import drafts_in
 
@@ -138,6 +138,27 @@ async def test_an_exploration_seeds_theme_rounds_that_recap_it(local: LocalDrive
         )
     assert counted == 2
 
+    # At the end of the first theme round, Bram hears of the second and its first question;
+    # his next answer goes there.
+    await local.say("U02BRAM", "5")
+    await local.say("U02BRAM", "Een dorp waar elke starter binnen een jaar een huis vindt.")
+    end = await local.say("U02BRAM", "De gemeente wijst grond aan voor tiny houses.")
+    assert "Je hebt alle vragen beantwoord" in end.fallback
+    assert f"nog een ronde waarvoor je bent uitgenodigd: *Waarderend onderzoeken: {themes[1]}*" in (
+        end.fallback
+    )
+    assert end.fallback.rindex("Knel of kiem") > end.fallback.index("nog een ronde")
+    await local.say("U02BRAM", "knel")
+    async with local.app.db.sessions() as session:
+        other = await session.scalar(select(RoundRow).where(RoundRow.theme == themes[1]))
+        assert other is not None
+        progress = await session.scalar(
+            select(func.count())
+            .select_from(ProgressRow)
+            .where(ProgressRow.round_id == other.id, ProgressRow.choice == "knel")
+        )
+    assert progress == 1
+
     # The same theme again, while its round is open: refused, nothing started.
     again = await local.press(HOST, "theme_round", "1", exploration)
     assert f"Over *{themes[0]}* loopt in dat kanaal al een themadialoog" in again.fallback
@@ -234,8 +255,11 @@ async def test_bad_series_and_theme_input_gets_a_clear_reply_and_changes_nothing
     unknown = await local.command(HOST, CHANNEL, 'traject start "X" --methode 9v')
     assert "De methode `9v` bestaat niet" in unknown.fallback and "7v" in unknown.fallback
     assert await counts() == (0, 0)
-    english = await local.command(HOST, CHANNEL, 'series start "X" --method nope')
-    assert "`nope`" in english.fallback
+    english = await local.command(HOST, CHANNEL, 'series start "X" --method nope --lang en')
+    assert "There is no method `nope`" in english.fallback
+    assert "`fr`" in (await local.command(HOST, CHANNEL, 'series start "X" --lang fr')).fallback
+    long = await local.command(HOST, CHANNEL, f'traject start "{"x" * 201}"')
+    assert "hoogstens 200 tekens" in long.fallback
     assert "traject start" in (await local.command(HOST, CHANNEL, "traject")).fallback
     assert "traject start" in (await local.command(HOST, CHANNEL, "traject sluit")).fallback
     assert "traject start" in (await local.command(HOST, CHANNEL, "traject blabla")).fallback
