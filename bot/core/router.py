@@ -12,6 +12,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import feedback as _feedback  # noqa: F401  (registers the feedback stage)
+from bot.core import voting as _voting  # noqa: F401  (registers the vote stage)
+from bot.core.ballots import BallotBox
 from bot.core.commands import (
     CHANNEL_WORDS,
     DRAFT_COMMANDS,
@@ -32,6 +35,7 @@ from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
 from bot.core.slips import listing_word, numbered
+from bot.core.stages import Stages, opening_of, stage_actions
 from bot.core.storable import storable
 from bot.core.templates import Templates
 from bot.core.timers import Timers
@@ -64,7 +68,10 @@ class Dialoog:
         self.metrics = metrics
         self.views = Views(catalog)
         self.reviews = Reviews(self.views, keyring)
-        self.hosts = Hosts(settings, templates, self.views, keyring, metrics, self.reviews)
+        self.stages = Stages(settings, self.views, BallotBox(keyring))
+        self.hosts = Hosts(
+            settings, templates, self.views, keyring, metrics, self.reviews, self.stages
+        )
         self.digests = Digests(settings, self.views, keyring)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
@@ -123,6 +130,10 @@ class Dialoog:
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
             return
+        if i.action in stage_actions():
+            self.metrics.commands.labels("ballot").inc()
+            await self.stages.action(turn)
+            return
         if i.action in DRAFT_ACTIONS:
             self.metrics.commands.labels("draft").inc()
             await self.reviews.action(turn)
@@ -179,6 +190,10 @@ class Dialoog:
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
             await self.reviews.command(turn, command)
+        elif command.name in ("vote", "feedback"):
+            await self.hosts.open_stage(turn, command.name, opening_of(command))
+        elif command.name in ("close", "status") and running is None:
+            await self.hosts.stage_command(turn, command.name)
         else:
             await getattr(self.hosts, command.name)(turn)
 

@@ -64,12 +64,32 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class StageSpec:
+    """A ballot stage a template lists after its questions (a phase whose kind is a
+    ``ballot`` kind, :mod:`bot.core.phases`): it opens when the round closes.
+    ``options`` says where a vote's options come from: ``"themes"``, ``"ideas"`` or the
+    host's own list (per language)."""
+
+    key: str
+    role: str
+    titles: dict[str, str]
+    options: str | dict[str, tuple[str, ...]] = "themes"
+    dots: int = 3
+    per_option: int = 1
+
+    @property
+    def kind(self) -> PhaseKind:
+        return phase_kind(self.role)
+
+
+@dataclass(frozen=True)
 class Template:
     key: str
     aliases: tuple[str, ...]
     names: dict[str, str]
     phases: tuple[Phase, ...]
     source: str
+    stages: tuple[StageSpec, ...] = ()
 
     def name(self, lang: str) -> str:
         return self.names[lang]
@@ -131,11 +151,17 @@ def load_template(path: Path) -> Template:
     if not isinstance(phases_raw, list) or not phases_raw:
         raise PromptError(f"{source}: key phases is missing or empty")
     phases = []
+    stages = []
     for i, raw in enumerate(phases_raw):
         where = f"phases[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("key"), str):
             raise PromptError(f"{source}: key {where}.key is missing")
         role = _kind(raw, source, where)
+        if PHASE_KINDS[role].ballot:
+            stages.append(_stage(raw, role, source, where))
+            continue
+        if stages:
+            raise PromptError(f"{source}: key {where} is a question after a {stages[-1].role}")
         choice = _choice(data, raw["choice"], source) if "choice" in raw else None
         phases.append(
             Phase(
@@ -146,6 +172,8 @@ def load_template(path: Path) -> Template:
                 choice=choice,
             )
         )
+    if not phases:
+        raise PromptError(f"{source}: key phases has no question before its stages")
     aliases = head.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise PromptError(f"{source}: key template.aliases must be a list of words")
@@ -155,6 +183,43 @@ def load_template(path: Path) -> Template:
         names=_texts(head.get("name"), source, "template.name"),
         phases=tuple(phases),
         source=source,
+        stages=tuple(stages),
+    )
+
+
+def _stage(raw: dict[str, Any], role: str, source: str, where: str) -> StageSpec:
+    """A ballot stage's table: its title, and for a vote where the options come from and
+    how many dots each person places (at most ``per_option`` on one option)."""
+    options: str | dict[str, tuple[str, ...]] = "themes"
+    if "options" in raw:
+        found = raw["options"]
+        if isinstance(found, str) and found in ("themes", "ideas"):
+            options = found
+        elif isinstance(found, dict) and all(
+            isinstance(found.get(lang), list)
+            and len(found[lang]) >= 2
+            and all(isinstance(o, str) and o.strip() for o in found[lang])
+            for lang in LANGUAGES
+        ):
+            options = {lang: tuple(found[lang]) for lang in LANGUAGES}
+        else:
+            raise PromptError(
+                f'{source}: key {where}.options must be "themes", "ideas" or a table with '
+                f"two or more options per language"
+            )
+    numbers = {}
+    for name, default in (("dots", 3), ("per_option", 1)):
+        value = raw.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 20:
+            raise PromptError(f"{source}: key {where}.{name} must be a number from 1 to 20")
+        numbers[name] = value
+    return StageSpec(
+        key=raw["key"],
+        role=role,
+        titles=_texts(raw.get("title"), source, f"{where}.title"),
+        options=options,
+        dots=numbers["dots"],
+        per_option=numbers["per_option"],
     )
 
 

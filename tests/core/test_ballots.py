@@ -1,0 +1,212 @@
+"""Dot-voting and reactions to the draft harvest on the local adapter (issue 17): a round, then
+a vote with five people (one moves a dot, one's press arrives twice), then the result with the
+counts worked out by hand; a feedback stage with consensus and divisive statements; bad input
+refused privately with nothing changed; nothing published below the threshold."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core.feedback import classify
+from bot.core.messages import Choices, Entry, Incoming, Outgoing
+from bot.core.voting import ranked
+from bot.testing import LocalDriver
+from storage.models import BallotRow, StageRow
+from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all, choices, setup_channel
+
+FIVE = {**PEOPLE, "U05EVA": "Eva Smit"}
+LIST = 'stem "Buurtbus" "Langer open bibliotheek" "Bankjes op het plein" --punten 3 --per-optie 2'
+
+
+async def closed_round(local: LocalDriver, people: dict[str, str] = FIVE) -> None:
+    setup_channel(local, people)
+    await local.command(HOST, CHANNEL, "start")
+    for n, user in enumerate(people, start=1):
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "close")
+
+
+def buttons(message: Outgoing, key: str) -> Choices:
+    return next(c for c in choices(message) if c.key == key)
+
+
+async def press(
+    local: LocalDriver, user: str, key: str, value: str, ref: str | None, event: str | None = None
+) -> Outgoing:
+    return await local.exchange(
+        Incoming(
+            "local", "local", user, "", None, action=key, value=value, round_id=ref, event_id=event
+        )
+    )
+
+
+async def ballots(local: LocalDriver) -> list[str]:
+    async with local.app.db.sessions() as session:
+        return sorted((await session.scalars(select(BallotRow.choices))).all())
+
+
+async def test_five_vote_one_moves_a_dot_one_press_arrives_twice_and_the_counts_are_right(
+    local: LocalDriver,
+) -> None:
+    await closed_round(local)
+    reply = await local.command(HOST, CHANNEL, LIST)
+    assert "klaar bij iedereen" in reply.fallback
+    assert "De 5 leden" in local.channel(CHANNEL)[-1].fallback
+    ballot = local.inbox("U02BRAM")[-1]
+    add = buttons(ballot, "vote_add")
+    stage = add.round_id
+    assert [o.value for o in add.options] == ["1", "2", "3"]
+    assert "3 stippen" in ballot.fallback and "hoogstens 2 stippen per optie" in ballot.fallback
+    # Worked out by hand: Anna 1,1,2  Bram 1,2 (+ a 3 moved to 2)  Chloé 3,3  Daan 2
+    # (its press delivered twice)  Eva 1,3.  Option 1: 2+1+1 = 4 dots from 3 voters;
+    # option 2: 1+2+1 = 4 dots from 3; option 3: 2+1 = 3 dots... see below.
+    for user, values in {
+        "U01ANNA": ["1", "1", "2"],
+        "U02BRAM": ["1", "2", "3"],
+        "U03CHLOE": ["3", "3"],
+        "U05EVA": ["1", "3"],
+    }.items():
+        for value in values:
+            await press(local, user, "vote_add", value, stage)
+    # Bram changes his mind: the dot on 3 goes to 2.
+    moved = await press(local, "U02BRAM", "vote_remove", "3", stage)
+    moved = await press(local, "U02BRAM", "vote_add", "2", stage)
+    assert (
+        "Geplaatst: 3 van je 3 stippen" in moved.fallback
+        and "*2.* Langer open bibliotheek  ●●" in moved.fallback
+    )
+    # Daan's press arrives twice (the platform retried the same delivery): one dot.
+    await press(local, "U04DAAN", "vote_add", "2", stage, event="ev-daan-1")
+    await press(local, "U04DAAN", "vote_add", "2", stage, event="ev-daan-1")
+    assert '{"2": 1}' in await ballots(local)
+    status = await local.command(HOST, CHANNEL, "status")
+    assert "Gestemd: 5 van de 5 uitgenodigden" in status.fallback
+    closed = await local.command(HOST, CHANNEL, "sluit")
+    assert "vernietigd" in closed.fallback
+    result = local.channel(CHANNEL)[-1].fallback
+    # Option 1: Anna 2, Bram 1, Eva 1 = 4 dots, 3 of 5 voters (60%).
+    # Option 2: Anna 1, Bram 2, Daan 1 = 4 dots, 3 of 5 (60%): tied with option 1.
+    # Option 3: Chloé 2, Eva 1 = 3 dots, 2 of 5 (40%).
+    assert "5 mensen stemden" in result
+    assert "1. (gedeeld) Buurtbus: 4 stippen, van 3 stemmers (60%)" in result
+    assert "1. (gedeeld) Langer open bibliotheek: 4 stippen, van 3 stemmers (60%)" in result
+    assert "3. Bankjes op het plein: 3 stippen, van 2 stemmers (40%)" in result
+    assert local.app.keyring.key_files.round_ids() == [], "the stage's key is destroyed"
+    late = await press(local, "U02BRAM", "vote_add", "1", stage)
+    assert "al gesloten" in late.fallback
+
+
+async def test_bad_votes_are_refused_privately_and_change_nothing(local: LocalDriver) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, LIST)
+    stage = buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id
+    for value in ("1", "1"):
+        await press(local, "U02BRAM", "vote_add", value, stage)
+    before = await ballots(local)
+    refused = {
+        "vote_add:1": "hoogstens 2 stippen",
+        "vote_add:9": "er zijn 3 opties",
+        "vote_add:x": "er zijn 3 opties",
+        "vote_remove:2": "geen stip van jou",
+    }
+    for pressed, says in refused.items():
+        key, value = pressed.split(":")
+        reply = await press(local, "U02BRAM", key, value, stage)
+        assert says in reply.fallback, (pressed, reply.fallback)
+    await press(local, "U02BRAM", "vote_add", "2", stage)
+    reply = await press(local, "U02BRAM", "vote_add", "3", stage)
+    assert "al je 3 stippen" in reply.fallback
+    outsider = await press(local, "U99ZOE", "vote_add", "1", stage)
+    assert "niet uitgenodigd" in outsider.fallback
+    assert '{"1": 2, "2": 1}' in await ballots(local)  # only the good presses counted
+    for words, says in {
+        "stem over koffie": "niet over `koffie`",
+        "stem --punten 0": "van 1 tot en met 20",
+        "stem --punten 2 --per-optie 3": "niet meer stippen",
+        'stem "Alleen deze"': "minstens twee verschillende",
+        LIST: "loopt al een stemming",
+    }.items():
+        reply = await local.command(HOST, CHANNEL, words)
+        assert says in reply.fallback, (words, reply.fallback)
+    not_host = await local.command("U02BRAM", CHANNEL, "sluit")
+    assert "host" in not_host.fallback or "gespreksleider" in not_host.fallback
+
+
+async def test_below_the_threshold_nothing_about_the_vote_is_published(local: LocalDriver) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, LIST)
+    stage = buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id
+    await press(local, "U02BRAM", "vote_add", "1", stage)
+    await press(local, "U03CHLOE", "vote_add", "2", stage)
+    posted = len(local.channel(CHANNEL))
+    await local.command(HOST, CHANNEL, "sluit")
+    result = local.channel(CHANNEL)[posted:]
+    text = "\n".join(m.fallback for m in result)
+    assert "Te weinig mensen" in text
+    assert "Buurtbus" not in text and "stip" not in text
+    async with local.app.db.sessions() as session:
+        row = await session.scalar(select(StageRow))
+    assert row is not None and row.results == '{"published": false}'
+
+
+def test_consensus_and_divisive_worked_out_by_hand() -> None:
+    assert classify(5, 0, 0, 3) == "consensus_agree"
+    assert classify(7, 3, 0, 3) == "consensus_agree"  # exactly 70%
+    assert classify(1, 4, 0, 3) == "consensus_disagree"
+    assert classify(3, 2, 0, 3) == "divisive"  # 40% on the smaller side
+    assert classify(6, 4, 0, 3) == "divisive"
+    assert classify(1, 1, 3, 3) == "unclear"  # five reacted, only two took a side
+    assert classify(1, 1, 0, 3) is None  # too few reacted: not shown
+    assert ranked([4, 4, 3, 0]) == [1, 1, 3, 4]
+
+
+async def test_feedback_on_the_harvest_gives_consensus_divisive_and_comments(
+    local: LocalDriver,
+) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, "publiceer")
+    reply = await local.command(HOST, CHANNEL, "feedback")
+    assert "uitspraken staan klaar" in reply.fallback
+    first = local.inbox("U02BRAM")[-1]
+    reacts = [c for c in choices(first) if c.key == "react"]
+    assert len(reacts) == 3 and [o.label for o in reacts[0].options] == ["Eens", "Oneens", "Pas"]
+    refs = [c.round_id for c in reacts]
+    statements = [line for line in first.fallback.splitlines() if line[:3] in ("*1.", "*2.", "*3.")]
+    texts = [line.split(" ", 1)[1] for line in statements]
+    stage = refs[0].split(":")[0]
+    # By hand: statement 1 all five agree (consensus); statement 2 three agree, two disagree
+    # (40% on the smaller side: divisive); statement 3 one agree, one disagree, three pass
+    # (unclear). Nobody reacts to the others: fewer than three, so they are not shown.
+    pattern = {
+        "U01ANNA": ("agree", "agree", "pass"),
+        "U02BRAM": ("agree", "agree", "pass"),
+        "U03CHLOE": ("agree", "agree", "agree"),
+        "U04DAAN": ("agree", "disagree", "disagree"),
+        "U05EVA": ("agree", "disagree", "pass"),
+    }
+    for user, values in pattern.items():
+        for ref, value in zip(refs, values, strict=True):
+            await press(local, user, "react", value, ref)
+    comment = await press(
+        local, "U03CHLOE", "react_comment", "2\tVraag het Bram Jansen eens!", stage
+    )
+    assert "bewaard" in comment.fallback
+    entry = next(b for b in first.blocks if isinstance(b, Entry))
+    assert entry.key == "react_comment" and entry.round_id == stage
+    before = await ballots(local)
+    wrong = await press(local, "U03CHLOE", "react", "maybe", refs[0])
+    assert wrong.fallback and await ballots(local) == before
+    status = await local.command(HOST, CHANNEL, "status")
+    assert "Gereageerd: 5 van de 5 uitgenodigden" in status.fallback
+    await local.command(HOST, CHANNEL, "sluit")
+    result = local.channel(CHANNEL)[-1].fallback
+    assert "5 mensen reageerden" in result
+    consensus = result.index("*Breed gedeeld*")
+    divisive = result.index("*Verdeeld*")
+    unclear = result.index("*Geen duidelijk beeld*")
+    assert f"{texts[0]} (5 eens, 0 oneens, 0 pas; 100% eens)" in result[consensus:divisive]
+    assert f"{texts[1]} (3 eens, 2 oneens, 0 pas; 60% eens)" in result[divisive:unclear]
+    assert f"{texts[2]} (1 eens, 1 oneens, 3 pas; 50% eens)" in result[unclear:]
+    assert "Vraag het [naam] eens!" in result and "Bram" not in result
+    for user in FIVE:
+        assert user not in result
