@@ -113,6 +113,7 @@ async def test_bad_votes_are_refused_privately_and_change_nothing(local: LocalDr
         key, value = pressed.split(":")
         reply = await press(local, "U02BRAM", key, value, stage)
         assert says in reply.fallback, (pressed, reply.fallback)
+    assert await ballots(local) == before, "a refused press changes nothing"
     await press(local, "U02BRAM", "vote_add", "2", stage)
     reply = await press(local, "U02BRAM", "vote_add", "3", stage)
     assert "al je 3 stippen" in reply.fallback
