@@ -25,6 +25,7 @@ from tests.core.conversation import (
     HOST,
     PEOPLE,
     answer_all,
+    choices,
     setup_channel,
     story,
 )
@@ -303,7 +304,7 @@ async def test_votes_and_reactions_hold_no_identity_and_lose_their_link_at_close
     await local.command(HOST, CHANNEL, "sluit")
     await local.command(HOST, CHANNEL, "feedback")
     first = local.inbox("U03CHLOE")[-1]
-    refs = [c.round_id for c in first.blocks if getattr(c, "key", None) == "react"]
+    refs = [c.round_id for c in choices(first) if c.key == "react"]
     for user in PEOPLE:
         await press(local, user, "react", "agree", refs[0])
     feedback_stage = str(refs[0]).split(":")[0]

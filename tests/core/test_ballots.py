@@ -5,10 +5,17 @@ refused privately with nothing changed; nothing published below the threshold.""
 
 from __future__ import annotations
 
+import shlex
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.core.commands import CommandError, parse
 from bot.core.feedback import classify
 from bot.core.messages import Choices, Entry, Incoming, Outgoing
+from bot.core.prompts import Catalog
+from bot.core.stages import opening_of
 from bot.core.voting import ranked
 from bot.testing import LocalDriver
 from storage.models import BallotRow, StageRow
@@ -174,7 +181,7 @@ async def test_feedback_on_the_harvest_gives_consensus_divisive_and_comments(
     refs = [c.round_id for c in reacts]
     statements = [line for line in first.fallback.splitlines() if line[:3] in ("*1.", "*2.", "*3.")]
     texts = [line.split(" ", 1)[1] for line in statements]
-    stage = refs[0].split(":")[0]
+    stage = str(refs[0]).split(":")[0]
     # By hand: statement 1 all five agree (consensus); statement 2 three agree, two disagree
     # (40% on the smaller side: divisive); statement 3 one agree, one disagree, three pass
     # (unclear). Nobody reacts to the others: fewer than three, so they are not shown.
@@ -211,3 +218,17 @@ async def test_feedback_on_the_harvest_gives_consensus_divisive_and_comments(
     assert "Vraag het [naam] eens!" in result and "Bram" not in result
     for user in FIVE:
         assert user not in result
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=12), max_size=6))
+def test_any_vote_words_parse_or_get_a_clear_refusal(words: list[str]) -> None:
+    """Odd input to `stem`: a command with a valid number of dots, or a catalog refusal."""
+    try:
+        command = parse("stem " + " ".join(shlex.quote(w) for w in words))
+    except CommandError as error:
+        assert Catalog.load().text("nl", error.key, **error.values)
+        return
+    opening = opening_of(command)
+    assert 1 <= opening.per_option <= opening.dots <= 20
+    assert opening.source in ("themes", "ideas", "list")
