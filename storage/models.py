@@ -356,6 +356,7 @@ class StageRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1 for the round's first stage, then 2, …
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(8), default="open")
     items: Mapped[str] = mapped_column(Text)

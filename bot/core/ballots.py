@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot.core.commands import CommandError
 from bot.core.pseudonyms import Keyring
@@ -42,6 +42,7 @@ class Item:
 
     text: str
     group: str = ""
+    ref: str = ""  # the theme label or listed answer it comes from (notes beside it)
 
 
 @dataclass
@@ -81,7 +82,9 @@ class StageContext:
 
 
 def dumps_items(items: Iterable[Item]) -> str:
-    return json.dumps([{"text": i.text, "group": i.group} for i in items], ensure_ascii=False)
+    return json.dumps(
+        [{"text": i.text, "group": i.group, "ref": i.ref} for i in items], ensure_ascii=False
+    )
 
 
 class BallotBox:
@@ -110,12 +113,16 @@ class BallotBox:
         deadline: Any = None,
     ) -> StageContext:
         """A new open stage of ``round_row`` with an empty ballot for each of ``invited``."""
+        before = await turn.session.scalar(
+            select(func.count()).select_from(StageRow).where(StageRow.round_id == round_row.id)
+        )
         stage_id = uuid.uuid4().hex
         key = self.keyring.new_round_key(stage_id)
         after_rollback(turn.session, lambda: self.keyring.destroy_round_key(stage_id))
         row = StageRow(
             id=stage_id,
             round_id=round_row.id,
+            seq=(before or 0) + 1,
             kind=kind,
             status="open",
             items=dumps_items(items),
@@ -152,9 +159,7 @@ class BallotBox:
         query = select(StageRow).where(StageRow.round_id == round_id)
         if kind is not None:
             query = query.where(StageRow.kind == kind)
-        rows = list(await turn.session.scalars(query))
-        rows.sort(key=lambda r: (r.status == "open", r.closed_day or r.opened_day))
-        return rows[-1] if rows else None
+        return await turn.session.scalar(query.order_by(StageRow.seq.desc()).limit(1))
 
     async def ballot(self, turn: Turn, stage_id: str) -> tuple[StageContext, BallotRow]:
         """The sender's ballot in an open stage; refused when the stage is closed or the

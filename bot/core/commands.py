@@ -71,6 +71,7 @@ PARTICIPANT_WORDS = {
     "hulp": "help",
 }
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_OVER_THEMAS = re.compile(r"(?i)\b(over|on)\s+thema's(?=\s|$)")
 _RELATIVE = re.compile(r"^(\d{1,4})\s*([a-z]+)$")
 # A length's unit, as people type it in either language: 30m, 2u, 2h, 3d, 1w, 2 uur, 3 days.
 _UNITS = {
@@ -146,8 +147,10 @@ def participant_word(text: str) -> str | None:
 
 def parse(text: str) -> Command:
     """Parse the words after ``/dialoog`` or ``@dialoogbot``."""
+    # "stem over thema's": the apostrophe of the Dutch plural is not a quote.
+    text = _OVER_THEMAS.sub(r"\1 themas", text.translate(_QUOTES))
     try:
-        words = shlex.split(text.translate(_QUOTES))
+        words = shlex.split(text)
     except ValueError:
         raise CommandError("error.quotes") from None
     if not words:

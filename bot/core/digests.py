@@ -21,6 +21,7 @@ from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
+from bot.core.stages import Stages
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.settings import Settings
@@ -38,10 +39,12 @@ class Digests:
         settings: Settings,
         views: Views,
         keyring: Keyring,
+        stages: Stages | None = None,
     ) -> None:
         self.settings = settings
         self.views = views
         self.keyring = keyring
+        self.stages = stages
 
     async def configure(self, turn: Turn, command: Command) -> None:
         """Set, change or stop this channel's digest. Whoever sets it first owns it."""
@@ -161,6 +164,8 @@ class Digests:
                 continue
             request = await gather(turn.session, ctx, self.views.catalog, names, days=(first, last))
             summary = await turn.prepared.summary(request)
+            if self.stages is not None:  # the round's priorities and agreement, when voted
+                summary = await self.stages.annotate(turn, ctx.id, summary)
             if summary.published:
                 summaries.append(summary_outgoing(summary, self.views.catalog))
             else:

@@ -27,7 +27,7 @@ from bot.core.messages import Block, Entry, Heading, Option, Outgoing, Quote, Te
 from bot.core.messages import Choices as Buttons
 from bot.core.normalise import is_blank
 from bot.core.stages import Opening, register
-from bot.core.summary import Summary
+from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import BallotRow
@@ -64,9 +64,11 @@ class Feedback:
                 continue
             for theme in phase.themes:
                 text = views.t(lang, "stage.feedback.theme_statement", label=theme.label)
-                found.append(Item(text, phase.title))
+                found.append(Item(text, phase.title, theme.label))
             if phase.kind.proposes:
-                found.extend(Item(" ".join(item.text.split()), phase.title) for item in phase.items)
+                for listed in phase.items:
+                    text = " ".join(listed.text.split())
+                    found.append(Item(text, phase.title, text))
         return found
 
     def check(self, opening: Opening, items: list[Item]) -> None:
@@ -169,6 +171,7 @@ class Feedback:
                     "number": n,
                     "text": item.text,
                     "group": item.group,
+                    "ref": item.ref,
                     **counts,
                     "kind": kind,
                     "comments": sorted(text for i, text in comments if i == n),
@@ -224,17 +227,22 @@ class Feedback:
                 blocks.extend(Quote(c) for c in comments)
         return Outgoing(tuple(blocks))
 
-    def harvest_lines(self, stage: StageContext, views: Views) -> list[str]:
+    def harvest(self, stage: StageContext, views: Views) -> StageNote | None:
         results = stage.results or {}
         if not results.get("published"):
-            return []
+            return None
         lang = stage.lang
-        found = [f"**{views.t(lang, 'stage.feedback.harvest_heading')}**"]
+        found: list[str] = []
         for section, lines in self.lines(stage, views).items():
-            found.extend(
-                f"- {views.t(lang, f'stage.feedback.{section}')}: {line}" for line in lines
-            )
-        return found
+            found.extend(f"{views.t(lang, f'stage.feedback.{section}')}: {line}" for line in lines)
+        beside = []
+        for s in results["statements"]:
+            sided = s["agree"] + s["disagree"]
+            share = round(100 * s["agree"] / sided) if sided else 0
+            note = views.t(lang, f"stage.feedback.beside.{s['kind']}", share=share)
+            beside.append((str(s.get("ref") or s["text"]), note))
+        heading = views.t(lang, "stage.feedback.harvest_heading")
+        return StageNote(heading, tuple(found), tuple(beside))
 
 
 FEEDBACK = register(Feedback())

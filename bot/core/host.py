@@ -221,6 +221,8 @@ class Hosts:
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
+        if self.stages is not None:  # priorities and agreement beside the themes
+            summary = await self.stages.annotate(turn, ctx.id, summary)
         # Charts and office files take a moment to draw: off the event loop.
         data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
         heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_.name)

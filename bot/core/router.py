@@ -72,7 +72,7 @@ class Dialoog:
         self.hosts = Hosts(
             settings, templates, self.views, keyring, metrics, self.reviews, self.stages
         )
-        self.digests = Digests(settings, self.views, keyring)
+        self.digests = Digests(settings, self.views, keyring, self.stages)
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
 

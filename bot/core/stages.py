@@ -9,6 +9,7 @@ this module and :mod:`bot.core.ballots` are shared by all of them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,7 +23,7 @@ from bot.core.messages import Outgoing
 from bot.core.phases import phase_kind
 from bot.core.registry import Registry, Unregistered
 from bot.core.rounds import RoundContext
-from bot.core.summary import Summary
+from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.settings import Settings
@@ -80,8 +81,9 @@ class StageBehaviour(Protocol):
         """The post for the channel (from the stage's kept results)."""
         ...
 
-    def harvest_lines(self, stage: StageContext, views: Views) -> list[str]:
-        """Markdown lines beside the themes in summaries and exports."""
+    def harvest(self, stage: StageContext, views: Views) -> StageNote | None:
+        """What the closed stage adds to summaries, digests and exports (None below the
+        threshold)."""
         ...
 
 
@@ -127,7 +129,10 @@ class Stages:
         if draft is not None:
             return drafts.loads(draft.content)
         request = await gather(turn.session, ctx, self.views.catalog, names)
-        return drafts.publishable(await turn.prepared.summary(request))
+        summary = await turn.prepared.summary(request)
+        # The options are chosen from it: never from a stand-in (prepared.py), so fetch first.
+        turn.prepared.complete()
+        return drafts.publishable(summary)
 
     async def open(
         self,
@@ -252,6 +257,15 @@ class Stages:
             raise CommandError("error.choice_stale")
         await behaviour.act(turn, self.box, stage, ballot, self.views)
 
+    async def annotate(self, turn: Turn, round_id: str, summary: Summary) -> Summary:
+        """``summary`` with the priorities and agreement of the round's closed stages."""
+        notes = []
+        for stage in await self.closed_stages(turn, round_id):
+            note = self.behaviour(stage.row.kind).harvest(stage, self.views)
+            if note is not None:
+                notes.append(note)
+        return dataclasses.replace(summary, stages=tuple(notes)) if notes else summary
+
     async def closed_stages(self, turn: Turn, round_id: str) -> list[StageContext]:
         """The round's closed stages, oldest first, for summaries and exports."""
         from sqlalchemy import select
@@ -259,7 +273,7 @@ class Stages:
         rows = await turn.session.scalars(
             select(StageRow)
             .where(StageRow.round_id == round_id, StageRow.status == "closed")
-            .order_by(StageRow.closed_day, StageRow.id)
+            .order_by(StageRow.seq)
         )
         round_row = await turn.session.get(RoundRow, round_id)
         assert round_row is not None

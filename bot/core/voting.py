@@ -19,7 +19,7 @@ from bot.core.commands import CommandError
 from bot.core.messages import Block, Heading, Option, Outgoing, Text
 from bot.core.messages import Choices as Buttons
 from bot.core.stages import Opening, register
-from bot.core.summary import Summary
+from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import BallotRow
@@ -42,7 +42,7 @@ class Voting:
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         if opening.source == "list":
-            return [Item(text) for text in opening.listed]
+            return [Item(text, ref=text) for text in opening.listed]
         found: list[Item] = []
         seen: set[str] = set()
         for phase in summary.phases:
@@ -56,7 +56,7 @@ class Voting:
                 text = " ".join(text.split())
                 if text and text.casefold() not in seen:
                     seen.add(text.casefold())
-                    found.append(Item(text, phase.title))
+                    found.append(Item(text, phase.title, text))
         return found
 
     def check(self, opening: Opening, items: list[Item]) -> None:
@@ -175,6 +175,7 @@ class Voting:
             {
                 "text": item.text,
                 "group": item.group,
+                "ref": item.ref,
                 "dots": dots[n],
                 "voters": backers[n],
                 "rank": ranks[n],
@@ -182,7 +183,8 @@ class Voting:
             }
             for n, item in enumerate(items)
         ]
-        options.sort(key=lambda o: (o["rank"], items.index(Item(str(o["text"]), str(o["group"])))))
+        order = {item.text: n for n, item in enumerate(items)}
+        options.sort(key=lambda o: (int(str(o["rank"])), order[str(o["text"])]))
         return {"published": True, "voters": voters, "options": options}
 
     def lines(self, stage: StageContext, views: Views) -> list[str]:
@@ -222,14 +224,24 @@ class Voting:
         )
         return Outgoing((heading, Text(intro), Text("\n".join(self.lines(stage, views)))))
 
-    def harvest_lines(self, stage: StageContext, views: Views) -> list[str]:
+    def harvest(self, stage: StageContext, views: Views) -> StageNote | None:
         found = self.lines(stage, views)
         if not found:
-            return []
-        return [
-            f"**{views.t(stage.lang, 'stage.vote.harvest_heading')}**",
-            *(f"- {line}" for line in found),
-        ]
+            return None
+        lang = stage.lang
+        beside = tuple(
+            (
+                str(option.get("ref") or option["text"]),
+                views.t(
+                    lang,
+                    "stage.vote.beside_tied" if option["tied"] else "stage.vote.beside",
+                    rank=option["rank"],
+                    dots=views.count(lang, "dots", int(option["dots"])),
+                ),
+            )
+            for option in (stage.results or {})["options"]
+        )
+        return StageNote(views.t(lang, "stage.vote.harvest_heading"), tuple(found), beside)
 
 
 VOTING = register(Voting())

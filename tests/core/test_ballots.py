@@ -232,3 +232,57 @@ def test_any_vote_words_parse_or_get_a_clear_refusal(words: list[str]) -> None:
     opening = opening_of(command)
     assert 1 <= opening.per_option <= opening.dots <= 20
     assert opening.source in ("themes", "ideas", "list")
+
+
+async def test_the_harvest_shows_priorities_and_agreement_beside_the_themes(
+    local: LocalDriver,
+) -> None:
+    """Issue 17, item 3: after a vote on the themes and reactions to the harvest, the export
+    (Markdown, Word, Excel) shows them beside the themes they are about."""
+    import io
+
+    import docx
+    import openpyxl
+
+    from tests.core.test_export import exported, exported_file
+
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, "publiceer")
+    await local.command(HOST, CHANNEL, "stem over thema's --punten 1")
+    add = buttons(local.inbox("U02BRAM")[-1], "vote_add")
+    first_theme = local.inbox("U02BRAM")[-1].fallback.split("*1.* ", 1)[1].split("\n")[0]
+    for user in FIVE:
+        await press(local, user, "vote_add", "1", add.round_id)
+    await local.command(HOST, CHANNEL, "sluit")
+    await local.command(HOST, CHANNEL, "feedback")
+    react = next(c for c in choices(local.inbox("U02BRAM")[-1]) if c.key == "react")
+    for user in FIVE:
+        await press(local, user, "react", "agree", react.round_id)
+    await local.command(HOST, CHANNEL, "sluit")
+
+    await local.command(HOST, CHANNEL, "export md")
+    found = exported(local, HOST)
+    assert found is not None
+    markdown = found[1]
+    beside = "stemming: 1e plaats, 5 stippen · breed gedeeld: 100% eens"  # in the order held
+    theme_line = next(
+        line
+        for line in markdown.splitlines()
+        if line.startswith("#") and line.lstrip("# ").startswith(f"{first_theme} (")
+    )
+    assert theme_line.endswith(beside), theme_line
+    assert "## Prioriteiten (stemming)" in markdown
+    assert f"- 1. {first_theme}: 5 stippen, van 5 stemmers (100%)" in markdown
+    assert "## Instemming (reacties op de oogst)" in markdown
+    assert "- Breed gedeeld: Een belangrijk thema is:" in markdown
+
+    await local.command(HOST, CHANNEL, "export docx")
+    report = exported_file(local, HOST)
+    assert report is not None
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(report[1].data)).paragraphs]
+    assert any(p.endswith(beside) for p in paragraphs)
+    await local.command(HOST, CHANNEL, "export xlsx")
+    book_file = exported_file(local, HOST)
+    assert book_file is not None
+    book = openpyxl.load_workbook(io.BytesIO(book_file[1].data))
+    assert "Prioriteiten (stemming)" in book.sheetnames

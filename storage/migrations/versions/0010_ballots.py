@@ -21,6 +21,7 @@ def upgrade() -> None:
         "stages",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("round_id", sa.String(length=32), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("items", sa.Text(), nullable=False),
