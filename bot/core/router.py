@@ -170,6 +170,9 @@ class Dialoog:
                 await self.participants.mine(turn)
             elif word == "forget":
                 await self.participants.forget(turn)
+                # votes and reactions in open stages too (PRODUCT.md §4.9)
+                if await self.stages.box.forget(turn, i.platform, i.workspace, i.user_id):
+                    turn.reply(self.views.note(turn.lang, "stage.forgotten"))
             elif word == "help":
                 turn.reply(self.help(turn.lang, private=True))
             else:

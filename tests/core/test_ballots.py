@@ -6,6 +6,7 @@ refused privately with nothing changed; nothing published below the threshold.""
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,8 +18,10 @@ from bot.core.messages import Choices, Entry, Incoming, Outgoing
 from bot.core.prompts import Catalog
 from bot.core.stages import opening_of
 from bot.core.voting import ranked
-from bot.testing import LocalDriver
+from bot.runtime.app import App
+from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import BallotRow, StageRow
+from tests.conftest import make_settings
 from tests.core.conversation import CHANNEL, HOST, PEOPLE, answer_all, choices, setup_channel
 
 FIVE = {**PEOPLE, "U05EVA": "Eva Smit"}
@@ -286,3 +289,130 @@ async def test_the_harvest_shows_priorities_and_agreement_beside_the_themes(
     assert book_file is not None
     book = openpyxl.load_workbook(io.BytesIO(book_file[1].data))
     assert "Prioriteiten (stemming)" in book.sheetnames
+
+
+async def test_forget_me_erases_a_ballot_in_an_open_vote(local: LocalDriver) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, LIST)
+    stage = buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id
+    await press(local, "U02BRAM", "vote_add", "1", stage)
+    assert '{"1": 1}' in await ballots(local)
+    reply = await local.say("U02BRAM", "vergeet mij")
+    assert "stippen en reacties" in reply.fallback
+    assert '{"1": 1}' not in await ballots(local)
+    assert len(await ballots(local)) == 5, "the invited count does not change"
+
+
+async def test_a_vote_closes_itself_at_its_deadline(local: LocalDriver, clock: ManualClock) -> None:
+    from tests.core.test_schedules import tick
+
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, LIST + " --deadline 2d")
+    assert "Dit sluit op" in local.channel(CHANNEL)[-1].fallback
+    stage = buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id
+    for user in ("U01ANNA", "U02BRAM", "U03CHLOE"):
+        await press(local, user, "vote_add", "2", stage)
+    clock.advance(days=1)
+    assert await tick(local) == []
+    clock.advance(days=1, hours=9)
+    assert await tick(local) == [f"stage:{stage}"]
+    result = local.channel(CHANNEL)[-1].fallback
+    assert "1. Langer open bibliotheek: 3 stippen, van 3 stemmers (100%)" in result
+    assert "2. (gedeeld) Buurtbus: 0 stippen" in result
+    assert await tick(local) == []
+
+
+async def test_a_long_list_is_paged_five_at_a_time(local: LocalDriver) -> None:
+    await closed_round(local)
+    options = " ".join(f'"Optie {n}"' for n in range(1, 13))
+    await local.command(HOST, CHANNEL, f"stem {options}")
+    ballot = local.inbox("U02BRAM")[-1]
+    add = buttons(ballot, "vote_add")
+    assert [o.value for o in add.options] == ["1", "2", "3", "4", "5"]
+    assert "Bladzijde 1 van 3" in ballot.fallback
+    turn = buttons(ballot, "vote_page")
+    assert [o.label for o in turn.options] == ["Volgende ▶"]
+    second = await press(local, "U02BRAM", "vote_page", "1", add.round_id)
+    assert [o.value for o in buttons(second, "vote_add").options] == ["6", "7", "8", "9", "10"]
+    assert [o.label for o in buttons(second, "vote_page").options] == ["◀ Vorige", "Volgende ▶"]
+    last = await press(local, "U02BRAM", "vote_add", "12", add.round_id)
+    assert "Bladzijde 3 van 3" in last.fallback and "*12.* Optie 12  ●" in last.fallback
+    assert [o.value for o in buttons(last, "vote_remove").options] == ["12"]
+
+
+async def test_below_the_threshold_nothing_about_the_feedback_is_published(
+    local: LocalDriver,
+) -> None:
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, "feedback --min 3")
+    react = next(c for c in choices(local.inbox("U02BRAM")[-1]) if c.key == "react")
+    for user in ("U02BRAM", "U03CHLOE"):
+        await press(local, user, "react", "agree", react.round_id)
+    posted = len(local.channel(CHANNEL))
+    await local.command(HOST, CHANNEL, "sluit")
+    text = "\n".join(m.fallback for m in local.channel(CHANNEL)[posted:])
+    assert "Te weinig mensen" in text and "eens" not in text.casefold()
+    low = await local.command(HOST, CHANNEL, "feedback --min 2")
+    assert "kan alleen omhoog" in low.fallback
+
+
+STAGED = """[template]
+key = "stemronde"
+name.nl = "Ronde met stemming"
+name.en = "Round with a vote"
+
+[[phases]]
+key = "idee"
+kind = "ideas"
+title.nl = "Ideeën"
+title.en = "Ideas"
+prompt.nl = "Wat zou de buurt moeten doen?"
+prompt.en = "What should the neighbourhood do?"
+
+[[phases]]
+key = "stemming"
+kind = "vote"
+title.nl = "Stemming"
+title.en = "Vote"
+options.nl = ["Buurtbus", "Langer open bibliotheek"]
+options.en = ["Community bus", "Library open longer"]
+dots = 2
+
+[[phases]]
+key = "reacties"
+kind = "feedback"
+title.nl = "Reacties"
+title.en = "Reactions"
+"""
+
+
+async def test_a_template_opens_its_vote_at_close_and_its_feedback_after_the_vote(
+    tmp_path: Path,
+) -> None:
+    from tests.core.test_phases import prompts_with
+
+    root = prompts_with(tmp_path, "stemronde.toml", STAGED)
+    app = await App.create(make_settings(tmp_path, DIALOOG_PROMPTS_DIR=root), clock=ManualClock())
+    platform = LocalPlatform()
+    app.add_platform(platform)
+    local = LocalDriver(app, platform)
+    try:
+        setup_channel(local)
+        await local.command(HOST, CHANNEL, "start stemronde")
+        assert "Vraag 1 van 1" in local.inbox("U02BRAM")[-1].fallback
+        for n, user in enumerate(PEOPLE, start=1):
+            await local.say(user, f"De gemeente opent de school na vieren, idee {n}.")
+        await local.command(HOST, CHANNEL, "close")
+        ballot = local.inbox("U02BRAM")[-1]
+        add = buttons(ballot, "vote_add")
+        assert "2 stippen" in ballot.fallback and "*1.* Buurtbus" in ballot.fallback
+        for user in PEOPLE:
+            await press(local, user, "vote_add", "1", add.round_id)
+        await local.command(HOST, CHANNEL, "sluit")
+        assert (
+            "1. Buurtbus: 4 stippen, van 4 stemmers (100%)" in local.channel(CHANNEL)[-2].fallback
+        )
+        assert "uitspraken privé" in local.channel(CHANNEL)[-1].fallback
+        assert any(c.key == "react" for c in choices(local.inbox("U02BRAM")[-1]))
+    finally:
+        await app.stop()
