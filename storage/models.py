@@ -392,3 +392,57 @@ class StartRow(Base):
         Index("ix_starts_channel", "platform", "workspace", "channel_id", "started_at"),
         Index("ix_starts_starter", "starter_hash", "started_at"),
     )
+
+
+class StageRow(Base):
+    """A stage after a round's close where participants fill in a ballot: a dot-vote or
+    reactions to the draft harvest (bot/core/ballots.py). ``items`` are the options or
+    statements (JSON, taken from the synthesis or the host's list, never a person's answer as
+    given); ``results`` the tallies written at close. No identity, only days."""
+
+    __tablename__ = "stages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1 for the round's first stage, then 2, …
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    items: Mapped[str] = mapped_column(Text)
+    dots: Mapped[int] = mapped_column(Integer, default=0)
+    per_option: Mapped[int] = mapped_column(Integer, default=0)
+    min_respondents: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    opened_day: Mapped[dt.date] = mapped_column(Date)
+    closed_day: Mapped[dt.date | None] = mapped_column(Date)
+    results: Mapped[str | None] = mapped_column(Text)
+
+
+class BallotRow(Base):
+    """One person's ballot in a stage: the stage's pseudonym (a keyed hash whose key file is
+    destroyed when the stage closes), the choices as JSON and the day of the last change. A
+    row with no choices is an invitation not yet used. No user id, no name, no time."""
+
+    __tablename__ = "ballots"
+
+    stage_id: Mapped[str] = mapped_column(
+        ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True
+    )
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[str] = mapped_column(Text, default="{}")
+    day: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class BallotCommentRow(Base):
+    """A comment added to a statement of a feedback stage. Sealed under the stage's key while
+    it is open (like answers); at close opened into ``text``, its pseudonym dropped and the
+    rows rewritten in the order of their random ids."""
+
+    __tablename__ = "ballot_comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage_id: Mapped[str] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str | None] = mapped_column(String(64))
+    item: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    day: Mapped[dt.date] = mapped_column(Date)

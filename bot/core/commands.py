@@ -45,7 +45,17 @@ CHANNEL_WORDS = {
     "verwijder": "remove",
     "discard": "discard",
     "annuleer": "discard",
+    # Ballot stages on a closed round (bot/core/stages.py).
+    "stem": "vote",
+    "vote": "vote",
+    "feedback": "feedback",
 }
+# `stem over ideeen|thema's`: where a vote's options come from, in either language.
+VOTE_SOURCES = {
+    **dict.fromkeys(("ideeen", "ideeën", "ideas", "idee", "idea"), "ideas"),
+    **dict.fromkeys(("thema's", "themas", "thema", "themes", "theme"), "themes"),
+}
+MAX_DOTS = 20
 # Commands about a draft: they work in the channel and in the host's private chat.
 DRAFT_COMMANDS = frozenset({"publish", "rename", "remove", "discard"})
 QUOTE_WORDS = ("citaat", "quote")
@@ -79,6 +89,7 @@ PARTICIPANT_WORDS = {
     "hulp": "help",
 }
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_OVER_THEMAS = re.compile(r"(?i)\b(over|on)\s+thema's(?=\s|$)")
 _RELATIVE = re.compile(r"^(\d{1,4})\s*([a-z]+)$")
 # A length's unit, as people type it in either language: 30m, 2u, 2h, 3d, 1w, 2 uur, 3 days.
 _UNITS = {
@@ -143,6 +154,7 @@ class Command:
     timezone: str | None = None
     publish: str | None = None
     args: tuple[str, ...] = field(default=())
+    options: tuple[tuple[str, object], ...] = field(default=())
 
 
 def participant_word(text: str) -> str | None:
@@ -153,8 +165,10 @@ def participant_word(text: str) -> str | None:
 
 def parse(text: str) -> Command:
     """Parse the words after ``/dialoog`` or ``@dialoogbot``."""
+    # "stem over thema's": the apostrophe of the Dutch plural is not a quote.
+    text = _OVER_THEMAS.sub(r"\1 themas", text.translate(_QUOTES))
     try:
-        words = shlex.split(text.translate(_QUOTES))
+        words = shlex.split(text)
     except ValueError:
         raise CommandError("error.quotes") from None
     if not words:
@@ -182,6 +196,8 @@ def parse(text: str) -> Command:
         return _parse_draft(name, words)
     if name in THEMED_COMMANDS and len(words) == 3 and words[1].casefold() in THEME_OPTIONS:
         return Command(name, theme=words[2].strip())
+    if name in ("vote", "feedback"):
+        return _parse_stage(name, words[1:])
     if name != "start":
         if len(words) > 1:
             raise CommandError(
@@ -274,6 +290,71 @@ def draft_command(text: str) -> Command | None:
     if CHANNEL_WORDS.get(first) not in DRAFT_COMMANDS:
         return None
     return parse(text)
+
+
+def _count(option: str, raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DOTS:
+        raise CommandError("error.stage_number", option=option, value=raw[:10], most=MAX_DOTS)
+    return int(raw)
+
+
+def _parse_stage(name: str, words: list[str]) -> Command:
+    """``stem [over ideeen|thema's] [--punten 3] [--per-optie 1] ["optie" "optie" …]``
+    (English: ``vote [on ideas|themes] [--dots 3] [--per-option 1]``) and ``feedback``;
+    both take ``--deadline`` and ``--min``."""
+    options: dict[str, object] = {}
+    listed: list[str] = []
+    deadline: str | None = None
+    minimum: int | None = None
+    i = 0
+    while i < len(words):
+        word, key = words[i], words[i].casefold()
+        if name == "vote" and key in ("over", "on") and i + 1 < len(words):
+            source = VOTE_SOURCES.get(words[i + 1].casefold())
+            if source is None:
+                raise CommandError("error.vote_source", word=words[i + 1][:40])
+            options["source"] = source
+            i += 2
+            continue
+        if key.startswith("--"):
+            if i + 1 >= len(words) or words[i + 1].startswith("--"):
+                raise CommandError("error.option_value", option=word[:40])
+            value = words[i + 1]
+            if name == "vote" and key in ("--punten", "--dots", "--stippen"):
+                options["dots"] = _count(word, value)
+            elif name == "vote" and key in ("--per-optie", "--per-option"):
+                options["per_option"] = _count(word, value)
+            elif key == "--deadline":
+                end = _deadline_end(words, i + 1)
+                deadline = " ".join(words[i + 1 : end])
+                i = end
+                continue
+            elif key == "--min":
+                if not value.isdigit() or not 1 <= int(value) <= 1000:
+                    raise CommandError("error.min", value=value[:10])
+                minimum = int(value)
+            else:
+                raise CommandError("error.unknown_option", option=word[:40])
+            i += 2
+            continue
+        if name != "vote":
+            raise CommandError("error.extra_words", command=name, extra=" ".join(words[i:])[:80])
+        listed.append(" ".join(word.split())[:200])
+        i += 1
+    if listed:
+        if len(listed) < 2 or len({o.casefold() for o in listed}) != len(listed) or "" in listed:
+            raise CommandError("error.vote_list")
+        options["source"] = "list"
+        options["listed"] = tuple(listed)
+    dots = int(str(options.get("dots", 3)))
+    if int(str(options.get("per_option", 1))) > dots:
+        raise CommandError("error.vote_per_option_above_dots", count=dots)
+    return Command(
+        name,
+        deadline=deadline,
+        min_respondents=minimum,
+        options=tuple(sorted(options.items())),
+    )
 
 
 def _deadline_end(words: list[str], first: int) -> int:

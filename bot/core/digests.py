@@ -23,6 +23,7 @@ from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
 from bot.core.series import Series
+from bot.core.stages import Stages
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.settings import Settings
@@ -41,11 +42,13 @@ class Digests:
         views: Views,
         keyring: Keyring,
         series: Series | None = None,
+        stages: Stages | None = None,
     ) -> None:
         self.settings = settings
         self.views = views
         self.keyring = keyring
         self.series = series
+        self.stages = stages
 
     async def configure(self, turn: Turn, command: Command) -> None:
         """Set, change or stop this channel's digest. Whoever sets it first owns it."""
@@ -165,6 +168,8 @@ class Digests:
                 continue
             request = await gather(turn.session, ctx, self.views.catalog, names, days=(first, last))
             summary = await turn.prepared.summary(request)
+            if self.stages is not None:  # the round's priorities and agreement, when voted
+                summary = await self.stages.annotate(turn, ctx.id, summary)
             if summary.published:
                 summaries.append(summary_outgoing(summary, self.views.catalog))
             else:

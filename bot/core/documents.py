@@ -120,6 +120,12 @@ def to_xlsx(h: Harvest, catalog: Catalog) -> bytes:
     overview.column_dimensions["C"].width = 16
 
     wrap = Alignment(wrap_text=True, vertical="top")
+    for stage in h.summary.stages:  # priorities and agreement (bot/core/stages.py)
+        sheet = book.create_sheet(_sheet_title(stage.heading, taken))
+        put(sheet, 1, 1, stage.heading, Font(bold=True, size=12))
+        for row, line in enumerate(stage.lines, start=2):
+            put(sheet, row, 1, line)
+        sheet.column_dimensions["A"].width = 100
     for p in h.phases:
         sheet = book.create_sheet(_sheet_title(p.phase.title, taken))
         put(sheet, 1, 1, p.phase.title, Font(bold=True, size=12))

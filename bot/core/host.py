@@ -9,6 +9,7 @@ import uuid
 
 from sqlalchemy import delete, insert, select
 
+from bot.core.ballots import StageContext
 from bot.core.commands import (
     DEFAULT_REMINDERS,
     Command,
@@ -27,6 +28,7 @@ from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
 from bot.core.series import Series
+from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
@@ -56,6 +58,7 @@ class Hosts:
         metrics: Metrics,
         reviews: Reviews | None = None,
         series: Series | None = None,
+        stages: Stages | None = None,
     ) -> None:
         self.settings = settings
         self.templates = templates
@@ -66,6 +69,7 @@ class Hosts:
         self.starts = Starts(settings, keyring)
         self.series = series or Series(templates, views, keyring)
         self.publication = Publication(templates, views, self.series)
+        self.stages = stages
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -274,6 +278,8 @@ class Hosts:
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
+        if self.stages is not None:  # priorities and agreement beside the themes
+            summary = await self.stages.annotate(turn, ctx.id, summary)
         # Charts and office files take a moment to draw: off the event loop.
         data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
         heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_.name)
@@ -433,7 +439,47 @@ class Hosts:
         erases(turn.session)
         self.metrics.rounds_closed.inc()
         log.info("round %s closed; pseudonym key destroyed", ctx.id)
+        if outcome is not None and self.stages is not None:
+            await self.stages.open_next(turn, ctx, humans)  # a stage the template lists
         return outcome
+
+    # -- ballot stages on a closed round (bot/core/stages.py) --------------------------------
+    async def open_stage(self, turn: Turn, kind: str, opening: Opening) -> None:
+        """``stem …`` or ``feedback``: a stage on the channel's newest round, once closed."""
+        assert self.stages is not None
+        ctx = await self._own_round(turn, closed_too=True)
+        if ctx.row.status == "open":
+            raise CommandError("error.stage_round_open")
+        humans = self._humans(turn, ctx.row.channel_id)
+        await self.stages.open(
+            turn, ctx, kind, opening, [m.user_id for m in humans], [m.name for m in humans]
+        )
+        turn.reply(self.views.note(ctx.lang, f"stage.{kind}.opened_host"))
+
+    async def stage_command(self, turn: Turn, name: str) -> None:
+        """``sluit`` or ``status`` in a channel with no open round: its open stage's."""
+        assert self.stages is not None
+        stage = await self.stages.open_in_channel(turn)
+        if stage is None:
+            raise CommandError("error.no_round_here")
+        turn.lang = stage.lang
+        i = turn.incoming
+        row = stage.round
+        if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.host_hash:
+            raise CommandError("error.not_host")
+        if name == "status":
+            turn.reply(await self.stages.status(turn, stage))
+            return
+        await self.close_stage(turn, stage)
+        turn.reply(self.views.note(stage.lang, "stage.closed_host"))
+
+    async def close_stage(self, turn: Turn, stage: StageContext) -> None:
+        """Close ``stage`` (its result to the channel), then open the template's next one."""
+        assert self.stages is not None
+        humans = self._humans(turn, stage.round.channel_id)
+        await self.stages.close(turn, stage, [m.name for m in humans])
+        ctx = await turn.store.context(stage.round)
+        await self.stages.open_next(turn, ctx, humans)
 
     async def _deliver(
         self,

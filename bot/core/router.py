@@ -12,6 +12,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import feedback as _feedback  # noqa: F401  (registers the feedback stage)
+from bot.core import voting as _voting  # noqa: F401  (registers the vote stage)
+from bot.core.ballots import BallotBox
 from bot.core.commands import (
     CHANNEL_WORDS,
     DRAFT_COMMANDS,
@@ -33,6 +36,7 @@ from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
 from bot.core.series import Series
 from bot.core.slips import listing_word, numbered
+from bot.core.stages import Stages, opening_of, stage_actions
 from bot.core.storable import storable
 from bot.core.templates import Templates
 from bot.core.themes import ACTIONS as THEME_ACTIONS
@@ -69,11 +73,21 @@ class Dialoog:
         self.series = Series(templates, self.views, keyring)
         publication = Publication(templates, self.views, self.series)
         self.reviews = Reviews(self.views, keyring, publication)
+        self.stages = Stages(settings, self.views, BallotBox(keyring))
         self.hosts = Hosts(
-            settings, templates, self.views, keyring, metrics, self.reviews, self.series
+            settings,
+            templates,
+            self.views,
+            keyring,
+            metrics,
+            self.reviews,
+            stages=self.stages,
+            series=self.series,
         )
         self.theme_rounds = ThemeRounds(templates, keyring, self.hosts)
-        self.digests = Digests(settings, self.views, keyring, self.series)
+        self.digests = Digests(
+            settings, self.views, keyring, stages=self.stages, series=self.series
+        )
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
 
@@ -135,6 +149,10 @@ class Dialoog:
             self.metrics.commands.labels("theme_round").inc()
             await self.theme_rounds.action(turn)
             return
+        if i.action in stage_actions():
+            self.metrics.commands.labels("ballot").inc()
+            await self.stages.action(turn)
+            return
         if i.action in DRAFT_ACTIONS:
             self.metrics.commands.labels("draft").inc()
             await self.reviews.action(turn)
@@ -171,6 +189,9 @@ class Dialoog:
                 await self.participants.mine(turn)
             elif word == "forget":
                 await self.participants.forget(turn)
+                # votes and reactions in open stages too (PRODUCT.md §4.9)
+                if await self.stages.box.forget(turn, i.platform, i.workspace, i.user_id):
+                    turn.reply(self.views.note(turn.lang, "stage.forgotten"))
             elif word == "help":
                 turn.reply(self.help(turn.lang, private=True))
             else:
@@ -193,6 +214,10 @@ class Dialoog:
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
             await self.reviews.command(turn, command)
+        elif command.name in ("vote", "feedback"):
+            await self.hosts.open_stage(turn, command.name, opening_of(command))
+        elif command.name in ("close", "status") and running is None:
+            await self.hosts.stage_command(turn, command.name)
         else:
             await getattr(self.hosts, command.name)(turn, command)
 

@@ -72,12 +72,32 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class StageSpec:
+    """A ballot stage a template lists after its questions (a phase whose kind is a
+    ``ballot`` kind, :mod:`bot.core.phases`): it opens when the round closes.
+    ``options`` says where a vote's options come from: ``"themes"``, ``"ideas"`` or the
+    host's own list (per language)."""
+
+    key: str
+    role: str
+    titles: dict[str, str]
+    options: str | dict[str, tuple[str, ...]] = "themes"
+    dots: int = 3
+    per_option: int = 1
+
+    @property
+    def kind(self) -> PhaseKind:
+        return phase_kind(self.role)
+
+
+@dataclass(frozen=True)
 class Template:
     key: str
     aliases: tuple[str, ...]
     names: dict[str, str]
     phases: tuple[Phase, ...]
     source: str
+    stages: tuple[StageSpec, ...] = ()
     follow_up: str | None = None
     # The keys of the templates of its sessions, in order (empty: one round holds it all).
     sessions: tuple[str, ...] = ()
@@ -147,14 +167,17 @@ def load_templates(path: Path) -> list[Template]:
     phases_raw = data.get("phases")
     if not isinstance(phases_raw, list) or not phases_raw:
         raise PromptError(f"{source}: key phases is missing or empty")
-    phases = []
+    items: list[Phase | StageSpec] = []
     for i, raw in enumerate(phases_raw):
         where = f"phases[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("key"), str):
             raise PromptError(f"{source}: key {where}.key is missing")
         role = _kind(raw, source, where)
+        if PHASE_KINDS[role].ballot:
+            items.append(_stage(raw, role, source, where))
+            continue
         choice = _choice(data, raw["choice"], source) if "choice" in raw else None
-        phases.append(
+        items.append(
             Phase(
                 key=raw["key"],
                 role=role,
@@ -163,6 +186,10 @@ def load_templates(path: Path) -> list[Template]:
                 choice=choice,
             )
         )
+    if "sessions" not in data:
+        _questions_then_stages(items, source, 0)
+    phases = [item for item in items if isinstance(item, Phase)]
+    stages = [item for item in items if isinstance(item, StageSpec)]
     aliases = head.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise PromptError(f"{source}: key template.aliases must be a list of words")
@@ -170,23 +197,74 @@ def load_templates(path: Path) -> list[Template]:
     if follow_up is not None and not isinstance(follow_up, str):
         raise PromptError(f"{source}: key template.follow_up must be a template's name")
     names = _texts(head.get("name"), source, "template.name")
-    parts = _sessions(data, phases_raw, phases, head["key"], names, source)
+    parts = _sessions(data, phases_raw, items, head["key"], names, source)
     whole = Template(
         key=head["key"],
         aliases=tuple(a.casefold() for a in aliases),
         names=names,
         phases=tuple(phases),
         source=source,
+        stages=tuple(stages),
         follow_up=follow_up,
         sessions=tuple(part.key for part in parts),
     )
     return [whole, *parts]
 
 
+def _questions_then_stages(items: list[Phase | StageSpec], source: str, first: int) -> None:
+    """A round's questions come first, then its ballot stages (they open when it closes);
+    ``first`` is the index in ``phases`` of ``items[0]``, for the error's key."""
+    stage: StageSpec | None = None
+    for n, item in enumerate(items):
+        if isinstance(item, StageSpec):
+            stage = item
+        elif stage is not None:
+            where = f"phases[{first + n}]"
+            raise PromptError(f"{source}: key {where} is a question after a {stage.role}")
+    if not any(isinstance(item, Phase) for item in items):
+        raise PromptError(f"{source}: key phases has no question before its stages")
+
+
+def _stage(raw: dict[str, Any], role: str, source: str, where: str) -> StageSpec:
+    """A ballot stage's table: its title, and for a vote where the options come from and
+    how many dots each person places (at most ``per_option`` on one option)."""
+    options: str | dict[str, tuple[str, ...]] = "themes"
+    if "options" in raw:
+        found = raw["options"]
+        if isinstance(found, str) and found in ("themes", "ideas"):
+            options = found
+        elif isinstance(found, dict) and all(
+            isinstance(found.get(lang), list)
+            and len(found[lang]) >= 2
+            and all(isinstance(o, str) and o.strip() for o in found[lang])
+            for lang in LANGUAGES
+        ):
+            options = {lang: tuple(found[lang]) for lang in LANGUAGES}
+        else:
+            raise PromptError(
+                f'{source}: key {where}.options must be "themes", "ideas" or a table with '
+                f"two or more options per language"
+            )
+    numbers = {}
+    for name, default in (("dots", 3), ("per_option", 1)):
+        value = raw.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 20:
+            raise PromptError(f"{source}: key {where}.{name} must be a number from 1 to 20")
+        numbers[name] = value
+    return StageSpec(
+        key=raw["key"],
+        role=role,
+        titles=_texts(raw.get("title"), source, f"{where}.title"),
+        options=options,
+        dots=numbers["dots"],
+        per_option=numbers["per_option"],
+    )
+
+
 def _sessions(
     data: dict[str, Any],
     phases_raw: list[Any],
-    phases: list[Phase],
+    items: list[Phase | StageSpec],
     key: str,
     names: dict[str, str],
     source: str,
@@ -209,18 +287,19 @@ def _sessions(
         follow_up = session.get("follow_up")
         if follow_up is not None and not isinstance(follow_up, str):
             raise PromptError(f"{source}: key {where}.follow_up must be a template's name")
-        own = tuple(p for p, m in zip(phases, marked, strict=True) if m == session["key"])
+        own = [item for item, m in zip(items, marked, strict=True) if m == session["key"]]
         if not own:
-            raise PromptError(
-                f"{source}: key {where}.key: no phase has session = {session['key']!r}"
-            )
+            raise PromptError(f"{source}: key {where}.key: no phase names session {session['key']}")
+        # Each session is a round: its questions first, then its ballot stages.
+        _questions_then_stages(own, source, marked.index(session["key"]))
         parts.append(
             Template(
                 key=f"{key}-{session['key']}".casefold(),
                 aliases=(),
                 names={lang: f"{names[lang]}: {titles[lang]}" for lang in LANGUAGES},
-                phases=own,
+                phases=tuple(item for item in own if isinstance(item, Phase)),
                 source=source,
+                stages=tuple(item for item in own if isinstance(item, StageSpec)),
                 follow_up=follow_up,
             )
         )

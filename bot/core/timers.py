@@ -16,7 +16,7 @@ from bot.core.digests import Digests
 from bot.core.host import Hosts
 from bot.core.messages import Timer
 from bot.core.turn import Turn
-from storage.models import DigestRow, RoundRow
+from storage.models import DigestRow, RoundRow, StageRow
 
 
 class Timers:
@@ -30,6 +30,13 @@ class Timers:
             digest = await session.get(DigestRow, timer.ref, with_for_update=True)
             if digest is not None:
                 await self.digests.post(turn, digest, dt.date.fromisoformat(timer.arg))
+            return
+        if timer.kind == "stage":
+            stage = await session.get(StageRow, timer.ref, with_for_update=True)
+            if stage is not None and stage.status == "open" and self.hosts.stages is not None:
+                found = await self.hosts.stages.box.context(turn, stage)
+                turn.lang = found.lang
+                await self.hosts.close_stage(turn, found)
             return
         row = await session.get(RoundRow, timer.ref, with_for_update=True)
         if row is None or row.status != "open":

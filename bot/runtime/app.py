@@ -31,7 +31,7 @@ from bot.support.metrics import Metrics
 from bot.support.settings import Settings
 from storage.database import Database
 from storage.keys import KeyFiles
-from storage.models import RoundRow
+from storage.models import RoundRow, StageRow
 
 log = logging.getLogger(__name__)
 # With several processes on one PostgreSQL database, an inbox row this old belongs to a process
@@ -64,6 +64,8 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
     to another database whose bot shares the directory (``chat`` beside ``serve``)."""
     async with db.sessions() as session:
         open_ids = set(await session.scalars(select(RoundRow.id).where(RoundRow.status == "open")))
+        # A vote's or feedback round's key file lives beside the rounds' (bot/core/ballots.py).
+        open_ids |= set(await session.scalars(select(StageRow.id).where(StageRow.status == "open")))
     files = keyring.key_files
     for round_id in sorted(open_ids):
         if files.read(round_id) is None:
@@ -78,6 +80,11 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
             closed = set(
                 await session.scalars(
                     select(RoundRow.id).where(RoundRow.id.in_(others), RoundRow.status != "open")
+                )
+            )
+            closed |= set(
+                await session.scalars(
+                    select(StageRow.id).where(StageRow.id.in_(others), StageRow.status != "open")
                 )
             )
         for round_id in sorted(closed):

@@ -6,7 +6,8 @@ occurrences recorded in ``fired_jobs``. A restart therefore rebuilds exactly the
 still owed, including those whose moment passed while the bot was down.
 
 Job keys name one occurrence: ``close:<round>``, ``phase:<round>:<index of the phase that
-closes>``, ``remind:<round>:<slot>``, ``digest:<digest>:<local date>``.
+closes>``, ``remind:<round>:<slot>``, ``digest:<digest>:<local date>``, ``stage:<stage>`` (a
+vote or feedback stage's deadline).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import slot_length
 from bot.core.messages import Incoming, Timer
-from storage.models import DigestRow, FiredJobRow, RoundRow
+from storage.models import DigestRow, FiredJobRow, RoundRow, StageRow
 
 # How far back a digest occurrence may be owed: a bot down for longer posts only the latest.
 DIGEST_LOOKBACK = dt.timedelta(days=8)
@@ -112,6 +113,15 @@ async def planned_jobs(
     rounds = await session.scalars(select(RoundRow).where(RoundRow.status == "open"))
     for row in rounds:
         jobs.extend(round_jobs(row, phase_counts.get(row.template, 1)))
+    stages = await session.execute(
+        select(StageRow, RoundRow)
+        .join(RoundRow, RoundRow.id == StageRow.round_id)
+        .where(StageRow.status == "open", StageRow.deadline.is_not(None))
+    )
+    for stage, owner in stages:
+        assert stage.deadline is not None
+        where = (owner.platform, owner.workspace, owner.channel_id)
+        jobs.append(Job(f"stage:{stage.id}", stage.deadline, "stage", stage.id, "", *where))
     for digest in await session.scalars(select(DigestRow)):
         latest, upcoming = digest_occurrences(digest, now)
         for moment in (latest, upcoming):

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.local.platform import LocalPlatform
-from bot.core.phases import kind_names
+from bot.core.phases import kind_names, phase_kind
 from bot.core.prompts import LANGUAGES, PromptError, default_root
 from bot.core.templates import Templates
 from bot.runtime.app import App
@@ -30,7 +30,7 @@ METHODS = {
         ["wwh-1a", "wwh-1b", "wwh-2", "wwh-3"],
     ),
     "7v": (
-        ["text", "text", "text", "ideas", "text", "story", "ideas", "ideas", "text"],
+        ["text", "text", "text", "ideas", "text", "vote", "story", "ideas", "ideas", "text"],
         [
             "7v-vinden",
             "7v-verzamelen",
@@ -55,7 +55,9 @@ def test_every_method_template_is_complete_in_both_languages(key: str) -> None:
     template = templates.get(key)
     assert template is not None
     kinds, sessions = METHODS[key]
-    assert [p.role for p in template.phases] == kinds
+    questions = [k for k in kinds if not phase_kind(k).ballot]
+    assert [p.role for p in template.phases] == questions
+    assert [s.role for s in template.stages] == [k for k in kinds if phase_kind(k).ballot]
     assert list(template.sessions) == sessions
     # The kinds are written in the data file itself, each a registered kind.
     raw = tomllib.loads(Path(template.source).read_text(encoding="utf-8"))
@@ -86,9 +88,13 @@ def test_the_exploration_asks_the_open_question_and_seeds_appreciative_inquiry()
         .prompt("nl")
         .startswith("Waar wil je het over hebben, rond dit onderwerp?")
     )
-    # 7V's prioritising session seeds its deep-dive rounds.
+    # 7V's prioritising session ends with dot-voting on its themes and seeds its deep dives.
     prioritise = templates.get("7v-voorkeuren")
     assert prioritise is not None and prioritise.follow_up == "7v-verdiepen"
+    (vote,) = prioritise.stages
+    assert (vote.role, vote.options, vote.dots, vote.per_option) == ("vote", "themes", 3, 1)
+    for lang in LANGUAGES:
+        assert vote.titles[lang].strip()
     seven = templates.get("7v")
     assert seven is not None
     assert templates.session(seven, 9) is templates.get("7v-voortzetten")
@@ -165,3 +171,15 @@ def test_every_place_in_a_series_gets_a_session(place: int) -> None:
             assert part.key == expected
         else:
             assert part is method
+
+
+def test_a_question_after_a_vote_in_one_session_is_refused(tmp_path: Path) -> None:
+    """Each session is a round: its questions, then its ballot stages; a later session's
+    questions may follow an earlier session's vote."""
+    root = copy_prompts(tmp_path)
+    path = root / "templates" / "7v.toml"
+    text = path.read_text(encoding="utf-8")
+    moved = 'key = "verdiepen"\nsession = "voorkeuren"'
+    path.write_text(text.replace('key = "verdiepen"\nsession = "verdiepen"', moved, 1))
+    with pytest.raises(PromptError, match=r"7v\.toml: key phases\[6\] is a question after a vote"):
+        Templates.load(root)

@@ -34,6 +34,9 @@ NOUNS = {
         "lid": "leden",
         "teken": "tekens",
         "uur": "uur",  # "1 uur", "2 uur": the same word after a number
+        "stip": "stippen",
+        "optie": "opties",
+        "uitspraak": "uitspraken",
     },
     "en": {
         "respondent": "respondents",
@@ -50,6 +53,9 @@ NOUNS = {
         "member": "members",
         "character": "characters",
         "participant": "participants",
+        "dot": "dots",
+        "option": "options",
+        "statement": "statements",
     },
 }
 # Placeholders that hold a bare number in a plain (not plural) message.
