@@ -326,3 +326,54 @@ async def test_the_weekly_digest_shows_the_series_harvest(
     assert f"*2. Waarderend onderzoeken: {themes[0]}* (loopt)" in overview
     assert f"Thema's: {', '.join(themes)}" in overview
     assert "tiny houses" not in overview, "the harvest holds only what was published"
+
+
+# Six people, three on each of two subjects: each theme reaches the threshold of three.
+PRIORITIES = {
+    "U01ANNA": "Betaalbare woningen voor starters: jonge starters vinden geen betaalbare woning.",
+    "U02BRAM": "Woningen voor starters, want starters wachten jaren op een betaalbare woning.",
+    "U05EVA": "Meer betaalbare woningen bouwen, starters moeten een woning kunnen vinden.",
+    "U03CHLOE": "De buurtbus rijdt niet meer, dus zonder auto kom je het dorp niet uit.",
+    "U04DAAN": "Zonder buurtbus en zonder bushalte kom je zonder auto nergens, de bus is nodig.",
+    "U06FENNA": "Breng de buurtbus terug: ouderen zonder auto kunnen niet meer naar de bushalte.",
+}
+SIX = {**PEOPLE, "U05EVA": "Eva Smit", "U06FENNA": "Fenna Mulder"}
+
+
+async def test_7v_prioritises_by_vote_then_deepens_a_theme_from_its_button(
+    local: LocalDriver,
+) -> None:
+    """7V's voorkeuren session in a series: a question, then dot-voting on its themes when
+    it closes (the vote kind); once its summary is published, its themes start deep-dive
+    rounds (7v-verdiepen) that recap it."""
+    from tests.core.test_ballots import buttons, press
+
+    setup_channel(local, SIX)
+    await local.command(HOST, CHANNEL, 'traject start "Regionale samenwerking" --methode 7v')
+    await local.command(HOST, CHANNEL, "start 7v-voorkeuren")
+    invitation = local.inbox("U02BRAM")[-1].fallback
+    assert "7V-dialoog: 5 Voorkeuren" in invitation and "Vraag 1 van 1" in invitation
+    for user, priority in PRIORITIES.items():
+        await local.say(user, priority)
+    await local.command(HOST, CHANNEL, "close")
+    ballot = local.inbox("U02BRAM")[-1]
+    assert "stippen" in ballot.fallback
+    add = buttons(ballot, "vote_add")
+    for user in SIX:
+        await press(local, user, "vote_add", "1", add.round_id)
+    await local.command(HOST, CHANNEL, "sluit")
+    assert "6 stippen, van 6 stemmers (100%)" in "\n".join(
+        m.fallback for m in local.channel(CHANNEL)[-3:]
+    )
+    draft = drafts_in(local, HOST)[-1]
+    round_id = next(c for c in choices(draft) if c.key == "draft").round_id
+    await local.press(HOST, "draft", "publish", round_id)
+    (offer,) = theme_buttons(local, HOST)
+    assert "7V-dialoog: 6 Verdiepen" in offer.fallback
+    first = next(c for c in choices(offer) if c.key == "theme_round").options[0]
+    theme = first.label.removeprefix("Start een themadialoog over ")
+    await local.press(HOST, "theme_round", "1", round_id)
+    deep = local.inbox("U03CHLOE")[-1].fallback
+    assert "7V-dialoog: 6 Verdiepen" in deep and f"Het thema: *{theme}*" in deep
+    assert "Deze themadialoog komt uit de 7V-dialoog: 5 Voorkeuren" in deep
+    assert "ronde 2 van het traject *Regionale samenwerking*" in deep
