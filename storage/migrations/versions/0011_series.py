@@ -2,8 +2,8 @@
 its place in it, its lane (one open round per theme in a channel) and the theme labels its
 published summary showed. No identity: the series' owner is a keyed hash, only days are kept.
 
-Revision ID: 0010_series
-Revises: 0009_answer_targets
+Revision ID: 0011_series
+Revises: 0010_ballots
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_series"
-down_revision = "0009_answer_targets"
+revision = "0011_series"
+down_revision = "0010_ballots"
 branch_labels = None
 depends_on = None
 
