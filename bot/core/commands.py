@@ -48,6 +48,19 @@ DRAFT_COMMANDS = frozenset({"publish", "rename", "remove", "discard"})
 QUOTE_WORDS = ("citaat", "quote")
 # --publish: review (a draft to the host first) or direct, in either language.
 PUBLISH_MODES = {"review": "review", "controle": "review", "direct": "direct"}
+# Dutch names of the start options, for Dutch texts; the English names keep working.
+OPTION_ALIASES = {
+    "--taal": "--lang",
+    "--thema": "--theme",
+    "--verhaal": "--story",
+    "--herinner": "--remind",
+    "--per-fase": "--paced",
+    "--faseduur": "--phase-length",
+    "--publiceer": "--publish",
+    "--address": "--aanspreekvorm",
+}
+# --aanspreekvorm (--address): how a Dutch round addresses people, with je or with u.
+ADDRESS_WORDS = {"je": "je", "jij": "je", "u": "u"}
 PARTICIPANT_WORDS = {
     "skip": "skip",
     "overslaan": "skip",
@@ -124,6 +137,7 @@ class Command:
     at: str | None = None
     timezone: str | None = None
     publish: str | None = None
+    address: str | None = None
     args: tuple[str, ...] = field(default=())
 
 
@@ -215,6 +229,7 @@ def _parse_start(words: list[str]) -> Command:
     while i < len(words):
         word = words[i]
         key = word.casefold()
+        key = OPTION_ALIASES.get(key, key)
         if key == "--paced":
             options["paced"] = True
             i += 1
@@ -233,7 +248,7 @@ def _parse_start(words: list[str]) -> Command:
             "--remind",
             "--phase-length",
             "--publish",
-            "--publiceer",
+            "--aanspreekvorm",
         ):
             if i + 1 >= len(words) or words[i + 1].startswith("--"):
                 raise CommandError("error.option_value", option=word)
@@ -253,11 +268,16 @@ def _parse_start(words: list[str]) -> Command:
     if minimum is not None:
         if not str(minimum).isdigit() or not 1 <= int(str(minimum)) <= 1000:
             raise CommandError("error.min", value=str(minimum)[:10])
-    publish = options.get("publish", options.get("publiceer"))
+    publish = options.get("publish")
     if publish is not None:
         if str(publish).casefold() not in PUBLISH_MODES:
             raise CommandError("error.publish_mode", value=str(publish)[:20])
         publish = PUBLISH_MODES[str(publish).casefold()]
+    address = options.get("aanspreekvorm")
+    if address is not None:
+        if str(address).casefold() not in ADDRESS_WORDS:
+            raise CommandError("error.address", value=str(address)[:20])
+        address = ADDRESS_WORDS[str(address).casefold()]
     theme = options.get("theme")
     story = options.get("story")
     reminders = parse_reminders(str(options["remind"])) if "remind" in options else None
@@ -280,6 +300,7 @@ def _parse_start(words: list[str]) -> Command:
         reminders=reminders,
         phase_length=phase_length,
         publish=str(publish) if publish is not None else None,
+        address=str(address) if address is not None else None,
     )
 
 
@@ -321,20 +342,23 @@ def slot_length(slot: str) -> dt.timedelta:
 
 
 def _parse_digest(words: list[str]) -> Command:
-    """``digest weekly <day> <HH:MM> [time zone]`` or ``digest off``."""
+    """``digest weekly <day> <HH:MM> [time zone]`` or ``digest off`` (Dutch: ``weekoverzicht
+    maandag 09:00``, ``weekoverzicht uit``; the word ``weekly`` may be left out)."""
     if len(words) == 1 and words[0].casefold() in OFF_WORDS:
         return Command("digest")
-    if not words or words[0].casefold() not in ("weekly", "wekelijks") or len(words) not in (3, 4):
+    if words and words[0].casefold() in ("weekly", "wekelijks"):
+        words = words[1:]  # "weekoverzicht maandag 09:00" says weekly already
+    if len(words) not in (2, 3):
         raise CommandError("error.digest_usage")
-    weekday = WEEKDAYS.get(words[1].casefold().rstrip("."))
+    weekday = WEEKDAYS.get(words[0].casefold().rstrip("."))
     if weekday is None:
-        raise CommandError("error.digest_day", day=words[1][:20])
-    match = _CLOCK.match(words[2])
+        raise CommandError("error.digest_day", day=words[0][:20])
+    match = _CLOCK.match(words[1])
     if not match:
-        raise CommandError("error.digest_time", time=words[2][:20])
+        raise CommandError("error.digest_time", time=words[1][:20])
     zone = None
-    if len(words) == 4:
-        zone = words[3]
+    if len(words) == 3:
+        zone = words[2]
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from babel.dates import format_date, format_interval, format_time
 from babel.lists import format_list
 
+from bot.core.prompts import language_of
+
 # The CLDR locale each round language is written in.
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 DAY = "EEEE d MMMM"  # maandag 30 november
@@ -22,7 +24,8 @@ CLOCK = "HH:mm"  # 09:00, 17:30
 
 
 def _locale(lang: str) -> str:
-    return LOCALES.get(lang, LOCALES["nl"])
+    """The CLDR locale of a language or a voice (``nl-u`` is Dutch)."""
+    return LOCALES.get(language_of(lang), LOCALES["nl"])
 
 
 def day_text(lang: str, day: dt.date, *, year: bool = False) -> str:
