@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.dates import month_number
 from bot.core.export import DEFAULT_FORMAT, EXPORT_FORMATS
 
 # Every word a person may type, Dutch synonyms included, mapped to the command it means.
@@ -84,6 +85,7 @@ _UNITS = {
 }
 # Words after `--deadline <value>` that still belong to it: "vrijdag 17:00", "morgen om 9:00".
 _DEADLINE_TIME = re.compile(r"^\d{1,2}([:.]\d{2})?(am|pm|u)?$")
+_YEAR = re.compile(r"^\d{4},?$")
 _DEADLINE_JOINERS = frozenset({"om", "at"})
 _DEADLINE_PREFIXES = frozenset({"volgende", "komende", "aanstaande", "next"})
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -207,11 +209,19 @@ def draft_command(text: str) -> Command | None:
 def _deadline_end(words: list[str], first: int) -> int:
     """Where the value of ``--deadline`` ends when it was typed without quotes: a day may be
     followed by a time (``vrijdag 17:00``, ``morgen om 9:00``), a number by its unit
-    (``2 uur``), and ``volgende`` by its weekday."""
+    (``2 uur``) or a month name (``31 december``), and ``volgende`` by its weekday."""
     end = first + 1
     value = words[first].casefold()
     rest = [word.casefold() for word in words[end:]]
-    if value in _DEADLINE_PREFIXES and rest:
+    if rest and (
+        (value.isdigit() and month_number(rest[0]))
+        or (month_number(value) and rest[0].rstrip(",").isdigit())
+    ):
+        # "31 december", "December 31", either with a year: "31 dec 2026", "Dec 31, 2026".
+        end, rest = end + 1, rest[1:]
+        if rest and _YEAR.match(rest[0]):
+            end, rest = end + 1, rest[1:]
+    elif value in _DEADLINE_PREFIXES and rest:
         end, rest = end + 1, rest[1:]
     elif value.isdigit() and rest and rest[0] in _UNITS:
         return end + 1

@@ -77,4 +77,4 @@ async def test_the_channel_help_lists_the_registered_formats(
     local: LocalDriver, txt: ExportFormat
 ) -> None:
     help_text = (await local.command(HOST, CHANNEL, "help")).fallback
-    assert "`export [docx|xlsx|csv|html|md|txt]`" in help_text
+    assert "`exporteer [docx|xlsx|csv|html|md|txt]`" in help_text
