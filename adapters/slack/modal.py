@@ -1,8 +1,8 @@
 """The form behind a bare ``/dialoog start``: method, language, form of address (Dutch *je*
-or *u*), deadline, pace, threshold, how the summary is published, theme and opening story. The threshold field starts at, says
-and enforces the floor (``DIALOOG_MIN_RESPONDENTS``): a host can raise it, never lower it.
-Its submission becomes the same words a host could have typed
-(``start waarderend --lang nl --theme "…"``), so the core parses one syntax only.
+or *u*), deadline, pace, threshold, how the summary is published, theme and opening story.
+The threshold field starts at, says and enforces the floor (``DIALOOG_MIN_RESPONDENTS``): a
+host can raise it, never lower it. Its submission becomes the same words a host could have
+typed (``start waarderend --lang nl --theme "…"``), so the core parses one syntax only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,17 @@ CALLBACK_ID = "dialoog_start"
 # The core's command parser turns typographic quotes into straight ones before it splits the
 # words; doing it first keeps shlex quoting of free text intact.
 _STRAIGHT = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-FIELDS = ("template", "language", "address", "deadline", "pace", "threshold", "publish", "theme", "story")
+FIELDS = (
+    "template",
+    "language",
+    "address",
+    "deadline",
+    "pace",
+    "threshold",
+    "publish",
+    "theme",
+    "story",
+)
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:

@@ -12,9 +12,10 @@
 A weekday is the next such day, never today: on a Friday, ``vrijdag`` is a week later (for
 today, say ``vandaag 17:00``). In the same way a month name without a year is the next such
 date: on 30 November, ``15 januari`` is next January and ``1 november`` next November; a
-date of today whose time has passed is refused. A day without a time means 17:00 that day, the end of a working
-day, so the deadline and the reminders before it fall in working hours. A moment not in the
-future, or more than a year away, is refused; so is anything else, with the forms above.
+date of today whose time has passed is refused. A day without a time means 17:00 that day,
+the end of a working day, so the deadline and the reminders before it fall in working hours.
+A moment not in the future, or more than a year away, is refused; so is anything else, with
+the forms above.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from bot.core.commands import Command, CommandError
 from bot.core.dates import period_text
-from bot.core.prompts import language_of, voice
 from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
+from bot.core.prompts import language_of, voice
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
 from bot.core.turn import Turn

@@ -248,7 +248,11 @@ class Participants:
     def _open_line(self, ctx: RoundContext, skipped: list[int]) -> str:
         listed = ", ".join(f"{i + 1}. *{ctx.phases[i].title(ctx.voice)}*" for i in skipped)
         return self.views.t(
-            ctx.voice, "answer.open_list", count=len(skipped), questions=listed, first=skipped[0] + 1
+            ctx.voice,
+            "answer.open_list",
+            count=len(skipped),
+            questions=listed,
+            first=skipped[0] + 1,
         )
 
     async def still_open(self, turn: Turn) -> None:

@@ -23,9 +23,10 @@ u-form of each text that addresses the reader, under the same key, and nothing e
 for a text in a *voice*: ``nl`` (je), ``nl-u`` (u) or ``en`` (:func:`voice`); a key with no
 u-form reads the same in both. The loader refuses, naming the file and the key, a Dutch text
 that addresses the reader (*je*, *jij*, *jou*, *jouw*, *jezelf*, *jullie*, and so "heb je",
-"wil je", "kun je"; words in `backticks` are commands, not address) without a u-form, a u-form whose je-form does not exist, and a u-form that
-still says *je*; u-forms are checked like a language (placeholders, plural forms). Round
-templates do the same within a table: ``prompt.nl``, ``prompt.nl-u``, ``prompt.en``.
+"wil je", "kun je"; words in `backticks` are commands, not address) without a u-form, a
+u-form whose je-form does not exist, and a u-form that still says *je*; u-forms are checked
+like a language (placeholders, plural forms). Round templates do the same within a table:
+``prompt.nl``, ``prompt.nl-u``, ``prompt.en``.
 """
 
 from __future__ import annotations

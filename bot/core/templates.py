@@ -115,7 +115,9 @@ def _texts(node: Any, source: str, key: str) -> dict[str, str]:
             raise PromptError(f"{source}: key {key}.{U_VOICE} is empty")
         words = informal_words(u_form)
         if words:
-            raise PromptError(f"{source}: key {key}.{U_VOICE} is a u-form but says {', '.join(words)}")
+            raise PromptError(
+                f"{source}: key {key}.{U_VOICE} is a u-form but says {', '.join(words)}"
+            )
         texts[U_VOICE] = u_form
     else:
         words = informal_words(texts["nl"])

@@ -134,7 +134,9 @@ def test_a_u_form_without_a_je_form_is_refused(tmp_path: Path) -> None:
 def test_a_u_form_that_still_says_jouw_is_refused(tmp_path: Path) -> None:
     root = copy_prompts(tmp_path)
     path = root / "messages" / "answer.nl-u.toml"
-    path.write_text(path.read_text().replace('"Dank u. Ik heb uw antwoord', '"Dank u. Ik heb jouw antwoord'))
+    path.write_text(
+        path.read_text().replace('"Dank u. Ik heb uw antwoord', '"Dank u. Ik heb jouw antwoord')
+    )
     with pytest.raises(
         PromptError, match=r"answer\.nl-u\.toml: key answer\.stored is a u-form but says jouw"
     ):
@@ -145,7 +147,9 @@ def test_a_u_form_with_other_placeholders_is_refused(tmp_path: Path) -> None:
     root = copy_prompts(tmp_path)
     path = root / "messages" / "invite.nl-u.toml"
     path.write_text(path.read_text().replace("tot {when}.", "tot {wanneer}."))
-    with pytest.raises(PromptError, match=r"invite\.nl-u\.toml: key invite\.deadline has placeholders"):
+    with pytest.raises(
+        PromptError, match=r"invite\.nl-u\.toml: key invite\.deadline has placeholders"
+    ):
         Catalog.load(root)
 
 
@@ -162,7 +166,7 @@ def test_a_template_prompt_saying_je_without_a_u_form_is_refused(tmp_path: Path)
     root = copy_prompts(tmp_path)
     path = root / "templates" / "waarderend.toml"
     text = "\n".join(
-        line for line in path.read_text().splitlines() if not line.startswith("prompt.nl-u = \"Vat")
+        line for line in path.read_text().splitlines() if not line.startswith('prompt.nl-u = "Vat')
     )
     path.write_text(text + "\n")
     with pytest.raises(
@@ -212,7 +216,9 @@ async def _round(local: LocalDriver, option: str) -> tuple[list[Outgoing], Outgo
     host_reply = await local.command(HOST, CHANNEL, f"start --deadline 3d {option}".strip())
     read = [local.inbox(PARTICIPANT)[-1]]
     read.append(await local.say(PARTICIPANT, "kiem"))
-    read.append(await local.say(PARTICIPANT, "Ons wijkhuis ging weer open en iedereen kwam kijken."))
+    read.append(
+        await local.say(PARTICIPANT, "Ons wijkhuis ging weer open en iedereen kwam kijken.")
+    )
     read.append(await local.say(PARTICIPANT, "sla over"))
     read.append(await local.say(PARTICIPANT, "hulp"))
     read.append(await local.say(PARTICIPANT, "mijn antwoorden"))

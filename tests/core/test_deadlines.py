@@ -8,8 +8,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import example, given, settings
 from babel.dates import format_date
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -324,7 +324,9 @@ async def test_a_deadline_in_the_next_year_shows_its_year(
     clock.set(dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.UTC))
     setup_channel(local)
     await local.command(HOST, CHANNEL, "start --deadline 5-1-2027")
-    assert "De ronde sluit op dinsdag 5 januari 2027 om 17:00." in local.channel(CHANNEL)[0].fallback
+    assert (
+        "De ronde sluit op dinsdag 5 januari 2027 om 17:00." in local.channel(CHANNEL)[0].fallback
+    )
 
 
 @pytest.mark.parametrize(
