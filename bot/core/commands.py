@@ -166,7 +166,8 @@ def parse(text: str) -> Command:
         return _parse_digest(words[1:])
     if name == "export":
         if len(words) > 2 or (len(words) == 2 and words[1].casefold() not in EXPORT_FORMATS):
-            formats = ", ".join(f"`export {name}`" for name in EXPORT_FORMATS)
+            # Only the names: the command word is the reader's language's (`exporteer docx`).
+            formats = ", ".join(f"`{name}`" for name in EXPORT_FORMATS)
             raise CommandError("error.export_usage", formats=formats)
         return Command("export", args=(words[1].casefold() if len(words) == 2 else DEFAULT_FORMAT,))
     if name in DRAFT_COMMANDS:

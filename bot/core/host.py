@@ -3,7 +3,6 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -17,10 +16,11 @@ from bot.core.commands import (
     slot_length,
 )
 from bot.core.deadlines import parse_deadline
-from bot.core.export import DEFAULT_FORMAT, export_format, harvest
+from bot.core.export import DEFAULT_FORMAT, draw_file, export_format
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
 from bot.core.port import Member
+from bot.core.prepared import Render
 from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
@@ -221,8 +221,12 @@ class Hosts:
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
-        # Charts and office files take a moment to draw: off the event loop.
-        data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
+        # Charts and office files take a moment to draw: before the write transaction, so a
+        # slow file holds no writer (bot/core/prepared.py).
+        data = await turn.prepared.file(
+            Render(format_.name, request),
+            lambda: draw_file(format_.name, request, summary, self.views.catalog),
+        )
         heading = self.views.t(ctx.voice, "harvest.export_heading", format=format_.name)
         name = self.views.t(ctx.voice, "harvest.file_name")
         filename = f"{name}-{ctx.row.seq}.{format_.extension}"

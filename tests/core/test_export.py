@@ -131,7 +131,7 @@ async def test_only_the_host_may_export_and_bad_words_change_nothing(local: Loca
     assert "gespreksleider" in refused.fallback
     assert exported(local, "U02BRAM") is None
     usage = await local.command(HOST, CHANNEL, "export pdf")
-    assert "export csv" in usage.fallback
+    assert "`exporteer` met een van deze formaten" in usage.fallback and "`csv`" in usage.fallback
     assert exported(local, HOST) is None
 
 
