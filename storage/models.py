@@ -90,6 +90,8 @@ class RoundRow(Base):
     channel_id: Mapped[str] = mapped_column(String(128))
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
+    # The form of address of a Dutch round: "je" or "u" (bot/core/prompts.py).
+    address: Mapped[str] = mapped_column(String(2), default="je", server_default="je")
     timezone: Mapped[str] = mapped_column(String(64))
     theme: Mapped[str | None] = mapped_column(Text)
     opening_story: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from bot.core.commands import Command, CommandError
 from bot.core.dates import period_text
 from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
+from bot.core.prompts import language_of, voice
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
 from bot.core.series import Series
@@ -64,7 +65,7 @@ class Digests:
             .with_for_update()
         )
         if existing is not None:
-            turn.lang = existing.language
+            turn.lang = voice(existing.language, self.settings.address)
             owner = self.keyring.host_hash(existing.id, i.platform, i.workspace, i.user_id)
             if owner != existing.owner_hash:
                 raise CommandError("error.not_digest_owner")
@@ -83,7 +84,7 @@ class Digests:
                 platform=i.platform,
                 workspace=i.workspace,
                 channel_id=i.channel_id,
-                language=turn.lang,
+                language=language_of(turn.lang),
                 owner_hash=self.keyring.host_hash(digest_id, i.platform, i.workspace, i.user_id),
             )
             turn.session.add(existing)
@@ -93,9 +94,9 @@ class Digests:
         existing.since = turn.now
         turn.reply(
             self.views.note(
-                existing.language,
+                turn.lang,
                 "digest.set",
-                day=self.views.t(existing.language, f"digest.day.{command.weekday}"),
+                day=self.views.t(turn.lang, f"digest.day.{command.weekday}"),
                 time=command.at,
                 zone=zone,
             )
@@ -105,7 +106,8 @@ class Digests:
     async def post(self, turn: Turn, digest: DigestRow, day: dt.date) -> None:
         """Post the digest due on local date ``day``: the seven days before it."""
         first, last = day - dt.timedelta(days=WEEK), day - dt.timedelta(days=1)
-        lang = digest.language
+        # A digest spans rounds: it speaks with the default form of address.
+        lang = voice(digest.language, self.settings.address)
         counts = (
             await turn.session.execute(
                 select(

@@ -3,7 +3,6 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -18,10 +17,12 @@ from bot.core.commands import (
     slot_length,
 )
 from bot.core.deadlines import parse_deadline
-from bot.core.export import DEFAULT_FORMAT, export_format, harvest
+from bot.core.export import DEFAULT_FORMAT, draw_file, export_format
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
 from bot.core.port import Member
+from bot.core.prepared import Render
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
@@ -98,7 +99,9 @@ class Hosts:
             if lane:
                 raise CommandError("error.theme_round_running", theme=command.theme)
             raise CommandError("error.round_running")
-        turn.lang = command.language or self.settings.language
+        language = command.language or self.settings.language
+        address = command.address or self.settings.address
+        turn.lang = voice(language, address)
         await self.starts.check(turn, channel_id)
         floor = self.settings.min_respondents
         if command.min_respondents is not None and command.min_respondents < floor:
@@ -149,7 +152,8 @@ class Hosts:
             workspace=i.workspace,
             channel_id=channel_id,
             template=template.key,
-            language=turn.lang,
+            language=language,
+            address=address,
             timezone=self.settings.timezone,
             theme=command.theme,
             opening_story=command.story,
@@ -255,13 +259,13 @@ class Hosts:
                 found = [c for c in found if (c.row.theme or "").casefold() == theme.casefold()]
             if not found:
                 raise CommandError("error.no_round_here")
-            turn.lang = found[0].lang
+            turn.lang = found[0].voice
             hosted = [c for c in found if self._hosts(turn, c)]
             if len(hosted) > 1:
                 themes = ", ".join(f'`--thema "{c.row.theme}"`' for c in hosted if c.row.theme)
                 raise CommandError("error.which_round", themes=themes)
             ctx = hosted[0] if hosted else found[0]
-        turn.lang = ctx.lang
+        turn.lang = ctx.voice
         if not self._hosts(turn, ctx):
             raise CommandError("error.not_host")
         return ctx
@@ -280,18 +284,22 @@ class Hosts:
         summary = await turn.prepared.summary(request)
         if self.stages is not None:  # priorities and agreement beside the themes
             summary = await self.stages.annotate(turn, ctx.id, summary)
-        # Charts and office files take a moment to draw: off the event loop.
-        data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
-        heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_.name)
-        name = self.views.t(ctx.lang, "harvest.file_name")
+        # Charts and office files take a moment to draw: before the write transaction, so a
+        # slow file holds no writer (bot/core/prepared.py).
+        data = await turn.prepared.file(
+            Render(format_.name, request),
+            lambda: draw_file(format_.name, request, summary, self.views.catalog),
+        )
+        heading = self.views.t(ctx.voice, "harvest.export_heading", format=format_.name)
+        name = self.views.t(ctx.voice, "harvest.file_name")
         filename = f"{name}-{ctx.row.seq}.{format_.extension}"
-        title = self.views.t(ctx.lang, "harvest.file_title")
+        title = self.views.t(ctx.voice, "harvest.file_title")
         blocks: tuple[Block, ...] = (
             Heading(heading),
             Attachment(filename, format_.mime, data, f"{title} ({format_.name})"),
         )
         turn.private(turn.incoming.user_id, Outgoing(blocks))
-        turn.reply(self.views.note(ctx.lang, "harvest.export_sent", format=format_.name))
+        turn.reply(self.views.note(ctx.voice, "harvest.export_sent", format=format_.name))
         log.info(
             "round %s: export (%s, %d bytes) sent to its host", ctx.id, format_.name, len(data)
         )
@@ -340,7 +348,7 @@ class Hosts:
         await self.open_next_phase(turn, ctx)
         turn.reply(
             self.views.note(
-                ctx.lang, "round.next_host", title=ctx.phases[ctx.row.open_phase].title(ctx.lang)
+                ctx.voice, "round.next_host", title=ctx.phases[ctx.row.open_phase].title(ctx.voice)
             )
         )
 
@@ -353,7 +361,7 @@ class Hosts:
             ctx,
             humans,
             [closing.key],
-            self.views.t(ctx.lang, "harvest.phase_heading", title=closing.title(ctx.lang)),
+            self.views.t(ctx.voice, "harvest.phase_heading", title=closing.title(ctx.voice)),
         )
         ctx.row.open_phase += 1
         ctx.row.phase_opened = turn.now
@@ -364,7 +372,7 @@ class Hosts:
                 select(ProgressRow).where(ProgressRow.round_id == ctx.id)
             )
         }
-        lead = self.views.t(ctx.lang, "round.next_phase")
+        lead = self.views.t(ctx.voice, "round.next_phase")
         for member in humans:
             row = progress.get(ctx.pseudonym(member.user_id))
             if row is None or row.forgotten:
@@ -380,7 +388,7 @@ class Hosts:
     async def remind(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
         sent = await self.send_reminders(turn, ctx)
-        turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
+        turn.reply(self.views.note(ctx.voice, "round.reminded", count=sent))
 
     async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
         """See :func:`bot.core.reminders.send_reminders`."""
@@ -390,18 +398,18 @@ class Hosts:
     async def summary(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
         humans = self._humans(turn, ctx.row.channel_id)
-        heading = self.views.t(ctx.lang, "harvest.interim_heading")
+        heading = self.views.t(ctx.voice, "harvest.interim_heading")
         outcome = await self._deliver(turn, ctx, humans, heading, turn.incoming.user_id)
         if outcome is None:
             raise CommandError("error.too_few", count=ctx.row.min_respondents)
         key = "round.summary_posted" if outcome == POSTED else "round.summary_drafted"
-        turn.reply(self.views.note(ctx.lang, key))
+        turn.reply(self.views.note(ctx.voice, key))
 
     async def close(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
         outcome = await self.close_round(turn, ctx, host=turn.incoming.user_id)
         key = "round.closed_host_review" if outcome == DRAFTED else "round.closed_host"
-        turn.reply(self.views.note(ctx.lang, key))
+        turn.reply(self.views.note(ctx.voice, key))
 
     async def close_round(
         self, turn: Turn, ctx: RoundContext, host: str | None = None
@@ -410,7 +418,7 @@ class Hosts:
         found in the channel at the deadline), or that there were too few; destroy the key.
         Returns :data:`POSTED`, :data:`DRAFTED` or None (too few)."""
         humans = self._humans(turn, ctx.row.channel_id)
-        heading = self.views.t(ctx.lang, "harvest.final_heading")
+        heading = self.views.t(ctx.voice, "harvest.final_heading")
         outcome = await self._deliver(turn, ctx, humans, heading, host)
         if outcome is None:
             turn.channel(
@@ -420,14 +428,14 @@ class Hosts:
                         Heading(heading),
                         Text(
                             self.views.t(
-                                ctx.lang, "harvest.too_few_final", min=ctx.row.min_respondents
+                                ctx.voice, "harvest.too_few_final", min=ctx.row.min_respondents
                             )
                         ),
                     )
                 ),
             )
         elif outcome == DRAFTED:
-            turn.channel(ctx.row.channel_id, self.views.note(ctx.lang, "round.closed_review"))
+            turn.channel(ctx.row.channel_id, self.views.note(ctx.voice, "round.closed_review"))
         ctx.row.status = "closed"
         ctx.row.closed_day = turn.today
         await _forget_arrival_order(turn, ctx)
@@ -454,7 +462,7 @@ class Hosts:
         await self.stages.open(
             turn, ctx, kind, opening, [m.user_id for m in humans], [m.name for m in humans]
         )
-        turn.reply(self.views.note(ctx.lang, f"stage.{kind}.opened_host"))
+        turn.reply(self.views.note(ctx.voice, f"stage.{kind}.opened_host"))
 
     async def stage_command(self, turn: Turn, name: str) -> None:
         """``sluit`` or ``status`` in a channel with no open round: its open stage's."""

@@ -19,6 +19,7 @@ from bot.core import drafts
 from bot.core.commands import Command, CommandError
 from bot.core.messages import Block, Choices, Entry, Heading, Option, Outgoing, Quote, Text
 from bot.core.port import Member
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.render import chunks, summary_outgoing
 from bot.core.rounds import RoundContext
@@ -77,7 +78,7 @@ class Reviews:
 
     def preview(self, round_row: RoundRow, draft: DraftRow) -> Outgoing:
         """What the host sees: the summary as it would be posted, numbered, with buttons."""
-        lang = round_row.language
+        lang = voice(round_row.language, round_row.address)
         summary = drafts.loads(draft.content)
         body = summary_outgoing(drafts.numbered(summary), self.views.catalog)
         blocks: list[Block] = [
@@ -104,7 +105,7 @@ class Reviews:
         i = turn.incoming
         if row is None or (row.platform, row.workspace) != (i.platform, i.workspace):
             raise CommandError("error.no_draft")
-        turn.lang = row.language
+        turn.lang = voice(row.language, row.address)
         self._check_host(turn, row)
         draft = await turn.session.get(DraftRow, round_id, with_for_update=True)
         if draft is None:
@@ -134,7 +135,7 @@ class Reviews:
         ).first()
         if found is None:
             raise CommandError("error.no_draft")
-        turn.lang = found[0].language
+        turn.lang = voice(found[0].language, found[0].address)
         self._check_host(turn, found[0])
         return await self._for_round(turn, found[0].id)
 
@@ -204,12 +205,12 @@ class Reviews:
             footer = await self.publication.published(turn, row, summary, turn.incoming.user_id)
         turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks, *footer)))
         await turn.session.delete(draft)
-        turn.reply(self.views.note(row.language, "draft.published"))
+        turn.reply(self.views.note(voice(row.language, row.address), "draft.published"))
         log.info("round %s: draft published by its host", row.id)
 
     async def _discard(self, turn: Turn, row: RoundRow, draft: DraftRow) -> None:
         await turn.session.delete(draft)
-        turn.reply(self.views.note(row.language, "draft.discarded"))
+        turn.reply(self.views.note(voice(row.language, row.address), "draft.discarded"))
         log.info("round %s: draft cancelled by its host", row.id)
 
     def _edit(self, turn: Turn, row: RoundRow, draft: DraftRow, summary: Summary) -> None:
@@ -220,10 +221,10 @@ class Reviews:
             turn.reply(self.preview(row, draft))
         else:
             turn.private(i.user_id, self.preview(row, draft))
-            turn.reply(self.views.note(row.language, "draft.changed"))
+            turn.reply(self.views.note(voice(row.language, row.address), "draft.changed"))
 
     def _rename_form(self, row: RoundRow, summary: Summary) -> Outgoing:
-        lang = row.language
+        lang = voice(row.language, row.address)
         options = tuple(
             Option(str(n), f"{n}. {theme.label}")
             for n, theme in enumerate(drafts.themes(summary), start=1)
@@ -245,7 +246,7 @@ class Reviews:
         )
 
     def _remove_list(self, row: RoundRow, summary: Summary) -> Outgoing:
-        lang = row.language
+        lang = voice(row.language, row.address)
         texts = drafts.quotes(summary)
         if not texts:
             return self.views.note(lang, "draft.no_quotes")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.templates import Phase, Template, Templates
 from storage.models import ProgressRow, RoundRow
@@ -29,7 +30,14 @@ class RoundContext:
 
     @property
     def lang(self) -> str:
+        """The round's language (``nl``, ``en``): for dates, synthesis and storage."""
         return self.row.language
+
+    @property
+    def voice(self) -> str:
+        """The round's language in its form of address (``nl``, ``nl-u``, ``en``): for every
+        text a person reads."""
+        return voice(self.row.language, self.row.address)
 
     @property
     def phases(self) -> tuple[Phase, ...]:

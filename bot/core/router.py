@@ -29,7 +29,7 @@ from bot.core.host import Hosts
 from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind, Text
 from bot.core.participant import Participants
 from bot.core.prepared import Prepared
-from bot.core.prompts import Catalog
+from bot.core.prompts import Catalog, voice
 from bot.core.pseudonyms import Keyring
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
@@ -105,7 +105,7 @@ class Dialoog:
             session,
             self.store(session, batch),
             self.clock.now(),
-            self.settings.language,
+            self.settings.voice,
             prepared or Prepared(),
         )
 
@@ -199,7 +199,7 @@ class Dialoog:
             return
         running = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
         if running is not None:
-            turn.lang = running.lang
+            turn.lang = running.voice
         command = parse(i.text)
         self.metrics.commands.labels(command.name).inc()
         if command.name == "help":
@@ -230,7 +230,7 @@ class Dialoog:
         row = await self.reviews.hosted(turn)
         if row is None:
             return False
-        turn.lang = row.language
+        turn.lang = voice(row.language, row.address)
         command = draft_command(turn.incoming.text)
         assert command is not None
         self.metrics.commands.labels(command.name).inc()
@@ -249,7 +249,7 @@ class Dialoog:
         i = turn.incoming
         found = await turn.store.participation(i.platform, i.workspace, i.user_id)
         if found is not None:
-            turn.lang = found[0].lang
+            turn.lang = found[0].voice
 
     @staticmethod
     def _refuse_channel_command(text: str) -> None:

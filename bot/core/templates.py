@@ -12,6 +12,11 @@ own too, keyed ``<template>-<session>``, and the rounds of a series with that me
 sessions in order (:mod:`bot.core.series`). ``template.follow_up`` names the template of the
 rounds a host can start, one per theme, once this round's summary is published (the
 exploratory *verkenning* starts *waarderend* theme rounds).
+
+Every text is a table with one text per language (``prompt.nl``, ``prompt.en``); a Dutch text
+that addresses the reader with *je* needs its u-form beside it (``prompt.nl-u``), as the
+message catalog does (:mod:`bot.core.prompts`). Texts are asked for in a voice (``nl``,
+``nl-u``, ``en``); a text without a u-form reads the same in both Dutch voices.
 """
 
 from __future__ import annotations
@@ -21,13 +26,29 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.phases import DEFAULT_KIND, PHASE_KINDS, PhaseKind, kind_names, phase_kind
-from bot.core.prompts import LANGUAGES, PromptError, _read_toml, default_root
+from bot.core.prompts import (
+    LANGUAGES,
+    U_VOICE,
+    PromptError,
+    _read_toml,
+    default_root,
+    informal_words,
+    language_of,
+)
+
+
+def in_voice(texts: dict[str, str], voice: str) -> str:
+    """The text of ``texts`` for ``voice``: its own form, else its language's."""
+    return texts.get(voice) or texts[language_of(voice)]
 
 
 @dataclass(frozen=True)
 class ChoiceOption:
     value: str
     labels: dict[str, str]
+
+    def label(self, voice: str) -> str:
+        return in_voice(self.labels, voice)
 
 
 @dataclass(frozen=True)
@@ -65,10 +86,10 @@ class Phase:
         return phase_kind(self.role)
 
     def title(self, lang: str) -> str:
-        return self.titles[lang]
+        return in_voice(self.titles, lang)
 
     def prompt(self, lang: str) -> str:
-        return self.prompts[lang]
+        return in_voice(self.prompts, lang)
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,7 @@ class Template:
     sessions: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
-        return self.names[lang]
+        return in_voice(self.names, lang)
 
     def phase_index(self, key: str) -> int:
         return next(i for i, phase in enumerate(self.phases) if phase.key == key)
@@ -116,7 +137,27 @@ def _texts(node: Any, source: str, key: str) -> dict[str, str]:
         value = node.get(lang)
         if not isinstance(value, str) or not value.strip():
             raise PromptError(f"{source}: key {key}.{lang} is missing or empty")
-    return {lang: node[lang] for lang in LANGUAGES}
+    for extra in sorted(set(node) - {*LANGUAGES, U_VOICE}):
+        raise PromptError(f"{source}: key {key}.{extra} is no language")
+    texts = {lang: node[lang] for lang in LANGUAGES}
+    u_form = node.get(U_VOICE)
+    if u_form is not None:
+        if not isinstance(u_form, str) or not u_form.strip():
+            raise PromptError(f"{source}: key {key}.{U_VOICE} is empty")
+        words = informal_words(u_form)
+        if words:
+            raise PromptError(
+                f"{source}: key {key}.{U_VOICE} is a u-form but says {', '.join(words)}"
+            )
+        texts[U_VOICE] = u_form
+    else:
+        words = informal_words(texts["nl"])
+        if words:
+            raise PromptError(
+                f"{source}: key {key}.nl addresses the reader ({', '.join(words)}) "
+                f"but has no u-form {key}.{U_VOICE}"
+            )
+    return texts
 
 
 def _kind(raw: dict[str, Any], source: str, where: str) -> str:

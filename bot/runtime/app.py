@@ -128,7 +128,7 @@ class App:
         self.core = Dialoog(settings, catalog, templates, keyring, clock, self.metrics)
         # Rosters and summaries are fetched before a turn's transaction (bot/core/prepared.py).
         # Guarded: a failing synthesizer still lets a close post the counts and the answers.
-        self.preparer = Preparer(self.platforms, Guarded(synthesizer))
+        self.preparer = Preparer(self.platforms, Guarded(synthesizer), catalog)
         self.writer = Writer(settings, db, self.core, self.metrics, clock, self.preparer)
         self.scheduler = Scheduler(
             db, self.core, self.dispatcher, clock, self.platforms, self.writer

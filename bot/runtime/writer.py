@@ -331,7 +331,7 @@ class Writer:
             await self._refuse(None, self._conflict(incoming), actor(incoming))
 
     def _conflict(self, incoming: Incoming) -> TurnResult:
-        return self.core.refused(incoming, self.settings.language, CommandError("error.conflict"))
+        return self.core.refused(incoming, self.settings.voice, CommandError("error.conflict"))
 
     async def _refuse(
         self, event_key: str | None, result: TurnResult, by: Actor | None = None

@@ -87,6 +87,7 @@ key = "vraag"
 title.nl = "Vraag"
 title.en = "Question"
 prompt.nl = "Wat houdt je bezig?"
+prompt.nl-u = "Wat houdt u bezig?"
 prompt.en = "What is on your mind?"
 """
     )
