@@ -1,8 +1,8 @@
 """address: a round's form of address, je or u (issue 16, item 1). Rounds from before speak
 with je, as every round did.
 
-Revision ID: 0010_address
-Revises: 0009_answer_targets
+Revision ID: 0012_address
+Revises: 0011_series
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_address"
-down_revision = "0009_answer_targets"
+revision = "0012_address"
+down_revision = "0011_series"
 branch_labels = None
 depends_on = None
 
