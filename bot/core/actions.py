@@ -32,6 +32,7 @@ from bot.core.export import AgreedAction, action_line
 from bot.core.harvest import gather
 from bot.core.messages import Block, Choices, Heading, Option, Outgoing, Text
 from bot.core.port import Member
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -122,7 +123,7 @@ class Actions:
             )
             if row is None:
                 raise CommandError("error.no_round_yet")
-        turn.lang = row.language
+        turn.lang = voice(row.language, row.address)
         if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.host_hash:
             raise CommandError("error.action_not_host")
         return row
@@ -179,13 +180,13 @@ class Actions:
             remind_at=remind if remind > turn.now else None,
             status="open",
             accepted=False,
-            language=row.language,
+            language=voice(row.language, row.address),  # the round's form of address too
             timezone=row.timezone,
             day=turn.today,
         )
         turn.session.add(action)
         await turn.session.flush()
-        lang = row.language
+        lang = action.language
         turn.private(owner.user_id, self._offer(action))
         turn.channel(
             i.channel_id,

@@ -133,6 +133,12 @@ def to_xlsx(h: Harvest, catalog: Catalog) -> bytes:
     overview.column_dimensions["C"].width = 16
 
     wrap = Alignment(wrap_text=True, vertical="top")
+    for stage in h.summary.stages:  # priorities and agreement (bot/core/stages.py)
+        sheet = book.create_sheet(_sheet_title(stage.heading, taken))
+        put(sheet, 1, 1, stage.heading, Font(bold=True, size=12))
+        for row, line in enumerate(stage.lines, start=2):
+            put(sheet, row, 1, line)
+        sheet.column_dimensions["A"].width = 100
     if h.actions:
         sheet = book.create_sheet(_sheet_title(_t(catalog, h, "actions_heading"), taken))
         for column, key in enumerate(("number", "what", "who", "when", "status"), start=1):

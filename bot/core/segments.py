@@ -67,7 +67,7 @@ def pending(ctx: RoundContext, segment: str | None) -> bool:
 
 def question(views: Views, ctx: RoundContext) -> list[Block]:
     """The question with a button per group and one to say nothing."""
-    lang = ctx.lang
+    lang = ctx.voice
     offered = [Option(str(n), label) for n, label in enumerate(options(ctx.row), start=1)]
     buttons = (*offered, Option(DECLINE, views.t(lang, "segment.decline_button")))
     return [
@@ -154,7 +154,7 @@ def participation(
     if not options(ctx.row):
         return []
     offered = options(ctx.row)
-    lang = ctx.lang
+    lang = ctx.voice
     minimum = ctx.row.min_respondents
     counts = {group: len(members.get(group, ())) for group in (*offered, DECLINED)}
     disclosure = disclose(counts, total, minimum)
@@ -183,7 +183,7 @@ class Segments:
 
     async def report(self, turn: Turn, ctx: RoundContext, names: list[str]) -> Outgoing:
         """Participation per group and a view per group that may be shown (rules 1-3)."""
-        lang = ctx.lang
+        lang = ctx.voice
         if not options(ctx.row):
             raise CommandError("error.no_segments")
         members, total = await groups(turn, ctx)
@@ -225,7 +225,7 @@ class Segments:
     ) -> list[Block]:
         """One group's themes and quotes: no counts, no lists, quotes capped (rule 3);
         ``quoting`` says per question how many group views quote it."""
-        lang = ctx.lang
+        lang = ctx.voice
         minimum = ctx.row.min_respondents
         blocks: list[Block] = [Heading(self.views.t(lang, "segment.view_heading", group=group))]
         # A theme named after one answer (a headline titles a theme) would quote it outside

@@ -2,13 +2,13 @@
 channel, every invitee privately gets a short thank-you with what it produced (its theme
 names) and where to read the rest.
 
-Publishing notes what to say on the round (:func:`owe`); a timer sends it two minutes later
-(``thanks:<round>``, :mod:`bot.runtime.schedules`), after the channel's post, because a host may publish from their
-private chat, where a turn cannot fetch the channel's roster first (bot/core/prepared.py):
-the timer's turn can, like a deadline's. Everyone the round invited gets the same words,
-whether they answered or not (nothing sent says who took part), except those who said
-*forget me* (:mod:`bot.core.invitees`). The theme names are those just posted in the
-channel, nothing more.
+Publishing notes what to say on the round (:func:`owe`); a timer sends it two minutes
+later (``thanks:<round>``, :mod:`bot.runtime.schedules`), after the channel's post, because
+a host may publish from their private chat, where a turn cannot fetch the channel's roster
+first (bot/core/prepared.py): the timer's turn can, like a deadline's. Everyone the round
+invited gets the same words, whether they answered or not (nothing sent says who took
+part), except those who said *forget me* (:mod:`bot.core.invitees`). The theme names are
+those just posted in the channel, nothing more.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import logging
 from bot.core import invitees
 from bot.core.dates import list_text
 from bot.core.messages import Heading, Outgoing, Text
+from bot.core.prompts import voice
 from bot.core.summary import Summary
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -45,7 +46,7 @@ def result_line(views: Views, lang: str, summary: Summary) -> str:
 
 def owe(turn: Turn, views: Views, row: RoundRow, summary: Summary) -> None:
     """``row`` (closed) just had ``summary`` posted: its invitees are owed a thank-you."""
-    row.thanks = result_line(views, row.language, summary)
+    row.thanks = result_line(views, voice(row.language, row.address), summary)
     row.thanks_due = turn.now + DELAY
 
 
@@ -54,7 +55,7 @@ async def send(turn: Turn, views: Views, row: RoundRow) -> int:
     if row.thanks is None:
         return 0
     members = turn.prepared.humans(row.platform, row.workspace, row.channel_id)
-    lang = row.language
+    lang = voice(row.language, row.address)
     heading = (
         views.t(lang, "thanks.heading_theme", theme=row.theme)
         if row.theme

@@ -19,7 +19,7 @@ from bot.core.digests import Digests
 from bot.core.host import Hosts
 from bot.core.messages import Timer
 from bot.core.turn import Turn
-from storage.models import DigestRow, RoundRow
+from storage.models import DigestRow, RoundRow, StageRow
 
 
 class Timers:
@@ -43,11 +43,18 @@ class Timers:
             if closed is not None:
                 await thanks.send(turn, self.hosts.views, closed)
             return
+        if timer.kind == "stage":
+            stage = await session.get(StageRow, timer.ref, with_for_update=True)
+            if stage is not None and stage.status == "open" and self.hosts.stages is not None:
+                found = await self.hosts.stages.box.context(turn, stage)
+                turn.lang = found.lang
+                await self.hosts.close_stage(turn, found)
+            return
         row = await session.get(RoundRow, timer.ref, with_for_update=True)
         if row is None or row.status != "open":
             return
         ctx = await turn.store.context(row)
-        turn.lang = ctx.lang
+        turn.lang = ctx.voice
         past_deadline = row.deadline is not None and row.deadline <= turn.now
         if timer.kind == "close":
             await self.hosts.close_round(turn, ctx)

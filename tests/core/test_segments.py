@@ -323,7 +323,7 @@ async def test_bad_group_options_and_commands_change_nothing(local: LocalDriver)
     reply = await local.command(HOST, CHANNEL, "groepen")
     assert "vroeg niet naar groepen" in reply.fallback
     reply = await local.command("U02", CHANNEL, "groepen")
-    assert "Alleen de host" in reply.fallback
+    assert "Alleen de gespreksleider" in reply.fallback
 
 
 @given(st.text(max_size=80))

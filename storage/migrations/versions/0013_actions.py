@@ -5,8 +5,8 @@ and the news of a finished action after the round key is gone), the groups a rou
 thank-you a closed round owes once its harvest is published (``rounds.thanks``,
 ``rounds.thanks_due``).
 
-Revision ID: 0010_actions
-Revises: 0009_answer_targets
+Revision ID: 0013_actions
+Revises: 0012_address
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_actions"
-down_revision = "0009_answer_targets"
+revision = "0013_actions"
+down_revision = "0012_address"
 branch_labels = None
 depends_on = None
 
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("remind_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("accepted", sa.Boolean(), nullable=False),
-        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
