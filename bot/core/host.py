@@ -309,7 +309,7 @@ class Hosts:
             ctx.voice,
         )
         data = await turn.prepared.file(
-            Render(format_.name, request, actions),
+            Render(format_.name, request, actions, summary.stages),
             lambda: draw_file(format_.name, request, summary, self.views.catalog, actions),
         )
         heading = self.views.t(ctx.voice, "harvest.export_heading", format=format_.name)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from bot.core.commands import CommandError
 from bot.core.export import AgreedAction
 from bot.core.port import Member
-from bot.core.summary import Summary, SynthesisRequest, Synthesizer, plain_summary
+from bot.core.summary import StageNote, Summary, SynthesisRequest, Synthesizer, plain_summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,7 @@ class Render:
     format: str
     request: SynthesisRequest
     actions: tuple[AgreedAction, ...] = ()  # the channel's actions agreed (bot/core/actions.py)
+    stages: tuple[StageNote, ...] = ()  # priorities and agreement of closed stages (stages.py)
 
 
 class Unprepared(Exception):
