@@ -426,7 +426,8 @@ class Hosts:
     async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
         """See :func:`bot.core.reminders.send_reminders`."""
         humans = self._humans(turn, ctx.row.channel_id)
-        return await send_reminders(turn, ctx, humans, self.views, slot)
+        recap = await self.series.recap(turn.session, ctx.row)
+        return await send_reminders(turn, ctx, humans, self.views, slot, recap)
 
     async def summary(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)

@@ -383,3 +383,37 @@ async def test_a_whole_7v_series_with_eight_people(
     assert at == sorted(at), document
     _ = docx  # the docx export is checked below once it exists
     _ = io
+
+
+async def test_a_late_invitation_by_reminder_carries_the_series_recap(
+    local: LocalDriver, clock: ManualClock
+) -> None:
+    """Someone who joins the channel after a series round started gets its invitation with
+    the next reminder: with the round's place and what the round before produced, as the
+    first invitations had; and with a group question, that question first, not the first
+    prompt beside it."""
+    from tests.core.test_series import explore
+
+    exploration = await explore(local)
+    themes = await themes_of(local, exploration)
+    clock.advance(hours=2)
+    await local.command(HOST, CHANNEL, 'start --theme "Wonen" --segment "raadslid, griffier"')
+    first = local.inbox("U02BRAM")[-1].fallback
+    late = "U09IRIS"
+    local.platform.add_channel(
+        CHANNEL, [local.member(u, n) for u, n in {**PEOPLE, late: "Iris Kok"}.items()]
+    )
+    reply = await local.command(HOST, CHANNEL, "herinner")
+    assert "5 herinneringen verstuurd" in reply.fallback, reply.fallback
+    (invitation,) = local.inbox(late)
+    text = invitation.fallback
+    recap = (
+        "De vorige ronde (Verkenningsdialoog: Leven in het dorp) leverde deze thema's op: "
+        f"{', '.join(themes)}."
+    )
+    for expected in ("Dit is ronde 2 van het traject *Samen in het dorp*", recap):
+        assert expected in first and expected in text, (expected, text)
+    # The group question comes first and alone, as in the first invitations: the very same
+    # message.
+    assert "Knel of kiem" not in text and [c.key for c in choices(invitation)] == ["segment"]
+    assert text == first
