@@ -33,6 +33,7 @@ from bot.core.rounds import RoundContext
 from bot.core.segments import Segments, pending
 from bot.core.segments import question as segment_question
 from bot.core.series import Series
+from bot.core.series_files import series_format
 from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
@@ -288,7 +289,7 @@ class Hosts:
         """The anonymised harvest of the newest round, privately to its host
         (bot/core/export.py)."""
         if command.args[1:] == ("series",):
-            await self._export_series(turn)
+            await self._export_series(turn, command.args[0])
             return
         ctx = await self._own_round(turn, closed_too=True)
         format_ = export_format(command.args[0] if command.args else DEFAULT_FORMAT)
@@ -326,9 +327,10 @@ class Hosts:
             "round %s: export (%s, %d bytes) sent to its host", ctx.id, format_.name, len(data)
         )
 
-    async def _export_series(self, turn: Turn) -> None:
-        """The harvest of the channel's series (open, else the newest), as a Markdown file,
-        privately to whoever started it."""
+    async def _export_series(self, turn: Turn, name: str) -> None:
+        """The harvest of the channel's series (open, else the newest), as a file of the
+        registered series format ``name`` (bot/core/series_files.py), privately to whoever
+        started it."""
         i = turn.incoming
         row = await turn.session.scalar(
             select(SeriesRow)
@@ -345,17 +347,26 @@ class Hosts:
         turn.lang = row.language
         if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.owner_hash:
             raise CommandError("error.not_series_owner")
-        data = (await self.series.markdown(turn.session, row)).encode("utf-8")
+        format_ = series_format(name)
+        data = format_.render(await self.series.document(turn.session, row))
         lang = row.language
-        name = self.views.t(lang, "series.file_name")
+        file_name = self.views.t(lang, "series.file_name")
         title = self.views.t(lang, "series.file_title")
+        heading = self.views.t(lang, "series.export_heading", name=row.name, format=format_.name)
         blocks: tuple[Block, ...] = (
-            Heading(self.views.t(lang, "series.export_heading", name=row.name, format="md")),
-            Attachment(f"{name}.md", "text/markdown", data, f"{title} (md)"),
+            Heading(heading),
+            Attachment(
+                f"{file_name}.{format_.extension}",
+                format_.mime,
+                data,
+                f"{title} ({format_.name})",
+            ),
         )
         turn.private(i.user_id, Outgoing(blocks))
-        turn.reply(self.views.note(lang, "series.export_sent", format="md"))
-        log.info("series %s: export (md, %d bytes) sent to its owner", row.id, len(data))
+        turn.reply(self.views.note(lang, "series.export_sent", format=format_.name))
+        log.info(
+            "series %s: export (%s, %d bytes) sent to its owner", row.id, format_.name, len(data)
+        )
 
     async def status(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)

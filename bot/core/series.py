@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.commands import Command, CommandError
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
+from bot.core.series_files import SeriesDocument
 from bot.core.summary import Summary
 from bot.core.templates import Template, Templates
 from bot.core.turn import Turn
@@ -228,16 +229,15 @@ class Series:
             )
         return blocks
 
-    async def harvest_blocks(self, session: AsyncSession, series: SeriesRow) -> list[Block]:
-        """Every round of the series in order, each with the themes its summary published."""
+    async def entries(
+        self, session: AsyncSession, series: SeriesRow
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        """The series' goal line, and every round in order: its line (``*1. Verkenning*
+        (gesloten)``) and the themes its summary published."""
         lang = series.language
-        rows = await self.rounds(session, series)
-        blocks: list[Block] = []
-        if series.goal:
-            blocks.append(Text(self.views.t(lang, "series.started_goal", goal=series.goal)))
-        if not rows:
-            blocks.append(Text(self.views.t(lang, "series.harvest_empty")))
-        for row in rows:
+        goal = self.views.t(lang, "series.started_goal", goal=series.goal) if series.goal else None
+        found: list[tuple[str, str]] = []
+        for row in await self.rounds(session, series):
             status = self.views.t(
                 lang, "series.round_open" if row.status == "open" else "series.round_closed"
             )
@@ -254,7 +254,16 @@ class Series:
                 if labels
                 else self.views.t(lang, "series.round_no_themes")
             )
-            blocks.append(Text(f"{line}\n{themes}"))
+            found.append((line, themes))
+        return goal, found
+
+    async def harvest_blocks(self, session: AsyncSession, series: SeriesRow) -> list[Block]:
+        """Every round of the series in order, each with the themes its summary published."""
+        goal, found = await self.entries(session, series)
+        blocks: list[Block] = [Text(goal)] if goal else []
+        if not found:
+            blocks.append(Text(self.views.t(series.language, "series.harvest_empty")))
+        blocks.extend(Text(f"{line}\n{themes}") for line, themes in found)
         return blocks
 
     async def harvest(self, session: AsyncSession, series: SeriesRow) -> Outgoing:
@@ -273,13 +282,18 @@ class Series:
         heading = Heading(self.views.t(lang, "series.harvest_heading", name=series.name))
         return [Text(line), heading, *await self.harvest_blocks(session, series)]
 
-    async def markdown(self, session: AsyncSession, series: SeriesRow) -> str:
-        """The series' harvest as a Markdown document (``export traject md``)."""
-        lines = [
-            f"# {self.views.t(series.language, 'series.harvest_heading', name=series.name)}",
-            "",
-        ]
-        for block in await self.harvest_blocks(session, series):
-            if isinstance(block, Text):
-                lines += [block.text.replace("*", "**"), ""]
-        return "\n".join(lines)
+    async def document(self, session: AsyncSession, series: SeriesRow) -> SeriesDocument:
+        """The series' harvest as a file's content (``export traject [md|docx]``,
+        :mod:`bot.core.series_files`): what ``traject`` shows."""
+        lang = series.language
+        goal, found = await self.entries(session, series)
+        lines: list[tuple[str, str]] = [("text", goal)] if goal else []
+        if not found:
+            lines.append(("text", self.views.t(lang, "series.harvest_empty")))
+        for line, themes in found:
+            lines += [("round", line), ("text", themes)]
+        return SeriesDocument(
+            self.views.t(lang, "series.harvest_heading", name=series.name),
+            tuple(lines),
+            self.views.t(lang, "series.file_title"),
+        )
