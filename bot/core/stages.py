@@ -167,7 +167,9 @@ class Stages:
             kind,
             items,
             humans,
-            dots=opening.dots,
+            # No more dots than the options can hold: three dots on two options at one each
+            # would promise a dot nobody can place.
+            dots=min(opening.dots, len(items) * opening.per_option),
             per_option=opening.per_option,
             min_respondents=minimum,
             deadline=deadline,

@@ -231,6 +231,9 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
     options = [line for line in ballot.fallback.splitlines() if line.startswith("*")]
     labels = [line.split("* ", 1)[1] for line in options]
     assert len(labels) == 2 and [o.value for o in add.options] == ["1", "2"], ballot.fallback
+    # The template's three dots, at most one per option, on two options: two to place.
+    assert "Je hebt 2 stippen om te verdelen" in ballot.fallback, ballot.fallback
+    assert "Geplaatst: 0 van je 2 stippen" in ballot.fallback
     housing = 1 if "woning" in labels[0] else 2
     bus = 3 - housing
     assert "buurtbus" in labels[bus - 1]
