@@ -270,6 +270,12 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
         o.label.removeprefix("Start een themadialoog over "): o.value for o in theme_buttons.options
     }
     assert top in by_label, (top, by_label)
+    # In the order of the vote: the bus (8 dots) first, though the summary named housing
+    # first; each button still names the theme's number in the published summary.
+    assert list(by_label) == [top, second], by_label
+    assert "Op volgorde van de stemming" in offer.fallback
+    summary_order = await themes_of(local, prioritise.id)
+    assert by_label[top] == str(summary_order.index(top) + 1)
     clock.advance(days=7)
     await tick(local)
     reply = await local.press(HOST, "theme_round", by_label[top], prioritise.id)
