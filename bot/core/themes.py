@@ -16,22 +16,20 @@ the themes its published summary showed. Anything else is refused and nothing ch
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import Command, CommandError
 from bot.core.messages import Block, Choices, Entry, Heading, Option, Outgoing, Text
 from bot.core.pseudonyms import Keyring
-from bot.core.series import Series, outcome, record_outcome
+from bot.core.series import Series, outcome, record_outcome, vote_results
 from bot.core.summary import Summary
 from bot.core.templates import Templates
 from bot.core.turn import Turn
 from bot.core.views import Views
-from storage.models import RoundRow, StageRow
+from storage.models import RoundRow
 
 if TYPE_CHECKING:
     from bot.core.host import Hosts
@@ -111,25 +109,11 @@ class Publication:
 
 async def vote_ranks(session: AsyncSession, round_id: str) -> dict[str, int]:
     """The places a published vote on ``round_id``'s themes gave them (label -> place, 1 the
-    most dots); empty without such a vote. Only what the channel was shown: the tallies of
-    a closed stage that reached its threshold."""
+    most dots); empty without such a vote."""
     found: dict[str, int] = {}
-    rows = await session.scalars(
-        select(StageRow.results)
-        .where(
-            StageRow.round_id == round_id,
-            StageRow.kind == "vote",
-            StageRow.status == "closed",
-        )
-        .order_by(StageRow.seq)
-    )
-    for raw in rows:
-        results = json.loads(raw) if raw else {}
-        if not results.get("published"):
-            continue
-        for option in results.get("options", ()):
-            label = " ".join(str(option.get("ref") or option.get("text")).split())
-            found.setdefault(label, int(option["rank"]))
+    for option in await vote_results(session, round_id):
+        label = " ".join(str(option.get("ref") or option.get("text")).split())
+        found.setdefault(label, int(str(option["rank"])))
     return found
 
 

@@ -307,13 +307,13 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
         f"actie --idee 1 --eigenaar @bram --wanneer {dutch(due_first)}",
     )
     assert "Actie 1 staat genoteerd" in first.fallback, first.fallback
-    second = await local.command(
+    other = await local.command(
         HOST,
         CHANNEL,
         'actie "De gemeente vraagt de vervoerder om een nieuwe buurtbuslijn" --eigenaar "Chloé"'
         f" --wanneer {dutch(due_second)}",
     )
-    assert "Actie 2 staat genoteerd" in second.fallback, second.fallback
+    assert "Actie 2 staat genoteerd" in other.fallback, other.fallback
     for owner, number in (("U02BRAM", 1), ("U03CHLOE", 2)):
         button = accept_button(local.inbox(owner)[-1])
         accepted = await local.press(owner, "action_accept", button.options[0].value, None)
@@ -386,6 +386,14 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
     at = [harvest.index(line) for line in expected]
     assert at == sorted(at), harvest
     assert f"Thema's: {', '.join(exploration)}" in harvest
+    # Beside the themes: the vote's result under round 5, the actions under round 6.
+    vote = f"Stemming: {top} (8 stippen), {second} (4 stippen)."
+    done_line = f"Actie 1. {stored[0].text} — Bram Jansen, uiterlijk"
+    open_line = f"Actie 2. {stored[1].text} — Chloé Bakker, uiterlijk"
+    assert vote in harvest, harvest
+    assert at[4] < harvest.index(vote) < at[5], harvest
+    assert at[5] < harvest.index(done_line) < harvest.index(open_line) < at[6], harvest
+    assert "(klaar)" in harvest[harvest.index(done_line) : harvest.index(open_line)]
 
     before = len(local.inbox(HOST))
     done = await local.command(HOST, CHANNEL, "export traject")
@@ -409,6 +417,7 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Doel: Samen kiezen wat eerst moet" in text
     assert f"Thema's: {', '.join(exploration)}" in text
+    assert vote in text and done_line in text and open_line in text
 
 
 async def test_a_late_invitation_by_reminder_carries_the_series_recap(
