@@ -231,6 +231,8 @@ class Series:
                 blocks.append(
                     Text(self.views.t(lang, "series.recap_origin", title=title, themes=themes))
                 )
+            if origin is not None and (voted := await self.vote_line(session, origin.id, lang)):
+                blocks.append(Text(voted))
             return blocks
         if series is None or row.series_place is None:
             return blocks
@@ -249,7 +251,26 @@ class Series:
                     )
                 )
             )
+        if previous is not None and (voted := await self.vote_line(session, previous.id, lang)):
+            blocks.append(Text(voted))
         return blocks
+
+    async def vote_line(self, session: AsyncSession, round_id: str, lang: str) -> str | None:
+        """ "Stemming: buurtbus (8 stippen), wonen (4 stippen)." for a round whose vote was
+        published, else None."""
+        voted = await vote_results(session, round_id)
+        if not voted:
+            return None
+        options = ", ".join(
+            self.views.t(
+                lang,
+                "series.round_vote_option",
+                text=str(option["text"]).rstrip(".;, "),
+                dots=self.views.count(lang, "dots", int(str(option["dots"]))),
+            )
+            for option in voted
+        )
+        return self.views.t(lang, "series.round_vote", options=options)
 
     async def entries(
         self, session: AsyncSession, series: SeriesRow
@@ -277,18 +298,9 @@ class Series:
                 if labels
                 else self.views.t(lang, "series.round_no_themes")
             ]
-            voted = await vote_results(session, row.id)
+            voted = await self.vote_line(session, row.id, lang)
             if voted:
-                options = ", ".join(
-                    self.views.t(
-                        lang,
-                        "series.round_vote_option",
-                        text=str(option["text"]).rstrip(".;, "),
-                        dots=self.views.count(lang, "dots", int(str(option["dots"]))),
-                    )
-                    for option in voted
-                )
-                details.append(self.views.t(lang, "series.round_vote", options=options))
+                details.append(voted)
             actions = await session.scalars(
                 select(ActionRow).where(ActionRow.round_id == row.id).order_by(ActionRow.number)
             )

@@ -284,6 +284,9 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
     assert "7V-dialoog: 6 Verdiepen" in deep and f"Het thema: *{top}*" in deep
     assert "Dit is ronde 6 van het traject" in deep
     assert "Deze themadialoog komt uit de 7V-dialoog: 5 Voorkeuren" in deep
+    # and what the vote there gave, before the first question
+    vote = f"Stemming: {top} (8 stippen), {second} (4 stippen)."
+    assert deep.index("komt uit de") < deep.index(vote) < deep.index("Vraag 1 van 2"), deep
     for n, user in enumerate(EIGHT, start=1):
         await local.say(
             user, f"Toen de buurtbus stopte, bracht een buurman me naar de markt ({n})."
@@ -387,7 +390,6 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
     assert at == sorted(at), harvest
     assert f"Thema's: {', '.join(exploration)}" in harvest
     # Beside the themes: the vote's result under round 5, the actions under round 6.
-    vote = f"Stemming: {top} (8 stippen), {second} (4 stippen)."
     done_line = f"Actie 1. {stored[0].text} — Bram Jansen, uiterlijk"
     open_line = f"Actie 2. {stored[1].text} — Chloé Bakker, uiterlijk"
     assert vote in harvest, harvest
