@@ -22,7 +22,7 @@ from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, draw_file, export_format
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Divider, Heading, Outgoing, Text
-from bot.core.port import Member
+from bot.core.port import Member, spoken_names
 from bot.core.prepared import Render
 from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
@@ -294,7 +294,7 @@ class Hosts:
         ctx = await self._own_round(turn, closed_too=True)
         format_ = export_format(command.args[0] if command.args else DEFAULT_FORMAT)
         humans = self._humans(turn, ctx.row.channel_id)
-        names = [m.name for m in humans]
+        names = spoken_names(humans)
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
         if self.stages is not None:  # priorities and agreement beside the themes
@@ -376,7 +376,7 @@ class Hosts:
         """``groepen``: participation per group and the views the rules allow
         (bot/core/segments.py), privately to the host of the channel's newest round."""
         ctx = await self._own_round(turn, closed_too=True)
-        names = [m.name for m in self._humans(turn, ctx.row.channel_id)]
+        names = spoken_names(self._humans(turn, ctx.row.channel_id))
         turn.reply(await self.segment_views.report(turn, ctx, names))
 
     async def next(self, turn: Turn, command: Command | None = None) -> None:
@@ -530,7 +530,7 @@ class Hosts:
         """Close ``stage`` (its result to the channel), then open the template's next one."""
         assert self.stages is not None
         humans = self._humans(turn, stage.round.channel_id)
-        await self.stages.close(turn, stage, [m.name for m in humans])
+        await self.stages.close(turn, stage, spoken_names(humans))
         ctx = await turn.store.context(stage.round)
         await self.stages.open_next(turn, ctx, humans)
 

@@ -21,6 +21,7 @@ from bot.core.deadlines import parse_deadline
 from bot.core.harvest import gather
 from bot.core.messages import Outgoing
 from bot.core.phases import phase_kind
+from bot.core.port import spoken_names
 from bot.core.registry import Registry, Unregistered
 from bot.core.rounds import RoundContext
 from bot.core.summary import StageNote, Summary
@@ -214,7 +215,7 @@ class Stages:
                 spec.role,
                 opening,
                 [m.user_id for m in humans],
-                [m.name for m in humans],
+                spoken_names(humans),
             )
         except CommandError as error:  # too few answers to vote on: the round just ends
             log.info("round %s: template stage %s not opened (%s)", ctx.id, spec.key, error.key)

@@ -6,6 +6,9 @@ owner with the button; ``traject`` then lists both rounds in order."""
 from __future__ import annotations
 
 import copy
+import io
+
+import docx
 
 from sqlalchemy import select
 
@@ -92,13 +95,15 @@ async def test_exploration_theme_round_vote_and_action_on_slack(
     assert "buurtbus rijden: 2 stippen, van 2 stemmers (50%)" in result, result
     await publish_draft(world, fake)
 
-    # An action from the round, taken on by its owner with the button.
+    # An action from the round, taken on by its owner (named by his full name) with the button.
     owner = users[1]
     await world.command(
-        "UHOST", f'actie "Grond zoeken voor tiny houses" --eigenaar <@{owner}> --wanneer 14d'
+        "UHOST", 'actie "Grond zoeken voor tiny houses" --eigenaar "Bram Jansen" --wanneer 14d'
     )
     await world.settle()
-    assert "Nieuwe actie 1" in text_of(fake.posts(CHANNEL)[-1])
+    # Named as people see him: his full name, not all the names Slack knows him by.
+    post = text_of(fake.posts(CHANNEL)[-1])
+    assert "Nieuwe actie 1" in post and "— Bram Jansen (nog niet bevestigd)" in post, post
     assert world.app is not None
     async with world.app.db.sessions() as session:
         (action,) = (await session.scalars(select(ActionRow))).all()
@@ -115,4 +120,20 @@ async def test_exploration_theme_round_vote_and_action_on_slack(
     (harvest,) = [text_of(m) for m in fake.ephemeral if m.user == users[2]]
     first = harvest.index("1. Verkenningsdialoog: Leven in het dorp")
     assert first < harvest.index(f"2. Waarderend onderzoeken: {theme}")
+
+    # The series' harvest as a Word file, uploaded into the host's private chat only.
+    await world.command("UHOST", "export traject docx")
+    await world.settle()
+    (shared,) = fake.files_in("UHOST")
+    assert shared.filename == "traject.docx" and shared.data is not None
+    word = docx.Document(io.BytesIO(shared.data))
+    headings = [p.text for p in word.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "1. Verkenningsdialoog: Leven in het dorp (gesloten)",
+        f"2. Waarderend onderzoeken: {theme} (gesloten)",
+    ], headings
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "Stemming: Bouw tiny houses voor starters op gemeentegrond (4 stippen)" in text
+    assert "Actie 1. Grond zoeken voor tiny houses — Bram Jansen, uiterlijk" in text, text
+    assert fake.files_in(CHANNEL) == [] and all(fake.files_in(u) == [] for u in users)
     assert not fake.rejected(), fake.rejected()
