@@ -133,6 +133,7 @@ async def test_bad_votes_are_refused_privately_and_change_nothing(local: LocalDr
     for words, says in {
         "stem over koffie": "niet over `koffie`",
         "stem --punten 0": "van 1 tot en met 20",
+        "stem --theme x": "ken ik niet bij `stem`",
         "stem --punten 2 --per-optie 3": "niet meer stippen",
         'stem "Alleen deze"': "minstens twee verschillende",
         LIST: "loopt al een stemming",
