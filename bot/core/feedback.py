@@ -199,7 +199,30 @@ class Feedback:
             sections[section].append(line)
         return sections
 
-    def result(self, stage: StageContext, views: Views) -> Outgoing:
+    @staticmethod
+    def _comment_order(results: dict[str, Any]) -> list[tuple[str, int, int]]:
+        """(group, statement index, comment index) in the order the result shows them."""
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for s_at, s in enumerate(results.get("statements", [])):
+            for c_at in range(len(s["comments"])):
+                groups.setdefault(s["group"], []).append((s_at, c_at))
+        return [(group, s, c) for group, found in groups.items() for s, c in found]
+
+    def comments(self, results: dict[str, Any]) -> int:
+        return len(self._comment_order(results))
+
+    def without_comment(self, results: dict[str, Any], number: int) -> dict[str, Any]:
+        order = self._comment_order(results)
+        if not 1 <= number <= len(order):
+            raise CommandError("error.draft_no_quote", number=number, count=len(order))
+        _, s_at, c_at = order[number - 1]
+        statements = [dict(s) for s in results["statements"]]
+        statements[s_at]["comments"] = [
+            c for n, c in enumerate(statements[s_at]["comments"]) if n != c_at
+        ]
+        return {**results, "statements": statements}
+
+    def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
         lang = stage.lang
         results = stage.results or {}
         heading = Heading(views.t(lang, "stage.feedback.result_heading"))
@@ -217,9 +240,11 @@ class Feedback:
                 blocks.append(Text(f"*{views.t(lang, f'stage.feedback.{section}')}*"))
                 blocks.append(Text("\n".join(f"• {line}" for line in found)))
         groups: dict[str, list[str]] = {}
-        for s in results["statements"]:
-            for comment in s["comments"]:
-                groups.setdefault(s["group"], []).append(f"{s['number']}. {comment}")
+        statements = results["statements"]
+        for n, (group, s_at, c_at) in enumerate(self._comment_order(results), start=1):
+            s = statements[s_at]
+            mark = f"[{n}] " if numbered else ""
+            groups.setdefault(group, []).append(f"{mark}{s['number']}. {s['comments'][c_at]}")
         if groups:
             blocks.append(Text(f"*{views.t(lang, 'stage.feedback.comments')}*"))
             for group, comments in groups.items():

@@ -27,6 +27,7 @@ from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
+from bot.core.stages import POSTED as STAGE_POSTED
 from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
@@ -382,16 +383,20 @@ class Hosts:
         if name == "status":
             turn.reply(await self.stages.status(turn, stage))
             return
-        await self.close_stage(turn, stage)
-        turn.reply(self.views.note(stage.lang, "stage.closed_host"))
+        outcome = await self.close_stage(turn, stage, host=i.user_id)
+        key = "stage.closed_host" if outcome == STAGE_POSTED else "stage.closed_host_review"
+        turn.reply(self.views.note(stage.lang, key))
 
-    async def close_stage(self, turn: Turn, stage: StageContext) -> None:
-        """Close ``stage`` (its result to the channel), then open the template's next one."""
+    async def close_stage(self, turn: Turn, stage: StageContext, host: str | None = None) -> str:
+        """Close ``stage`` (its result to the channel or to the host), then open the
+        template's next stage."""
         assert self.stages is not None
         humans = self._humans(turn, stage.round.channel_id)
-        await self.stages.close(turn, stage, [m.name for m in humans])
+        names = [m.name for m in humans]
+        outcome = await self.stages.close(turn, stage, names, [m.user_id for m in humans], host)
         ctx = await turn.store.context(stage.round)
         await self.stages.open_next(turn, ctx, humans)
+        return outcome
 
     async def _deliver(
         self,

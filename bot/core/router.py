@@ -35,7 +35,7 @@ from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
 from bot.core.slips import listing_word, numbered
-from bot.core.stages import Stages, opening_of, stage_actions
+from bot.core.stages import RESULT, RESULT_REMOVE, Stages, opening_of, stage_actions
 from bot.core.storable import storable
 from bot.core.templates import Templates
 from bot.core.timers import Timers
@@ -129,6 +129,10 @@ class Dialoog:
             raise CommandError("error.unstorable")
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
+            return
+        if i.action in (RESULT, RESULT_REMOVE):
+            self.metrics.commands.labels("draft").inc()
+            await self.stages.review_action(turn)
             return
         if i.action in stage_actions():
             self.metrics.commands.labels("ballot").inc()

@@ -10,16 +10,18 @@ this module and :mod:`bot.core.ballots` are shared by all of them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core import drafts
-from bot.core.ballots import BallotBox, Choices, Item, StageContext
+from bot.core.ballots import BallotBox, Item, StageContext
+from bot.core.ballots import Choices as Picked
 from bot.core.commands import Command, CommandError
 from bot.core.deadlines import parse_deadline
 from bot.core.harvest import gather
-from bot.core.messages import Outgoing
+from bot.core.messages import Block, Choices, Heading, Option, Outgoing, Text
 from bot.core.phases import phase_kind
 from bot.core.registry import Registry, Unregistered
 from bot.core.rounds import RoundContext
@@ -30,6 +32,11 @@ from bot.support.settings import Settings
 from storage.models import BallotRow, DraftRow, RoundRow, StageRow
 
 log = logging.getLogger(__name__)
+POSTED = "posted"
+DRAFTED = "drafted"
+REVIEW = "review"  # closed, the result waiting for its host (StageRow.status)
+RESULT = "stage_result"  # the host's buttons on a result in review
+RESULT_REMOVE = "stage_result_remove"
 MAX_ITEMS = 60  # options or statements in one stage: more would not be read
 
 
@@ -71,14 +78,23 @@ class StageBehaviour(Protocol):
     def tally(
         self,
         stage: StageContext,
-        filled: list[Choices],
+        filled: list[Picked],
         comments: list[tuple[int, str]],
     ) -> dict[str, Any]:
         """The results to keep and publish, with everything below the threshold left out."""
         ...
 
-    def result(self, stage: StageContext, views: Views) -> Outgoing:
-        """The post for the channel (from the stage's kept results)."""
+    def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
+        """The post for the channel (from the stage's kept results); ``numbered`` marks
+        each comment ``[n]`` for the host's review."""
+        ...
+
+    def comments(self, results: dict[str, Any]) -> int:
+        """How many participants' comments the results hold."""
+        ...
+
+    def without_comment(self, results: dict[str, Any], number: int) -> dict[str, Any]:
+        """The results without comment ``number`` (as numbered in the review)."""
         ...
 
     def harvest(self, stage: StageContext, views: Views) -> StageNote | None:
@@ -226,9 +242,18 @@ class Stages:
         row = await self.box.open_in_round(turn, round_ctx.id)
         return None if row is None else await self.box.context(turn, row)
 
-    async def close(self, turn: Turn, stage: StageContext, names: list[str]) -> None:
-        """Count, keep the results, destroy the key, post the result (or that too few took
-        part) to the channel."""
+    async def close(
+        self,
+        turn: Turn,
+        stage: StageContext,
+        names: list[str],
+        members: list[str],
+        host: str | None = None,
+    ) -> str:
+        """Count, keep the results, destroy the key; then the result to the channel
+        (``--publiceer direct``, or too few took part to show anything), or privately to
+        the host (``host``, or found among ``members``) for review first. Returns
+        :data:`POSTED` or :data:`DRAFTED`."""
         behaviour = self.behaviour(stage.row.kind)
         filled = await self.box.filled(turn, stage)
         comments = await self.box.comments(turn, stage)
@@ -239,8 +264,90 @@ class Stages:
             comments = [(item, scrub(text)) for item, text in comments]
         results = behaviour.tally(stage, filled, comments)
         await self.box.close(turn, stage, results)
-        turn.channel(stage.round.channel_id, behaviour.result(stage, self.views))
         log.info("stage %s (%s) closed; its key destroyed", stage.id, stage.row.kind)
+        round_row = stage.round
+        if round_row.publish == "direct" or not results.get("published"):
+            turn.channel(round_row.channel_id, behaviour.result(stage, self.views))
+            return POSTED
+        # PRODUCT.md §3, Publishing: the result reaches the host privately first.
+        stage.row.status = REVIEW
+        host = host or self._host_among(round_row, members)
+        if host is not None:
+            turn.private(host, self.review(stage))
+        turn.channel(round_row.channel_id, self.views.note(stage.lang, "stage.in_review"))
+        return DRAFTED
+
+    def _host_among(self, row: RoundRow, members: list[str]) -> str | None:
+        for user in members:
+            if self.box.keyring.host_hash(row.id, row.platform, row.workspace, user) == (
+                row.host_hash
+            ):
+                return user
+        return None
+
+    def review(self, stage: StageContext) -> Outgoing:
+        """The result as the host sees it before it is posted, comments numbered."""
+        lang = stage.lang
+        behaviour = self.behaviour(stage.row.kind)
+        body = behaviour.result(stage, self.views, numbered=True)
+        options = [
+            Option("publish", self.views.t(lang, "draft.button.publish")),
+            Option("discard", self.views.t(lang, "draft.button.discard")),
+        ]
+        blocks: list[Block] = [
+            Heading(self.views.t(lang, "stage.review_heading")),
+            Text(self.views.t(lang, "stage.review_intro")),
+            *body.blocks,
+            Choices(RESULT, tuple(options), stage.id),
+        ]
+        count = behaviour.comments(stage.results or {})
+        if count:
+            blocks.append(Text(self.views.t(lang, "stage.review_remove")))
+            blocks.append(
+                Choices(
+                    RESULT_REMOVE,
+                    tuple(
+                        Option(str(n), self.views.t(lang, "draft.remove_button", number=n))
+                        for n in range(1, count + 1)
+                    ),
+                    stage.id,
+                )
+            )
+        return Outgoing(tuple(blocks))
+
+    async def review_action(self, turn: Turn) -> None:
+        """The host's press on a result waiting for review: publish, discard, drop a comment."""
+        row = await turn.session.get(StageRow, turn.incoming.round_id or "", with_for_update=True)
+        i = turn.incoming
+        if row is None:
+            raise CommandError("error.stage_unknown")
+        stage = await self.box.context(turn, row)
+        owner = stage.round
+        if (owner.platform, owner.workspace) != (i.platform, i.workspace):
+            raise CommandError("error.stage_unknown")
+        turn.lang = stage.lang
+        if self.box.keyring.host_hash(owner.id, i.platform, i.workspace, i.user_id) != (
+            owner.host_hash
+        ):
+            raise CommandError("error.draft_not_host")
+        if row.status != REVIEW:
+            raise CommandError("error.no_draft")
+        behaviour = self.behaviour(row.kind)
+        value = i.value or ""
+        if i.action == RESULT and value == "publish":
+            row.status = "closed"
+            turn.channel(owner.channel_id, behaviour.result(stage, self.views))
+            turn.reply(self.views.note(stage.lang, "stage.published"))
+        elif i.action == RESULT and value == "discard":
+            row.status = "closed"
+            row.results = json.dumps({"published": False, "discarded": True})
+            turn.reply(self.views.note(stage.lang, "stage.discarded"))
+        elif i.action == RESULT_REMOVE and value.isdigit():
+            results = behaviour.without_comment(stage.results or {}, int(value))
+            row.results = json.dumps(results, ensure_ascii=False)
+            turn.reply(self.review(stage))
+        else:
+            raise CommandError("error.choice_stale")
 
     async def status(self, turn: Turn, stage: StageContext) -> Outgoing:
         invited, filled = await self.box.counts(turn, stage.id)

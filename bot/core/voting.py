@@ -209,7 +209,13 @@ class Voting:
             )
         return found
 
-    def result(self, stage: StageContext, views: Views) -> Outgoing:
+    def comments(self, results: dict[str, Any]) -> int:
+        return 0
+
+    def without_comment(self, results: dict[str, Any], number: int) -> dict[str, Any]:
+        raise CommandError("error.draft_no_quote", number=number, count=0)
+
+    def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
         lang = stage.lang
         results = stage.results or {}
         heading = Heading(views.t(lang, "stage.vote.result_heading"))

@@ -50,6 +50,15 @@ async def press(
     )
 
 
+async def publish_result(local: LocalDriver, value: str = "publish") -> Outgoing:
+    """The host's press on the result waiting for review (PRODUCT.md §3, Publishing)."""
+    for message in reversed(local.inbox(HOST)):
+        found = [c for c in choices(message) if c.key == "stage_result"]
+        if found:
+            return await press(local, HOST, "stage_result", value, found[0].round_id)
+    raise AssertionError("no result waiting for the host")
+
+
 async def ballots(local: LocalDriver) -> list[str]:
     async with local.app.db.sessions() as session:
         return sorted((await session.scalars(select(BallotRow.choices))).all())
@@ -92,7 +101,14 @@ async def test_five_vote_one_moves_a_dot_one_press_arrives_twice_and_the_counts_
     status = await local.command(HOST, CHANNEL, "status")
     assert "Gestemd: 5 van de 5 uitgenodigden" in status.fallback
     closed = await local.command(HOST, CHANNEL, "sluit")
-    assert "vernietigd" in closed.fallback
+    assert "vernietigd" in closed.fallback and "concept" in closed.fallback
+    assert "kijkt de uitslag na" in local.channel(CHANNEL)[-1].fallback
+    draft = next(m for m in reversed(local.inbox(HOST)) if "Concept: de uitslag" in m.fallback)
+    assert "1. (gedeeld) Buurtbus: 4 stippen" in draft.fallback, "the host sees it first"
+    outsider = await press(local, "U02BRAM", "stage_result", "publish", stage)
+    assert "host" in outsider.fallback or "gespreksleider" in outsider.fallback
+    assert "kijkt de uitslag na" in local.channel(CHANNEL)[-1].fallback, "nothing posted"
+    assert "in het kanaal" in (await publish_result(local)).fallback
     result = local.channel(CHANNEL)[-1].fallback
     # Option 1: Anna 2, Bram 1, Eva 1 = 4 dots, 3 of 5 voters (60%).
     # Option 2: Anna 1, Bram 2, Daan 1 = 4 dots, 3 of 5 (60%): tied with option 1.
@@ -211,6 +227,9 @@ async def test_feedback_on_the_harvest_gives_consensus_divisive_and_comments(
     status = await local.command(HOST, CHANNEL, "status")
     assert "Gereageerd: 5 van de 5 uitgenodigden" in status.fallback
     await local.command(HOST, CHANNEL, "sluit")
+    review = await publish_result(local, "x")  # a stale value: refused, nothing changes
+    assert "voorbij" in review.fallback
+    await publish_result(local)
     result = local.channel(CHANNEL)[-1].fallback
     assert "5 mensen reageerden" in result
     consensus = result.index("*Breed gedeeld*")
@@ -258,11 +277,13 @@ async def test_the_harvest_shows_priorities_and_agreement_beside_the_themes(
     for user in FIVE:
         await press(local, user, "vote_add", "1", add.round_id)
     await local.command(HOST, CHANNEL, "sluit")
+    await publish_result(local)
     await local.command(HOST, CHANNEL, "feedback")
     react = next(c for c in choices(local.inbox("U02BRAM")[-1]) if c.key == "react")
     for user in FIVE:
         await press(local, user, "react", "agree", react.round_id)
     await local.command(HOST, CHANNEL, "sluit")
+    await publish_result(local)
 
     await local.command(HOST, CHANNEL, "export md")
     found = exported(local, HOST)
@@ -317,6 +338,8 @@ async def test_a_vote_closes_itself_at_its_deadline(local: LocalDriver, clock: M
     assert await tick(local) == []
     clock.advance(days=1, hours=9)
     assert await tick(local) == [f"stage:{stage}"]
+    assert "Concept: de uitslag" in local.inbox(HOST)[-1].fallback, "the deadline finds the host"
+    await publish_result(local)
     result = local.channel(CHANNEL)[-1].fallback
     assert "1. Langer open bibliotheek: 3 stippen, van 3 stemmers (100%)" in result
     assert "2. (gedeeld) Buurtbus: 0 stippen" in result
@@ -410,10 +433,52 @@ async def test_a_template_opens_its_vote_at_close_and_its_feedback_after_the_vot
         for user in PEOPLE:
             await press(local, user, "vote_add", "1", add.round_id)
         await local.command(HOST, CHANNEL, "sluit")
-        assert (
-            "1. Buurtbus: 4 stippen, van 4 stemmers (100%)" in local.channel(CHANNEL)[-2].fallback
-        )
         assert "uitspraken privé" in local.channel(CHANNEL)[-1].fallback
+        await publish_result(local)
+        assert (
+            "1. Buurtbus: 4 stippen, van 4 stemmers (100%)" in local.channel(CHANNEL)[-1].fallback
+        )
         assert any(c.key == "react" for c in choices(local.inbox("U02BRAM")[-1]))
     finally:
         await app.stop()
+
+
+async def test_the_host_takes_a_comment_out_of_the_result_or_discards_it(
+    local: LocalDriver,
+) -> None:
+    """PRODUCT.md §3, Publishing: a result with comments reaches the host first; a comment
+    taken out never reaches the channel, and a discarded result is in no harvest."""
+    from tests.core.test_export import exported
+
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, "feedback")
+    react = next(c for c in choices(local.inbox("U02BRAM")[-1]) if c.key == "react")
+    stage = str(react.round_id).split(":")[0]
+    for user in FIVE:
+        await press(local, user, "react", "agree", react.round_id)
+    await press(local, "U02BRAM", "react_comment", "1\tDe buurtbus rijdt langs mijn huis", stage)
+    await press(local, "U03CHLOE", "react_comment", "1\tGoed idee", stage)
+    await local.command(HOST, CHANNEL, "sluit")
+    draft = next(m for m in reversed(local.inbox(HOST)) if "Concept: de uitslag" in m.fallback)
+    assert "[1] 1. De buurtbus rijdt langs mijn huis" in draft.fallback
+    assert "[2] 1. Goed idee" in draft.fallback
+    edited = await press(local, HOST, "stage_result_remove", "1", stage)
+    assert "buurtbus rijdt" not in edited.fallback and "[1] 1. Goed idee" in edited.fallback
+    await publish_result(local)
+    posted = local.channel(CHANNEL)[-1].fallback
+    assert "1. Goed idee" in posted and "buurtbus rijdt" not in posted and "[1]" not in posted
+    again = await publish_result(local)
+    assert "concept" in again.fallback.casefold(), "published once"
+
+    await local.command(HOST, CHANNEL, LIST)
+    add = buttons(local.inbox("U02BRAM")[-1], "vote_add")
+    for user in FIVE:
+        await press(local, user, "vote_add", "1", add.round_id)
+    await local.command(HOST, CHANNEL, "sluit")
+    posts = len(local.channel(CHANNEL))
+    assert "weggegooid" in (await publish_result(local, "discard")).fallback
+    assert len(local.channel(CHANNEL)) == posts
+    await local.command(HOST, CHANNEL, "export md")
+    found = exported(local, HOST)
+    assert found is not None
+    assert "Instemming" in found[1] and "Prioriteiten" not in found[1]
