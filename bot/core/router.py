@@ -31,11 +31,12 @@ from bot.core.participant import Participants
 from bot.core.prepared import Prepared
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring
+from bot.core.results import RESULT, RESULT_REMOVE
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
 from bot.core.slips import listing_word, numbered
-from bot.core.stages import RESULT, RESULT_REMOVE, Stages, opening_of, stage_actions
+from bot.core.stages import Stages, opening_of, stage_actions
 from bot.core.storable import storable
 from bot.core.templates import Templates
 from bot.core.timers import Timers
@@ -132,7 +133,7 @@ class Dialoog:
             return
         if i.action in (RESULT, RESULT_REMOVE):
             self.metrics.commands.labels("draft").inc()
-            await self.stages.review_action(turn)
+            await self.stages.results.action(turn)
             return
         if i.action in stage_actions():
             self.metrics.commands.labels("ballot").inc()

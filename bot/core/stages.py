@@ -10,7 +10,6 @@ this module and :mod:`bot.core.ballots` are shared by all of them.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,9 +20,10 @@ from bot.core.ballots import Choices as Picked
 from bot.core.commands import Command, CommandError
 from bot.core.deadlines import parse_deadline
 from bot.core.harvest import gather
-from bot.core.messages import Block, Choices, Heading, Option, Outgoing, Text
+from bot.core.messages import Outgoing
 from bot.core.phases import phase_kind
 from bot.core.registry import Registry, Unregistered
+from bot.core.results import REVIEW, Results
 from bot.core.rounds import RoundContext
 from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
@@ -34,9 +34,6 @@ from storage.models import BallotRow, DraftRow, RoundRow, StageRow
 log = logging.getLogger(__name__)
 POSTED = "posted"
 DRAFTED = "drafted"
-REVIEW = "review"  # closed, the result waiting for its host (StageRow.status)
-RESULT = "stage_result"  # the host's buttons on a result in review
-RESULT_REMOVE = "stage_result_remove"
 MAX_ITEMS = 60  # options or statements in one stage: more would not be read
 
 
@@ -134,6 +131,7 @@ class Stages:
         self.settings = settings
         self.views = views
         self.box = box
+        self.results = Results(views, box, self.behaviour)
 
     def behaviour(self, kind: str) -> StageBehaviour:
         return STAGES.named(kind)
@@ -158,9 +156,10 @@ class Stages:
         opening: Opening,
         humans: list[str],
         names: list[str],
-    ) -> StageContext | None:
-        """Open a stage of ``kind`` on the closed round ``ctx`` for ``humans``; None (and a
-        note to the channel) when the synthesis has nothing to vote or react on."""
+    ) -> StageContext:
+        """Open a stage of ``kind`` on the closed round ``ctx`` for ``humans``, each invited
+        privately; refused (:class:`CommandError`) when the synthesis has nothing to vote or
+        react on."""
         behaviour = self.behaviour(kind)
         if await self.box.open_in_round(turn, ctx.id) is not None:
             raise CommandError("error.stage_running")
@@ -172,9 +171,12 @@ class Stages:
         deadline = None
         if opening.deadline is not None:
             deadline = parse_deadline(opening.deadline, turn.now, ctx.row.timezone)
-        summary = await self.summary_of(turn, ctx, names)
-        if not summary.published and not opening.listed:
-            raise CommandError("error.too_few", count=ctx.row.min_respondents)
+        if opening.listed:  # the host's own options: no synthesis needed
+            summary = Summary(ctx.lang, 0, minimum, ())
+        else:
+            summary = await self.summary_of(turn, ctx, names)
+            if not summary.published:
+                raise CommandError("error.too_few", count=ctx.row.min_respondents)
         items = behaviour.items(summary, opening, self.views, ctx.lang)[:MAX_ITEMS]
         behaviour.check(opening, items)
         stage = await self.box.open(
@@ -271,83 +273,11 @@ class Stages:
             return POSTED
         # PRODUCT.md §3, Publishing: the result reaches the host privately first.
         stage.row.status = REVIEW
-        host = host or self._host_among(round_row, members)
+        host = host or self.results.host_among(round_row, members)
         if host is not None:
-            turn.private(host, self.review(stage))
+            turn.private(host, self.results.preview(stage))
         turn.channel(round_row.channel_id, self.views.note(stage.lang, "stage.in_review"))
         return DRAFTED
-
-    def _host_among(self, row: RoundRow, members: list[str]) -> str | None:
-        for user in members:
-            if self.box.keyring.host_hash(row.id, row.platform, row.workspace, user) == (
-                row.host_hash
-            ):
-                return user
-        return None
-
-    def review(self, stage: StageContext) -> Outgoing:
-        """The result as the host sees it before it is posted, comments numbered."""
-        lang = stage.lang
-        behaviour = self.behaviour(stage.row.kind)
-        body = behaviour.result(stage, self.views, numbered=True)
-        options = [
-            Option("publish", self.views.t(lang, "draft.button.publish")),
-            Option("discard", self.views.t(lang, "draft.button.discard")),
-        ]
-        blocks: list[Block] = [
-            Heading(self.views.t(lang, "stage.review_heading")),
-            Text(self.views.t(lang, "stage.review_intro")),
-            *body.blocks,
-            Choices(RESULT, tuple(options), stage.id),
-        ]
-        count = behaviour.comments(stage.results or {})
-        if count:
-            blocks.append(Text(self.views.t(lang, "stage.review_remove")))
-            blocks.append(
-                Choices(
-                    RESULT_REMOVE,
-                    tuple(
-                        Option(str(n), self.views.t(lang, "draft.remove_button", number=n))
-                        for n in range(1, count + 1)
-                    ),
-                    stage.id,
-                )
-            )
-        return Outgoing(tuple(blocks))
-
-    async def review_action(self, turn: Turn) -> None:
-        """The host's press on a result waiting for review: publish, discard, drop a comment."""
-        row = await turn.session.get(StageRow, turn.incoming.round_id or "", with_for_update=True)
-        i = turn.incoming
-        if row is None:
-            raise CommandError("error.stage_unknown")
-        stage = await self.box.context(turn, row)
-        owner = stage.round
-        if (owner.platform, owner.workspace) != (i.platform, i.workspace):
-            raise CommandError("error.stage_unknown")
-        turn.lang = stage.lang
-        if self.box.keyring.host_hash(owner.id, i.platform, i.workspace, i.user_id) != (
-            owner.host_hash
-        ):
-            raise CommandError("error.draft_not_host")
-        if row.status != REVIEW:
-            raise CommandError("error.no_draft")
-        behaviour = self.behaviour(row.kind)
-        value = i.value or ""
-        if i.action == RESULT and value == "publish":
-            row.status = "closed"
-            turn.channel(owner.channel_id, behaviour.result(stage, self.views))
-            turn.reply(self.views.note(stage.lang, "stage.published"))
-        elif i.action == RESULT and value == "discard":
-            row.status = "closed"
-            row.results = json.dumps({"published": False, "discarded": True})
-            turn.reply(self.views.note(stage.lang, "stage.discarded"))
-        elif i.action == RESULT_REMOVE and value.isdigit():
-            results = behaviour.without_comment(stage.results or {}, int(value))
-            row.results = json.dumps(results, ensure_ascii=False)
-            turn.reply(self.review(stage))
-        else:
-            raise CommandError("error.choice_stale")
 
     async def status(self, turn: Turn, stage: StageContext) -> Outgoing:
         invited, filled = await self.box.counts(turn, stage.id)
