@@ -18,7 +18,9 @@ Nothing at all is published unless at least ``k`` distinct people reacted to the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 from bot.core.ballots import BallotBox, Choices, Item, StageContext
@@ -56,6 +58,7 @@ def classify(agree: int, disagree: int, passed: int, threshold: int) -> str | No
 class Feedback:
     name = "feedback"
     actions = frozenset({REACT, COMMENT})
+    typed: Mapping[str, str] = MappingProxyType({"opmerking": COMMENT, "comment": COMMENT})
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         found: list[Item] = []

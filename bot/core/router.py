@@ -155,6 +155,9 @@ class Dialoog:
         if i.is_private:
             if await self._draft_in_private(turn):
                 return
+            if await self.stages.typed(turn):  # `opmerking 2 …` on the harvest
+                self.metrics.commands.labels("ballot").inc()
+                return
             word = participant_word(i.text) or listing_word(i.text)
             target = numbered(i.text) if word is None else None
             if target is not None:

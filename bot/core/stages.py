@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from sqlalchemy import func, select
 
 from bot.core import drafts
 from bot.core.ballots import BallotBox, Item, StageContext
@@ -55,6 +58,9 @@ class StageBehaviour(Protocol):
 
     name: str
     actions: frozenset[str]
+    # Words typed in the private chat that act like one of its fields: ``opmerking 2 …`` is
+    # the comment field (the console has no fields), as ``{word: action}``.
+    typed: Mapping[str, str]
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         """The options or statements, from the round's synthesis or the host's list."""
@@ -208,8 +214,6 @@ class Stages:
         specs = ctx.template.stages
         if not specs or ctx.row.status != "closed":
             return
-        from sqlalchemy import func, select
-
         done = await turn.session.scalar(
             select(func.count()).select_from(StageRow).where(StageRow.round_id == ctx.id)
         )
@@ -303,10 +307,50 @@ class Stages:
                 notes.append(note)
         return dataclasses.replace(summary, stages=tuple(notes)) if notes else summary
 
+    async def typed(self, turn: Turn) -> bool:
+        """``opmerking 2 <tekst>`` in the private chat: the field it stands for, in the
+        newest open stage the sender is invited to whose kind takes that word. False when
+        the text is no such word (it is then an answer like any other)."""
+        i = turn.incoming
+        words = i.text.split(maxsplit=2)
+        if len(words) < 3 or not words[1].isdigit():
+            return False
+        kinds = {
+            name: b.typed[words[0].casefold()]
+            for name, b in STAGES.items()
+            if words[0].casefold() in b.typed
+        }
+        if not kinds:
+            return False
+        rows = await turn.session.scalars(
+            select(StageRow)
+            .join(RoundRow, RoundRow.id == StageRow.round_id)
+            .where(
+                StageRow.status == "open",
+                StageRow.kind.in_(kinds),
+                RoundRow.platform == i.platform,
+                RoundRow.workspace == i.workspace,
+            )
+            .order_by(RoundRow.seq.desc(), StageRow.seq.desc())
+        )
+        for row in list(rows):
+            stage = await self.box.context(turn, row)
+            if stage.key is None:
+                continue
+            ballot = await turn.session.get(BallotRow, (stage.id, stage.pseudonym(i.user_id)))
+            if ballot is None:
+                continue
+            turn.lang = stage.lang
+            turn.incoming = dataclasses.replace(
+                i, action=kinds[row.kind], value=f"{words[1]}\t{words[2]}", round_id=stage.id
+            )
+            stage, ballot = await self.box.ballot(turn, stage.id)
+            await self.behaviour(row.kind).act(turn, self.box, stage, ballot, self.views)
+            return True
+        return False
+
     async def closed_stages(self, turn: Turn, round_id: str) -> list[StageContext]:
         """The round's closed stages, oldest first, for summaries and exports."""
-        from sqlalchemy import select
-
         rows = await turn.session.scalars(
             select(StageRow)
             .where(StageRow.round_id == round_id, StageRow.status == "closed")

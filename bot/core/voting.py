@@ -12,6 +12,8 @@ allows 25 buttons in a row and 50 blocks in a message, a Teams card stays small.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from bot.core.ballots import BallotBox, Choices, Item, StageContext
@@ -39,6 +41,7 @@ def ranked(totals: list[int]) -> list[int]:
 class Voting:
     name = "vote"
     actions = frozenset({ADD, REMOVE, PAGE_ACTION})
+    typed: Mapping[str, str] = MappingProxyType({})
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         if opening.source == "list":

@@ -457,7 +457,10 @@ async def test_the_host_takes_a_comment_out_of_the_result_or_discards_it(
     for user in FIVE:
         await press(local, user, "react", "agree", react.round_id)
     await press(local, "U02BRAM", "react_comment", "1\tDe buurtbus rijdt langs mijn huis", stage)
-    await press(local, "U03CHLOE", "react_comment", "1\tGoed idee", stage)
+    typed = await local.say("U03CHLOE", "opmerking 1 Goed idee")  # as the console types it
+    assert "bij uitspraak 1 is bewaard" in typed.fallback
+    wrong = await local.say("U03CHLOE", "opmerking 99 Nog een")
+    assert "bestaat niet" in wrong.fallback
     await local.command(HOST, CHANNEL, "sluit")
     draft = next(m for m in reversed(local.inbox(HOST)) if "Concept: de uitslag" in m.fallback)
     assert "[1] 1. De buurtbus rijdt langs mijn huis" in draft.fallback
