@@ -106,6 +106,9 @@ class RoundRow(Base):
     phase_opened: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # How summaries reach the channel: "review" (a draft to the host first) or "direct".
     publish: Mapped[str] = mapped_column(String(8), default="review", server_default="review")
+    # The summary as last posted in the channel (JSON of bot/core/drafts.py, only what was
+    # published): a vote or feedback on the round takes its themes as the host named them.
+    published: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index(

@@ -9,6 +9,7 @@ import uuid
 
 from sqlalchemy import delete, insert, select
 
+from bot.core import drafts
 from bot.core.ballots import StageContext
 from bot.core.commands import (
     DEFAULT_REMINDERS,
@@ -429,6 +430,7 @@ class Hosts:
     def _post(self, turn: Turn, ctx: RoundContext, summary: Summary, heading: str) -> None:
         body = summary_outgoing(summary, self.views.catalog)
         turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
+        ctx.row.published = drafts.dumps(summary)  # what a vote's options come from
 
     async def _post_summary(
         self,

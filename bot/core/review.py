@@ -196,6 +196,7 @@ class Reviews:
         summary = drafts.loads(draft.content)
         body = summary_outgoing(summary, self.views.catalog)
         turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks)))
+        row.published = draft.content  # as the host left it: what a vote's options come from
         await turn.session.delete(draft)
         turn.reply(self.views.note(row.language, "draft.published"))
         log.info("round %s: draft published by its host", row.id)

@@ -144,10 +144,13 @@ class Stages:
 
     async def summary_of(self, turn: Turn, ctx: RoundContext, names: list[str]) -> Summary:
         """The round's synthesis as the host last saw it: its draft (with the host's edits)
-        while there is one, else made again from the stored answers."""
+        while there is one, else the summary as it was published, else made again from the
+        stored answers."""
         draft = await turn.session.get(DraftRow, ctx.id)
         if draft is not None:
             return drafts.loads(draft.content)
+        if ctx.row.published:
+            return drafts.loads(ctx.row.published)
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
         # The options are chosen from it: never from a stand-in (prepared.py), so fetch first.

@@ -485,3 +485,17 @@ async def test_the_host_takes_a_comment_out_of_the_result_or_discards_it(
     found = exported(local, HOST)
     assert found is not None
     assert "Instemming" in found[1] and "Prioriteiten" not in found[1]
+
+
+async def test_the_vote_takes_the_themes_as_the_host_named_them_before_publishing(
+    local: LocalDriver,
+) -> None:
+    """A host renames a theme that could identify someone, then publishes: the vote offers
+    the host's name, not the synthesis's own, also after the draft is gone."""
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, "hernoem 1 Een plek voor de buurt")
+    await local.command(HOST, CHANNEL, "publiceer")
+    await local.command(HOST, CHANNEL, "stem over thema's")
+    ballot = local.inbox("U02BRAM")[-1].fallback
+    assert "*1.* Een plek voor de buurt" in ballot
+    assert "wijkhuis" not in ballot.split("*1.*", 1)[1].split("\n")[0]
