@@ -8,7 +8,9 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -16,9 +18,11 @@ from bot.core.commands import CommandError, parse
 from bot.core.feedback import classify
 from bot.core.messages import Choices, Entry, Incoming, Outgoing
 from bot.core.prompts import Catalog
+from bot.core.pseudonyms import SecretError
 from bot.core.stages import opening_of
 from bot.core.voting import ranked
 from bot.runtime.app import App
+from bot.support.settings import Settings
 from bot.testing import LocalDriver, LocalPlatform, ManualClock
 from storage.models import BallotRow, StageRow
 from tests.conftest import make_settings
@@ -243,7 +247,7 @@ async def test_feedback_on_the_harvest_gives_consensus_divisive_and_comments(
         assert user not in result
 
 
-@settings(max_examples=200, deadline=None)
+@examples(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=12), max_size=6))
 def test_any_vote_words_parse_or_get_a_clear_refusal(words: list[str]) -> None:
     """Odd input to `stem`: a command with a valid number of dots, or a catalog refusal."""
@@ -499,3 +503,27 @@ async def test_the_vote_takes_the_themes_as_the_host_named_them_before_publishin
     ballot = local.inbox("U02BRAM")[-1].fallback
     assert "*1.* Een plek voor de buurt" in ballot
     assert "wijkhuis" not in ballot.split("*1.*", 1)[1].split("\n")[0]
+
+
+async def test_a_stage_key_file_is_checked_at_start_and_a_leftover_destroyed(
+    local: LocalDriver, settings: Settings
+) -> None:
+    """Like a round's (tests/core/test_key_files.py): an open vote without its key file stops
+    start-up with one line; a closed vote's file left by a crash is destroyed at start."""
+    await closed_round(local)
+    await local.command(HOST, CHANNEL, LIST)
+    stage = str(buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id)
+    path = settings.round_key_dir / f"{stage}.key"
+    wrapped = path.read_bytes()
+    path.unlink()
+    with pytest.raises(SecretError, match=f"no key for open vote or feedback stage {stage}"):
+        await App.create(settings)
+    path.write_bytes(wrapped)
+    await local.command(HOST, CHANNEL, "sluit")
+    assert not path.exists()
+    path.write_bytes(wrapped)  # as if a crash came between the close's commit and the file
+    app = await App.create(settings)
+    try:
+        assert app.keyring.key_files.round_ids() == []
+    finally:
+        await app.stop()
