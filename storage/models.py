@@ -15,6 +15,9 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 - ``downloads`` holds an export waiting for its single download, encrypted with a key that is
   only in the link (bot/runtime/downloads.py); the row is deleted when it is fetched.
 - ``inbox`` holds channel commands acknowledged but not yet applied, never an answer or vote.
+- ``series`` holds a channel's series of rounds (*traject*): a name, a goal and a method; its
+  rounds point at it with their place, and each round keeps the theme labels its published
+  summary showed (``rounds.outcome``), what the next round's invitation recaps.
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ class RoundRow(Base):
     channel_id: Mapped[str] = mapped_column(String(128))
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
+    # The form of address of a Dutch round: "je" or "u" (bot/core/prompts.py).
+    address: Mapped[str] = mapped_column(String(2), default="je", server_default="je")
     timezone: Mapped[str] = mapped_column(String(64))
     theme: Mapped[str | None] = mapped_column(Text)
     opening_story: Mapped[str | None] = mapped_column(Text)
@@ -106,6 +111,17 @@ class RoundRow(Base):
     phase_opened: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # How summaries reach the channel: "review" (a draft to the host first) or "direct".
     publish: Mapped[str] = mapped_column(String(8), default="review", server_default="review")
+    # A series' round knows its series and its place in it (1-based).
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_place: Mapped[int | None] = mapped_column(Integer)
+    # One open round per lane in a channel: "" for a round started with `start`, the theme
+    # (casefolded) for a theme round started from an exploratory round's button.
+    lane: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The round whose published theme this round took up (its exploratory round).
+    origin_id: Mapped[str | None] = mapped_column(String(32))
+    # The theme labels of the summary last published for this round (a JSON list): only what
+    # the channel has already read.
+    outcome: Mapped[str | None] = mapped_column(Text)
     # The summary as last posted in the channel (JSON of bot/core/drafts.py, only what was
     # published): a vote or feedback on the round takes its themes as the host named them.
     published: Mapped[str | None] = mapped_column(Text)
@@ -116,11 +132,45 @@ class RoundRow(Base):
             "platform",
             "workspace",
             "channel_id",
+            "lane",
             unique=True,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_rounds_workspace_status", "platform", "workspace", "status"),
+    )
+
+
+class SeriesRow(Base):
+    """A series of rounds in a channel (*traject*, PRODUCT.md §2): a name, a goal, the method
+    whose sessions its rounds take in order. ``owner_hash`` is a keyed hash of who started it;
+    only the day is kept. One open series per channel."""
+
+    __tablename__ = "series"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    owner_hash: Mapped[str] = mapped_column(String(64))
+    opened_day: Mapped[dt.date] = mapped_column(Date)
+    closed_day: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(
+            "uq_series_open_channel",
+            "platform",
+            "workspace",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
 

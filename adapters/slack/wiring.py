@@ -165,6 +165,7 @@ class SlackAdapter:
             self.settings.language,
             channel,
             self.settings.min_respondents,
+            self.settings.address,
         )
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -170,6 +170,12 @@ def export_format(name: str) -> ExportFormat:
     return EXPORT_FORMATS.named(name)
 
 
+def draw_file(name: str, request: SynthesisRequest, summary: Summary, catalog: Catalog) -> bytes:
+    """The export file of ``request`` in format ``name``: charts and office files take a
+    moment, so this runs before the write transaction (bot/core/prepared.py), in a thread."""
+    return export_format(name).data(harvest(request, summary), catalog)
+
+
 def render_export(h: Harvest, catalog: Catalog, format_: str) -> bytes:
     """The harvest as the file of the registered format ``format_``."""
     return export_format(format_).data(h, catalog)

@@ -43,10 +43,10 @@ async def send_reminders(
     reminder for that slot, recorded in ``reminders_sent``. Everyone's progress is read in
     one query: a round can have thousands of members."""
     done = await sent_in_slot(turn, ctx, slot)
-    lead = views.t(ctx.lang, "round.reminder")
+    lead = views.t(ctx.voice, "round.reminder")
     if slot is not None and ctx.row.deadline is not None:
         when = views.when(ctx, ctx.row.deadline)
-        lead = views.t(ctx.lang, "round.reminder_deadline", when=when)
+        lead = views.t(ctx.voice, "round.reminder_deadline", when=when)
     progress = {
         row.pseudonym: row
         for row in await turn.session.scalars(

@@ -29,16 +29,19 @@ from bot.core.host import Hosts
 from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind, Text
 from bot.core.participant import Participants
 from bot.core.prepared import Prepared
-from bot.core.prompts import Catalog
+from bot.core.prompts import Catalog, voice
 from bot.core.pseudonyms import Keyring
 from bot.core.results import RESULT, RESULT_REMOVE
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.series import Series
 from bot.core.slips import listing_word, numbered
 from bot.core.stages import Stages, opening_of, stage_actions
 from bot.core.storable import storable
 from bot.core.templates import Templates
+from bot.core.themes import ACTIONS as THEME_ACTIONS
+from bot.core.themes import Publication, ThemeRounds
 from bot.core.timers import Timers
 from bot.core.turn import Turn, TurnResult
 from bot.core.views import Views
@@ -68,12 +71,24 @@ class Dialoog:
         self.clock = clock
         self.metrics = metrics
         self.views = Views(catalog)
-        self.reviews = Reviews(self.views, keyring)
+        self.series = Series(templates, self.views, keyring)
+        publication = Publication(templates, self.views, self.series)
+        self.reviews = Reviews(self.views, keyring, publication)
         self.stages = Stages(settings, self.views, BallotBox(keyring))
         self.hosts = Hosts(
-            settings, templates, self.views, keyring, metrics, self.reviews, self.stages
+            settings,
+            templates,
+            self.views,
+            keyring,
+            metrics,
+            self.reviews,
+            stages=self.stages,
+            series=self.series,
         )
-        self.digests = Digests(settings, self.views, keyring, self.stages)
+        self.theme_rounds = ThemeRounds(templates, keyring, self.hosts)
+        self.digests = Digests(
+            settings, self.views, keyring, stages=self.stages, series=self.series
+        )
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
         self.timers = Timers(self.hosts, self.digests)
 
@@ -91,7 +106,7 @@ class Dialoog:
             session,
             self.store(session, batch),
             self.clock.now(),
-            self.settings.language,
+            self.settings.voice,
             prepared or Prepared(),
         )
 
@@ -134,6 +149,10 @@ class Dialoog:
         if i.action in (RESULT, RESULT_REMOVE):
             self.metrics.commands.labels("draft").inc()
             await self.stages.results.action(turn)
+            return
+        if i.action in THEME_ACTIONS:
+            self.metrics.commands.labels("theme_round").inc()
+            await self.theme_rounds.action(turn)
             return
         if i.action in stage_actions():
             self.metrics.commands.labels("ballot").inc()
@@ -188,7 +207,7 @@ class Dialoog:
             return
         running = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
         if running is not None:
-            turn.lang = running.lang
+            turn.lang = running.voice
         command = parse(i.text)
         self.metrics.commands.labels(command.name).inc()
         if command.name == "help":
@@ -197,6 +216,8 @@ class Dialoog:
             await self.hosts.start(turn, command)
         elif command.name == "digest":
             await self.digests.configure(turn, command)
+        elif command.name == "series":
+            await self.series.command(turn, command, self.settings.language)
         elif command.name == "export":
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
@@ -206,7 +227,7 @@ class Dialoog:
         elif command.name in ("close", "status") and running is None:
             await self.hosts.stage_command(turn, command.name)
         else:
-            await getattr(self.hosts, command.name)(turn)
+            await getattr(self.hosts, command.name)(turn, command)
 
     async def _draft_in_private(self, turn: Turn) -> bool:
         """``publiceer``, ``hernoem 2 …`` typed by a host in the private chat act on the newest
@@ -217,7 +238,7 @@ class Dialoog:
         row = await self.reviews.hosted(turn)
         if row is None:
             return False
-        turn.lang = row.language
+        turn.lang = voice(row.language, row.address)
         command = draft_command(turn.incoming.text)
         assert command is not None
         self.metrics.commands.labels(command.name).inc()
@@ -236,7 +257,7 @@ class Dialoog:
         i = turn.incoming
         found = await turn.store.participation(i.platform, i.workspace, i.user_id)
         if found is not None:
-            turn.lang = found[0].lang
+            turn.lang = found[0].voice
 
     @staticmethod
     def _refuse_channel_command(text: str) -> None:

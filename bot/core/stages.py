@@ -202,10 +202,10 @@ class Stages:
         invitation = behaviour.invitation(stage, self.views)
         for user in humans:
             turn.private(user, invitation)
-        note = self.views.t(ctx.lang, f"stage.{kind}.opened", count=len(humans))
+        note = self.views.t(ctx.voice, f"stage.{kind}.opened", count=len(humans))
         if deadline is not None:
             note += " " + self.views.t(
-                ctx.lang, "stage.deadline", when=self.views.when(ctx, deadline)
+                ctx.voice, "stage.deadline", when=self.views.when(ctx, deadline)
             )
         turn.channel(ctx.row.channel_id, Outgoing.text(note))
         log.info("round %s: %s stage opened for %d people", ctx.id, kind, len(humans))

@@ -42,7 +42,7 @@ class Timers:
         if row is None or row.status != "open":
             return
         ctx = await turn.store.context(row)
-        turn.lang = ctx.lang
+        turn.lang = ctx.voice
         past_deadline = row.deadline is not None and row.deadline <= turn.now
         if timer.kind == "close":
             await self.hosts.close_round(turn, ctx)

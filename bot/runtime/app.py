@@ -17,6 +17,7 @@ from bot.core.pseudonyms import Keyring, SecretError, load_or_create_secret
 from bot.core.router import Dialoog
 from bot.core.summary import Guarded, Synthesizer
 from bot.core.templates import Templates
+from bot.core.themes import PREPARED_ACTIONS
 from bot.runtime.adapters import database
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.downloads import Downloads
@@ -129,7 +130,7 @@ class App:
         self.core = Dialoog(settings, catalog, templates, keyring, clock, self.metrics)
         # Rosters and summaries are fetched before a turn's transaction (bot/core/prepared.py).
         # Guarded: a failing synthesizer still lets a close post the counts and the answers.
-        self.preparer = Preparer(self.platforms, Guarded(synthesizer))
+        self.preparer = Preparer(self.platforms, Guarded(synthesizer), catalog)
         self.writer = Writer(settings, db, self.core, self.metrics, clock, self.preparer)
         self.scheduler = Scheduler(
             db, self.core, self.dispatcher, clock, self.platforms, self.writer
@@ -184,7 +185,7 @@ class App:
         then wake the dispatcher (and the timers, for a channel command)."""
         await self.writer.apply(incoming)
         self.dispatcher.kick()
-        if not incoming.is_private:
+        if not incoming.is_private or incoming.action in PREPARED_ACTIONS:
             self.scheduler.changed()
 
     async def accept(self, incoming: Incoming) -> Awaitable[None] | None:

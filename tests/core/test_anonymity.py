@@ -283,6 +283,29 @@ async def test_no_export_format_holds_an_identity_a_pseudonym_or_a_day(local: Lo
             assert word not in content, f"{word!r} in the {fmt} export"
 
 
+async def test_series_and_theme_rounds_store_no_identity(local: LocalDriver) -> None:
+    """Issue 18: the series table and the rounds' series columns (place, lane, origin, the
+    published theme labels) hold no user id or name, while rounds are open and after."""
+    from tests.core.test_series import EXPLORATION, explore
+
+    exploration = await explore(local)
+    await local.press(HOST, "theme_round", "1", exploration)
+    await local.say("U02BRAM", "kiem")
+    await local.say("U02BRAM", "In ons dorp bouwden we samen tien tiny houses voor starters.")
+    rows = await dump(local)
+    tables = {row.split(":", 1)[0] for row in rows}
+    assert {"series", "rounds", "answers"} <= tables, tables
+    assert any("Samen in het dorp" in row for row in rows if row.startswith("series:"))
+    await local.command(HOST, CHANNEL, "sluit")
+    await local.command(HOST, CHANNEL, "traject sluit")
+    rows += await dump(local)
+    texts = [text for pair in EXPLORATION.values() for text in pair]
+    assert any(texts[0] in row for row in rows), "the dump does contain the answers"
+    for row in rows:
+        leaked = [who for who in identities() if who in row]
+        assert not leaked, f"{leaked} stored in {row[:200]}"
+
+
 async def test_votes_and_reactions_hold_no_identity_and_lose_their_link_at_close(
     local: LocalDriver, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -55,7 +55,7 @@ class ChatProcess(WatchedProcess):
 
 async def test_sigkill_mid_round_then_restart_goes_on(tmp_path: Path) -> None:
     first = await ChatProcess.start(tmp_path)
-    await first.send('/dialoog start --theme "Samen"', "jij bent de host")
+    await first.send('/dialoog start --theme "Samen"', "Jij bent de gespreksleider")
     await first.send("/as bram", "(you are now bram)")
     await first.send("knel", "Vertel nu je antwoord")
     await first.send(STORY, "Vraag 2 van 4: Krantenkop")

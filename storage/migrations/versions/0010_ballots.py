@@ -1,6 +1,5 @@
 """ballots: dot-voting and reactions to the draft harvest (issue 17). A stage per vote or
-feedback round; ballots and comments under the stage's pseudonym and the day only; the
-round's summary as last published, which a vote's options are taken from.
+feedback round; ballots and comments under the stage's pseudonym and the day only.
 
 Revision ID: 0010_ballots
 Revises: 0009_answer_targets
@@ -18,8 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("rounds", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("published", sa.Text(), nullable=True))
     op.create_table(
         "stages",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -86,5 +83,3 @@ def downgrade() -> None:
     op.drop_table("ballots")
     op.drop_index(op.f("ix_stages_round_id"), table_name="stages")
     op.drop_table("stages")
-    with op.batch_alter_table("rounds", schema=None) as batch_op:
-        batch_op.drop_column("published")
