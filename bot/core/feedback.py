@@ -79,7 +79,7 @@ class Feedback:
             raise CommandError("error.feedback_no_statements")
 
     def invitation(self, stage: StageContext, views: Views) -> Outgoing:
-        lang = stage.lang
+        lang = stage.voice
         lead: list[Block] = [
             Heading(views.t(lang, "stage.feedback.heading")),
             Text(views.t(lang, "stage.feedback.how", count=len(stage.items))),
@@ -89,7 +89,7 @@ class Feedback:
 
     def batch(self, stage: StageContext, first: int, choices: Choices, views: Views) -> Outgoing:
         """Statements ``first + 1 .. first + BATCH``, each with its buttons, and a comment."""
-        lang = stage.lang
+        lang = stage.voice
         items = stage.items
         shown = list(enumerate(items[first : first + BATCH], start=first + 1))
         blocks: list[Block] = []
@@ -121,7 +121,7 @@ class Feedback:
     ) -> None:
         from bot.core.stages import stage_ref
 
-        lang = stage.lang
+        lang = stage.voice
         count = len(stage.items)
         value = turn.incoming.value or ""
         if turn.incoming.action == COMMENT:
@@ -185,7 +185,7 @@ class Feedback:
     def lines(self, stage: StageContext, views: Views) -> dict[str, list[str]]:
         """The result's lines per section: consensus, divisive, unclear."""
         results = stage.results or {}
-        lang = stage.lang
+        lang = stage.voice
         sections: dict[str, list[str]] = {"consensus": [], "divisive": [], "unclear": []}
         for s in results.get("statements", []):
             sided = s["agree"] + s["disagree"]
@@ -226,7 +226,7 @@ class Feedback:
         return {**results, "statements": statements}
 
     def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
-        lang = stage.lang
+        lang = stage.voice
         results = stage.results or {}
         heading = Heading(views.t(lang, "stage.feedback.result_heading"))
         if not results.get("published"):
@@ -259,7 +259,7 @@ class Feedback:
         results = stage.results or {}
         if not results.get("published"):
             return None
-        lang = stage.lang
+        lang = stage.voice
         found: list[str] = []
         for section, lines in self.lines(stage, views).items():
             found.extend(f"{views.t(lang, f'stage.feedback.{section}')}: {line}" for line in lines)

@@ -3,6 +3,7 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 
@@ -34,7 +35,7 @@ from bot.core.stages import POSTED as STAGE_POSTED
 from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
-from bot.core.summary import Summary
+from bot.core.summary import StageNote, Summary
 from bot.core.templates import Templates
 from bot.core.themes import Publication
 from bot.core.turn import Turn
@@ -284,12 +285,14 @@ class Hosts:
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
+        notes: tuple[StageNote, ...] = ()
         if self.stages is not None:  # priorities and agreement beside the themes
-            summary = await self.stages.annotate(turn, ctx.id, summary)
+            notes = await self.stages.notes(turn, ctx.id)
+            summary = dataclasses.replace(summary, stages=notes)
         # Charts and office files take a moment to draw: before the write transaction, so a
         # slow file holds no writer (bot/core/prepared.py).
         data = await turn.prepared.file(
-            Render(format_.name, request),
+            Render(format_.name, request, notes),
             lambda: draw_file(format_.name, request, summary, self.views.catalog),
         )
         heading = self.views.t(ctx.voice, "harvest.export_heading", format=format_.name)
@@ -472,7 +475,7 @@ class Hosts:
         stage = await self.stages.open_in_channel(turn)
         if stage is None:
             raise CommandError("error.no_round_here")
-        turn.lang = stage.lang
+        turn.lang = stage.voice
         i = turn.incoming
         row = stage.round
         if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.host_hash:
@@ -482,7 +485,7 @@ class Hosts:
             return
         outcome = await self.close_stage(turn, stage, host=i.user_id)
         key = "stage.closed_host" if outcome == STAGE_POSTED else "stage.closed_host_review"
-        turn.reply(self.views.note(stage.lang, key))
+        turn.reply(self.views.note(stage.voice, key))
 
     async def close_stage(self, turn: Turn, stage: StageContext, host: str | None = None) -> str:
         """Close ``stage`` (its result to the channel or to the host), then open the

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from bot.core.commands import CommandError
 from bot.core.port import Member
-from bot.core.summary import Summary, SynthesisRequest, Synthesizer, plain_summary
+from bot.core.summary import StageNote, Summary, SynthesisRequest, Synthesizer, plain_summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +54,13 @@ class Manager:
 
 @dataclass(frozen=True, slots=True)
 class Render:
-    """One export file: the harvest of ``request`` (with its summary) in format ``format``."""
+    """One export file: the harvest of ``request`` (with its summary) in format ``format``,
+    with ``stages``: the priorities and agreement of the round's closed votes and feedback
+    (bot/core/stages.py) beside its themes."""
 
     format: str
     request: SynthesisRequest
+    stages: tuple[StageNote, ...] = ()
 
 
 class Unprepared(Exception):

@@ -47,7 +47,7 @@ class Results:
 
     def preview(self, stage: StageContext) -> Outgoing:
         """The result as the host sees it before it is posted, comments numbered."""
-        lang = stage.lang
+        lang = stage.voice
         behaviour = self.behaviour(stage.row.kind)
         body = behaviour.result(stage, self.views, numbered=True)
         options = [
@@ -85,7 +85,7 @@ class Results:
         owner = stage.round
         if (owner.platform, owner.workspace) != (i.platform, i.workspace):
             raise CommandError("error.stage_unknown")
-        turn.lang = stage.lang
+        turn.lang = stage.voice
         if self.box.keyring.host_hash(owner.id, i.platform, i.workspace, i.user_id) != (
             owner.host_hash
         ):
@@ -97,11 +97,11 @@ class Results:
         if i.action == RESULT and value == "publish":
             row.status = "closed"
             turn.channel(owner.channel_id, behaviour.result(stage, self.views))
-            turn.reply(self.views.note(stage.lang, "stage.published"))
+            turn.reply(self.views.note(stage.voice, "stage.published"))
         elif i.action == RESULT and value == "discard":
             row.status = "closed"
             row.results = json.dumps({"published": False, "discarded": True})
-            turn.reply(self.views.note(stage.lang, "stage.discarded"))
+            turn.reply(self.views.note(stage.voice, "stage.discarded"))
         elif i.action == RESULT_REMOVE and value.isdigit():
             results = behaviour.without_comment(stage.results or {}, int(value))
             row.results = json.dumps(results, ensure_ascii=False)

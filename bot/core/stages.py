@@ -283,13 +283,13 @@ class Stages:
         host = host or self.results.host_among(round_row, members)
         if host is not None:
             turn.private(host, self.results.preview(stage))
-        turn.channel(round_row.channel_id, self.views.note(stage.lang, "stage.in_review"))
+        turn.channel(round_row.channel_id, self.views.note(stage.voice, "stage.in_review"))
         return DRAFTED
 
     async def status(self, turn: Turn, stage: StageContext) -> Outgoing:
         invited, filled = await self.box.counts(turn, stage.id)
         return self.views.note(
-            stage.lang, f"stage.{stage.row.kind}.status", done=filled, invited=invited
+            stage.voice, f"stage.{stage.row.kind}.status", done=filled, invited=invited
         )
 
     async def action(self, turn: Turn) -> None:
@@ -301,14 +301,19 @@ class Stages:
             raise CommandError("error.choice_stale")
         await behaviour.act(turn, self.box, stage, ballot, self.views)
 
-    async def annotate(self, turn: Turn, round_id: str, summary: Summary) -> Summary:
-        """``summary`` with the priorities and agreement of the round's closed stages."""
-        notes = []
+    async def notes(self, turn: Turn, round_id: str) -> tuple[StageNote, ...]:
+        """The priorities and agreement of the round's closed (and published) stages."""
+        found = []
         for stage in await self.closed_stages(turn, round_id):
             note = self.behaviour(stage.row.kind).harvest(stage, self.views)
             if note is not None:
-                notes.append(note)
-        return dataclasses.replace(summary, stages=tuple(notes)) if notes else summary
+                found.append(note)
+        return tuple(found)
+
+    async def annotate(self, turn: Turn, round_id: str, summary: Summary) -> Summary:
+        """``summary`` with the priorities and agreement of the round's closed stages."""
+        notes = await self.notes(turn, round_id)
+        return dataclasses.replace(summary, stages=notes) if notes else summary
 
     async def typed(self, turn: Turn) -> bool:
         """``opmerking 2 <tekst>`` in the private chat: the field it stands for, in the
@@ -343,7 +348,7 @@ class Stages:
             ballot = await turn.session.get(BallotRow, (stage.id, stage.pseudonym(i.user_id)))
             if ballot is None:
                 continue
-            turn.lang = stage.lang
+            turn.lang = stage.voice
             turn.incoming = dataclasses.replace(
                 i, action=kinds[row.kind], value=f"{words[1]}\t{words[2]}", round_id=stage.id
             )

@@ -68,7 +68,7 @@ class Voting:
 
     # -- the ballot a person sees -----------------------------------------------------------
     def invitation(self, stage: StageContext, views: Views) -> Outgoing:
-        lang = stage.lang
+        lang = stage.voice
         lead: list[Block] = [
             Heading(views.t(lang, "stage.vote.heading")),
             Text(
@@ -85,7 +85,7 @@ class Voting:
 
     def ballot(self, stage: StageContext, choices: Choices, page: int, views: Views) -> Outgoing:
         """Page ``page`` of the options with the person's own dots, and the buttons."""
-        lang = stage.lang
+        lang = stage.voice
         items = stage.items
         pages = max(1, -(-len(items) // PAGE))
         page = min(max(page, 0), pages - 1)
@@ -194,7 +194,7 @@ class Voting:
         results = stage.results or {}
         if not results.get("published"):
             return []
-        lang = stage.lang
+        lang = stage.voice
         voters = int(results["voters"])
         found = []
         for option in results["options"]:
@@ -219,7 +219,7 @@ class Voting:
         raise CommandError("error.draft_no_quote", number=number, count=0)
 
     def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
-        lang = stage.lang
+        lang = stage.voice
         results = stage.results or {}
         heading = Heading(views.t(lang, "stage.vote.result_heading"))
         if not results.get("published"):
@@ -237,7 +237,7 @@ class Voting:
         found = self.lines(stage, views)
         if not found:
             return None
-        lang = stage.lang
+        lang = stage.voice
         beside = tuple(
             (
                 str(option.get("ref") or option["text"]),

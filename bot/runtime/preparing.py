@@ -9,6 +9,7 @@ drawn) with no lock held, and the attempt runs again with them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
@@ -59,6 +60,8 @@ class Preparer:
             if summary is None:
                 summary = await self.synthesizer.synthesize(render.request)
                 prepared.summaries[render.request] = summary
+            if render.stages:  # the priorities and agreement beside the themes
+                summary = dataclasses.replace(summary, stages=render.stages)
             # Charts and office files take a moment to draw: off the event loop too.
             prepared.files[render] = await asyncio.to_thread(
                 draw_file, render.format, render.request, summary, self.catalog

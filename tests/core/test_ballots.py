@@ -527,3 +527,17 @@ async def test_a_stage_key_file_is_checked_at_start_and_a_leftover_destroyed(
         assert app.keyring.key_files.round_ids() == []
     finally:
         await app.stop()
+
+
+async def test_a_round_that_says_u_votes_with_u(local: LocalDriver) -> None:
+    setup_channel(local, FIVE)
+    await local.command(HOST, CHANNEL, "start --aanspreekvorm u")
+    for n, user in enumerate(FIVE, start=1):
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "sluit")
+    await local.command(HOST, CHANNEL, LIST)
+    ballot = local.inbox("U02BRAM")[-1].fallback
+    assert "U hebt 3 stippen" in ballot and "Je hebt" not in ballot
+    stage = buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id
+    reply = await press(local, "U02BRAM", "vote_add", "1", stage)
+    assert "van uw 3 stippen" in reply.fallback
