@@ -61,6 +61,12 @@ _DETERMINERS = {
     "en": "the a an my your his her its our their this these those every each no some any "
     "many few several two three four five six seven eight nine ten another",
 }
+# Dutch *zijn* and *haar* are possessives (*zijn fiets*) and *zijn* is also the verb (*we zijn
+# groot geworden*, *er zijn bomen*): after a subject pronoun or *er*, *hier*, *daar* it is the
+# verb, and the word after it no noun.
+_VERB_AFTER = {
+    "zijn": frozenset("ik jij je u hij zij ze wij we jullie het dit dat die er hier daar".split())
+}
 # Dutch *het* is an article (*het park is*) and a pronoun (*het zit vol*): it counts after a
 # preposition (*in het park*) or before a noun that a stop word or mark follows.
 _PRONOUNS_TOO = frozenset({"het"})
@@ -174,6 +180,8 @@ class Analyzer:
         for i, word in enumerate(words[:-1]):
             if word not in determiners:
                 continue
+            if self.lang == "nl" and i > 0 and words[i - 1] in _VERB_AFTER.get(word, ()):
+                continue  # *we zijn groot*: the verb, not a possessive
             first = words[i + 1]
             if not self._content(first):
                 continue
