@@ -15,6 +15,14 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 - ``downloads`` holds an export waiting for its single download, encrypted with a key that is
   only in the link (bot/runtime/downloads.py); the row is deleted when it is fetched.
 - ``inbox`` holds channel commands acknowledged but not yet applied, never an answer or vote.
+- ``series`` holds a channel's series of rounds (*traject*): a name, a goal and a method; its
+  rounds point at it with their place, and each round keeps the theme labels its published
+  summary showed (``rounds.outcome``), what the next round's invitation recaps.
+- ``progress.segment`` is the group a pseudonym said it belongs to (bot/core/segments.py),
+  stored like an answer.
+- ``invitees`` holds who a round invited as keyed hashes with the master key (for the
+  thank-you and an action's news after the round key is gone), never a pseudonym.
+- ``actions`` are named on purpose (*wie, wat, wanneer*): owner ids, never answers' authors.
 """
 
 from __future__ import annotations
@@ -87,6 +95,8 @@ class RoundRow(Base):
     channel_id: Mapped[str] = mapped_column(String(128))
     template: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2))
+    # The form of address of a Dutch round: "je" or "u" (bot/core/prompts.py).
+    address: Mapped[str] = mapped_column(String(2), default="je", server_default="je")
     timezone: Mapped[str] = mapped_column(String(64))
     theme: Mapped[str | None] = mapped_column(Text)
     opening_story: Mapped[str | None] = mapped_column(Text)
@@ -106,6 +116,24 @@ class RoundRow(Base):
     phase_opened: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # How summaries reach the channel: "review" (a draft to the host first) or "direct".
     publish: Mapped[str] = mapped_column(String(8), default="review", server_default="review")
+    # A series' round knows its series and its place in it (1-based).
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    series_place: Mapped[int | None] = mapped_column(Integer)
+    # One open round per lane in a channel: "" for a round started with `start`, the theme
+    # (casefolded) for a theme round started from an exploratory round's button.
+    lane: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The round whose published theme this round took up (its exploratory round).
+    origin_id: Mapped[str | None] = mapped_column(String(32))
+    # The theme labels of the summary last published for this round (a JSON list): only what
+    # the channel has already read.
+    outcome: Mapped[str | None] = mapped_column(Text)
+    # The self-declared groups participants may choose from before the first question, one
+    # per line (bot/core/segments.py); empty: no such question.
+    segments: Mapped[str | None] = mapped_column(Text)
+    # A closed round whose harvest was published owes its invitees a thank-you (sent by a
+    # timer, bot/core/thanks.py): what it produced in one line, and since when it is owed.
+    thanks: Mapped[str | None] = mapped_column(Text)
+    thanks_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index(
@@ -113,11 +141,45 @@ class RoundRow(Base):
             "platform",
             "workspace",
             "channel_id",
+            "lane",
             unique=True,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_rounds_workspace_status", "platform", "workspace", "status"),
+    )
+
+
+class SeriesRow(Base):
+    """A series of rounds in a channel (*traject*, PRODUCT.md §2): a name, a goal, the method
+    whose sessions its rounds take in order. ``owner_hash`` is a keyed hash of who started it;
+    only the day is kept. One open series per channel."""
+
+    __tablename__ = "series"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    owner_hash: Mapped[str] = mapped_column(String(64))
+    opened_day: Mapped[dt.date] = mapped_column(Date)
+    closed_day: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(
+            "uq_series_open_channel",
+            "platform",
+            "workspace",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
 
@@ -159,6 +221,9 @@ class ProgressRow(Base):
     # Said *forget me*: the row stays (so the invited count does not drop) but the round
     # never contacts this pseudonym again (PRODUCT.md §4.9).
     forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The group this pseudonym said it belongs to (bot/core/segments.py): None while the
+    # question is still open, "" when the participant chose not to say. Never a user id.
+    segment: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnswerRow(Base):
@@ -343,4 +408,114 @@ class StartRow(Base):
     __table_args__ = (
         Index("ix_starts_channel", "platform", "workspace", "channel_id", "started_at"),
         Index("ix_starts_starter", "starter_hash", "started_at"),
+    )
+
+
+class StageRow(Base):
+    """A stage after a round's close where participants fill in a ballot: a dot-vote or
+    reactions to the draft harvest (bot/core/ballots.py). ``items`` are the options or
+    statements (JSON, taken from the synthesis or the host's list, never a person's answer as
+    given); ``results`` the tallies written at close. No identity, only days."""
+
+    __tablename__ = "stages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1 for the round's first stage, then 2, …
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    items: Mapped[str] = mapped_column(Text)
+    dots: Mapped[int] = mapped_column(Integer, default=0)
+    per_option: Mapped[int] = mapped_column(Integer, default=0)
+    min_respondents: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    opened_day: Mapped[dt.date] = mapped_column(Date)
+    closed_day: Mapped[dt.date | None] = mapped_column(Date)
+    results: Mapped[str | None] = mapped_column(Text)
+
+
+class BallotRow(Base):
+    """One person's ballot in a stage: the stage's pseudonym (a keyed hash whose key file is
+    destroyed when the stage closes), the choices as JSON and the day of the last change. A
+    row with no choices is an invitation not yet used. No user id, no name, no time."""
+
+    __tablename__ = "ballots"
+
+    stage_id: Mapped[str] = mapped_column(
+        ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True
+    )
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[str] = mapped_column(Text, default="{}")
+    day: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class BallotCommentRow(Base):
+    """A comment added to a statement of a feedback stage. Sealed under the stage's key while
+    it is open (like answers); at close opened into ``text``, its pseudonym dropped and the
+    rows rewritten in the order of their random ids."""
+
+    __tablename__ = "ballot_comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stage_id: Mapped[str] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str | None] = mapped_column(String(64))
+    item: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    day: Mapped[dt.date] = mapped_column(Date)
+
+
+class InviteeRow(Base):
+    """Who a round invited, as a keyed hash of the person (the master key, as for the host:
+    a dump alone cannot say who), so that a thank-you after the close and the news that an
+    action is done reach the invitees once the round key is gone. ``quiet`` is set by
+    *forget me*: the round never contacts that person again (PRODUCT.md §4.9). No pseudonym,
+    no answer, no time: nothing here joins with ``answers`` or ``progress``."""
+
+    __tablename__ = "invitees"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActionRow(Base):
+    """An action agreed (*wie, wat, wanneer*, bot/core/actions.py). Actions are not
+    anonymous: the owner is a named person who accepts it. An action never holds answer text
+    beside a user id unless the host promoted a published idea (already posted in the
+    channel, and its owner is not its author)."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per channel, as people type it
+    round_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str] = mapped_column(String(128))
+    owner_name: Mapped[str] = mapped_column(String(200))
+    recorder_id: Mapped[str] = mapped_column(String(128))
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open, doing, done
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8))  # a voice: nl, nl-u or en
+    timezone: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(
+            "uq_actions_channel_number",
+            "platform",
+            "workspace",
+            "channel_id",
+            "number",
+            unique=True,
+        ),
     )

@@ -1,8 +1,8 @@
-"""The form behind a bare ``/dialoog start``: method, language, deadline, pace, threshold,
-how the summary is published, theme and opening story. The threshold field starts at, says
-and enforces the floor (``DIALOOG_MIN_RESPONDENTS``): a host can raise it, never lower it.
-Its submission becomes the same words a host could have typed
-(``start waarderend --lang nl --theme "…"``), so the core parses one syntax only.
+"""The form behind a bare ``/dialoog start``: method, language, form of address (Dutch *je*
+or *u*), deadline, pace, threshold, how the summary is published, theme and opening story.
+The threshold field starts at, says and enforces the floor (``DIALOOG_MIN_RESPONDENTS``): a
+host can raise it, never lower it. Its submission becomes the same words a host could have
+typed (``start waarderend --lang nl --theme "…"``), so the core parses one syntax only.
 """
 
 from __future__ import annotations
@@ -11,14 +11,24 @@ import json
 import shlex
 from typing import Any
 
-from bot.core.prompts import LANGUAGES, Catalog
+from bot.core.prompts import ADDRESSES, DEFAULT_ADDRESS, LANGUAGES, Catalog
 from bot.core.templates import Templates
 
 CALLBACK_ID = "dialoog_start"
 # The core's command parser turns typographic quotes into straight ones before it splits the
 # words; doing it first keeps shlex quoting of free text intact.
 _STRAIGHT = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-FIELDS = ("template", "language", "deadline", "pace", "threshold", "publish", "theme", "story")
+FIELDS = (
+    "template",
+    "language",
+    "address",
+    "deadline",
+    "pace",
+    "threshold",
+    "publish",
+    "theme",
+    "story",
+)
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
@@ -43,9 +53,15 @@ def _input(
 
 
 def start_view(
-    catalog: Catalog, templates: Templates, lang: str, channel_id: str, min_respondents: int
+    catalog: Catalog,
+    templates: Templates,
+    lang: str,
+    channel_id: str,
+    min_respondents: int,
+    address: str = DEFAULT_ADDRESS,
 ) -> dict[str, Any]:
-    """The modal view for ``views.open``; the channel travels in ``private_metadata``."""
+    """The modal view for ``views.open``; the channel travels in ``private_metadata``.
+    ``address`` (``DIALOOG_ADDRESS``) is the form of address chosen at first."""
 
     def t(key: str) -> str:
         return catalog.text(lang, f"slack.modal.{key}")
@@ -59,6 +75,7 @@ def start_view(
     language_options = [
         _option(code, catalog.text(lang, f"slack.language.{code}")) for code in LANGUAGES
     ]
+    address_options = [_option(code, t(f"address_{code}")) for code in ADDRESSES]
     pace_options = [_option("self", t("self_paced")), _option("paced", t("paced"))]
     publish_options = [
         _option("review", t("publish_review")),
@@ -96,6 +113,15 @@ def start_view(
                 "initial_option": language_options[LANGUAGES.index(lang)],
             },
         ),
+        _input(
+            "address",
+            t("address"),
+            {
+                "type": "radio_buttons",
+                "options": address_options,
+                "initial_option": address_options[ADDRESSES.index(address)],
+            },
+        ),
         _input("theme", t("theme"), {"type": "plain_text_input", "max_length": 300}, True),
         _input(
             "deadline",
@@ -130,7 +156,8 @@ def start_view(
             True,
         ),
     ]
-    blocks[2]["hint"] = _plain(t("theme_hint"), 2000)
+    theme = next(block for block in blocks if block["block_id"] == "theme")
+    theme["hint"] = _plain(t("theme_hint"), 2000)
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -179,6 +206,8 @@ def submission(
         words.append(shlex.quote(fields["template"]))
     if fields["language"]:
         words += ["--lang", shlex.quote(fields["language"])]
+    if fields["address"] in ADDRESSES:
+        words += ["--aanspreekvorm", fields["address"]]
     if fields["deadline"]:
         words += ["--deadline", shlex.quote(fields["deadline"])]
     if fields["pace"] == "paced":

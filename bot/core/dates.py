@@ -9,10 +9,13 @@ the words around them ("om", "at") live in the catalog (``format.*``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
-from babel.dates import format_date, format_interval, format_time
+from babel.dates import format_date, format_interval, format_time, get_month_names
 from babel.lists import format_list
+
+from bot.core.prompts import language_of
 
 # The CLDR locale each round language is written in.
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -22,7 +25,8 @@ CLOCK = "HH:mm"  # 09:00, 17:30
 
 
 def _locale(lang: str) -> str:
-    return LOCALES.get(lang, LOCALES["nl"])
+    """The CLDR locale of a language or a voice (``nl-u`` is Dutch)."""
+    return LOCALES.get(language_of(lang), LOCALES["nl"])
 
 
 def day_text(lang: str, day: dt.date, *, year: bool = False) -> str:
@@ -43,3 +47,22 @@ def period_text(lang: str, first: dt.date, last: dt.date) -> str:
 def list_text(lang: str, items: Sequence[str]) -> str:
     """``items`` joined as a sentence does: "24 uur en 2 uur", "24 hours and 2 hours"."""
     return format_list(list(items), locale=_locale(lang))
+
+
+@functools.cache
+def _months() -> dict[str, int]:
+    """Every month name people type, from CLDR: wide and abbreviated, Dutch and English
+    (British and American abbreviations: "Sept" and "Sep"), case and a final dot ignored."""
+    names: dict[str, int] = {}
+    for locale in (*LOCALES.values(), "en"):
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    names.setdefault(name.casefold().rstrip("."), number)
+    return names
+
+
+def month_number(word: str) -> int | None:
+    """The month ``word`` names (``december``, ``dec``, ``dec.``, ``December``, ``mrt``), 1 to
+    12; None when it names none."""
+    return _months().get(word.casefold().rstrip(".,"))

@@ -3,14 +3,19 @@
 * a length from now: ``30m``, ``2u`` / ``2h``, ``3d``, ``1w`` (also ``2 uur``, ``3 dagen``);
 * a day: ``vandaag`` / ``today``, ``morgen`` / ``tomorrow``, ``overmorgen``, a weekday
   (``vrijdag``, ``vr``, ``friday``, ``fri``; optionally ``volgende`` / ``next`` before it),
-  a date as ``31-12-2026`` (day-month-year) or ``2026-12-31``;
+  a date as ``31-12-2026`` (day-month-year) or ``2026-12-31``, or with the month's name
+  (CLDR's, through Babel, Dutch and English, wide or abbreviated): ``31 december``,
+  ``31 dec``, ``31 December``, ``December 31``, ``31 december 2026``;
 * a day and a time: ``vrijdag 17:00``, ``morgen om 9:00``, ``tomorrow at 9am``,
   ``31-12-2026 17:00``, ``2026-12-31T17:00``; a time alone (``16:30``) means today.
 
 A weekday is the next such day, never today: on a Friday, ``vrijdag`` is a week later (for
-today, say ``vandaag 17:00``). A day without a time means 17:00 that day, the end of a working
-day, so the deadline and the reminders before it fall in working hours. A moment not in the
-future, or more than a year away, is refused; so is anything else, with the forms above.
+today, say ``vandaag 17:00``). In the same way a month name without a year is the next such
+date: on 30 November, ``15 januari`` is next January and ``1 november`` next November; a
+date of today whose time has passed is refused. A day without a time means 17:00 that day,
+the end of a working day, so the deadline and the reminders before it fall in working hours.
+A moment not in the future, or more than a year away, is refused; so is anything else, with
+the forms above.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import MAX_DAYS, MAX_DURATION, WEEKDAYS, CommandError, relative_length
+from bot.core.dates import month_number
 
 DAY_END = dt.time(17, 0)  # a day without a time
 DAY_WORDS = {
@@ -36,6 +42,7 @@ AT_WORDS = frozenset({"om", "at", "@"})
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DUTCH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 _ISO_MOMENT = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})t(\S+)$")
+_YEAR = re.compile(r"^\d{4}$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm|u)?$")
 
 
@@ -80,7 +87,9 @@ def _day_and_time(text: str, today: dt.date, shown: str) -> tuple[dt.date, dt.ti
     iso = _ISO_MOMENT.match(text)
     words = [iso.group(1), iso.group(2)] if iso else text.split(" ")
     clock: dt.time | None = None
-    if words and _TIME.match(words[-1]):
+    # "December 31": the day of a month, not a time.
+    day_of_month = len(words) >= 2 and words[-1].isdigit() and month_number(words[-2])
+    if words and _TIME.match(words[-1]) and not day_of_month:
         clock = _time(words.pop(), shown)
         if words and words[-1] in AT_WORDS:
             words.pop()
@@ -92,6 +101,9 @@ def _day_and_time(text: str, today: dt.date, shown: str) -> tuple[dt.date, dt.ti
 
 
 def _day(words: list[str], today: dt.date, shown: str) -> dt.date:
+    named = _named_month_day(words, today, shown)
+    if named is not None:
+        return named
     if len(words) == 2 and words[0] in NEXT_WORDS:
         words = words[1:]
     if len(words) != 1:
@@ -115,6 +127,37 @@ def _day(words: list[str], today: dt.date, shown: str) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise CommandError("error.deadline_no_date", deadline=shown) from None
+
+
+def _named_month_day(words: list[str], today: dt.date, shown: str) -> dt.date | None:
+    """``31 december``, ``december 31``, ``31 dec 2026``, ``December 31, 2026`` as a date;
+    without a year the next such date (today included). None when ``words`` name no month."""
+    words = [word.strip(",") for word in words]
+    if len(words) not in (2, 3):
+        return None
+    month = month_number(words[1])
+    number = words[0]
+    if month is None:
+        month, number = month_number(words[0]), words[1]
+    if month is None:
+        return None
+    if not number.isdigit() or len(number) > 2:
+        raise CommandError("error.deadline_format", deadline=shown)
+    if len(words) == 3:
+        if not _YEAR.match(words[2]):
+            raise CommandError("error.deadline_format", deadline=shown)
+        years = [int(words[2])]
+    else:
+        # The next such date: this year, next year, or (29 February) the next leap year.
+        years = [today.year + ahead for ahead in range(5)]
+    for year in years:
+        try:
+            day = dt.date(year, month, int(number))
+        except ValueError:
+            continue
+        if day >= today or len(years) == 1:
+            return day
+    raise CommandError("error.deadline_no_date", deadline=shown)
 
 
 def _time(word: str, shown: str) -> dt.time:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from bot.core.commands import CommandError
-from bot.core.summary import Item, PhaseSummary, Rest, Summary, Theme
+from bot.core.summary import Item, PhaseSummary, Rest, StageNote, Summary, Theme
 
 MAX_LABEL = 80
 T = TypeVar("T")
@@ -45,7 +45,17 @@ def loads(content: str) -> Summary:
     """The summary a draft holds (the inverse of :func:`dumps`)."""
     data: dict[str, Any] = json.loads(content)
     phases = tuple(_phase(raw) for raw in data.pop("phases"))
-    return Summary(**{**data, "shared": tuple(data.get("shared", ()))}, phases=phases)
+    stages = tuple(
+        StageNote(
+            s["heading"],
+            tuple(s.get("lines", ())),
+            tuple((str(k), str(v)) for k, v in s.get("beside", ())),
+        )
+        for s in data.pop("stages", ())
+    )
+    return Summary(
+        **{**data, "shared": tuple(data.get("shared", ()))}, phases=phases, stages=stages
+    )
 
 
 def _items(raw: list[dict[str, Any]]) -> tuple[Item, ...]:

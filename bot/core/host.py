@@ -3,12 +3,14 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
 from sqlalchemy import delete, insert, select
 
+from bot.core import invitees
+from bot.core.actions import agreed
+from bot.core.ballots import StageContext
 from bot.core.commands import (
     DEFAULT_REMINDERS,
     Command,
@@ -17,25 +19,33 @@ from bot.core.commands import (
     slot_length,
 )
 from bot.core.deadlines import parse_deadline
-from bot.core.export import DEFAULT_FORMAT, export_format, harvest
+from bot.core.export import DEFAULT_FORMAT, draw_file, export_format
 from bot.core.harvest import gather
-from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
+from bot.core.messages import Attachment, Block, Divider, Heading, Outgoing, Text
 from bot.core.port import Member
+from bot.core.prepared import Render
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
+from bot.core.segments import Segments, pending
+from bot.core.segments import question as segment_question
+from bot.core.series import Series
+from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
 from bot.core.summary import Summary
 from bot.core.templates import Templates
+from bot.core.thanks import owe
+from bot.core.themes import Publication
 from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
 from bot.support.settings import Settings
 from storage.database import after_commit, after_rollback, erases
-from storage.models import AnswerRow, ProgressRow, RoundRow, columns, insert_rows
+from storage.models import AnswerRow, ProgressRow, RoundRow, SeriesRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
 POSTED = "posted"
@@ -53,6 +63,8 @@ class Hosts:
         keyring: Keyring,
         metrics: Metrics,
         reviews: Reviews | None = None,
+        series: Series | None = None,
+        stages: Stages | None = None,
     ) -> None:
         self.settings = settings
         self.templates = templates
@@ -61,6 +73,10 @@ class Hosts:
         self.metrics = metrics
         self.reviews = reviews or Reviews(views, keyring)
         self.starts = Starts(settings, keyring)
+        self.series = series or Series(templates, views, keyring)
+        self.publication = Publication(templates, views, self.series)
+        self.stages = stages
+        self.segment_views = Segments(views)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -71,21 +87,46 @@ class Hosts:
     async def start(self, turn: Turn, command: Command) -> None:
         i = turn.incoming
         assert i.channel_id is not None
-        if await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id):
+        await self.open_round(turn, command, i.channel_id)
+
+    async def open_round(
+        self,
+        turn: Turn,
+        command: Command,
+        channel_id: str,
+        lane: str = "",
+        origin: RoundRow | None = None,
+    ) -> RoundContext:
+        """Start a round in ``channel_id``: by ``start`` in that channel (lane ""), or from an
+        exploratory round's theme button (``lane``: the theme; ``origin``: that round). One
+        open round per lane; a round started while the channel has an open series joins it."""
+        i = turn.incoming
+        if await turn.store.open_in_channel(i.platform, i.workspace, channel_id, lane):
+            if lane:
+                raise CommandError("error.theme_round_running", theme=command.theme)
             raise CommandError("error.round_running")
-        turn.lang = command.language or self.settings.language
-        await self.starts.check(turn)
+        language = command.language or self.settings.language
+        address = command.address or self.settings.address
+        turn.lang = voice(language, address)
+        await self.starts.check(turn, channel_id)
         floor = self.settings.min_respondents
         if command.min_respondents is not None and command.min_respondents < floor:
             # PRODUCT.md §4.5: a host can raise the threshold for a round, never lower it.
             raise CommandError("error.min_below", value=command.min_respondents, count=floor)
+        series = await self.series.open_in_channel(
+            turn.session, i.platform, i.workspace, channel_id
+        )
+        place = await self.series.place_for(turn.session, series) if series else None
         template = self.templates.get(command.template)
+        if command.template is None and series is not None and place is not None:
+            template = self.series.template_for(series, place) or template
         if template is None:
             raise CommandError(
                 "error.unknown_template",
                 template=command.template,
                 known=", ".join(self.templates.names()),
             )
+        segments = command.segments or template.segments.get(turn.lang, ())
         deadline = None
         if command.deadline is not None:
             deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
@@ -106,7 +147,7 @@ class Hosts:
         elif command.paced and deadline is not None:
             # No phase length given: the phases share the time until the deadline equally.
             phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
-        humans = self._humans(turn, i.channel_id)
+        humans = self._humans(turn, channel_id)
         round_id = uuid.uuid4().hex
         # Written to its key file before the round exists, destroyed again if the start
         # rolls back.
@@ -116,9 +157,10 @@ class Hosts:
             id=round_id,
             platform=i.platform,
             workspace=i.workspace,
-            channel_id=i.channel_id,
+            channel_id=channel_id,
             template=template.key,
-            language=turn.lang,
+            language=language,
+            address=address,
             timezone=self.settings.timezone,
             theme=command.theme,
             opening_story=command.story,
@@ -134,12 +176,22 @@ class Hosts:
             phase_seconds=phase_seconds,
             phase_opened=turn.now if command.paced else None,
             publish=command.publish or "review",
+            segments="\n".join(segments) or None,
+            series_id=series.id if series else None,
+            series_place=place,
+            lane=lane,
+            origin_id=origin.id if origin else None,
         )
         turn.session.add(row)
         await turn.session.flush()
-        await self.starts.record(turn)
+        await self.starts.record(turn, channel_id)
         ctx = RoundContext(row, template, key)
-        invitation = self.views.invitation(ctx)
+        await invitees.record(turn, ctx, humans)
+        invitation = self.views.invitation(
+            ctx,
+            await self.series.recap(turn.session, row),
+            segment_question(self.views, ctx) if segments else None,
+        )
         if humans:
             await turn.session.execute(
                 insert(ProgressRow),
@@ -153,6 +205,7 @@ class Hosts:
                         "confirming": False,
                         "started": False,
                         "forgotten": False,
+                        "segment": None,
                     }
                     for m in humans
                 ],
@@ -183,16 +236,31 @@ class Hosts:
                     )
                 )
             )
-        turn.channel(i.channel_id, Outgoing(tuple(blocks)))
-        turn.reply(self.views.note(lang, "round.started_host"))
+        if series is not None:
+            blocks.append(Text(self.views.t(lang, "series.place", place=place, name=series.name)))
+        turn.channel(channel_id, Outgoing(tuple(blocks)))
+        if origin is None:
+            turn.reply(self.views.note(lang, "round.started_host"))
+        else:
+            turn.reply(self.views.note(lang, "series.theme_started_host", theme=command.theme))
         self.metrics.rounds_started.inc()
         log.info(
             "round %s started: %d participants, template %s", round_id, len(humans), template.key
         )
+        return ctx
 
-    async def _own_round(self, turn: Turn, closed_too: bool = False) -> RoundContext:
+    def _hosts(self, turn: Turn, ctx: RoundContext) -> bool:
+        i = turn.incoming
+        return self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) == (
+            ctx.row.host_hash
+        )
+
+    async def _own_round(
+        self, turn: Turn, closed_too: bool = False, theme: str | None = None
+    ) -> RoundContext:
         """The channel's open round (or, with ``closed_too``, its newest), if the sender is
-        its host."""
+        its host. With several open (theme rounds), the one whose theme the command names,
+        else the only one the sender hosts."""
         i = turn.incoming
         assert i.channel_id is not None
         if closed_too:
@@ -200,45 +268,108 @@ class Hosts:
             if ctx is None:
                 raise CommandError("error.no_round_yet")
         else:
-            ctx = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id)
-            if ctx is None:
+            found = await turn.store.all_open_in_channel(i.platform, i.workspace, i.channel_id)
+            if theme is not None:
+                found = [c for c in found if (c.row.theme or "").casefold() == theme.casefold()]
+            if not found:
                 raise CommandError("error.no_round_here")
-        turn.lang = ctx.lang
-        if self.keyring.host_hash(ctx.id, i.platform, i.workspace, i.user_id) != ctx.row.host_hash:
+            turn.lang = found[0].voice
+            hosted = [c for c in found if self._hosts(turn, c)]
+            if len(hosted) > 1:
+                themes = ", ".join(f'`--thema "{c.row.theme}"`' for c in hosted if c.row.theme)
+                raise CommandError("error.which_round", themes=themes)
+            ctx = hosted[0] if hosted else found[0]
+        turn.lang = ctx.voice
+        if not self._hosts(turn, ctx):
             raise CommandError("error.not_host")
         return ctx
 
     async def export(self, turn: Turn, command: Command) -> None:
         """The anonymised harvest of the newest round, privately to its host
         (bot/core/export.py)."""
+        if command.args[1:] == ("series",):
+            await self._export_series(turn)
+            return
         ctx = await self._own_round(turn, closed_too=True)
         format_ = export_format(command.args[0] if command.args else DEFAULT_FORMAT)
         humans = self._humans(turn, ctx.row.channel_id)
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
-        # Charts and office files take a moment to draw: off the event loop.
-        data = await asyncio.to_thread(format_.data, harvest(request, summary), self.views.catalog)
-        heading = self.views.t(ctx.lang, "harvest.export_heading", format=format_.name)
-        name = self.views.t(ctx.lang, "harvest.file_name")
+        if self.stages is not None:  # priorities and agreement beside the themes
+            summary = await self.stages.annotate(turn, ctx.id, summary)
+        # Charts and office files take a moment to draw: before the write transaction, so a
+        # slow file holds no writer (bot/core/prepared.py).
+        actions = await agreed(
+            turn.session,
+            self.views,
+            ctx.row.platform,
+            ctx.row.workspace,
+            ctx.row.channel_id,
+            ctx.voice,
+        )
+        data = await turn.prepared.file(
+            Render(format_.name, request, actions, summary.stages),
+            lambda: draw_file(format_.name, request, summary, self.views.catalog, actions),
+        )
+        heading = self.views.t(ctx.voice, "harvest.export_heading", format=format_.name)
+        name = self.views.t(ctx.voice, "harvest.file_name")
         filename = f"{name}-{ctx.row.seq}.{format_.extension}"
-        title = self.views.t(ctx.lang, "harvest.file_title")
+        title = self.views.t(ctx.voice, "harvest.file_title")
         blocks: tuple[Block, ...] = (
             Heading(heading),
             Attachment(filename, format_.mime, data, f"{title} ({format_.name})"),
         )
         turn.private(turn.incoming.user_id, Outgoing(blocks))
-        turn.reply(self.views.note(ctx.lang, "harvest.export_sent", format=format_.name))
+        turn.reply(self.views.note(ctx.voice, "harvest.export_sent", format=format_.name))
         log.info(
             "round %s: export (%s, %d bytes) sent to its host", ctx.id, format_.name, len(data)
         )
 
-    async def status(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def _export_series(self, turn: Turn) -> None:
+        """The harvest of the channel's series (open, else the newest), as a Markdown file,
+        privately to whoever started it."""
+        i = turn.incoming
+        row = await turn.session.scalar(
+            select(SeriesRow)
+            .where(
+                SeriesRow.platform == i.platform,
+                SeriesRow.workspace == i.workspace,
+                SeriesRow.channel_id == i.channel_id,
+            )
+            .order_by((SeriesRow.status == "open").desc(), SeriesRow.opened_day.desc())
+            .limit(1)
+        )
+        if row is None:
+            raise CommandError("error.no_series")
+        turn.lang = row.language
+        if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.owner_hash:
+            raise CommandError("error.not_series_owner")
+        data = (await self.series.markdown(turn.session, row)).encode("utf-8")
+        lang = row.language
+        name = self.views.t(lang, "series.file_name")
+        title = self.views.t(lang, "series.file_title")
+        blocks: tuple[Block, ...] = (
+            Heading(self.views.t(lang, "series.export_heading", name=row.name, format="md")),
+            Attachment(f"{name}.md", "text/markdown", data, f"{title} (md)"),
+        )
+        turn.private(i.user_id, Outgoing(blocks))
+        turn.reply(self.views.note(lang, "series.export_sent", format="md"))
+        log.info("series %s: export (md, %d bytes) sent to its owner", row.id, len(data))
+
+    async def status(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         turn.reply(await status_report(turn, ctx, self.views))
 
-    async def next(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def segments(self, turn: Turn, command: Command | None = None) -> None:
+        """``groepen``: participation per group and the views the rules allow
+        (bot/core/segments.py), privately to the host of the channel's newest round."""
+        ctx = await self._own_round(turn, closed_too=True)
+        names = [m.name for m in self._humans(turn, ctx.row.channel_id)]
+        turn.reply(await self.segment_views.report(turn, ctx, names))
+
+    async def next(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         if not ctx.row.paced:
             raise CommandError("error.not_paced")
         if ctx.row.open_phase >= len(ctx.phases) - 1:
@@ -246,7 +377,7 @@ class Hosts:
         await self.open_next_phase(turn, ctx)
         turn.reply(
             self.views.note(
-                ctx.lang, "round.next_host", title=ctx.phases[ctx.row.open_phase].title(ctx.lang)
+                ctx.voice, "round.next_host", title=ctx.phases[ctx.row.open_phase].title(ctx.voice)
             )
         )
 
@@ -259,7 +390,7 @@ class Hosts:
             ctx,
             humans,
             [closing.key],
-            self.views.t(ctx.lang, "harvest.phase_heading", title=closing.title(ctx.lang)),
+            self.views.t(ctx.voice, "harvest.phase_heading", title=closing.title(ctx.voice)),
         )
         ctx.row.open_phase += 1
         ctx.row.phase_opened = turn.now
@@ -270,7 +401,7 @@ class Hosts:
                 select(ProgressRow).where(ProgressRow.round_id == ctx.id)
             )
         }
-        lead = self.views.t(ctx.lang, "round.next_phase")
+        lead = self.views.t(ctx.voice, "round.next_phase")
         for member in humans:
             row = progress.get(ctx.pseudonym(member.user_id))
             if row is None or row.forgotten:
@@ -281,33 +412,37 @@ class Hosts:
             row.editing = False
             row.target = None
             row.confirming = False
+            if pending(ctx, row.segment):  # the group question still comes first
+                blocks = (Text(lead), Divider(), *segment_question(self.views, ctx))
+                turn.private(member.user_id, Outgoing(blocks))
+                continue
             turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
 
-    async def remind(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def remind(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         sent = await self.send_reminders(turn, ctx)
-        turn.reply(self.views.note(ctx.lang, "round.reminded", count=sent))
+        turn.reply(self.views.note(ctx.voice, "round.reminded", count=sent))
 
     async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
         """See :func:`bot.core.reminders.send_reminders`."""
         humans = self._humans(turn, ctx.row.channel_id)
         return await send_reminders(turn, ctx, humans, self.views, slot)
 
-    async def summary(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def summary(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         humans = self._humans(turn, ctx.row.channel_id)
-        heading = self.views.t(ctx.lang, "harvest.interim_heading")
+        heading = self.views.t(ctx.voice, "harvest.interim_heading")
         outcome = await self._deliver(turn, ctx, humans, heading, turn.incoming.user_id)
         if outcome is None:
             raise CommandError("error.too_few", count=ctx.row.min_respondents)
         key = "round.summary_posted" if outcome == POSTED else "round.summary_drafted"
-        turn.reply(self.views.note(ctx.lang, key))
+        turn.reply(self.views.note(ctx.voice, key))
 
-    async def close(self, turn: Turn) -> None:
-        ctx = await self._own_round(turn)
+    async def close(self, turn: Turn, command: Command | None = None) -> None:
+        ctx = await self._own_round(turn, theme=command.theme if command else None)
         outcome = await self.close_round(turn, ctx, host=turn.incoming.user_id)
         key = "round.closed_host_review" if outcome == DRAFTED else "round.closed_host"
-        turn.reply(self.views.note(ctx.lang, key))
+        turn.reply(self.views.note(ctx.voice, key))
 
     async def close_round(
         self, turn: Turn, ctx: RoundContext, host: str | None = None
@@ -316,8 +451,8 @@ class Hosts:
         found in the channel at the deadline), or that there were too few; destroy the key.
         Returns :data:`POSTED`, :data:`DRAFTED` or None (too few)."""
         humans = self._humans(turn, ctx.row.channel_id)
-        heading = self.views.t(ctx.lang, "harvest.final_heading")
-        outcome = await self._deliver(turn, ctx, humans, heading, host)
+        heading = self.views.t(ctx.voice, "harvest.final_heading")
+        outcome = await self._deliver(turn, ctx, humans, heading, host, closing=True)
         if outcome is None:
             turn.channel(
                 ctx.row.channel_id,
@@ -326,14 +461,14 @@ class Hosts:
                         Heading(heading),
                         Text(
                             self.views.t(
-                                ctx.lang, "harvest.too_few_final", min=ctx.row.min_respondents
+                                ctx.voice, "harvest.too_few_final", min=ctx.row.min_respondents
                             )
                         ),
                     )
                 ),
             )
         elif outcome == DRAFTED:
-            turn.channel(ctx.row.channel_id, self.views.note(ctx.lang, "round.closed_review"))
+            turn.channel(ctx.row.channel_id, self.views.note(ctx.voice, "round.closed_review"))
         ctx.row.status = "closed"
         ctx.row.closed_day = turn.today
         await _forget_arrival_order(turn, ctx)
@@ -345,7 +480,47 @@ class Hosts:
         erases(turn.session)
         self.metrics.rounds_closed.inc()
         log.info("round %s closed; pseudonym key destroyed", ctx.id)
+        if outcome is not None and self.stages is not None:
+            await self.stages.open_next(turn, ctx, humans)  # a stage the template lists
         return outcome
+
+    # -- ballot stages on a closed round (bot/core/stages.py) --------------------------------
+    async def open_stage(self, turn: Turn, kind: str, opening: Opening) -> None:
+        """``stem …`` or ``feedback``: a stage on the channel's newest round, once closed."""
+        assert self.stages is not None
+        ctx = await self._own_round(turn, closed_too=True)
+        if ctx.row.status == "open":
+            raise CommandError("error.stage_round_open")
+        humans = self._humans(turn, ctx.row.channel_id)
+        await self.stages.open(
+            turn, ctx, kind, opening, [m.user_id for m in humans], [m.name for m in humans]
+        )
+        turn.reply(self.views.note(ctx.voice, f"stage.{kind}.opened_host"))
+
+    async def stage_command(self, turn: Turn, name: str) -> None:
+        """``sluit`` or ``status`` in a channel with no open round: its open stage's."""
+        assert self.stages is not None
+        stage = await self.stages.open_in_channel(turn)
+        if stage is None:
+            raise CommandError("error.no_round_here")
+        turn.lang = stage.lang
+        i = turn.incoming
+        row = stage.round
+        if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.host_hash:
+            raise CommandError("error.not_host")
+        if name == "status":
+            turn.reply(await self.stages.status(turn, stage))
+            return
+        await self.close_stage(turn, stage)
+        turn.reply(self.views.note(stage.lang, "stage.closed_host"))
+
+    async def close_stage(self, turn: Turn, stage: StageContext) -> None:
+        """Close ``stage`` (its result to the channel), then open the template's next one."""
+        assert self.stages is not None
+        humans = self._humans(turn, stage.round.channel_id)
+        await self.stages.close(turn, stage, [m.name for m in humans])
+        ctx = await turn.store.context(stage.round)
+        await self.stages.open_next(turn, ctx, humans)
 
     async def _deliver(
         self,
@@ -354,14 +529,20 @@ class Hosts:
         humans: list[Member],
         heading: str,
         host: str | None,
+        closing: bool = False,
     ) -> str | None:
         """The round's summary: posted (``--publiceer direct``) or a draft for its host
-        (bot/core/review.py). None when too few people answered to show anything."""
+        (bot/core/review.py). None when too few people answered to show anything. A closing
+        round's posted summary is followed by the invitees' thank-you (bot/core/thanks.py)."""
         summary = await self._synthesize(turn, ctx, humans, None)
         if not summary.published:
             return None
         if ctx.row.publish == "direct":
-            self._post(turn, ctx, summary, heading)
+            host = host or self.reviews.host_among(ctx, humans)
+            footer = await self.publication.published(turn, ctx.row, summary, host)
+            self._post(turn, ctx, summary, heading, footer)
+            if closing:
+                owe(turn, self.views, ctx.row, summary)
             return POSTED
         host = host or self.reviews.host_among(ctx, humans)
         await self.reviews.make(turn, ctx, summary, heading, host)
@@ -375,9 +556,17 @@ class Hosts:
         )
         return await turn.prepared.summary(request)
 
-    def _post(self, turn: Turn, ctx: RoundContext, summary: Summary, heading: str) -> None:
+    def _post(
+        self,
+        turn: Turn,
+        ctx: RoundContext,
+        summary: Summary,
+        heading: str,
+        footer: list[Block] | None = None,
+    ) -> None:
         body = summary_outgoing(summary, self.views.catalog)
-        turn.channel(ctx.row.channel_id, Outgoing((Heading(heading), *body.blocks)))
+        blocks = (Heading(heading), *body.blocks, *(footer or ()))
+        turn.channel(ctx.row.channel_id, Outgoing(blocks))
 
     async def _post_summary(
         self,

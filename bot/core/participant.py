@@ -10,11 +10,13 @@ from collections import Counter
 from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
-from bot.core.messages import Choices, Option, Outgoing, Text
+from bot.core.invitees import quiet, quiet_closed
+from bot.core.messages import Block, Choices, Divider, Option, Outgoing, Text
 from bot.core.normalise import is_blank
 from bot.core.phases import STORY
 from bot.core.rounds import RoundContext
 from bot.core.scrub import Scrubber
+from bot.core.segments import DECLINE, chosen, pending
 from bot.core.slips import confirm_word, is_slip
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -48,7 +50,7 @@ class Participants:
             if found is None:
                 raise CommandError("error.no_round")
             ctx, progress = found
-        turn.lang = ctx.lang
+        turn.lang = ctx.voice
         return ctx, progress
 
     async def answer(self, turn: Turn) -> None:
@@ -56,14 +58,17 @@ class Participants:
         text = turn.incoming.text.strip()
         if is_blank(text):
             raise CommandError("error.empty_answer")
+        if pending(ctx, progress.segment):
+            await self._segment(turn, ctx, progress, text)
+            return
         if len(text) > self.max_chars:
             raise CommandError("error.too_long", limit=self.max_chars, count=len(text))
         word = confirm_word(text) if progress.confirming else None
         if word == "more":
-            turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
+            turn.reply(self.views.note(ctx.voice, "answer.tell_more"))
             return
         if word == "keep":
-            await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+            await self._confirmed(turn, ctx, progress, self.views.t(ctx.voice, "answer.stored"))
             return
         if is_slip(text):
             # A question to the bot or a stray word: help, and nothing stored (slips.py).
@@ -71,8 +76,8 @@ class Participants:
             turn.reply(
                 Outgoing(
                     (
-                        Text(self.views.t(ctx.lang, "answer.slip")),
-                        Text(self.views.t(ctx.lang, "help.private")),
+                        Text(self.views.t(ctx.voice, "answer.slip")),
+                        Text(self.views.t(ctx.voice, "help.private")),
                     )
                 )
             )
@@ -111,7 +116,7 @@ class Participants:
             progress.confirming = True
             turn.reply(
                 Outgoing(
-                    (Text(self.views.t(ctx.lang, "answer.short") + notice), self._confirm(ctx))
+                    (Text(self.views.t(ctx.voice, "answer.short") + notice), self._confirm(ctx))
                 )
             )
             return
@@ -120,13 +125,13 @@ class Participants:
             turn.reply(
                 Outgoing(
                     (
-                        Text(self.views.t(ctx.lang, "answer.stored_choose") + notice),
+                        Text(self.views.t(ctx.voice, "answer.stored_choose") + notice),
                         self.views.choice_buttons(ctx, phase),
                     )
                 )
             )
             return
-        await self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored") + notice)
+        await self._advance(turn, ctx, progress, self.views.t(ctx.voice, "answer.stored") + notice)
 
     def _confirm(self, ctx: RoundContext) -> Choices:
         """The "is this right, or more?" buttons; typed, ``klopt``/``keep`` and ``meer``/``more``
@@ -134,8 +139,8 @@ class Participants:
         return Choices(
             "confirm",
             (
-                Option("keep", self.views.t(ctx.lang, "answer.keep_button")),
-                Option("more", self.views.t(ctx.lang, "answer.more_button")),
+                Option("keep", self.views.t(ctx.voice, "answer.keep_button")),
+                Option("more", self.views.t(ctx.voice, "answer.more_button")),
             ),
             ctx.id,
         )
@@ -146,9 +151,9 @@ class Participants:
         if not progress.confirming or turn.incoming.value not in ("keep", "more"):
             raise CommandError("error.choice_stale")
         if turn.incoming.value == "more":
-            turn.reply(self.views.note(ctx.lang, "answer.tell_more"))
+            turn.reply(self.views.note(ctx.voice, "answer.tell_more"))
             return
-        await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+        await self._confirmed(turn, ctx, progress, self.views.t(ctx.voice, "answer.stored"))
 
     async def _confirmed(
         self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str
@@ -161,7 +166,7 @@ class Participants:
             turn.reply(
                 Outgoing(
                     (
-                        Text(self.views.t(ctx.lang, "answer.stored_choose")),
+                        Text(self.views.t(ctx.voice, "answer.stored_choose")),
                         self.views.choice_buttons(ctx, phase),
                     )
                 )
@@ -184,7 +189,7 @@ class Participants:
         await self._store_over(turn, ctx, progress, phase.key, rows, text, choice)
         if choice is not None:
             progress.choice = choice
-        lead = self.views.t(ctx.lang, "answer.added") + self._how_quoted(ctx, text)
+        lead = self.views.t(ctx.voice, "answer.added") + self._how_quoted(ctx, text)
         await self._confirmed(turn, ctx, progress, lead)
 
     async def _rows(
@@ -246,9 +251,13 @@ class Participants:
         ]
 
     def _open_line(self, ctx: RoundContext, skipped: list[int]) -> str:
-        listed = ", ".join(f"{i + 1}. *{ctx.phases[i].title(ctx.lang)}*" for i in skipped)
+        listed = ", ".join(f"{i + 1}. *{ctx.phases[i].title(ctx.voice)}*" for i in skipped)
         return self.views.t(
-            ctx.lang, "answer.open_list", count=len(skipped), questions=listed, first=skipped[0] + 1
+            ctx.voice,
+            "answer.open_list",
+            count=len(skipped),
+            questions=listed,
+            first=skipped[0] + 1,
         )
 
     async def still_open(self, turn: Turn) -> None:
@@ -256,7 +265,7 @@ class Participants:
         ctx, progress = await self._locate(turn)
         skipped = await self._still_open(turn, ctx, progress)
         if not skipped:
-            turn.reply(self.views.note(ctx.lang, "answer.none_open"))
+            turn.reply(self.views.note(ctx.voice, "answer.none_open"))
             return
         turn.reply(Outgoing((Text(self._open_line(ctx, skipped)),)))
 
@@ -279,17 +288,17 @@ class Participants:
         )
         if seen == 0:
             raise CommandError("error.nothing_to_edit")
-        lines = [self.views.t(ctx.lang, "answer.mine_heading")]
+        lines = [self.views.t(ctx.voice, "answer.mine_heading")]
         for i in range(seen):
             phase = ctx.phases[i]
             count = answered[phase.key]
             state = (
-                self.views.t(ctx.lang, "answer.mine_answered", count=count)
+                self.views.t(ctx.voice, "answer.mine_answered", count=count)
                 if count
-                else self.views.t(ctx.lang, "answer.mine_skipped")
+                else self.views.t(ctx.voice, "answer.mine_skipped")
             )
-            lines.append(f"{i + 1}. *{phase.title(ctx.lang)}*: {state}")
-        lines.append(self.views.t(ctx.lang, "answer.mine_hint"))
+            lines.append(f"{i + 1}. *{phase.title(ctx.voice)}*: {state}")
+        lines.append(self.views.t(ctx.voice, "answer.mine_hint"))
         turn.reply(Outgoing((Text("\n".join(lines)),)))
 
     def _how_quoted(self, ctx: RoundContext, text: str) -> str:
@@ -300,7 +309,7 @@ class Participants:
         preview = Scrubber.build(self.views.catalog, ctx.lang, ()).preview(text)
         if preview is None:
             return ""
-        return "\n\n" + self.views.t(ctx.lang, "scrub.notice", text=preview)
+        return "\n\n" + self.views.t(ctx.voice, "scrub.notice", text=preview)
 
     async def _advance(
         self, turn: Turn, ctx: RoundContext, progress: ProgressRow, lead: str
@@ -320,7 +329,25 @@ class Participants:
             skipped = await self._still_open(turn, ctx, progress)
             if skipped:
                 message = Outgoing((*message.blocks, Text(self._open_line(ctx, skipped))))
+            else:
+                message = Outgoing((*message.blocks, *await self._next_round(turn, ctx)))
         turn.reply(message)
+
+    async def _next_round(self, turn: Turn, done: RoundContext) -> list[Block]:
+        """After the last question of one round: the question the person's next answer goes
+        to, when another open round (a theme round beside this one) still waits for them."""
+        i = turn.incoming
+        found = await turn.store.participation(i.platform, i.workspace, i.user_id)
+        if found is None or found[0].id == done.id:
+            return []
+        ctx, progress = found
+        if ctx.is_finished(progress) or not ctx.phase_open(progress.step):
+            return []
+        title = ctx.template.name(ctx.voice)
+        if ctx.row.theme:
+            title = f"{title}: {ctx.row.theme}"
+        lead = Text(self.views.t(ctx.voice, "answer.next_round", title=title))
+        return [Divider(), lead, *self.views.prompt_blocks(ctx, progress.step, progress.choice)]
 
     async def choose(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)
@@ -358,30 +385,50 @@ class Participants:
             for answer in stored:
                 answer.choice = value
             await self._advance(
-                turn, ctx, progress, self.views.t(ctx.lang, "answer.choice_saved", number=number)
+                turn, ctx, progress, self.views.t(ctx.voice, "answer.choice_saved", number=number)
             )
             return
         progress.choice = value
         progress.started = True
-        turn.reply(self.views.note(ctx.lang, "answer.choice_noted", number=number))
+        turn.reply(self.views.note(ctx.voice, "answer.choice_noted", number=number))
+
+    async def segment(self, turn: Turn) -> None:
+        """A press on the group question (bot/core/segments.py)."""
+        ctx, progress = await self._locate(turn)
+        if not pending(ctx, progress.segment):
+            raise CommandError("error.choice_stale")
+        await self._segment(turn, ctx, progress, turn.incoming.value or "")
+
+    async def _segment(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, value: str
+    ) -> None:
+        """Store the group under the pseudonym (or that the person would rather not say) and
+        send the first question. The reply never repeats which group was chosen: it waits in
+        the outbox beside the person's id."""
+        progress.segment = chosen(ctx, value)
+        lead = self.views.t(ctx.voice, "segment.thanks")
+        turn.reply(self.views.after_step(ctx, progress.step, lead))
 
     async def skip(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)
+        if pending(ctx, progress.segment):
+            await self._segment(turn, ctx, progress, DECLINE)
+            return
         if progress.editing:
             progress.editing = False
             progress.target = None
-            turn.reply(self.views.note(ctx.lang, "answer.edit_cancelled"))
+            turn.reply(self.views.note(ctx.voice, "answer.edit_cancelled"))
             return
         if progress.confirming:
             # the short story is already stored: skipping the confirm keeps it
-            await self._confirmed(turn, ctx, progress, self.views.t(ctx.lang, "answer.stored"))
+            await self._confirmed(turn, ctx, progress, self.views.t(ctx.voice, "answer.stored"))
             return
         if ctx.is_finished(progress):
             raise CommandError("error.all_done")
         if not ctx.phase_open(progress.step):
             raise CommandError("error.phase_not_open")
         progress.started = True
-        await self._advance(turn, ctx, progress, self.views.t(ctx.lang, "answer.skipped"))
+        await self._advance(turn, ctx, progress, self.views.t(ctx.voice, "answer.skipped"))
 
     async def edit(self, turn: Turn, number: str | None = None) -> None:
         """``edit``: the last question passed, answered or skipped; ``wijzig 2``: question 2
@@ -407,7 +454,7 @@ class Participants:
         key = "answer.edit_ready" if answered else "answer.answer_later_ready"
         turn.reply(
             self.views.note(
-                ctx.lang, key, title=ctx.phases[index].title(ctx.lang), number=index + 1
+                ctx.voice, key, title=ctx.phases[index].title(ctx.voice), number=index + 1
             )
         )
 
@@ -437,7 +484,7 @@ class Participants:
         if not old:
             self.metrics.answers.inc()
         key = "answer.replaced" if old else "answer.answered_later"
-        lead = self.views.t(ctx.lang, key, title=phase.title(ctx.lang))
+        lead = self.views.t(ctx.voice, key, title=phase.title(ctx.voice))
         lead += self._how_quoted(ctx, text)
         if ctx.is_finished(progress):
             skipped = await self._still_open(turn, ctx, progress)
@@ -483,6 +530,7 @@ class Participants:
                 )
                 .values(
                     forgotten=True,
+                    segment=None,
                     choice=None,
                     awaiting_choice=False,
                     editing=False,
@@ -492,10 +540,13 @@ class Participants:
                 execution_options={"synchronize_session": False},
             )
             turn.store.forget_progress(ctx, pseudonym)
+            # Nor will a thank-you or an action's news reach them (bot/core/invitees.py).
+            await quiet(turn, ctx, i.user_id)
             if getattr(result, "rowcount", 0):
                 rounds += 1
-                turn.lang = ctx.lang
+                turn.lang = ctx.voice
             erased += count
+        await quiet_closed(turn, i.platform, i.workspace, i.user_id)
         erases(turn.session)
         self.metrics.forgotten.inc(erased)
         log.info("forget me: %d answers erased in %d rounds", erased, rounds)

@@ -35,7 +35,11 @@ class PhaseKind:
     titled so. ``splits_by_choice``: its answers are themed apart per value of the phase's
     choice (knel and kiem stories, the contrast the method is built on). ``section``: the
     ``summary.section.<section>`` text that heads its list (the kind's name unless given).
-    ``requires``: keys its table in a template must have.
+    ``requires``: keys its table in a template must have. ``ballot``: not a question but a
+    stage after the round's close in which participants fill in a ballot about the round's
+    synthesis (dot-voting, reactions to the draft harvest; :mod:`bot.core.stages`): a
+    template lists it after its questions, and it opens when the round closes.
+    ``proposes``: its listed answers are proposals, what ``stem over ideeen`` votes on.
     """
 
     name: str
@@ -45,6 +49,8 @@ class PhaseKind:
     gives_titles: bool = False
     takes_titles: bool = False
     splits_by_choice: bool = False
+    ballot: bool = False
+    proposes: bool = False
     section: str = ""
     requires: tuple[str, ...] = field(default=())
 
@@ -86,5 +92,9 @@ def kind_names() -> tuple[str, ...]:
 STORY = register(PhaseKind("story", themed=True, takes_titles=True, splits_by_choice=True))
 HEADLINE = register(PhaseKind("headline", listed=True, gives_titles=True))
 DREAM = register(PhaseKind("dream", themed=True, listed=True))
-IDEAS = register(PhaseKind("ideas", themed=True, listed=True, names_actors=True))
+IDEAS = register(PhaseKind("ideas", themed=True, listed=True, names_actors=True, proposes=True))
 TEXT = register(PhaseKind("text", themed=True))
+# Ballot stages after the questions (issue 17): dot-voting on the round's themes or ideas
+# (``options = "themes"``, ``"ideas"`` or a list), and reactions to the draft harvest.
+VOTE = register(PhaseKind("vote", ballot=True, requires=("options",)))
+FEEDBACK = register(PhaseKind("feedback", ballot=True))

@@ -8,6 +8,8 @@ asks :class:`Prepared` for them, and:
 
 - a roster that was not fetched yet raises :class:`Unprepared` at once (the rest of the turn
   depends on it);
+- an export file (:class:`Render`: charts, a Word or Excel file) that was not drawn yet raises
+  :class:`Unprepared` at once; the runtime synthesises its summary if need be and draws it;
 - a summary whose request was not synthesised yet is noted, and a stand-in
   (:func:`~bot.core.summary.plain_summary`, the same counts and thresholds) lets the turn run
   on, so that all the summaries a turn needs are found in one pass; :meth:`Prepared.complete`
@@ -16,16 +18,20 @@ asks :class:`Prepared` for them, and:
 The runtime rolls the transaction back, fetches what is missing with no transaction open, and
 applies the turn again (:mod:`bot.runtime.preparing`). The summary found is used only when the
 request gathered inside the transaction equals the one synthesised: that is the re-check that
-the round is still in the same state (no answer added, edited or forgotten in between).
+the round is still in the same state (no answer added, edited or forgotten in between). A file
+is keyed by its request in the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.commands import CommandError
+from bot.core.export import AgreedAction
 from bot.core.port import Member
-from bot.core.summary import Summary, SynthesisRequest, Synthesizer, plain_summary
+from bot.core.summary import StageNote, Summary, SynthesisRequest, Synthesizer, plain_summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,16 @@ class Manager:
     user_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Render:
+    """One export file: the harvest of ``request`` (with its summary) in format ``format``."""
+
+    format: str
+    request: SynthesisRequest
+    actions: tuple[AgreedAction, ...] = ()  # the channel's actions agreed (bot/core/actions.py)
+    stages: tuple[StageNote, ...] = ()  # priorities and agreement of closed stages (stages.py)
+
+
 class Unprepared(Exception):
     """The turn needs what was not fetched before its transaction; the runtime fetches it
     with no transaction open and applies the turn again."""
@@ -56,11 +72,15 @@ class Unprepared(Exception):
         rosters: tuple[Roster, ...] = (),
         requests: tuple[SynthesisRequest, ...] = (),
         managers: tuple[Manager, ...] = (),
+        renders: tuple[Render, ...] = (),
     ) -> None:
-        super().__init__(f"{len(rosters)} rosters and {len(requests)} summaries to prepare")
+        super().__init__(
+            f"{len(rosters)} rosters, {len(requests)} summaries and {len(renders)} files to prepare"
+        )
         self.rosters = rosters
         self.requests = requests
         self.managers = managers
+        self.renders = renders
 
 
 @dataclass
@@ -77,6 +97,7 @@ class Prepared:
     managers: dict[Manager, bool] = field(default_factory=dict)
     summaries: dict[SynthesisRequest, Summary] = field(default_factory=dict)
     missing: list[SynthesisRequest] = field(default_factory=list)
+    files: dict[Render, bytes] = field(default_factory=dict)
     inline: Synthesizer | None = None
 
     def members(self, platform: str, workspace: str, channel_id: str) -> list[Member]:
@@ -112,6 +133,18 @@ class Prepared:
         if request not in self.missing:
             self.missing.append(request)
         return plain_summary(request)
+
+    async def file(self, render: Render, draw: Callable[[], bytes]) -> bytes:
+        """The export file ``render``, drawn before the transaction; raises
+        :class:`Unprepared` if it was not. On the last attempt (``inline``) ``draw`` makes
+        it here, in a thread."""
+        found = self.files.get(render)
+        if found is not None:
+            return found
+        if self.inline is not None:
+            found = self.files[render] = await asyncio.to_thread(draw)
+            return found
+        raise Unprepared(renders=(render,))
 
     def complete(self) -> None:
         """Raise :class:`Unprepared` if the turn used a stand-in: it must not be applied."""

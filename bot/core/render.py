@@ -113,12 +113,16 @@ def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
 
 def _theme_line(summary: Summary, catalog: Catalog, theme: Theme) -> str:
     count = _count(summary, catalog, "respondents", theme.respondents)
-    return _t(catalog, summary, "label.theme", label=theme.label, count=count)
+    line = _t(catalog, summary, "label.theme", label=theme.label, count=count)
+    beside = summary.beside(theme.label)
+    return f"{line} · {beside}" if beside else line
 
 
 def _item_line(summary: Summary, catalog: Catalog, text: str, count: int) -> str:
     text = " ".join(text.split())
-    return _t(catalog, summary, "label.item_count", text=text, count=count) if count > 1 else text
+    beside = summary.beside(text)
+    line = _t(catalog, summary, "label.item_count", text=text, count=count) if count > 1 else text
+    return f"{line} · {beside}" if beside else line
 
 
 def summary_markdown(summary: Summary, catalog: Catalog) -> str:
@@ -167,6 +171,10 @@ def summary_markdown(summary: Summary, catalog: Catalog) -> str:
             out += [f"**{_section(summary, catalog, phase)}**", ""]
             out += [f"- {_item_line(summary, catalog, i.text, i.count)}" for i in listed]
             out.append("")
+    for stage in summary.stages:
+        out += [f"## {stage.heading}", ""]
+        out += [f"- {line}" for line in stage.lines]
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -267,6 +275,10 @@ def _blocks(summary: Summary, catalog: Catalog, budget: _Budget) -> list[Block]:
             if len(listed) > len(shown):
                 more = len(listed) - len(shown)
                 blocks.append(Text(_t(catalog, summary, "label.more", count=more)))
+    for stage in summary.stages:
+        blocks.append(Heading(stage.heading))
+        shown_lines = [f"• {_safe(line)}" for line in stage.lines[: budget.listed or 3]]
+        blocks += [Text(chunk) for chunk in chunks(shown_lines)]
     return blocks
 
 

@@ -19,10 +19,13 @@ from bot.core import drafts
 from bot.core.commands import Command, CommandError
 from bot.core.messages import Block, Choices, Entry, Heading, Option, Outgoing, Quote, Text
 from bot.core.port import Member
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.render import chunks, summary_outgoing
 from bot.core.rounds import RoundContext
 from bot.core.summary import Summary
+from bot.core.thanks import owe
+from bot.core.themes import Publication
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import DraftRow, RoundRow
@@ -39,9 +42,12 @@ ACTIONS = frozenset({DRAFT, RENAME, REMOVE})
 class Reviews:
     """Drafts: made by the host commands and timers, acted on by the round's host only."""
 
-    def __init__(self, views: Views, keyring: Keyring) -> None:
+    def __init__(
+        self, views: Views, keyring: Keyring, publication: Publication | None = None
+    ) -> None:
         self.views = views
         self.keyring = keyring
+        self.publication = publication
 
     # -- making a draft ---------------------------------------------------------------------
     def host_among(self, ctx: RoundContext, members: list[Member]) -> str | None:
@@ -73,7 +79,7 @@ class Reviews:
 
     def preview(self, round_row: RoundRow, draft: DraftRow) -> Outgoing:
         """What the host sees: the summary as it would be posted, numbered, with buttons."""
-        lang = round_row.language
+        lang = voice(round_row.language, round_row.address)
         summary = drafts.loads(draft.content)
         body = summary_outgoing(drafts.numbered(summary), self.views.catalog)
         blocks: list[Block] = [
@@ -100,7 +106,7 @@ class Reviews:
         i = turn.incoming
         if row is None or (row.platform, row.workspace) != (i.platform, i.workspace):
             raise CommandError("error.no_draft")
-        turn.lang = row.language
+        turn.lang = voice(row.language, row.address)
         self._check_host(turn, row)
         draft = await turn.session.get(DraftRow, round_id, with_for_update=True)
         if draft is None:
@@ -130,7 +136,7 @@ class Reviews:
         ).first()
         if found is None:
             raise CommandError("error.no_draft")
-        turn.lang = found[0].language
+        turn.lang = voice(found[0].language, found[0].address)
         self._check_host(turn, found[0])
         return await self._for_round(turn, found[0].id)
 
@@ -195,14 +201,19 @@ class Reviews:
     async def _publish(self, turn: Turn, row: RoundRow, draft: DraftRow) -> None:
         summary = drafts.loads(draft.content)
         body = summary_outgoing(summary, self.views.catalog)
-        turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks)))
+        footer: list[Block] = []
+        if self.publication is not None:
+            footer = await self.publication.published(turn, row, summary, turn.incoming.user_id)
+        turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks, *footer)))
         await turn.session.delete(draft)
-        turn.reply(self.views.note(row.language, "draft.published"))
+        if row.status == "closed":
+            owe(turn, self.views, row, summary)
+        turn.reply(self.views.note(voice(row.language, row.address), "draft.published"))
         log.info("round %s: draft published by its host", row.id)
 
     async def _discard(self, turn: Turn, row: RoundRow, draft: DraftRow) -> None:
         await turn.session.delete(draft)
-        turn.reply(self.views.note(row.language, "draft.discarded"))
+        turn.reply(self.views.note(voice(row.language, row.address), "draft.discarded"))
         log.info("round %s: draft cancelled by its host", row.id)
 
     def _edit(self, turn: Turn, row: RoundRow, draft: DraftRow, summary: Summary) -> None:
@@ -213,10 +224,10 @@ class Reviews:
             turn.reply(self.preview(row, draft))
         else:
             turn.private(i.user_id, self.preview(row, draft))
-            turn.reply(self.views.note(row.language, "draft.changed"))
+            turn.reply(self.views.note(voice(row.language, row.address), "draft.changed"))
 
     def _rename_form(self, row: RoundRow, summary: Summary) -> Outgoing:
-        lang = row.language
+        lang = voice(row.language, row.address)
         options = tuple(
             Option(str(n), f"{n}. {theme.label}")
             for n, theme in enumerate(drafts.themes(summary), start=1)
@@ -238,7 +249,7 @@ class Reviews:
         )
 
     def _remove_list(self, row: RoundRow, summary: Summary) -> Outgoing:
-        lang = row.language
+        lang = voice(row.language, row.address)
         texts = drafts.quotes(summary)
         if not texts:
             return self.views.note(lang, "draft.no_quotes")

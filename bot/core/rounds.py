@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.templates import Phase, Template, Templates
 from storage.models import ProgressRow, RoundRow
@@ -29,7 +30,14 @@ class RoundContext:
 
     @property
     def lang(self) -> str:
+        """The round's language (``nl``, ``en``): for dates, synthesis and storage."""
         return self.row.language
+
+    @property
+    def voice(self) -> str:
+        """The round's language in its form of address (``nl``, ``nl-u``, ``en``): for every
+        text a person reads."""
+        return voice(self.row.language, self.row.address)
 
     @property
     def phases(self) -> tuple[Phase, ...]:
@@ -106,31 +114,60 @@ class RoundStore:
         return RoundContext(row, template, key)
 
     async def open_in_channel(
-        self, platform: str, workspace: str, channel_id: str
+        self, platform: str, workspace: str, channel_id: str, lane: str | None = None
     ) -> RoundContext | None:
-        return await self._in_channel(platform, workspace, channel_id, open_only=True)
+        """The channel's open round in ``lane`` ("" for a round started with ``start``, a
+        theme for a theme round); with no lane given, the newest open round."""
+        query = (
+            select(RoundRow)
+            .where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.channel_id == channel_id,
+                RoundRow.status == "open",
+            )
+            .order_by(RoundRow.seq.desc())
+            .limit(1)
+            # Host commands and timers on one round take turns (PostgreSQL row lock), so a
+            # `close` and the deadline cannot both close it.
+            .with_for_update()
+        )
+        if lane is not None:
+            query = query.where(RoundRow.lane == lane)
+        row = await self.session.scalar(query)
+        return await self.context(row) if row is not None else None
+
+    async def all_open_in_channel(
+        self, platform: str, workspace: str, channel_id: str
+    ) -> list[RoundContext]:
+        """Every open round of the channel (one per lane), newest first, locked."""
+        rows = await self.session.scalars(
+            select(RoundRow)
+            .where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.channel_id == channel_id,
+                RoundRow.status == "open",
+            )
+            .order_by(RoundRow.seq.desc())
+            .with_for_update()
+        )
+        return [await self.context(row) for row in rows]
 
     async def latest_in_channel(
         self, platform: str, workspace: str, channel_id: str
     ) -> RoundContext | None:
         """The channel's newest round, open or closed."""
-        return await self._in_channel(platform, workspace, channel_id, open_only=False)
-
-    async def _in_channel(
-        self, platform: str, workspace: str, channel_id: str, open_only: bool
-    ) -> RoundContext | None:
-        query = select(RoundRow).where(
-            RoundRow.platform == platform,
-            RoundRow.workspace == workspace,
-            RoundRow.channel_id == channel_id,
+        row = await self.session.scalar(
+            select(RoundRow)
+            .where(
+                RoundRow.platform == platform,
+                RoundRow.workspace == workspace,
+                RoundRow.channel_id == channel_id,
+            )
+            .order_by(RoundRow.seq.desc())
+            .limit(1)
         )
-        if open_only:
-            # Host commands and timers on one round take turns (PostgreSQL row lock), so a
-            # `close` and the deadline cannot both close it.
-            query = query.where(RoundRow.status == "open").with_for_update()
-        else:
-            query = query.order_by(RoundRow.seq.desc()).limit(1)
-        row = await self.session.scalar(query)
         return await self.context(row) if row is not None else None
 
     async def open_rounds(self, platform: str, workspace: str) -> list[RoundContext]:
@@ -190,8 +227,11 @@ class RoundStore:
     async def participation(
         self, platform: str, workspace: str, user_id: str
     ) -> tuple[RoundContext, ProgressRow] | None:
-        """The open round a private text belongs to: the newest unfinished one, else the
-        newest the person takes part in."""
+        """The open round a private text belongs to: the newest round the person has begun
+        and not finished (so a theme round that opens meanwhile does not take the answers
+        of the round they are in), else the newest unfinished one, else the newest they take
+        part in."""
+        unfinished: tuple[RoundContext, ProgressRow] | None = None
         fallback: tuple[RoundContext, ProgressRow] | None = None
         for ctx in await self.open_rounds(platform, workspace):
             if ctx.key is None:
@@ -200,9 +240,12 @@ class RoundStore:
             if progress is None or progress.forgotten:
                 continue
             if not ctx.is_finished(progress):
-                return ctx, progress
+                begun = progress.started or progress.choice is not None
+                if begun or progress.awaiting_choice:
+                    return ctx, progress
+                unfinished = unfinished or (ctx, progress)
             fallback = fallback or (ctx, progress)
-        return fallback
+        return unfinished or fallback
 
     async def next_seq(self) -> int:
         current = await self.session.scalar(select(func.max(RoundRow.seq)))

@@ -12,6 +12,10 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import feedback as _feedback  # noqa: F401  (registers the feedback stage)
+from bot.core import voting as _voting  # noqa: F401  (registers the vote stage)
+from bot.core.actions import ACCEPT, Actions
+from bot.core.ballots import BallotBox
 from bot.core.commands import (
     CHANNEL_WORDS,
     DRAFT_COMMANDS,
@@ -26,14 +30,19 @@ from bot.core.host import Hosts
 from bot.core.messages import Delivery, Incoming, Outgoing, Target, TargetKind, Text
 from bot.core.participant import Participants
 from bot.core.prepared import Prepared
-from bot.core.prompts import Catalog
+from bot.core.prompts import Catalog, voice
 from bot.core.pseudonyms import Keyring
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.segments import SEGMENT
+from bot.core.series import Series
 from bot.core.slips import listing_word, numbered
+from bot.core.stages import Stages, opening_of, stage_actions
 from bot.core.storable import storable
 from bot.core.templates import Templates
+from bot.core.themes import ACTIONS as THEME_ACTIONS
+from bot.core.themes import Publication, ThemeRounds
 from bot.core.timers import Timers
 from bot.core.turn import Turn, TurnResult
 from bot.core.views import Views
@@ -63,11 +72,27 @@ class Dialoog:
         self.clock = clock
         self.metrics = metrics
         self.views = Views(catalog)
-        self.reviews = Reviews(self.views, keyring)
-        self.hosts = Hosts(settings, templates, self.views, keyring, metrics, self.reviews)
-        self.digests = Digests(settings, self.views, keyring)
+        self.series = Series(templates, self.views, keyring)
+        publication = Publication(templates, self.views, self.series)
+        self.reviews = Reviews(self.views, keyring, publication)
+        self.stages = Stages(settings, self.views, BallotBox(keyring))
+        self.hosts = Hosts(
+            settings,
+            templates,
+            self.views,
+            keyring,
+            metrics,
+            self.reviews,
+            stages=self.stages,
+            series=self.series,
+        )
+        self.theme_rounds = ThemeRounds(templates, keyring, self.hosts)
+        self.actions = Actions(settings, self.views, keyring)
+        self.digests = Digests(
+            settings, self.views, keyring, stages=self.stages, series=self.series
+        )
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
-        self.timers = Timers(self.hosts, self.digests)
+        self.timers = Timers(self.hosts, self.digests, self.actions)
 
     def turn(
         self,
@@ -83,7 +108,7 @@ class Dialoog:
             session,
             self.store(session, batch),
             self.clock.now(),
-            self.settings.language,
+            self.settings.voice,
             prepared or Prepared(),
         )
 
@@ -123,6 +148,14 @@ class Dialoog:
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
             return
+        if i.action in THEME_ACTIONS:
+            self.metrics.commands.labels("theme_round").inc()
+            await self.theme_rounds.action(turn)
+            return
+        if i.action in stage_actions():
+            self.metrics.commands.labels("ballot").inc()
+            await self.stages.action(turn)
+            return
         if i.action in DRAFT_ACTIONS:
             self.metrics.commands.labels("draft").inc()
             await self.reviews.action(turn)
@@ -131,6 +164,10 @@ class Dialoog:
             self.metrics.commands.labels("choice").inc()
             if i.action == "skip":
                 await self.participants.skip(turn)
+            elif i.action == SEGMENT:
+                await self.participants.segment(turn)
+            elif i.action == ACCEPT:
+                await self.actions.accept(turn)
             elif i.action == "confirm":
                 await self.participants.confirm(turn)
             else:
@@ -159,6 +196,9 @@ class Dialoog:
                 await self.participants.mine(turn)
             elif word == "forget":
                 await self.participants.forget(turn)
+                # votes and reactions in open stages too (PRODUCT.md §4.9)
+                if await self.stages.box.forget(turn, i.platform, i.workspace, i.user_id):
+                    turn.reply(self.views.note(turn.lang, "stage.forgotten"))
             elif word == "help":
                 turn.reply(self.help(turn.lang, private=True))
             else:
@@ -166,7 +206,7 @@ class Dialoog:
             return
         running = await turn.store.open_in_channel(i.platform, i.workspace, i.channel_id or "")
         if running is not None:
-            turn.lang = running.lang
+            turn.lang = running.voice
         command = parse(i.text)
         self.metrics.commands.labels(command.name).inc()
         if command.name == "help":
@@ -175,12 +215,24 @@ class Dialoog:
             await self.hosts.start(turn, command)
         elif command.name == "digest":
             await self.digests.configure(turn, command)
+        elif command.name == "series":
+            await self.series.command(turn, command, self.settings.language)
         elif command.name == "export":
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
             await self.reviews.command(turn, command)
+        elif command.name == "action" and command.owner is None:
+            await self.actions.set_status(turn, command)
+        elif command.name == "action":
+            await self.actions.record(turn, command)
+        elif command.name == "actions":
+            await self.actions.list(turn)
+        elif command.name in ("vote", "feedback"):
+            await self.hosts.open_stage(turn, command.name, opening_of(command))
+        elif command.name in ("close", "status") and running is None:
+            await self.hosts.stage_command(turn, command.name)
         else:
-            await getattr(self.hosts, command.name)(turn)
+            await getattr(self.hosts, command.name)(turn, command)
 
     async def _draft_in_private(self, turn: Turn) -> bool:
         """``publiceer``, ``hernoem 2 …`` typed by a host in the private chat act on the newest
@@ -191,7 +243,7 @@ class Dialoog:
         row = await self.reviews.hosted(turn)
         if row is None:
             return False
-        turn.lang = row.language
+        turn.lang = voice(row.language, row.address)
         command = draft_command(turn.incoming.text)
         assert command is not None
         self.metrics.commands.labels(command.name).inc()
@@ -210,7 +262,7 @@ class Dialoog:
         i = turn.incoming
         found = await turn.store.participation(i.platform, i.workspace, i.user_id)
         if found is not None:
-            turn.lang = found[0].lang
+            turn.lang = found[0].voice
 
     @staticmethod
     def _refuse_channel_command(text: str) -> None:

@@ -37,15 +37,15 @@ class Starts:
         i = turn.incoming
         return self.keyring.host_hash("starts", i.platform, i.workspace, i.user_id)
 
-    async def check(self, turn: Turn) -> None:
-        """Raise :class:`CommandError` when this person may not start a round here now."""
+    async def check(self, turn: Turn, channel_id: str) -> None:
+        """Raise :class:`CommandError` when this person may not start a round in
+        ``channel_id`` now (the channel they typed in, or the one a theme button starts in)."""
         i = turn.incoming
-        assert i.channel_id is not None
         hosts = self.settings.host_list
         if hosts and i.user_id not in hosts:
             if MANAGERS not in hosts:
                 raise CommandError("error.not_allowed_host")
-            if not turn.prepared.is_manager(i.platform, i.workspace, i.channel_id, i.user_id):
+            if not turn.prepared.is_manager(i.platform, i.workspace, channel_id, i.user_id):
                 raise CommandError("error.not_allowed_manager")
         since = turn.now - WINDOW
         in_channel = await turn.session.scalar(
@@ -54,7 +54,7 @@ class Starts:
             .where(
                 StartRow.platform == i.platform,
                 StartRow.workspace == i.workspace,
-                StartRow.channel_id == i.channel_id,
+                StartRow.channel_id == channel_id,
                 StartRow.started_at > since,
             )
         )
@@ -70,17 +70,16 @@ class Starts:
         if (by_person or 0) >= limit:
             raise CommandError("error.starts_person", count=limit)
 
-    async def record(self, turn: Turn) -> None:
+    async def record(self, turn: Turn, channel_id: str) -> None:
         """Count this start (in the round's transaction) and forget starts older than the
         window."""
         i = turn.incoming
-        assert i.channel_id is not None
         await turn.session.execute(delete(StartRow).where(StartRow.started_at <= turn.now - WINDOW))
         turn.session.add(
             StartRow(
                 platform=i.platform,
                 workspace=i.workspace,
-                channel_id=i.channel_id,
+                channel_id=channel_id,
                 starter_hash=self._starter(turn),
                 started_at=turn.now,
             )

@@ -11,6 +11,7 @@ from bot.core.commands import slot_length
 from bot.core.dates import list_text
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.rounds import RoundContext
+from bot.core.segments import groups, participation
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import AnswerRow, ProgressRow
@@ -18,7 +19,7 @@ from storage.models import AnswerRow, ProgressRow
 
 async def status_report(turn: Turn, ctx: RoundContext, views: Views) -> Outgoing:
     """Counts per phase for the host; a count under the threshold shows as "fewer than N"."""
-    lang = ctx.lang
+    lang = ctx.voice
     per_phase = dict(
         (
             await turn.session.execute(
@@ -78,6 +79,8 @@ async def status_report(turn: Turn, ctx: RoundContext, views: Views) -> Outgoing
                 )
             )
         )
+    members, total = await groups(turn, ctx)
+    blocks.extend(participation(views, ctx, members, total, invited))
     if ctx.row.deadline is not None:
         blocks.append(Text(views.t(lang, "round.deadline", when=views.when(ctx, ctx.row.deadline))))
     blocks.extend(_schedule_lines(ctx, views))
@@ -97,9 +100,9 @@ def _schedule_lines(ctx: RoundContext, views: Views) -> list[Block]:
         moment = row.phase_opened + dt.timedelta(seconds=row.phase_seconds)
         if row.deadline is None or moment < row.deadline:
             when = views.when(ctx, moment)
-            lines.append(Text(views.t(ctx.lang, "status.next_phase", when=when)))
+            lines.append(Text(views.t(ctx.voice, "status.next_phase", when=when)))
     if row.reminders:
         lengths = (int(slot_length(slot).total_seconds()) for slot in row.reminders.split(","))
-        slots = list_text(ctx.lang, [views.duration(ctx.lang, seconds) for seconds in lengths])
-        lines.append(Text(views.t(ctx.lang, "status.reminders", slots=slots)))
+        slots = list_text(ctx.lang, [views.duration(ctx.voice, seconds) for seconds in lengths])
+        lines.append(Text(views.t(ctx.voice, "status.reminders", slots=slots)))
     return lines

@@ -123,6 +123,17 @@ class PhaseSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class StageNote:
+    """What a closed vote or feedback stage adds to the harvest (:mod:`bot.core.stages`):
+    its heading and result lines, and short notes shown beside the theme or listed answer
+    they are about (``beside``: the theme's label or the answer's text, and the note)."""
+
+    heading: str
+    lines: tuple[str, ...] = ()
+    beside: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     language: str
     respondents: int
@@ -133,6 +144,11 @@ class Summary:
     plain: bool = False  # the synthesizer failed: counts and answers as given, no themes
     answers: int = 0  # answers given in all phases
     people: bool = True  # copied from the request: respondents are people, not rows
+    stages: tuple[StageNote, ...] = ()  # priorities and agreement, once stages closed
+
+    def beside(self, ref: str) -> str:
+        """The stages' notes about the theme or listed answer ``ref``, joined."""
+        return " · ".join(note for stage in self.stages for key, note in stage.beside if key == ref)
 
     @property
     def published(self) -> bool:

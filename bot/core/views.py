@@ -52,7 +52,7 @@ class Views:
     def prompt_blocks(self, ctx: RoundContext, step: int, chosen: str | None) -> list[Block]:
         """The prompt of ``step``, with its choice buttons (unless one was made) and skip."""
         phase = ctx.phases[step]
-        lang = ctx.lang
+        lang = ctx.voice
         blocks: list[Block] = [
             Heading(
                 self.t(
@@ -83,16 +83,23 @@ class Views:
             tuple(
                 Option(
                     option.value,
-                    f"{i}. {option.labels[ctx.lang]}" if numbered else option.labels[ctx.lang],
+                    f"{i}. {option.label(ctx.voice)}" if numbered else option.label(ctx.voice),
                 )
                 for i, option in enumerate(phase.choice.options, start=1)
             ),
             ctx.id,
         )
 
-    def invitation(self, ctx: RoundContext) -> Outgoing:
-        """The first private message: what the round is, the promise, the first prompt."""
-        lang = ctx.lang
+    def invitation(
+        self,
+        ctx: RoundContext,
+        recap: list[Block] | None = None,
+        first: list[Block] | None = None,
+    ) -> Outgoing:
+        """The first private message: what the round is, ``recap`` (a series round's place
+        and what the round before it produced), the promise, the first prompt (or ``first``:
+        the group question, bot/core/segments.py)."""
+        lang = ctx.voice
         blocks: list[Block] = [
             Heading(self.t(lang, "invite.heading", template=ctx.template.name(lang))),
             Text(
@@ -100,6 +107,7 @@ class Views:
                 if ctx.row.theme
                 else self.t(lang, "invite.no_theme")
             ),
+            *(recap or ()),
             Text(self.t(lang, "invite.anonymous", count=ctx.row.min_respondents)),
         ]
         if ctx.row.deadline is not None:
@@ -111,12 +119,12 @@ class Views:
             blocks.append(Quote(ctx.row.opening_story))
         blocks.append(Text(self.t(lang, "invite.how")))
         blocks.append(Divider())
-        blocks.extend(self.prompt_blocks(ctx, 0, None))
+        blocks.extend(first if first is not None else self.prompt_blocks(ctx, 0, None))
         return Outgoing(tuple(blocks))
 
     def after_step(self, ctx: RoundContext, step: int, lead: str) -> Outgoing:
         """``lead`` (a confirmation) followed by what comes next for a participant at ``step``."""
-        lang = ctx.lang
+        lang = ctx.voice
         blocks: list[Block] = [Text(lead)]
         if step >= len(ctx.phases):
             blocks.append(Text(self.t(lang, "answer.finished")))

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
@@ -15,8 +15,9 @@ from bot.core.port import Platform
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring, SecretError, load_or_create_secret
 from bot.core.router import Dialoog
-from bot.core.summary import Guarded, Synthesizer
+from bot.core.summary import Guarded, Summary, SynthesisRequest, Synthesizer
 from bot.core.templates import Templates
+from bot.core.themes import PREPARED_ACTIONS
 from bot.runtime.adapters import database
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.downloads import Downloads
@@ -30,7 +31,7 @@ from bot.support.metrics import Metrics
 from bot.support.settings import Settings
 from storage.database import Database
 from storage.keys import KeyFiles
-from storage.models import RoundRow
+from storage.models import RoundRow, StageRow
 
 log = logging.getLogger(__name__)
 # With several processes on one PostgreSQL database, an inbox row this old belongs to a process
@@ -47,11 +48,34 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def default_synthesizer(settings: Settings) -> Synthesizer:
-    """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set."""
-    from bot.synthesis import synthesizer
+class OnFirstUse:
+    """A synthesizer made when the first summary is asked for, in a worker thread: importing
+    scikit-learn and SciPy takes seconds, which a process restarted after a crash should
+    spend sending what waits in the outbox, not before it."""
 
-    return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
+    def __init__(self, make: Callable[[], Synthesizer]) -> None:
+        self._make = make
+        self._made: Synthesizer | None = None
+        self._making = asyncio.Lock()
+
+    async def synthesize(self, request: SynthesisRequest) -> Summary:
+        if self._made is None:
+            async with self._making:
+                if self._made is None:
+                    self._made = await asyncio.to_thread(self._make)
+        return await self._made.synthesize(request)
+
+
+def default_synthesizer(settings: Settings) -> Synthesizer:
+    """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set. Both
+    are loaded on first use (:class:`OnFirstUse`)."""
+
+    def make() -> Synthesizer:
+        from bot.synthesis import synthesizer
+
+        return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
+
+    return OnFirstUse(make)
 
 
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:
@@ -63,6 +87,8 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
     to another database whose bot shares the directory (``chat`` beside ``serve``)."""
     async with db.sessions() as session:
         open_ids = set(await session.scalars(select(RoundRow.id).where(RoundRow.status == "open")))
+        # A vote's or feedback round's key file lives beside the rounds' (bot/core/ballots.py).
+        open_ids |= set(await session.scalars(select(StageRow.id).where(StageRow.status == "open")))
     files = keyring.key_files
     for round_id in sorted(open_ids):
         if files.read(round_id) is None:
@@ -77,6 +103,11 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
             closed = set(
                 await session.scalars(
                     select(RoundRow.id).where(RoundRow.id.in_(others), RoundRow.status != "open")
+                )
+            )
+            closed |= set(
+                await session.scalars(
+                    select(StageRow.id).where(StageRow.id.in_(others), StageRow.status != "open")
                 )
             )
         for round_id in sorted(closed):
@@ -120,7 +151,7 @@ class App:
         self.core = Dialoog(settings, catalog, templates, keyring, clock, self.metrics)
         # Rosters and summaries are fetched before a turn's transaction (bot/core/prepared.py).
         # Guarded: a failing synthesizer still lets a close post the counts and the answers.
-        self.preparer = Preparer(self.platforms, Guarded(synthesizer))
+        self.preparer = Preparer(self.platforms, Guarded(synthesizer), catalog)
         self.writer = Writer(settings, db, self.core, self.metrics, clock, self.preparer)
         self.scheduler = Scheduler(
             db, self.core, self.dispatcher, clock, self.platforms, self.writer
@@ -175,7 +206,7 @@ class App:
         then wake the dispatcher (and the timers, for a channel command)."""
         await self.writer.apply(incoming)
         self.dispatcher.kick()
-        if not incoming.is_private:
+        if not incoming.is_private or incoming.action in PREPARED_ACTIONS:
             self.scheduler.changed()
 
     async def accept(self, incoming: Incoming) -> Awaitable[None] | None:

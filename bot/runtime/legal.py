@@ -11,7 +11,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.core.prompts import LANGUAGES, Catalog
+from bot.core.prompts import LANGUAGES, Catalog, voice
 from bot.support.settings import Settings
 
 
@@ -34,7 +34,9 @@ def page_language(request: web.Request, default: str) -> str:
 def legal_page(request: web.Request, app: _App, which: str) -> web.Response:
     import markdown
 
-    lang = page_language(request, app.settings.language)
+    language = page_language(request, app.settings.language)
+    # A page outside any round: the default form of address.
+    lang = voice(language, app.settings.address)
     catalog = app.catalog
     minimum = app.settings.min_respondents
     title = catalog.text(lang, f"legal.{which}_title")
@@ -42,9 +44,9 @@ def legal_page(request: web.Request, app: _App, which: str) -> web.Response:
     respondents = catalog.count(lang, "respondents", minimum)
     text = catalog.text(lang, f"legal.{which}", people=people, respondents=respondents)
     body = markdown.markdown(text)
-    other = [f'<a href="?lang={code}">{code.upper()}</a>' for code in LANGUAGES if code != lang]
+    other = [f'<a href="?lang={code}">{code.upper()}</a>' for code in LANGUAGES if code != language]
     page = (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,Arial,"
         f"sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}</style>"

@@ -2,18 +2,22 @@
 
 See :mod:`bot.core.prepared`. :meth:`Preparer.run` calls an attempt (which opens its own
 transaction); when the attempt raises :class:`~bot.core.prepared.Unprepared`, its transaction
-has been rolled back, so the rosters and summaries it asked for are fetched with no lock held,
-and the attempt runs again with them.
+has been rolled back, so the rosters, summaries and export files it asked for are fetched (and
+drawn) with no lock held, and the attempt runs again with them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
+from bot.core.export import draw_file
 from bot.core.port import NotInChannel, Platform
 from bot.core.prepared import Manager, Prepared, Unprepared
+from bot.core.prompts import Catalog
 from bot.core.summary import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -24,11 +28,18 @@ ATTEMPTS = 5
 
 
 class Preparer:
-    """Fetches rosters from the platforms and summaries from the synthesizer."""
+    """Fetches rosters from the platforms and summaries from the synthesizer, and draws
+    export files."""
 
-    def __init__(self, platforms: Mapping[str, Platform], synthesizer: Synthesizer) -> None:
+    def __init__(
+        self,
+        platforms: Mapping[str, Platform],
+        synthesizer: Synthesizer,
+        catalog: Catalog,
+    ) -> None:
         self.platforms = platforms
         self.synthesizer = synthesizer
+        self.catalog = catalog
 
     async def fetch(self, prepared: Prepared, missing: Unprepared) -> None:
         """What ``missing`` names, into ``prepared``; called with no transaction open."""
@@ -44,6 +55,17 @@ class Preparer:
             prepared.managers[manager] = await self.is_manager(manager)
         for request in missing.requests:
             prepared.summaries[request] = await self.synthesizer.synthesize(request)
+        for render in missing.renders:
+            summary = prepared.summaries.get(render.request)
+            if summary is None:
+                summary = await self.synthesizer.synthesize(render.request)
+                prepared.summaries[render.request] = summary
+            if render.stages:  # what closed votes and feedback add beside the themes
+                summary = dataclasses.replace(summary, stages=render.stages)
+            # Charts and office files take a moment to draw: off the event loop too.
+            prepared.files[render] = await asyncio.to_thread(
+                draw_file, render.format, render.request, summary, self.catalog, render.actions
+            )
 
     async def is_manager(self, manager: Manager) -> bool:
         """Ask the platform; one that cannot tell (no ``is_channel_manager``) or fails says

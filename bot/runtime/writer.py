@@ -25,6 +25,7 @@ from bot.core.messages import Incoming
 from bot.core.prepared import Prepared, Unprepared
 from bot.core.rounds import Batch
 from bot.core.router import Dialoog
+from bot.core.themes import PREPARED_ACTIONS
 from bot.core.turn import TurnResult
 from bot.runtime.outbox import Actor, enqueue, outbox_rows
 from bot.runtime.preparing import Preparer
@@ -90,7 +91,8 @@ class Writer:
         a conflict is applied again with each message in its own savepoint, so that one is
         rolled back alone. Every caller returns only after that transaction committed, in
         arrival order per person."""
-        if not incoming.is_private:
+        if not incoming.is_private or incoming.action in PREPARED_ACTIONS:
+            # A channel command, or a button that starts a round (it needs a roster first).
             await self._handle_alone(incoming)
         else:
             done = asyncio.get_running_loop().create_future()
@@ -329,7 +331,7 @@ class Writer:
             await self._refuse(None, self._conflict(incoming), actor(incoming))
 
     def _conflict(self, incoming: Incoming) -> TurnResult:
-        return self.core.refused(incoming, self.settings.language, CommandError("error.conflict"))
+        return self.core.refused(incoming, self.settings.voice, CommandError("error.conflict"))
 
     async def _refuse(
         self, event_key: str | None, result: TurnResult, by: Actor | None = None

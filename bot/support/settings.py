@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.prompts import voice
+
 T = TypeVar("T", bound=BaseSettings)
 
 
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
     secret_file: Path = Field(Path("dialoogbot.secret"), alias="DIALOOG_SECRET_FILE")
     key_dir: Path | None = Field(None, alias="DIALOOG_KEY_DIR")
     language: str = Field("nl", alias="DIALOOG_LANGUAGE")
+    # The form of address of Dutch rounds unless `start --aanspreekvorm` says otherwise:
+    # "je" (colleagues in a team chat, the default) or "u" (residents, formal).
+    address: str = Field("je", alias="DIALOOG_ADDRESS")
     timezone: str = Field("Europe/Amsterdam", alias="DIALOOG_TIMEZONE")
     min_respondents: int = Field(3, alias="DIALOOG_MIN_RESPONDENTS", ge=1)
     max_answer_chars: int = Field(4000, alias="DIALOOG_MAX_ANSWER_CHARS", ge=1)
@@ -77,6 +82,18 @@ class Settings(BaseSettings):
         if value not in ("nl", "en"):
             raise ValueError("must be nl or en")
         return value
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value not in ("je", "u"):
+            raise ValueError("must be je or u")
+        return value
+
+    @property
+    def voice(self) -> str:
+        """The voice of texts outside a round: the default language and form of address."""
+        return voice(self.language, self.address)
 
     @field_validator("timezone")
     @classmethod

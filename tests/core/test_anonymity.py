@@ -25,6 +25,7 @@ from tests.core.conversation import (
     HOST,
     PEOPLE,
     answer_all,
+    choices,
     setup_channel,
     story,
 )
@@ -129,11 +130,60 @@ async def test_no_user_id_or_name_stored_anywhere_after_the_round(local: LocalDr
 
 def test_schema_has_no_identity_or_time_columns_beside_answers() -> None:
     suspicious = ("user", "name", "email", "member", "sender", "author", "created", "time")
-    for table in ("answers", "progress"):
+    for table in ("answers", "progress", "ballots", "ballot_comments", "stages", "invitees"):
         columns = Base.metadata.tables[table].columns
         for column in columns:
             assert not any(word in column.name for word in suspicious), (table, column.name)
             assert not isinstance(column.type, DateTime), f"{table}.{column.name} keeps a time"
+
+
+async def test_groups_actions_and_invitees_keep_identity_away_from_answers(
+    local: LocalDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 18: the group a participant said (``progress.segment``), who was invited
+    (``invitees``) and the actions agreed (``actions``, named on purpose) are dumped with every
+    table and log line: no user id or name beside answer text or a group, before or after the
+    close; only ``actions`` names anyone, and it holds no answer."""
+    caplog.set_level(logging.DEBUG)
+    setup_channel(local)
+    await local.command(
+        HOST, CHANNEL, 'start --theme "Samen in de wijk" --segment "raadslid,griffier,anders"'
+    )
+    for n, user in enumerate(PEOPLE, start=1):
+        await local.say(user, "raadslid" if n % 2 else "griffier")
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "status")
+    await local.command(HOST, CHANNEL, "groepen")
+    await local.say("U04DAAN", "vergeet mij")
+    rows = await dump(local)
+    await local.command(HOST, CHANNEL, "close")
+    await local.command(HOST, CHANNEL, "publiceer")
+    await local.command(
+        HOST, CHANNEL, 'actie "De bibliotheek blijft open" --eigenaar @bram --wanneer 3d'
+    )
+    await local.command("U02BRAM", CHANNEL, "actie 1 klaar")
+    rows += await dump(local)
+    groups = [
+        r for r in rows if r.startswith("progress: ") and ("raadslid" in r or "griffier" in r)
+    ]
+    assert len(groups) >= 3, "the dump holds the groups said"
+    invited = [r for r in rows if r.startswith("invitees: ")]
+    assert len(invited) == 8, "four invitees, dumped twice"
+    assert any(r.endswith(("| 1", "| True")) for r in invited), "forget me made one quiet"
+    actions = [r for r in rows if r.startswith("actions: ")]
+    assert actions and all("U02BRAM" in r for r in actions), "the owner is named"
+    for row in rows:
+        leaked = [who for who in identities() if who in row]
+        if row.startswith("actions: "):
+            assert not any(answer in row for answer in answer_texts()), row[:200]
+            continue
+        if row.startswith("outbox: "):
+            continue  # messages waiting for a person carry that person's id, never an answer
+        assert not leaked, f"{leaked} stored in {row[:200]}"
+    for record in caplog.records:
+        line = record.getMessage()
+        assert not any(who in line for who in PEOPLE), f"user id logged: {line}"
+        assert "raadslid" not in line and "griffier" not in line, f"a group logged: {line}"
 
 
 async def test_secret_file_is_private_and_never_in_the_database(
@@ -280,3 +330,73 @@ async def test_no_export_format_holds_an_identity_a_pseudonym_or_a_day(local: Lo
         assert "idee 2." in content, f"the {fmt} export holds the harvest"
         for word in words:
             assert word not in content, f"{word!r} in the {fmt} export"
+
+
+async def test_series_and_theme_rounds_store_no_identity(local: LocalDriver) -> None:
+    """Issue 18: the series table and the rounds' series columns (place, lane, origin, the
+    published theme labels) hold no user id or name, while rounds are open and after."""
+    from tests.core.test_series import EXPLORATION, explore
+
+    exploration = await explore(local)
+    await local.press(HOST, "theme_round", "1", exploration)
+    await local.say("U02BRAM", "kiem")
+    await local.say("U02BRAM", "In ons dorp bouwden we samen tien tiny houses voor starters.")
+    rows = await dump(local)
+    tables = {row.split(":", 1)[0] for row in rows}
+    assert {"series", "rounds", "answers"} <= tables, tables
+    assert any("Samen in het dorp" in row for row in rows if row.startswith("series:"))
+    await local.command(HOST, CHANNEL, "sluit")
+    await local.command(HOST, CHANNEL, "traject sluit")
+    rows += await dump(local)
+    texts = [text for pair in EXPLORATION.values() for text in pair]
+    assert any(texts[0] in row for row in rows), "the dump does contain the answers"
+    for row in rows:
+        leaked = [who for who in identities() if who in row]
+        assert not leaked, f"{leaked} stored in {row[:200]}"
+
+
+async def test_votes_and_reactions_hold_no_identity_and_lose_their_link_at_close(
+    local: LocalDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 17: a vote and reactions with a comment, dumped while open and after close:
+    no user id or name next to a ballot or comment, no time beyond the day, and once closed
+    no key file is left that could recompute a ballot's pseudonym."""
+    from tests.core.test_ballots import LIST, buttons, press
+
+    caplog.set_level(logging.DEBUG)
+    await run_round(local)
+    await local.command(HOST, CHANNEL, "close")
+    await local.command(HOST, CHANNEL, LIST)
+    stage = buttons(local.inbox("U02BRAM")[-1], "vote_add").round_id
+    for n, user in enumerate(PEOPLE):
+        await press(local, user, "vote_add", str(n % 3 + 1), stage)
+    during = await dump(local)
+    assert any(row.startswith("ballots:") and '{"1": 1}' in row for row in during)
+    assert len(local.app.keyring.key_files.round_ids()) == 1, "the stage's key, while open"
+    await local.command(HOST, CHANNEL, "sluit")
+    await local.command(HOST, CHANNEL, "feedback")
+    first = local.inbox("U03CHLOE")[-1]
+    refs = [c.round_id for c in choices(first) if c.key == "react"]
+    for user in PEOPLE:
+        await press(local, user, "react", "agree", refs[0])
+    feedback_stage = str(refs[0]).split(":")[0]
+    await press(
+        local, "U03CHLOE", "react_comment", "1\tDit klopt helemaal voor mij", feedback_stage
+    )
+    during += await dump(local)
+    assert not any("Dit klopt helemaal" in row for row in during), "sealed while open"
+    await local.command(HOST, CHANNEL, "sluit")
+    after = await dump(local)
+    assert any("Dit klopt helemaal" in row for row in after), "opened at close"
+    for row in during + after:
+        if row.startswith(("ballots:", "ballot_comments:", "stages:")):
+            leaked = [who for who in identities() if who in row]
+            assert not leaked, f"{leaked} in {row[:200]}"
+    async with local.app.db.engine.connect() as connection:
+        comments = (await connection.execute(text("SELECT pseudonym FROM ballot_comments"))).all()
+    assert comments and all(c.pseudonym is None for c in comments), "unlinked at close"
+    assert local.app.keyring.key_files.round_ids() == [], "no key can link a ballot to a person"
+    lines = [record.getMessage() for record in caplog.records]
+    for line in lines:
+        assert not any(who in line for who in PEOPLE), f"user id logged: {line}"
+        assert "Dit klopt" not in line

@@ -28,7 +28,7 @@ async def snapshot(local: LocalDriver) -> tuple[int, ...]:
         ("start --deadline 31-02-2026", "datum in `31-02-2026` bestaat niet"),
         ("start --deadline 2020-01-01", "niet in de toekomst"),
         ("start --deadline 0m", "niet in de toekomst"),
-        ("start kwartet", "sjabloon `kwartet` bestaat niet"),
+        ("start kwartet", "werkvorm `kwartet` bestaat niet"),
         ("start --lang fr", "Taal `fr`"),
         ("start --min nul", "`--min` moet een heel getal"),
         ("start --min 1", "de drempel kan alleen omhoog"),

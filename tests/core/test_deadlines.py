@@ -1,6 +1,6 @@
 """Issue 16, item 2: deadlines in the forms people type (``2u``, ``vrijdag 17:00``,
-``morgen 9:00``, ``31-12-2026``), read in the round's time zone; anything else gets a clear
-reply and starts nothing."""
+``morgen 9:00``, ``31-12-2026``, and with the month's name: ``31 december``, ``Dec 31 17:00``),
+read in the round's time zone; anything else gets a clear reply and starts nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -66,6 +67,23 @@ def wall_clock(raw: str, now: dt.datetime = NOW, zone: str = ZONE) -> dt.datetim
         ("tomorrow 9:00", dt.datetime(2026, 3, 3, 9, 0)),
         ("tomorrow at 9am", dt.datetime(2026, 3, 3, 9, 0)),
         ("today 12pm", dt.datetime(2026, 3, 2, 12, 0)),
+        # Month names (CLDR's, through Babel); without a year the next such date.
+        ("31 december", dt.datetime(2026, 12, 31, 17, 0)),
+        ("31 december 17:00", dt.datetime(2026, 12, 31, 17, 0)),
+        ("31 dec", dt.datetime(2026, 12, 31, 17, 0)),
+        ("31 dec. om 9:00", dt.datetime(2026, 12, 31, 9, 0)),
+        ("31 December", dt.datetime(2026, 12, 31, 17, 0)),
+        ("December 31", dt.datetime(2026, 12, 31, 17, 0)),
+        ("Dec 31 17:00", dt.datetime(2026, 12, 31, 17, 0)),
+        ("December 31, 2026 9:00", dt.datetime(2026, 12, 31, 9, 0)),
+        ("31 december 2026", dt.datetime(2026, 12, 31, 17, 0)),
+        ("15 mrt", dt.datetime(2026, 3, 15, 17, 0)),
+        ("1 mei 12:00", dt.datetime(2026, 5, 1, 12, 0)),
+        ("Sept 1", dt.datetime(2026, 9, 1, 17, 0)),
+        ("sep 1", dt.datetime(2026, 9, 1, 17, 0)),
+        ("2 maart 18:00", dt.datetime(2026, 3, 2, 18, 0)),  # today, later on
+        ("1 maart", dt.datetime(2027, 3, 1, 17, 0)),  # passed this year: next year
+        ("15 januari", dt.datetime(2027, 1, 15, 17, 0)),
     ],
 )
 def test_the_forms_people_type(raw: str, expected: dt.datetime) -> None:
@@ -89,6 +107,17 @@ def test_the_forms_people_type(raw: str, expected: dt.datetime) -> None:
         ("1-1-2028", "error.deadline_too_far"),
         ("1-1-0001 00:00", "error.deadline_past"),
         ("31-12-9999 23:59", "error.deadline_too_far"),
+        ("31 februari", "error.deadline_no_date"),
+        ("32 december", "error.deadline_no_date"),
+        ("29 februari 2027", "error.deadline_no_date"),
+        ("29 februari", "error.deadline_too_far"),  # the next one is in 2028
+        ("2 maart 9:00", "error.deadline_past"),  # today, but 10:00 already
+        ("31 december 2025", "error.deadline_past"),
+        ("31 december 2027", "error.deadline_too_far"),
+        ("december", "error.deadline_format"),
+        ("31 dec 26", "error.deadline_format"),
+        ("december vrijdag", "error.deadline_format"),
+        ("31 decembers", "error.deadline_format"),
     ],
 )
 def test_anything_else_is_refused_with_a_reason(raw: str, key: str) -> None:
@@ -105,7 +134,8 @@ def test_the_refusal_names_the_forms_that_work() -> None:
     en = catalog.text("en", refused.value.key, **refused.value.values)
     for form in ("`2u`", "`vrijdag 17:00`", "`morgen 9:00`", "`31-12-2026`", "17:00"):
         assert form in nl
-    for form in ("`2h`", "`friday 17:00`", "`tomorrow 9:00`", "`31-12-2026`"):
+    assert "`31 december`" in nl and "`31 december 17:00`" in nl
+    for form in ("`2h`", "`friday 17:00`", "`tomorrow 9:00`", "`31-12-2026`", "`31 December`"):
         assert form in en
 
 
@@ -129,6 +159,7 @@ VOCABULARY = [
     *("2u", "3d", "1w", "30m", "0h", "9999w", "2", "uur", "dagen", "weken", "hours"),
     *("31-12-2026", "29-02-2028", "2026-12-31", "2026-12-31t17:00", "00-00-0000", "1-1-1"),
     *("-", ":", "T", "\u0663d", "\x00", "\u200b", "ß", "İ"),
+    *("december", "Dec.", "sept", "mei", "mrt", "31", "29", "0", "2026", "31,", "99"),
 ]
 moments = st.datetimes(
     min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)
@@ -174,6 +205,20 @@ def _forms(lang: str, wall: dt.datetime, today: dt.date) -> list[str]:
     if ahead == 0:
         forms.append(f"{'vandaag' if lang == 'nl' else 'today'} {clock}")
         forms.append(clock)
+    # The month's name, as Babel writes it: "31 december 2026", "31 dec. 9:00", "December 31".
+    locale = {"nl": "nl_NL", "en": "en_GB"}[lang]
+    wide, short = (format_date(wall.date(), f, locale=locale) for f in ("d MMMM", "d MMM"))
+    forms += [f"{wide} {wall.year} {clock}", f"{short} {wall.year} {clock}"]
+    if lang == "en":
+        forms.append(f"{format_date(wall.date(), 'MMMM d', locale=locale)}, {wall.year} {clock}")
+    try:
+        this_year = wall.date().replace(year=today.year)
+    except ValueError:  # 29 February
+        this_year = None
+    if this_year is not None and (this_year >= today or this_year.replace(year=today.year + 1)):
+        upcoming = this_year if this_year >= today else this_year.replace(year=today.year + 1)
+        if upcoming == wall.date():  # without a year the next such date: only then it is this
+            forms += [f"{wide} {clock}", f"{short} {'om' if lang == 'nl' else 'at'} {clock}"]
     return forms
 
 
@@ -214,7 +259,19 @@ def test_a_length_is_counted_from_now(now: dt.datetime, amount: int, unit: str) 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    day=st.sampled_from(["vrijdag", "morgen", "tomorrow", "volgende maandag", "31-12-2026"]),
+    day=st.sampled_from(
+        [
+            "vrijdag",
+            "morgen",
+            "tomorrow",
+            "volgende maandag",
+            "31-12-2026",
+            "31 december",
+            "December 31",
+            "31 dec 2026",
+            "Dec 31, 2026",
+        ]
+    ),
     time=st.sampled_from(["", " 17:00", " om 9:00", " at 9am", " 16.30"]),
     after=st.sampled_from(["", " waarderend", " --paced", ' --theme "Samen"']),
 )
@@ -240,14 +297,14 @@ async def test_host_sets_friday_at_five_and_everyone_reads_it_in_dutch(
     setup_channel(local)
     await local.command(HOST, CHANNEL, "start --deadline vrijdag 17:00")
     channel = local.channel(CHANNEL)[0].fallback
-    assert "Deadline: vrijdag 6 maart om 17:00." in channel
+    assert "De ronde sluit op vrijdag 6 maart om 17:00." in channel
     assert "Je kunt antwoorden tot vrijdag 6 maart om 17:00." in local.inbox("U02BRAM")[0].fallback
     async with local.app.db.sessions() as session:
         row = await session.scalar(select(RoundRow))
     assert row is not None
     assert row.deadline == dt.datetime(2026, 3, 6, 16, 0, tzinfo=dt.UTC), "17:00 CET"
     status = await local.command(HOST, CHANNEL, "status")
-    assert "Deadline: vrijdag 6 maart om 17:00." in status.fallback
+    assert "De ronde sluit op vrijdag 6 maart om 17:00." in status.fallback
     assert "1 dag en 2 uur vóór de deadline" in status.fallback
 
 
@@ -267,13 +324,15 @@ async def test_a_deadline_in_the_next_year_shows_its_year(
     clock.set(dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.UTC))
     setup_channel(local)
     await local.command(HOST, CHANNEL, "start --deadline 5-1-2027")
-    assert "Deadline: dinsdag 5 januari 2027 om 17:00." in local.channel(CHANNEL)[0].fallback
+    assert (
+        "De ronde sluit op dinsdag 5 januari 2027 om 17:00." in local.channel(CHANNEL)[0].fallback
+    )
 
 
 @pytest.mark.parametrize(
     ("typed", "reply"),
     [
-        ("gisteren", "Gebruik bijvoorbeeld `2u`, `3d`, `1w`, `vrijdag`, `vrijdag 17:00`"),
+        ("gisteren", "Schrijf bijvoorbeeld `2u`, `3d`, `1w`, `vrijdag`, `vrijdag 17:00`"),
         ("31-02-2026", "De datum in `31-02-2026` bestaat niet"),
         ("vrijdag 25:00", "De tijd in `vrijdag 25:00` bestaat niet"),
         ("1-3-2026", "ligt niet in de toekomst"),

@@ -201,10 +201,10 @@ async def test_nobody_but_the_host_can_act_on_the_draft(local: LocalDriver) -> N
         ("draft_quote", "1"),
     ):
         refused = await local.press("U02WIL", action, value, round_id)
-        assert "Alleen de host van deze ronde" in refused.fallback, (action, value)
+        assert "Alleen de gespreksleider van deze ronde" in refused.fallback, (action, value)
     for words in ("publiceer", "hernoem 1 Gekaapt", "verwijder citaat 1", "annuleer"):
         refused = await local.command("U03PIET", CHANNEL, words)
-        assert "Alleen de host van deze ronde" in refused.fallback, words
+        assert "Alleen de gespreksleider van deze ronde" in refused.fallback, words
     (after,) = await draft_rows(local)
     assert after.content == before.content and after.heading == before.heading
     assert len(local.channel(CHANNEL)) == posts

@@ -79,7 +79,7 @@ def test_an_unknown_kind_names_the_file_key_and_registered_kinds(tmp_path: Path)
     with pytest.raises(
         PromptError,
         match=r"peiling\.toml: key phases\[0\]\.kind must be one of "
-        r"story, headline, dream, ideas, text$",
+        r"story, headline, dream, ideas, text, vote, feedback$",
     ):
         load_template(path)
     path.write_text(PEILING.replace('"poll"', '"text"').replace('role = "text"', 'role = "essay"'))
@@ -93,16 +93,26 @@ def test_an_unknown_kind_names_the_file_key_and_registered_kinds(tmp_path: Path)
 
 
 def test_a_kind_says_which_template_keys_it_needs(tmp_path: Path) -> None:
-    register(PhaseKind("vote", listed=True, requires=("options",)))
-    try:
-        path = tmp_path / "stem.toml"
-        path.write_text(PEILING.replace('kind = "poll"', 'kind = "vote"'))
-        with pytest.raises(PromptError, match=r"key phases\[0\]\.options is missing"):
-            load_template(path)
-        with pytest.raises(ValueError, match="already registered"):
-            register(PhaseKind("vote"))
-    finally:
-        del PHASE_KINDS["vote"]
+    """The registered vote kind needs its options; a ballot stage comes after the questions."""
+    path = tmp_path / "stem.toml"
+    path.write_text(PEILING.replace('kind = "poll"', 'kind = "vote"'))
+    with pytest.raises(PromptError, match=r"key phases\[0\]\.options is missing"):
+        load_template(path)
+    with pytest.raises(ValueError, match="already registered"):
+        register(PhaseKind("vote"))
+    path.write_text(PEILING.replace('kind = "poll"', 'kind = "vote"\noptions = "themes"'))
+    with pytest.raises(PromptError, match=r"key phases\[1\] is a question after a vote"):
+        load_template(path)
+    asked = PEILING.replace('kind = "poll"', 'kind = "text"')
+    path.write_text(asked.replace('role = "text"', 'kind = "vote"\noptions = "koffie"'))
+    with pytest.raises(PromptError, match=r'phases\[1\]\.options must be "themes", "ideas"'):
+        load_template(path)
+    path.write_text(asked.replace('role = "text"', 'kind = "vote"\noptions = "ideas"\ndots = 5'))
+    template = load_template(path)
+    assert [p.key for p in template.phases] == ["keuze"]
+    assert [(s.role, s.options, s.dots, s.per_option) for s in template.stages] == [
+        ("vote", "ideas", 5, 1)
+    ]
 
 
 def test_a_registered_kind_is_summarised_as_it_says(poll: PhaseKind) -> None:

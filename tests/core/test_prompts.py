@@ -87,11 +87,12 @@ key = "vraag"
 title.nl = "Vraag"
 title.en = "Question"
 prompt.nl = "Wat houdt je bezig?"
+prompt.nl-u = "Wat houdt u bezig?"
 prompt.en = "What is on your mind?"
 """
     )
     templates = Templates.load(root)
-    assert templates.names() == ["kort", "waarderend"]
+    assert set(templates.names()) - set(Templates.load().names()) == {"kort"}
 
 
 def test_broken_prompt_file_stops_start_with_one_line(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ async def test_host_starts_four_answer_summary_has_headlines_and_no_names(
 ) -> None:
     setup_channel(local)
     reply = await local.command(HOST, CHANNEL, 'start --theme "Samen in de wijk"')
-    assert "host" in reply.fallback
+    assert "Jij bent de gespreksleider" in reply.fallback
     for user in PEOPLE:
         first = local.inbox(user)[0]
         assert "Samen in de wijk" in first.fallback

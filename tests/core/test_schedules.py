@@ -71,7 +71,9 @@ async def test_round_closes_itself_at_the_deadline_and_posts_the_summary(
     assert all(headline in final[1].fallback for headline in HEADLINES)
     assert (await round_row(local)).status == "closed"
     clock.advance(days=1)
-    assert await tick(local) == [], "a deadline fires once"
+    # a deadline fires once; the invitees' thank-you (issue 18) follows the published harvest
+    assert await tick(local) == [f"thanks:{row.id}"], "a deadline fires once"
+    assert await tick(local) == []
     assert len(local.channel(CHANNEL)) == posts + 2
 
 
@@ -165,7 +167,7 @@ async def test_paced_phases_open_on_schedule_and_next_still_works(
 ) -> None:
     setup_channel(local)
     reply = await local.command(HOST, CHANNEL, "start --paced --phase-length 1d --remind off")
-    assert "host" in reply.fallback
+    assert "gespreksleider" in reply.fallback
     assert "Elke fase staat 1 dag open" in local.channel(CHANNEL)[0].fallback
     for n, user in enumerate(["U02BRAM", "U03CHLOE", "U04DAAN"], start=1):
         await local.say(user, f"knel: {story(n)}")
@@ -286,13 +288,17 @@ async def test_digest_missed_while_down_posts_once_and_digest_off_stops_it(
         ("digest weekly maandag 25:00", "De tijd `25:00` begrijp ik niet"),
         ("digest weekly maandag 9", "De tijd `9` begrijp ik niet"),
         ("digest weekly maandag 09:00 Mars/Olympus", "tijdzone `Mars/Olympus`"),
-        ("digest daily 09:00", "Gebruik `digest weekly"),
-        ("digest", "Gebruik `digest weekly"),
+        ("digest daily 09:00", "De dag `daily` ken ik niet"),
+        ("digest", "Schrijf `weekoverzicht <dag> <UU:MM>`"),
+        ("weekoverzicht maandag", "Schrijf `weekoverzicht <dag> <UU:MM>`"),
+        ("weekoverzicht elke 09:00", "De dag `elke` ken ik niet"),
         ("digest off", "geen weekoverzicht"),
         ("start --deadline 2020-01-01T10:00", "niet in de toekomst"),
-        ("start --remind 24h", "voeg `--deadline` toe"),
+        ("start --remind 24h", "Voeg `--deadline` toe"),
+        ("start --herinner 24u", "Voeg `--deadline` toe"),
         ("start --deadline 3d --remind morgen", "herinnering `morgen` begrijp ik niet"),
-        ("start --phase-length 1d", "hoort bij een ronde met `--paced`"),
+        ("start --phase-length 1d", "hoort bij een ronde met `--per-fase`"),
+        ("start --faseduur 1d", "hoort bij een ronde met `--per-fase`"),
         ("start --paced --phase-length soms", "faseduur `soms`"),
     ],
 )

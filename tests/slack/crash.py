@@ -5,7 +5,7 @@ only what was not acknowledged is sent again, with Slack's retry headers.
 
 What it measures, per run: how many answers were acknowledged (HTTP 200 within Slack's three
 seconds), how many are stored, how many acknowledged answers are lost, and how many
-confirmations ("je antwoord is opgeslagen") each person got.
+confirmations ("Ik heb je antwoord opgeslagen") each person got.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from tests.processes import WatchedProcess
 from tests.slack.world import CHANNEL, SECRET, text_of
 
 SLACK_TIMEOUT = 3.0  # Slack counts an answer later than this as not acknowledged
-CONFIRMED = "je antwoord is opgeslagen"
+CONFIRMED = "Ik heb je antwoord opgeslagen"
 STORY = "Verhaal nummer {n}: in onze wijk ging het buurthuis weer open."
 
 

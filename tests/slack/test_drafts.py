@@ -137,7 +137,9 @@ async def test_a_forged_press_by_another_member_is_refused_and_changes_nothing(
     for value in ("publish", "discard", "remove", "rename"):
         await world.press("U0001", draft, value)  # the host's message, another member's press
         await world.settle()
-        assert "Alleen de host van deze ronde" in text_of(fake.private("U0001")[-1]), value
+        assert "Alleen de gespreksleider van deze ronde" in text_of(fake.private("U0001")[-1]), (
+            value
+        )
     await world.command("U0002", "publiceer")
     await world.settle()
     assert len(fake.posts(CHANNEL)) == posts, "nothing published"

@@ -109,9 +109,11 @@ async def test_another_member_cannot_publish_cancel_or_edit_the_draft(bot: Bot) 
     posts = len(bot.chat(CHANNEL))
     for title in ("Publiceer", "Annuleer", "Hernoem thema", "Verwijder citaat"):
         await bot.personal("29:bram", value=submit_data(draft, title))
-        assert "Alleen de host van deze ronde" in card_text(bot.inbox("29:bram")[-1]), title
+        assert "Alleen de gespreksleider van deze ronde" in card_text(bot.inbox("29:bram")[-1]), (
+            title
+        )
     await bot.in_channel("29:chloe", "publiceer")
-    assert "Alleen de host van deze ronde" in card_text(bot.inbox("29:chloe")[-1])
+    assert "Alleen de gespreksleider van deze ronde" in card_text(bot.inbox("29:chloe")[-1])
     assert len(bot.chat(CHANNEL)) == posts
     await bot.personal(HOST, "publiceer")  # the host's own words in the personal chat
     assert "De ronde is gesloten: de oogst" in card_text(bot.chat(CHANNEL)[-1])
