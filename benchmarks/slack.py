@@ -42,10 +42,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.slack.mount import ADAPTER
 from benchmarks import DATA
-from bot.runtime.app import App, freeze_startup_objects
+from bot.core.summary import Synthesizer
+from bot.runtime.app import App, OnFirstUse, freeze_startup_objects
 from bot.runtime.server import build_web_app
 from bot.support.settings import load_settings
-from bot.synthesis import OfflineSynthesizer
 from bot.testing.fake_slack import (
     BOT_TOKEN,
     BOT_USER,
@@ -71,6 +71,12 @@ async def _serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}/slack/events"
 
 
+def _offline() -> Synthesizer:
+    from bot.synthesis import OfflineSynthesizer
+
+    return OfflineSynthesizer()
+
+
 # -- the process under test --------------------------------------------------------------------
 async def _ours(
     api_url: str,
@@ -89,7 +95,7 @@ async def _ours(
         SLACK_API_URL=api_url,
         **env,
     )
-    app = await App.create(settings, synthesizer=OfflineSynthesizer())
+    app = await App.create(settings, synthesizer=OnFirstUse(_offline))  # loaded as serve does
     web_app, _ = await build_web_app(app)
     platform = web_app[ADAPTER].platform
     platform.channel_interval = interval

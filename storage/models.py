@@ -18,6 +18,11 @@ could hold a platform user id, a name or an exact time (PRODUCT.md §4).
 - ``series`` holds a channel's series of rounds (*traject*): a name, a goal and a method; its
   rounds point at it with their place, and each round keeps the theme labels its published
   summary showed (``rounds.outcome``), what the next round's invitation recaps.
+- ``progress.segment`` is the group a pseudonym said it belongs to (bot/core/segments.py),
+  stored like an answer.
+- ``invitees`` holds who a round invited as keyed hashes with the master key (for the
+  thank-you and an action's news after the round key is gone), never a pseudonym.
+- ``actions`` are named on purpose (*wie, wat, wanneer*): owner ids, never answers' authors.
 """
 
 from __future__ import annotations
@@ -122,6 +127,13 @@ class RoundRow(Base):
     # The theme labels of the summary last published for this round (a JSON list): only what
     # the channel has already read.
     outcome: Mapped[str | None] = mapped_column(Text)
+    # The self-declared groups participants may choose from before the first question, one
+    # per line (bot/core/segments.py); empty: no such question.
+    segments: Mapped[str | None] = mapped_column(Text)
+    # A closed round whose harvest was published owes its invitees a thank-you (sent by a
+    # timer, bot/core/thanks.py): what it produced in one line, and since when it is owed.
+    thanks: Mapped[str | None] = mapped_column(Text)
+    thanks_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The summary as last posted in the channel (JSON of bot/core/drafts.py, only what was
     # published): a vote or feedback on the round takes its themes as the host named them.
     published: Mapped[str | None] = mapped_column(Text)
@@ -212,6 +224,9 @@ class ProgressRow(Base):
     # Said *forget me*: the row stays (so the invited count does not drop) but the round
     # never contacts this pseudonym again (PRODUCT.md §4.9).
     forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The group this pseudonym said it belongs to (bot/core/segments.py): None while the
+    # question is still open, "" when the participant chose not to say. Never a user id.
+    segment: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnswerRow(Base):
@@ -451,3 +466,59 @@ class BallotCommentRow(Base):
     text: Mapped[str | None] = mapped_column(Text)
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     day: Mapped[dt.date] = mapped_column(Date)
+
+
+class InviteeRow(Base):
+    """Who a round invited, as a keyed hash of the person (the master key, as for the host:
+    a dump alone cannot say who), so that a thank-you after the close and the news that an
+    action is done reach the invitees once the round key is gone. ``quiet`` is set by
+    *forget me*: the round never contacts that person again (PRODUCT.md §4.9). No pseudonym,
+    no answer, no time: nothing here joins with ``answers`` or ``progress``."""
+
+    __tablename__ = "invitees"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActionRow(Base):
+    """An action agreed (*wie, wat, wanneer*, bot/core/actions.py). Actions are not
+    anonymous: the owner is a named person who accepts it. An action never holds answer text
+    beside a user id unless the host promoted a published idea (already posted in the
+    channel, and its owner is not its author)."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per channel, as people type it
+    round_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str] = mapped_column(String(128))
+    owner_name: Mapped[str] = mapped_column(String(200))
+    recorder_id: Mapped[str] = mapped_column(String(128))
+    due: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open, doing, done
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8))  # a voice: nl, nl-u or en
+    timezone: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(
+            "uq_actions_channel_number",
+            "platform",
+            "workspace",
+            "channel_id",
+            "number",
+            unique=True,
+        ),
+    )

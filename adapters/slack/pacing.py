@@ -25,7 +25,8 @@ CHANNEL_INTERVAL = 1.0
 WORKSPACE_RATE = 10.0
 WORKSPACE_CEILING = 200.0
 # Slack's Retry-After is whole seconds, so a post that arrives a millisecond early costs a
-# second for everyone: stay 3% under the limits to absorb network jitter.
+# second for everyone: stay 3% under the channel limit and a configured ceiling to absorb
+# network jitter (a learned rate has its own margin, bot.runtime.rates.DECREASE).
 MARGIN = 0.97
 # After a pause in sending, at most this many posts may go out back to back.
 CATCH_UP = 2
@@ -57,8 +58,10 @@ class Pacer:
 
     @property
     def interval(self) -> float:
-        """Seconds between two posts in this workspace, at the current rate."""
-        return 1.0 / (self.rate.rate * MARGIN)
+        """Seconds between two posts in this workspace, at the current rate. A learned rate
+        is already just under the limit that drew a 429; only the configured ceiling (a
+        limit nobody has measured) gets the margin."""
+        return 1.0 / min(self.rate.rate, self.rate.ceiling * MARGIN)
 
     def pause(self, seconds: float) -> None:
         """Slack said 429: nobody in this workspace posts for ``seconds``, and the rate drops.

@@ -300,6 +300,9 @@ def build(
         assert slack.bot_token is not None
         tokens = fixed_token(slack.bot_token)
     bolt = AsyncApp(
+        # Named, or bolt names the app after its caller's file through inspect.stack(),
+        # which reads the source of every frame: a quarter of a second at each start.
+        name="dialoogbot",
         signing_secret=slack.signing_secret,
         client=client,
         # Bolt answers once a listener returns: after the Incoming is durable.

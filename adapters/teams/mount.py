@@ -235,12 +235,8 @@ async def closed(request: web.Request) -> web.Response:
 
 
 async def setup(app: App, web_app: web.Application) -> bool:
-    """Mount ``/api/messages``; ``True`` when Teams credentials are configured."""
-    from adapters.teams.inbound import TeamsBot
-    from adapters.teams.pacing import TENANT_RATE, Pacer
-    from adapters.teams.platform import TeamsPlatform
-    from adapters.teams.references import ReferenceStore
-
+    """Mount ``/api/messages``; ``True`` when Teams credentials are configured. botbuilder
+    (seconds of imports) is loaded only then: a bot for Slack alone starts without it."""
     settings = app.settings
     teams = check_credentials(settings)
     app_id = teams.app_id
@@ -248,6 +244,12 @@ async def setup(app: App, web_app: web.Application) -> bool:
         web_app.router.add_post(ROUTE, closed)
         log.info("Teams: not configured (no MICROSOFT_APP_ID): %s refuses every activity", ROUTE)
         return False
+
+    from adapters.teams.inbound import TeamsBot
+    from adapters.teams.pacing import TENANT_RATE, Pacer
+    from adapters.teams.platform import TeamsPlatform
+    from adapters.teams.references import ReferenceStore
+
     if not app_id:
         log.warning(
             "DIALOOG_TEAMS_PLAYGROUND=1: %s accepts Teams activities WITHOUT authentication, "

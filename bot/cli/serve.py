@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+import threading
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,6 +45,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+def _preload() -> None:
+    import bot.synthesis.offline  # noqa: F401  (what the first summary needs, imported ahead)
+    from bot.synthesis.embeddings import encoder
+
+    encoder()
+
+
 async def serve(host: str, port: int) -> int:
     settings = load_settings()
     check_settings(settings)  # every adapter's, one line per problem, before anything opens
@@ -71,11 +79,10 @@ async def serve(host: str, port: int) -> int:
         print(f"dialoogbot: cannot listen on {host}:{port} ({exc.strerror})", file=sys.stderr)
         return 2
     await app.start()
-    # The sentence model loads in the background now, so the first round's summary need not
-    # wait for it (an explicit synthesizer in tests or the LLM path simply finds it loaded).
-    from bot.synthesis.embeddings import preload
-
-    preload()
+    # The sentence model (and synthesis, with it) loads in the background now, so the first
+    # round's summary need not wait for it (an explicit synthesizer in tests or the LLM path
+    # simply finds it loaded). Imported in that thread too: the outbox is already sending.
+    threading.Thread(target=_preload, name="sentence-model", daemon=True).start()
     freeze_startup_objects()
     log.info(
         "dialoogbot listening on http://%s:%d (health: /healthz, metrics: /metrics)", host, port

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.cells import unguarded
+from bot.core.export import ACTION_PHASE
 from bot.core.phases import DEFAULT_KIND
 from bot.core.prompts import Catalog
 from bot.core.render import summary_markdown
@@ -83,6 +84,8 @@ def read_answers(path: Path, language: str, minimum: int, catalog: Catalog) -> A
             if not (text or choice):
                 continue
             prompt, key = cell(record, "prompt"), cell(record, "phase")
+            if key == ACTION_PHASE:
+                continue  # an action agreed, as the bot's own export lists them: no answer
             match = known.get(prompt.casefold()) or known.get(key.casefold())
             if match and (
                 not prompt or (prompt == match.key and prompt not in match.titles.values())

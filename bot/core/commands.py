@@ -46,6 +46,13 @@ CHANNEL_WORDS = {
     "verwijder": "remove",
     "discard": "discard",
     "annuleer": "discard",
+    # Actions agreed (bot/core/actions.py) and who took part (bot/core/segments.py).
+    "actie": "action",
+    "action": "action",
+    "acties": "actions",
+    "actions": "actions",
+    "groepen": "segments",
+    "segments": "segments",
     # Ballot stages on a closed round (bot/core/stages.py).
     "stem": "vote",
     "vote": "vote",
@@ -168,6 +175,11 @@ class Command:
     at: str | None = None
     timezone: str | None = None
     publish: str | None = None
+    segments: tuple[str, ...] | None = None
+    owner: str | None = None
+    due: str | None = None
+    round_number: int | None = None
+    idea: int | None = None
     address: str | None = None
     args: tuple[str, ...] = field(default=())
     options: tuple[tuple[str, object], ...] = field(default=())
@@ -215,6 +227,8 @@ def parse(text: str) -> Command:
         return Command(name, theme=words[2].strip())
     if name in ("vote", "feedback"):
         return _parse_stage(name, words[1:])
+    if name == "action":
+        return _parse_action(words[1:])
     if name != "start":
         if len(words) > 1:
             raise CommandError(
@@ -427,6 +441,10 @@ def _parse_start(words: list[str]) -> Command:
             "--remind",
             "--phase-length",
             "--publish",
+            "--publiceer",
+            "--segment",
+            "--segments",
+            "--groepen",
             "--aanspreekvorm",
         ):
             if i + 1 >= len(words) or words[i + 1].startswith("--"):
@@ -459,6 +477,8 @@ def _parse_start(words: list[str]) -> Command:
         address = ADDRESS_WORDS[str(address).casefold()]
     theme = options.get("theme")
     story = options.get("story")
+    raw_segments = options.get("segment", options.get("segments", options.get("groepen")))
+    segments = parse_segments(str(raw_segments)) if raw_segments is not None else None
     reminders = parse_reminders(str(options["remind"])) if "remind" in options else None
     phase_length = str(options["phase-length"]) if "phase-length" in options else None
     if phase_length is not None:
@@ -479,6 +499,7 @@ def _parse_start(words: list[str]) -> Command:
         reminders=reminders,
         phase_length=phase_length,
         publish=str(publish) if publish is not None else None,
+        segments=segments,
         address=str(address) if address is not None else None,
     )
 
@@ -547,4 +568,88 @@ def _parse_digest(words: list[str]) -> Command:
         weekday=weekday,
         at=f"{int(match.group(1)):02d}:{match.group(2)}",
         timezone=zone,
+    )
+
+
+# Groups a participant may choose from (bot/core/segments.py): a handful, short, distinct.
+MAX_SEGMENTS = 12
+MAX_SEGMENT_CHARS = 40
+
+
+def parse_segments(raw: str) -> tuple[str, ...]:
+    """``"burgemeester,griffier,raadslid"`` as the groups a round asks about, in that order."""
+    options = [" ".join(part.split()) for part in raw.split(",")]
+    options = [option for option in options if option]
+    folded = [option.casefold() for option in options]
+    if len(options) < 2 or len(set(folded)) != len(folded):
+        raise CommandError("error.segments_usage")
+    if len(options) > MAX_SEGMENTS:
+        raise CommandError("error.segments_too_many", count=MAX_SEGMENTS)
+    if any(len(option) > MAX_SEGMENT_CHARS for option in options):
+        raise CommandError("error.segment_too_long", count=MAX_SEGMENT_CHARS)
+    return tuple(options)
+
+
+# ``actie <n> klaar``: the words for an action's status, in either language.
+ACTION_STATUSES = {
+    "open": "open",
+    "bezig": "doing",
+    "doing": "doing",
+    "klaar": "done",
+    "done": "done",
+    "gedaan": "done",
+}
+_ACTION_OPTIONS = {
+    "--eigenaar": "owner",
+    "--owner": "owner",
+    "--wanneer": "due",
+    "--due": "due",
+    "--ronde": "round",
+    "--round": "round",
+    "--idee": "idea",
+    "--idea": "idea",
+}
+
+
+def _parse_action(words: list[str]) -> Command:
+    """``actie "tekst" --eigenaar @naam --wanneer 31-12-2026 [--ronde N]``, ``actie --idee 2
+    --eigenaar … --wanneer …`` (an idea of the round's harvest) or ``actie 3 klaar``."""
+    if len(words) == 2 and words[0].isdigit() and words[1].casefold() in ACTION_STATUSES:
+        return Command("action", args=(words[0], ACTION_STATUSES[words[1].casefold()]))
+    if len(words) == 2 and words[0].isdigit():
+        raise CommandError("error.action_status", value=words[1][:20])
+    options: dict[str, str] = {}
+    text: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        option = _ACTION_OPTIONS.get(word.casefold())
+        if option is None and word.startswith("--"):
+            raise CommandError("error.unknown_option", option=word[:40])
+        if option is None:
+            text.append(word)
+            i += 1
+            continue
+        if i + 1 >= len(words) or words[i + 1].startswith("--"):
+            raise CommandError("error.option_value", option=word)
+        end = _deadline_end(words, i + 1) if option == "due" else i + 2
+        options[option] = " ".join(words[i + 1 : end])
+        i = end
+    if "owner" not in options or "due" not in options:
+        raise CommandError("error.action_usage")
+    for number in ("round", "idea"):
+        if number in options and (
+            not options[number].isdigit() or not 1 <= int(options[number]) <= 1_000_000
+        ):
+            raise CommandError("error.action_number", value=options[number][:20])
+    what = " ".join(text).strip()
+    if bool(what) == ("idea" in options):
+        raise CommandError("error.action_usage")
+    return Command(
+        "action",
+        owner=options["owner"],
+        due=options["due"],
+        round_number=int(options["round"]) if "round" in options else None,
+        idea=int(options["idea"]) if "idea" in options else None,
+        args=(what,) if what else (),
     )

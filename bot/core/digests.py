@@ -16,8 +16,10 @@ import uuid
 
 from sqlalchemy import func, select
 
+from bot.core.actions import agreed
 from bot.core.commands import Command, CommandError
 from bot.core.dates import period_text
+from bot.core.export import action_line
 from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.prompts import language_of, voice
@@ -103,6 +105,19 @@ class Digests:
         )
         log.info("digest %s set: weekday %d %s %s", existing.id, command.weekday, command.at, zone)
 
+    async def _actions(self, turn: Turn, digest: DigestRow) -> list[Block]:
+        """The channel's actions agreed (bot/core/actions.py): who, what, when, how far."""
+        lang = digest.language
+        lines = await agreed(
+            turn.session, self.views, digest.platform, digest.workspace, digest.channel_id, lang
+        )
+        if not lines:
+            return []
+        return [
+            Text(self.views.t(lang, "digest.actions_heading", count=len(lines))),
+            Text("\n".join(action_line(self.views.catalog, lang, line) for line in lines)),
+        ]
+
     async def post(self, turn: Turn, digest: DigestRow, day: dt.date) -> None:
         """Post the digest due on local date ``day``: the seven days before it."""
         first, last = day - dt.timedelta(days=WEEK), day - dt.timedelta(days=1)
@@ -130,9 +145,10 @@ class Digests:
             self.views.t(lang, "digest.heading", period=period_text(lang, first, last))
         )
         harvest = await self._series_harvest(turn, digest)
+        agreed = await self._actions(turn, digest)
         if not counts:
             nothing = Text(self.views.t(lang, "digest.nothing"))
-            turn.channel(digest.channel_id, Outgoing((heading, nothing, *harvest)))
+            turn.channel(digest.channel_id, Outgoing((heading, nothing, *harvest, *agreed)))
             return
         humans = turn.prepared.humans(digest.platform, digest.workspace, digest.channel_id)
         names = [m.name for m in humans]
@@ -176,7 +192,7 @@ class Digests:
                 summaries.append(summary_outgoing(summary, self.views.catalog))
             else:
                 overview.append(Text(self.views.t(lang, "digest.too_few")))
-        turn.channel(digest.channel_id, Outgoing((*overview, *harvest)))
+        turn.channel(digest.channel_id, Outgoing((*overview, *harvest, *agreed)))
         for message in summaries:
             turn.channel(digest.channel_id, message)
         log.info("digest %s posted for %s: %d rounds", digest.id, day, len(counts))

@@ -19,7 +19,16 @@ import re
 
 from bot.core.cells import spreadsheet_safe
 from bot.core.charts import Chart, charts
-from bot.core.export import ExportFormat, Harvest, PhaseAnswers, _choice, register_format
+from bot.core.export import (
+    ACTION_PHASE,
+    ExportFormat,
+    Harvest,
+    PhaseAnswers,
+    _choice,
+    action_line,
+    actions_markdown,
+    register_format,
+)
 from bot.core.prompts import Catalog
 from bot.core.render import summary_markdown
 
@@ -65,6 +74,10 @@ def to_excel_csv(h: Harvest) -> bytes:
         for respondent, choice, text in _answer_rows(p):
             row = [p.phase.key, p.phase.title, str(respondent), choice, text]
             writer.writerow([spreadsheet_safe(cell) for cell in row])
+    for a in h.actions:
+        # wie and wanneer in ``prompt``, the status in ``choice``; synthesize skips these rows
+        row = [ACTION_PHASE, f"{a.number}. {a.owner} — {a.due}", "", a.status, a.text]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -126,6 +139,17 @@ def to_xlsx(h: Harvest, catalog: Catalog) -> bytes:
         for row, line in enumerate(stage.lines, start=2):
             put(sheet, row, 1, line)
         sheet.column_dimensions["A"].width = 100
+    if h.actions:
+        sheet = book.create_sheet(_sheet_title(_t(catalog, h, "actions_heading"), taken))
+        for column, key in enumerate(("number", "what", "who", "when", "status"), start=1):
+            put(sheet, 1, column, _t(catalog, h, f"actions_column_{key}"), bold)
+        for row, a in enumerate(h.actions, start=2):
+            cells: tuple[str | int, ...] = (a.number, a.text, a.owner, a.due, a.status)
+            for column, cell in enumerate(cells, start=1):
+                put(sheet, row, column, cell)
+        sheet.column_dimensions["B"].width = 60
+        sheet.column_dimensions["C"].width = 24
+        sheet.column_dimensions["D"].width = 30
     for p in h.phases:
         sheet = book.create_sheet(_sheet_title(p.phase.title, taken))
         put(sheet, 1, 1, p.phase.title, Font(bold=True, size=12))
@@ -208,6 +232,10 @@ def to_docx(h: Harvest, catalog: Catalog) -> bytes:
         else:
             document.add_paragraph(text)
 
+    if h.actions:
+        document.add_heading(_t(catalog, h, "actions_heading"), level=1)
+        for a in h.actions:
+            document.add_paragraph(_xml_text(action_line(catalog, h.summary.language, a)))
     document.add_heading(_t(catalog, h, "file_figures"), level=1)
     counts = _counts(h, catalog)
     table = document.add_table(rows=1 + len(counts), cols=3)
@@ -311,7 +339,11 @@ def to_report_html(h: Harvest, catalog: Catalog) -> str:
     inline PNG images, and every answer."""
     import markdown as md
 
-    summary = md.markdown(_inert_markdown(summary_markdown(h.summary, catalog)))
+    summary = md.markdown(
+        _inert_markdown(
+            "\n".join([summary_markdown(h.summary, catalog), *actions_markdown(h, catalog)])
+        )
+    )
     title = html.escape(_t(catalog, h, "file_title"))
     lang = html.escape(h.summary.language)
     body = "\n".join(

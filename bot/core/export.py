@@ -38,14 +38,57 @@ class PhaseAnswers:
     answers: tuple[AnswerText, ...] | None  # None: under the threshold, not shown
 
 
+@dataclass(frozen=True, slots=True)
+class AgreedAction:
+    """An action agreed in the channel (bot/core/actions.py), every field already in words.
+    Actions are not anonymous: the owner is named."""
+
+    number: int
+    text: str
+    owner: str
+    due: str
+    status: str
+    accepted: bool
+
+
+# The ``phase`` of an action's row in the CSV; ``dialoogbot synthesize`` leaves such rows out.
+ACTION_PHASE = "action"
+
+
 @dataclass(frozen=True)
 class Harvest:
     summary: Summary
     phases: tuple[PhaseAnswers, ...]
     min_respondents: int
+    actions: tuple[AgreedAction, ...] = ()
 
 
-def harvest(request: SynthesisRequest, summary: Summary) -> Harvest:
+def action_line(catalog: Catalog, lang: str, action: AgreedAction) -> str:
+    """One action as a line: "1. Wat — Wie, uiterlijk wanneer (stand)"."""
+    key = "action.line" if action.accepted else "action.line_unaccepted"
+    return catalog.text(
+        lang,
+        key,
+        number=action.number,
+        text=action.text,
+        owner=action.owner,
+        due=action.due,
+        status=action.status,
+    )
+
+
+def actions_markdown(h: Harvest, catalog: Catalog) -> list[str]:
+    """The actions agreed as a Markdown section (none: nothing)."""
+    if not h.actions:
+        return []
+    lang = h.summary.language
+    lines = ["", f"## {catalog.text(lang, 'harvest.actions_heading')}", ""]
+    return lines + [f"- {' '.join(action_line(catalog, lang, a).split())}" for a in h.actions]
+
+
+def harvest(
+    request: SynthesisRequest, summary: Summary, actions: tuple[AgreedAction, ...] = ()
+) -> Harvest:
     """Group the request's answers per phase, shuffled; hide phases under the threshold.
 
     Each respondent gets a new number for this export alone, drawn at random: it tells which
@@ -69,7 +112,7 @@ def harvest(request: SynthesisRequest, summary: Summary) -> Harvest:
             _SHUFFLE.shuffle(answers)
             shown = tuple(answers)
         phases.append(PhaseAnswers(phase, respondents, shown))
-    return Harvest(summary, tuple(phases), request.min_respondents)
+    return Harvest(summary, tuple(phases), request.min_respondents, actions)
 
 
 def _choice(phase: PhaseInfo, value: str | None) -> str:
@@ -80,7 +123,8 @@ def _choice(phase: PhaseInfo, value: str | None) -> str:
 
 def to_markdown(h: Harvest, catalog: Catalog) -> str:
     lang = h.summary.language
-    out = [summary_markdown(h.summary, catalog).rstrip(), "", f"## {_t(catalog, lang, 'answers')}"]
+    out = [summary_markdown(h.summary, catalog).rstrip(), *actions_markdown(h, catalog)]
+    out += ["", f"## {_t(catalog, lang, 'answers')}"]
     for p in h.phases:
         out += ["", f"### {_phase_heading(catalog, lang, p)}"]
         if p.answers is None:
@@ -170,10 +214,17 @@ def export_format(name: str) -> ExportFormat:
     return EXPORT_FORMATS.named(name)
 
 
-def draw_file(name: str, request: SynthesisRequest, summary: Summary, catalog: Catalog) -> bytes:
-    """The export file of ``request`` in format ``name``: charts and office files take a
-    moment, so this runs before the write transaction (bot/core/prepared.py), in a thread."""
-    return export_format(name).data(harvest(request, summary), catalog)
+def draw_file(
+    name: str,
+    request: SynthesisRequest,
+    summary: Summary,
+    catalog: Catalog,
+    actions: tuple[AgreedAction, ...] = (),
+) -> bytes:
+    """The export file of ``request`` in format ``name``, with the channel's ``actions``:
+    charts and office files take a moment, so this runs before the write transaction
+    (bot/core/prepared.py), in a thread."""
+    return export_format(name).data(harvest(request, summary, actions), catalog)
 
 
 def render_export(h: Harvest, catalog: Catalog, format_: str) -> bytes:

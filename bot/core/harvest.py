@@ -9,7 +9,7 @@ order in which people answered is not passed on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,9 +28,11 @@ async def gather(
     member_names: Iterable[str],
     phases: Iterable[str] | None = None,
     days: tuple[dt.date, dt.date] | None = None,
+    pseudonyms: Collection[str] | None = None,
 ) -> SynthesisRequest:
-    """The scrubbed answers of ``ctx`` (optionally only some phases, or only answers from the
-    days ``first..last`` inclusive) as a request."""
+    """The scrubbed answers of ``ctx`` (optionally only some phases, only answers from the
+    days ``first..last`` inclusive, or only those of ``pseudonyms``: one group's, see
+    :mod:`bot.core.segments`) as a request."""
     wanted = set(phases) if phases is not None else {p.key for p in ctx.phases}
     query = select(
         AnswerRow.id,
@@ -42,6 +44,8 @@ async def gather(
     ).where(AnswerRow.round_id == ctx.id)
     if days is not None:
         query = query.where(AnswerRow.day >= days[0], AnswerRow.day <= days[1])
+    if pseudonyms is not None:
+        query = query.where(AnswerRow.pseudonym.in_(sorted(pseudonyms)))
     # Sealed while the round is open (storage/models.py): opened here, with the round key.
     opened = [
         (row, ctx.text_of(row.id, row.text, row.sealed)) for row in (await session.execute(query))

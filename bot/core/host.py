@@ -3,13 +3,13 @@ close. Nothing posted to the channel says who answered or who did not."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 
 from sqlalchemy import delete, insert, select
 
-from bot.core import drafts
+from bot.core import drafts, invitees
+from bot.core.actions import agreed
 from bot.core.ballots import StageContext
 from bot.core.commands import (
     DEFAULT_REMINDERS,
@@ -21,7 +21,7 @@ from bot.core.commands import (
 from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, draw_file, export_format
 from bot.core.harvest import gather
-from bot.core.messages import Attachment, Block, Heading, Outgoing, Text
+from bot.core.messages import Attachment, Block, Divider, Heading, Outgoing, Text
 from bot.core.port import Member
 from bot.core.prepared import Render
 from bot.core.prompts import voice
@@ -30,13 +30,16 @@ from bot.core.reminders import send_reminders
 from bot.core.render import summary_outgoing
 from bot.core.review import Reviews
 from bot.core.rounds import RoundContext
+from bot.core.segments import Segments, pending
+from bot.core.segments import question as segment_question
 from bot.core.series import Series
 from bot.core.stages import POSTED as STAGE_POSTED
 from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
-from bot.core.summary import StageNote, Summary
+from bot.core.summary import Summary
 from bot.core.templates import Templates
+from bot.core.thanks import owe
 from bot.core.themes import Publication
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -74,6 +77,7 @@ class Hosts:
         self.series = series or Series(templates, views, keyring)
         self.publication = Publication(templates, views, self.series)
         self.stages = stages
+        self.segment_views = Segments(views)
 
     @staticmethod
     def _humans(turn: Turn, channel_id: str) -> list[Member]:
@@ -123,6 +127,7 @@ class Hosts:
                 template=command.template,
                 known=", ".join(self.templates.names()),
             )
+        segments = command.segments or template.segments.get(turn.lang, ())
         deadline = None
         if command.deadline is not None:
             deadline = parse_deadline(command.deadline, turn.now, self.settings.timezone)
@@ -172,6 +177,7 @@ class Hosts:
             phase_seconds=phase_seconds,
             phase_opened=turn.now if command.paced else None,
             publish=command.publish or "review",
+            segments="\n".join(segments) or None,
             series_id=series.id if series else None,
             series_place=place,
             lane=lane,
@@ -181,7 +187,12 @@ class Hosts:
         await turn.session.flush()
         await self.starts.record(turn, channel_id)
         ctx = RoundContext(row, template, key)
-        invitation = self.views.invitation(ctx, await self.series.recap(turn.session, row))
+        await invitees.record(turn, ctx, humans)
+        invitation = self.views.invitation(
+            ctx,
+            await self.series.recap(turn.session, row),
+            segment_question(self.views, ctx) if segments else None,
+        )
         if humans:
             await turn.session.execute(
                 insert(ProgressRow),
@@ -195,6 +206,7 @@ class Hosts:
                         "confirming": False,
                         "started": False,
                         "forgotten": False,
+                        "segment": None,
                     }
                     for m in humans
                 ],
@@ -285,15 +297,21 @@ class Hosts:
         names = [m.name for m in humans]
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
-        notes: tuple[StageNote, ...] = ()
         if self.stages is not None:  # priorities and agreement beside the themes
-            notes = await self.stages.notes(turn, ctx.id)
-            summary = dataclasses.replace(summary, stages=notes)
+            summary = await self.stages.annotate(turn, ctx.id, summary)
         # Charts and office files take a moment to draw: before the write transaction, so a
         # slow file holds no writer (bot/core/prepared.py).
+        actions = await agreed(
+            turn.session,
+            self.views,
+            ctx.row.platform,
+            ctx.row.workspace,
+            ctx.row.channel_id,
+            ctx.voice,
+        )
         data = await turn.prepared.file(
-            Render(format_.name, request, notes),
-            lambda: draw_file(format_.name, request, summary, self.views.catalog),
+            Render(format_.name, request, actions, summary.stages),
+            lambda: draw_file(format_.name, request, summary, self.views.catalog, actions),
         )
         heading = self.views.t(ctx.voice, "harvest.export_heading", format=format_.name)
         name = self.views.t(ctx.voice, "harvest.file_name")
@@ -344,6 +362,13 @@ class Hosts:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
         turn.reply(await status_report(turn, ctx, self.views))
 
+    async def segments(self, turn: Turn, command: Command | None = None) -> None:
+        """``groepen``: participation per group and the views the rules allow
+        (bot/core/segments.py), privately to the host of the channel's newest round."""
+        ctx = await self._own_round(turn, closed_too=True)
+        names = [m.name for m in self._humans(turn, ctx.row.channel_id)]
+        turn.reply(await self.segment_views.report(turn, ctx, names))
+
     async def next(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
         if not ctx.row.paced:
@@ -388,6 +413,10 @@ class Hosts:
             row.editing = False
             row.target = None
             row.confirming = False
+            if pending(ctx, row.segment):  # the group question still comes first
+                blocks = (Text(lead), Divider(), *segment_question(self.views, ctx))
+                turn.private(member.user_id, Outgoing(blocks))
+                continue
             turn.private(member.user_id, self.views.after_step(ctx, row.step, lead))
 
     async def remind(self, turn: Turn, command: Command | None = None) -> None:
@@ -424,7 +453,7 @@ class Hosts:
         Returns :data:`POSTED`, :data:`DRAFTED` or None (too few)."""
         humans = self._humans(turn, ctx.row.channel_id)
         heading = self.views.t(ctx.voice, "harvest.final_heading")
-        outcome = await self._deliver(turn, ctx, humans, heading, host)
+        outcome = await self._deliver(turn, ctx, humans, heading, host, closing=True)
         if outcome is None:
             turn.channel(
                 ctx.row.channel_id,
@@ -505,9 +534,11 @@ class Hosts:
         humans: list[Member],
         heading: str,
         host: str | None,
+        closing: bool = False,
     ) -> str | None:
         """The round's summary: posted (``--publiceer direct``) or a draft for its host
-        (bot/core/review.py). None when too few people answered to show anything."""
+        (bot/core/review.py). None when too few people answered to show anything. A closing
+        round's posted summary is followed by the invitees' thank-you (bot/core/thanks.py)."""
         summary = await self._synthesize(turn, ctx, humans, None)
         if not summary.published:
             return None
@@ -515,6 +546,8 @@ class Hosts:
             host = host or self.reviews.host_among(ctx, humans)
             footer = await self.publication.published(turn, ctx.row, summary, host)
             self._post(turn, ctx, summary, heading, footer)
+            if closing:
+                owe(turn, self.views, ctx.row, summary)
             return POSTED
         host = host or self.reviews.host_among(ctx, humans)
         await self.reviews.make(turn, ctx, summary, heading, host)

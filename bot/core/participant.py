@@ -10,11 +10,13 @@ from collections import Counter
 from sqlalchemy import delete, func, select, update
 
 from bot.core.commands import CommandError
+from bot.core.invitees import quiet, quiet_closed
 from bot.core.messages import Block, Choices, Divider, Option, Outgoing, Text
 from bot.core.normalise import is_blank
 from bot.core.phases import STORY
 from bot.core.rounds import RoundContext
 from bot.core.scrub import Scrubber
+from bot.core.segments import DECLINE, chosen, pending
 from bot.core.slips import confirm_word, is_slip
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -56,6 +58,9 @@ class Participants:
         text = turn.incoming.text.strip()
         if is_blank(text):
             raise CommandError("error.empty_answer")
+        if pending(ctx, progress.segment):
+            await self._segment(turn, ctx, progress, text)
+            return
         if len(text) > self.max_chars:
             raise CommandError("error.too_long", limit=self.max_chars, count=len(text))
         word = confirm_word(text) if progress.confirming else None
@@ -387,8 +392,28 @@ class Participants:
         progress.started = True
         turn.reply(self.views.note(ctx.voice, "answer.choice_noted", number=number))
 
+    async def segment(self, turn: Turn) -> None:
+        """A press on the group question (bot/core/segments.py)."""
+        ctx, progress = await self._locate(turn)
+        if not pending(ctx, progress.segment):
+            raise CommandError("error.choice_stale")
+        await self._segment(turn, ctx, progress, turn.incoming.value or "")
+
+    async def _segment(
+        self, turn: Turn, ctx: RoundContext, progress: ProgressRow, value: str
+    ) -> None:
+        """Store the group under the pseudonym (or that the person would rather not say) and
+        send the first question. The reply never repeats which group was chosen: it waits in
+        the outbox beside the person's id."""
+        progress.segment = chosen(ctx, value)
+        lead = self.views.t(ctx.voice, "segment.thanks")
+        turn.reply(self.views.after_step(ctx, progress.step, lead))
+
     async def skip(self, turn: Turn) -> None:
         ctx, progress = await self._locate(turn)
+        if pending(ctx, progress.segment):
+            await self._segment(turn, ctx, progress, DECLINE)
+            return
         if progress.editing:
             progress.editing = False
             progress.target = None
@@ -505,6 +530,7 @@ class Participants:
                 )
                 .values(
                     forgotten=True,
+                    segment=None,
                     choice=None,
                     awaiting_choice=False,
                     editing=False,
@@ -514,10 +540,13 @@ class Participants:
                 execution_options={"synchronize_session": False},
             )
             turn.store.forget_progress(ctx, pseudonym)
+            # Nor will a thank-you or an action's news reach them (bot/core/invitees.py).
+            await quiet(turn, ctx, i.user_id)
             if getattr(result, "rowcount", 0):
                 rounds += 1
                 turn.lang = ctx.voice
             erased += count
+        await quiet_closed(turn, i.platform, i.workspace, i.user_id)
         erases(turn.session)
         self.metrics.forgotten.inc(erased)
         log.info("forget me: %d answers erased in %d rounds", erased, rounds)

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.commands import CommandError
+from bot.core.export import AgreedAction
 from bot.core.port import Member
 from bot.core.summary import StageNote, Summary, SynthesisRequest, Synthesizer, plain_summary
 
@@ -54,13 +55,12 @@ class Manager:
 
 @dataclass(frozen=True, slots=True)
 class Render:
-    """One export file: the harvest of ``request`` (with its summary) in format ``format``,
-    with ``stages``: the priorities and agreement of the round's closed votes and feedback
-    (bot/core/stages.py) beside its themes."""
+    """One export file: the harvest of ``request`` (with its summary) in format ``format``."""
 
     format: str
     request: SynthesisRequest
-    stages: tuple[StageNote, ...] = ()
+    actions: tuple[AgreedAction, ...] = ()  # the channel's actions agreed (bot/core/actions.py)
+    stages: tuple[StageNote, ...] = ()  # priorities and agreement of closed stages (stages.py)
 
 
 class Unprepared(Exception):

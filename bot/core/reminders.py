@@ -7,9 +7,13 @@ import logging
 
 from sqlalchemy import select
 
+from bot.core import invitees
 from bot.core.messages import Block, Divider, Outgoing, Text
 from bot.core.port import Member
 from bot.core.rounds import RoundContext
+from bot.core.segments import options as segment_options
+from bot.core.segments import pending
+from bot.core.segments import question as segment_question
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import ProgressRow, ReminderSentRow
@@ -71,11 +75,16 @@ async def send_reminders(
             )
             turn.session.add(row)
             progress[pseudonym] = row
-            turn.private(member.user_id, views.invitation(ctx))
+            await invitees.record(turn, ctx, [member])
+            ask = segment_question(views, ctx) if segment_options(ctx.row) else None
+            turn.private(member.user_id, views.invitation(ctx, ask))
             sent += 1
         elif not ctx.is_finished(row) and ctx.phase_open(row.step):
             blocks: list[Block] = [Text(lead), Divider()]
-            blocks.extend(views.prompt_blocks(ctx, row.step, row.choice))
+            if pending(ctx, row.segment):  # the group question still comes first
+                blocks.extend(segment_question(views, ctx))
+            else:
+                blocks.extend(views.prompt_blocks(ctx, row.step, row.choice))
             turn.private(member.user_id, Outgoing(tuple(blocks)))
             sent += 1
         if slot is not None and sent > before:

@@ -24,6 +24,7 @@ from bot.core.pseudonyms import Keyring
 from bot.core.render import chunks, summary_outgoing
 from bot.core.rounds import RoundContext
 from bot.core.summary import Summary
+from bot.core.thanks import owe
 from bot.core.themes import Publication
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -206,6 +207,8 @@ class Reviews:
         turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks, *footer)))
         row.published = draft.content  # as the host left it: what a vote's options come from
         await turn.session.delete(draft)
+        if row.status == "closed":
+            owe(turn, self.views, row, summary)
         turn.reply(self.views.note(voice(row.language, row.address), "draft.published"))
         log.info("round %s: draft published by its host", row.id)
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import feedback as _feedback  # noqa: F401  (registers the feedback stage)
 from bot.core import voting as _voting  # noqa: F401  (registers the vote stage)
+from bot.core.actions import ACCEPT, Actions
 from bot.core.ballots import BallotBox
 from bot.core.commands import (
     CHANNEL_WORDS,
@@ -35,6 +36,7 @@ from bot.core.results import RESULT, RESULT_REMOVE
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
+from bot.core.segments import SEGMENT
 from bot.core.series import Series
 from bot.core.slips import listing_word, numbered
 from bot.core.stages import Stages, opening_of, stage_actions
@@ -86,11 +88,12 @@ class Dialoog:
             series=self.series,
         )
         self.theme_rounds = ThemeRounds(templates, keyring, self.hosts)
+        self.actions = Actions(settings, self.views, keyring)
         self.digests = Digests(
             settings, self.views, keyring, stages=self.stages, series=self.series
         )
         self.participants = Participants(self.views, metrics, settings.max_answer_chars)
-        self.timers = Timers(self.hosts, self.digests)
+        self.timers = Timers(self.hosts, self.digests, self.actions)
 
     def turn(
         self,
@@ -166,6 +169,10 @@ class Dialoog:
             self.metrics.commands.labels("choice").inc()
             if i.action == "skip":
                 await self.participants.skip(turn)
+            elif i.action == SEGMENT:
+                await self.participants.segment(turn)
+            elif i.action == ACCEPT:
+                await self.actions.accept(turn)
             elif i.action == "confirm":
                 await self.participants.confirm(turn)
             else:
@@ -222,6 +229,12 @@ class Dialoog:
             await self.hosts.export(turn, command)
         elif command.name in DRAFT_COMMANDS:
             await self.reviews.command(turn, command)
+        elif command.name == "action" and command.owner is None:
+            await self.actions.set_status(turn, command)
+        elif command.name == "action":
+            await self.actions.record(turn, command)
+        elif command.name == "actions":
+            await self.actions.list(turn)
         elif command.name in ("vote", "feedback"):
             await self.hosts.open_stage(turn, command.name, opening_of(command))
         elif command.name in ("close", "status") and running is None:

@@ -11,6 +11,7 @@ from bot.core.commands import slot_length
 from bot.core.dates import list_text
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.rounds import RoundContext
+from bot.core.segments import groups, participation
 from bot.core.turn import Turn
 from bot.core.views import Views
 from storage.models import AnswerRow, ProgressRow
@@ -78,6 +79,8 @@ async def status_report(turn: Turn, ctx: RoundContext, views: Views) -> Outgoing
                 )
             )
         )
+    members, total = await groups(turn, ctx)
+    blocks.extend(participation(views, ctx, members, total, invited))
     if ctx.row.deadline is not None:
         blocks.append(Text(views.t(lang, "round.deadline", when=views.when(ctx, ctx.row.deadline))))
     blocks.extend(_schedule_lines(ctx, views))

@@ -21,7 +21,7 @@ message catalog does (:mod:`bot.core.prompts`). Texts are asked for in a voice (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,9 @@ class Template:
     follow_up: str | None = None
     # The keys of the templates of its sessions, in order (empty: one round holds it all).
     sessions: tuple[str, ...] = ()
+    # The groups a round of this template asks about before its first question, per
+    # language (``[template] segments.nl = ["burgemeester", …]``); empty: none.
+    segments: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         return in_voice(self.names, lang)
@@ -248,6 +251,7 @@ def load_templates(path: Path) -> list[Template]:
         stages=tuple(stages),
         follow_up=follow_up,
         sessions=tuple(part.key for part in parts),
+        segments=_segments(head.get("segments"), source),
     )
     return [whole, *parts]
 
@@ -351,6 +355,25 @@ def _sessions(
                 f"{source}: key phases[{i}].session must be one of {', '.join(known)}"
             )
     return parts
+
+
+def _segments(node: Any, source: str) -> dict[str, tuple[str, ...]]:
+    """``template.segments``: for every language a list of at least two distinct groups."""
+    if node is None:
+        return {}
+    from bot.core.commands import CommandError, parse_segments
+
+    if not isinstance(node, dict) or set(node) != set(LANGUAGES):
+        raise PromptError(f"{source}: key template.segments needs a list for each of {LANGUAGES}")
+    found: dict[str, tuple[str, ...]] = {}
+    for lang, options in node.items():
+        if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+            raise PromptError(f"{source}: key template.segments.{lang} must be a list of words")
+        try:
+            found[lang] = parse_segments(",".join(options))
+        except CommandError as error:
+            raise PromptError(f"{source}: key template.segments.{lang}: {error.key}") from None
+    return found
 
 
 class Templates:

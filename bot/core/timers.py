@@ -1,5 +1,6 @@
 """What a timer does when it falls due: close a round at its deadline, open the next phase of
-a paced round, send a reminder slot, post a weekly digest.
+a paced round, send a reminder slot, post a weekly digest, remind an action's owner, thank a
+closed round's invitees once its harvest is published.
 
 A timer reaches the core like anyone's message: an ``Incoming`` with nobody behind it and its
 :class:`~bot.core.messages.Timer`, routed here by :mod:`bot.core.router`. Whether a job is
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.core import thanks
+from bot.core.actions import Actions
 from bot.core.digests import Digests
 from bot.core.host import Hosts
 from bot.core.messages import Timer
@@ -20,9 +23,10 @@ from storage.models import DigestRow, RoundRow, StageRow
 
 
 class Timers:
-    def __init__(self, hosts: Hosts, digests: Digests) -> None:
+    def __init__(self, hosts: Hosts, digests: Digests, actions: Actions) -> None:
         self.hosts = hosts
         self.digests = digests
+        self.actions = actions
 
     async def fire(self, turn: Turn, timer: Timer) -> None:
         session = turn.session
@@ -30,6 +34,14 @@ class Timers:
             digest = await session.get(DigestRow, timer.ref, with_for_update=True)
             if digest is not None:
                 await self.digests.post(turn, digest, dt.date.fromisoformat(timer.arg))
+            return
+        if timer.kind == "action":
+            await self.actions.remind(turn, timer.ref)
+            return
+        if timer.kind == "thanks":
+            closed = await session.get(RoundRow, timer.ref, with_for_update=True)
+            if closed is not None:
+                await thanks.send(turn, self.hosts.views, closed)
             return
         if timer.kind == "stage":
             stage = await session.get(StageRow, timer.ref, with_for_update=True)

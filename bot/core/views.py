@@ -90,9 +90,15 @@ class Views:
             ctx.id,
         )
 
-    def invitation(self, ctx: RoundContext, recap: list[Block] | None = None) -> Outgoing:
+    def invitation(
+        self,
+        ctx: RoundContext,
+        recap: list[Block] | None = None,
+        first: list[Block] | None = None,
+    ) -> Outgoing:
         """The first private message: what the round is, ``recap`` (a series round's place
-        and what the round before it produced), the promise, the first prompt."""
+        and what the round before it produced), the promise, the first prompt (or ``first``:
+        the group question, bot/core/segments.py)."""
         lang = ctx.voice
         blocks: list[Block] = [
             Heading(self.t(lang, "invite.heading", template=ctx.template.name(lang))),
@@ -113,7 +119,7 @@ class Views:
             blocks.append(Quote(ctx.row.opening_story))
         blocks.append(Text(self.t(lang, "invite.how")))
         blocks.append(Divider())
-        blocks.extend(self.prompt_blocks(ctx, 0, None))
+        blocks.extend(first if first is not None else self.prompt_blocks(ctx, 0, None))
         return Outgoing(tuple(blocks))
 
     def after_step(self, ctx: RoundContext, step: int, lead: str) -> Outgoing:

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from bot.core.port import Platform
 from bot.core.prompts import Catalog
 from bot.core.pseudonyms import Keyring, SecretError, load_or_create_secret
 from bot.core.router import Dialoog
-from bot.core.summary import Guarded, Synthesizer
+from bot.core.summary import Guarded, Summary, SynthesisRequest, Synthesizer
 from bot.core.templates import Templates
 from bot.core.themes import PREPARED_ACTIONS
 from bot.runtime.adapters import database
@@ -48,11 +48,34 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def default_synthesizer(settings: Settings) -> Synthesizer:
-    """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set."""
-    from bot.synthesis import synthesizer
+class OnFirstUse:
+    """A synthesizer made when the first summary is asked for, in a worker thread: importing
+    scikit-learn and SciPy takes seconds, which a process restarted after a crash should
+    spend sending what waits in the outbox, not before it."""
 
-    return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
+    def __init__(self, make: Callable[[], Synthesizer]) -> None:
+        self._make = make
+        self._made: Synthesizer | None = None
+        self._making = asyncio.Lock()
+
+    async def synthesize(self, request: SynthesisRequest) -> Summary:
+        if self._made is None:
+            async with self._making:
+                if self._made is None:
+                    self._made = await asyncio.to_thread(self._make)
+        return await self._made.synthesize(request)
+
+
+def default_synthesizer(settings: Settings) -> Synthesizer:
+    """Offline synthesis; wrapped by the optional LLM when ``DIALOOG_LLM_URL`` is set. Both
+    are loaded on first use (:class:`OnFirstUse`)."""
+
+    def make() -> Synthesizer:
+        from bot.synthesis import synthesizer
+
+        return synthesizer(settings.llm_url, settings.llm_model, settings.llm_api_key)
+
+    return OnFirstUse(make)
 
 
 async def check_secret_fits(db: Database, keyring: Keyring) -> None:

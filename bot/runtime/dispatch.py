@@ -33,6 +33,7 @@ from storage.models import OutboxRow
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 LEASE = dt.timedelta(seconds=60)  # a claim not renewed for this long belongs to a dead process
+RECOVERY_LOOKUPS = 16  # interrupted deliveries looked up at the platform at once after a crash
 
 
 def _now() -> dt.datetime:
@@ -110,18 +111,29 @@ class Dispatcher:
         self._stopping = False
         self._finished: list[tuple[int, asyncio.Future[None]]] = []
         self._deleter: asyncio.Task[None] | None = None
+        self._recovering: asyncio.Task[None] | None = None
 
     def kick(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
+        """Take over what a crash left ``sending``, then send at once: whether those rows
+        arrived is asked meanwhile (their recipients wait for the answer, nobody else does)."""
         self._stopping = False
-        await self.recover(expired_only=not self.db.is_sqlite)
+        interrupted = await self._take_over(expired_only=not self.db.is_sqlite)
         self._loop = asyncio.create_task(self._run(), name="dispatcher")
+        if interrupted:
+            self._recovering = asyncio.create_task(
+                self._settle_interrupted(interrupted), name="outbox recovery"
+            )
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop claiming; give sends in flight ``grace`` seconds, then cancel them (their rows
         stay ``sending`` and are settled by :meth:`recover` at the next start)."""
+        if self._recovering is not None:
+            self._recovering.cancel()  # the rows stay ``sending``: the next start asks again
+            await asyncio.gather(self._recovering, return_exceptions=True)
+            self._recovering = None
         if self._loop is not None:
             # The flag as well as the cancel: on Python 3.11 ``wait_for`` can swallow a
             # cancellation that arrives together with a kick.
@@ -153,43 +165,63 @@ class Dispatcher:
         ``expired_only``: only rows whose lease ran out (other processes may be alive and
         sending theirs). Each row is first taken over with a fresh lease, so two processes
         never settle the same row."""
+        await self._settle_interrupted(await self._take_over(expired_only))
+
+    async def _take_over(self, expired_only: bool) -> list[OutboxRow]:
         now = _now()
         stale = OutboxRow.status == "sending"
         if expired_only:
             stale = stale & or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
         async with self.db.sessions() as session:
             candidates = (await session.scalars(select(OutboxRow).where(stale))).all()
+        if not candidates:
+            return []
         rows = []
-        for row in candidates:
-            async with self.db.writing() as session:
+        async with self.db.writing() as session:  # one transaction, a statement per row
+            for row in candidates:
                 taken = await session.execute(
                     update(OutboxRow)
                     .where(OutboxRow.id == row.id, stale)
                     .values(owner=self.owner, lease_until=now + self.lease)
                 )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                rows.append(row)
-        for row in rows:
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    rows.append(row)
+        return rows
+
+    async def _settle_interrupted(self, rows: list[OutboxRow]) -> None:
+        """Ask the platforms, RECOVERY_LOOKUPS at a time, whether ``rows`` arrived; then
+        delete the delivered ones and make the rest ``pending`` in one transaction."""
+        if not rows:
+            return
+        lookups = asyncio.Semaphore(RECOVERY_LOOKUPS)
+
+        async def arrived(row: OutboxRow) -> bool | None:
             platform = self.platforms.get(row.platform)
-            delivered: bool | None = None
             # A reply in a channel (ephemeral) cannot be looked up; one in the private chat can.
             findable = row.kind != TargetKind.REPLY.value or row.channel_id is None
-            if platform is not None and findable:
+            if platform is None or not findable:
+                return None
+            async with lookups:
                 try:
-                    delivered = await platform.was_delivered(
+                    return await platform.was_delivered(
                         row.workspace, row.channel_id, row.user_id, row.key
                     )
                 except Exception:
                     log.exception("cannot tell whether outbox row %s arrived", row.id)
-            async with self.db.writing() as session:
-                if delivered:
-                    await session.execute(delete(OutboxRow).where(OutboxRow.id == row.id))
-                else:
-                    await session.execute(
-                        update(OutboxRow).where(OutboxRow.id == row.id).values(status="pending")
-                    )
-        if rows:
-            log.info("outbox recovery: %d interrupted deliveries settled", len(rows))
+                    return None
+
+        found = await asyncio.gather(*(arrived(row) for row in rows))
+        delivered = [row.id for row, yes in zip(rows, found, strict=True) if yes]
+        again = [row.id for row, yes in zip(rows, found, strict=True) if not yes]
+        async with self.db.writing() as session:
+            if delivered:
+                await session.execute(delete(OutboxRow).where(OutboxRow.id.in_(delivered)))
+            if again:
+                await session.execute(
+                    update(OutboxRow).where(OutboxRow.id.in_(again)).values(status="pending")
+                )
+        log.info("outbox recovery: %d interrupted deliveries settled", len(rows))
+        self.kick()
 
     async def _renew(self) -> None:
         """Renew the lease on rows this process is sending; settle rows of dead processes."""

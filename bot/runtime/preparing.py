@@ -60,11 +60,11 @@ class Preparer:
             if summary is None:
                 summary = await self.synthesizer.synthesize(render.request)
                 prepared.summaries[render.request] = summary
-            if render.stages:  # the priorities and agreement beside the themes
+            if render.stages:  # what closed votes and feedback add beside the themes
                 summary = dataclasses.replace(summary, stages=render.stages)
             # Charts and office files take a moment to draw: off the event loop too.
             prepared.files[render] = await asyncio.to_thread(
-                draw_file, render.format, render.request, summary, self.catalog
+                draw_file, render.format, render.request, summary, self.catalog, render.actions
             )
 
     async def is_manager(self, manager: Manager) -> bool:

@@ -27,19 +27,27 @@ from storage.models import LearnedRateRow
 
 log = logging.getLogger(__name__)
 
-# Slow start: each success adds this many posts per second (the rate grows e^2 ≈ 7× a second).
-SLOW_START_GAIN = 2.0
-# A 429 sets the limit at the rate that drew it, or at what was accepted over the last WINDOW
-# seconds when that is less (slow start overshoots by the time a 429 takes to come).
+# Slow start: each success adds this many posts per second (the rate grows e^4 ≈ 55× a second
+# while it is used): from 10/s, a workspace that takes 100/s is reached in about half a second,
+# which in a fan-out of a thousand is most of what the ramp costs.
+SLOW_START_GAIN = 4.0
+# A 429 sets the limit at what the platform accepted over the last WINDOW seconds of sending
+# (gaps longer than GAP, such as a Retry-After pause, left out), or at the rate that drew it
+# when that is less: that rate says little, as answers come back late, so a slow start
+# overshoots, and so does a rate resumed after a pause with the burst allowance refilled.
+# Too few accepted to measure: the rate halves (TCP's answer to a loss).
 WINDOW = 0.5
+GAP = 0.1
+HISTORY = 4096  # successes remembered for that measure
 # Then: down to DECREASE of that limit; back up to NEAR of it quickly (RECOVER of the gap per
 # second), and above that probing slowly (PROBE of the limit per second), as TCP CUBIC does.
-DECREASE = 0.95
+DECREASE = 0.97
 NEAR = 0.97
 RECOVER = 0.5
-PROBE = 0.002
-# The probe grows with the time since the last 429 (convex, like CUBIC): a limit that was
-# underestimated is found again within tens of seconds, a right one is probed gently.
+PROBE = 0.001
+# The probe grows with the square of the time since the last 429 (so the rate climbs as a
+# cubic, like CUBIC's): a right limit is probed gently for half a minute (a 429 costs a whole
+# Retry-After second), one that was underestimated is found again within a minute.
 CONVEX = 20.0
 QUIET = 1.0  # 429s within this many seconds of a decrease are the same excess
 SAVE_EVERY = 2.0  # seconds between writes of one scope's rate
@@ -62,7 +70,7 @@ class AdaptiveRate:
         self.rate = min(ceiling, max(self.floor, start))
         self.limited_at = limited_at
         self._clock = clock
-        self._recent: deque[float] = deque()
+        self._recent: deque[float] = deque(maxlen=HISTORY)
         self._quiet_until = 0.0
         self._doubted = -1e9
         self._lowered = clock()
@@ -77,18 +85,35 @@ class AdaptiveRate:
         now = self._clock()
         busy = bool(self._recent) and now - self._recent[-1] < 2.0 / self.rate
         self._recent.append(now)
-        while self._recent and self._recent[0] < now - WINDOW:
-            self._recent.popleft()
         if not busy or self.rate >= self.ceiling:
             return False
         if self.limited_at is None:
             self.rate += SLOW_START_GAIN
         else:
-            probe = PROBE * self.limited_at * (1 + (now - self._lowered) / CONVEX)
+            probe = PROBE * self.limited_at * (1 + ((now - self._lowered) / CONVEX) ** 2)
             per_second = probe + RECOVER * max(0.0, NEAR * self.limited_at - self.rate)
             self.rate += per_second / self.rate
         self.rate = min(self.rate, self.ceiling)
         return True
+
+    def accepted(self) -> float | None:
+        """Requests per second that went through over the last ``WINDOW`` seconds of sending:
+        a gap longer than ``GAP`` and two intervals at the current rate (a pause, or nothing to
+        send) is left out. None when too few went through to tell."""
+        spent = 0.0
+        gaps = 0
+        longest = max(GAP, 2.0 / self.rate)  # a longer gap was a pause, or nothing to send
+        later: float | None = None
+        for at in reversed(self._recent):
+            if later is not None and later - at <= longest:
+                spent += later - at
+                gaps += 1
+                if spent >= WINDOW and gaps >= 4:
+                    break
+            later = at
+        if gaps < 4 or spent <= 0:
+            return None
+        return gaps / spent
 
     def limited(self) -> bool:
         """The platform said 429: slow down (once per excess). True when the rate changed."""
@@ -96,20 +121,22 @@ class AdaptiveRate:
         if now < self._quiet_until:
             return False
         self._quiet_until = now + QUIET
-        while self._recent and self._recent[0] < now - WINDOW:
-            self._recent.popleft()
-        busy = len(self._recent) >= 2 and self._recent[0] < now - 0.8 * WINDOW
+        busy = sum(1 for at in self._recent if at > now - 1.0) >= 3
         if not busy and now - self._doubted > 10.0:
             # A 429 after a quiet spell says a burst was too big, not that the rate is: it
             # counts only when another comes soon after.
             self._doubted = now
             return False
-        limit = self.rate
-        # What was accepted just before, if the whole window was busy sending.
-        if busy and len(self._recent) >= 5:
-            limit = min(limit, max(self.rate / 2, len(self._recent) / WINDOW))
-        self.limited_at = limit
-        self.rate = max(self.floor, limit * DECREASE)
+        measured = self.accepted()
+        if measured is None:
+            # Too few went through since the last pause to tell: far too fast. Halve, as TCP
+            # does on a loss; the rate that drew the 429 stays the limit to come back to.
+            self.limited_at = self.rate
+            self.rate = max(self.floor, self.rate / 2)
+        else:
+            limit = max(self.floor, min(self.rate, max(self.rate / 2, measured)))
+            self.limited_at = limit
+            self.rate = max(self.floor, limit * DECREASE)
         self._lowered = now
         return True
 

@@ -7,7 +7,9 @@ still owed, including those whose moment passed while the bot was down.
 
 Job keys name one occurrence: ``close:<round>``, ``phase:<round>:<index of the phase that
 closes>``, ``remind:<round>:<slot>``, ``digest:<digest>:<local date>``, ``stage:<stage>`` (a
-vote or feedback stage's deadline).
+vote or feedback stage's deadline), ``action:<action>:<moment>`` (an action owner's reminder;
+a new due date is a new occurrence), ``thanks:<round>`` (the invitees' thank-you once a
+closed round's harvest is published).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import slot_length
 from bot.core.messages import Incoming, Timer
-from storage.models import DigestRow, FiredJobRow, RoundRow, StageRow
+from storage.models import ActionRow, DigestRow, FiredJobRow, RoundRow, StageRow
 
 # How far back a digest occurrence may be owed: a bot down for longer posts only the latest.
 DIGEST_LOOKBACK = dt.timedelta(days=8)
@@ -122,6 +124,30 @@ async def planned_jobs(
         assert stage.deadline is not None
         where = (owner.platform, owner.workspace, owner.channel_id)
         jobs.append(Job(f"stage:{stage.id}", stage.deadline, "stage", stage.id, "", *where))
+    owing = await session.scalars(
+        select(RoundRow).where(RoundRow.status == "closed", RoundRow.thanks_due.is_not(None))
+    )
+    for row in owing:
+        assert row.thanks_due is not None
+        where = (row.platform, row.workspace, row.channel_id)
+        jobs.append(Job(f"thanks:{row.id}", row.thanks_due, "thanks", row.id, "", *where))
+    actions = await session.scalars(
+        select(ActionRow).where(ActionRow.status != "done", ActionRow.remind_at.is_not(None))
+    )
+    for action in actions:
+        assert action.remind_at is not None
+        jobs.append(
+            Job(
+                f"action:{action.id}:{action.remind_at.isoformat()}",
+                action.remind_at,
+                "action",
+                action.id,
+                "",
+                action.platform,
+                action.workspace,
+                action.channel_id,
+            )
+        )
     for digest in await session.scalars(select(DigestRow)):
         latest, upcoming = digest_occurrences(digest, now)
         for moment in (latest, upcoming):

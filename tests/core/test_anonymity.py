@@ -130,11 +130,60 @@ async def test_no_user_id_or_name_stored_anywhere_after_the_round(local: LocalDr
 
 def test_schema_has_no_identity_or_time_columns_beside_answers() -> None:
     suspicious = ("user", "name", "email", "member", "sender", "author", "created", "time")
-    for table in ("answers", "progress", "ballots", "ballot_comments", "stages"):
+    for table in ("answers", "progress", "ballots", "ballot_comments", "stages", "invitees"):
         columns = Base.metadata.tables[table].columns
         for column in columns:
             assert not any(word in column.name for word in suspicious), (table, column.name)
             assert not isinstance(column.type, DateTime), f"{table}.{column.name} keeps a time"
+
+
+async def test_groups_actions_and_invitees_keep_identity_away_from_answers(
+    local: LocalDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 18: the group a participant said (``progress.segment``), who was invited
+    (``invitees``) and the actions agreed (``actions``, named on purpose) are dumped with every
+    table and log line: no user id or name beside answer text or a group, before or after the
+    close; only ``actions`` names anyone, and it holds no answer."""
+    caplog.set_level(logging.DEBUG)
+    setup_channel(local)
+    await local.command(
+        HOST, CHANNEL, 'start --theme "Samen in de wijk" --segment "raadslid,griffier,anders"'
+    )
+    for n, user in enumerate(PEOPLE, start=1):
+        await local.say(user, "raadslid" if n % 2 else "griffier")
+        await answer_all(local, user, n)
+    await local.command(HOST, CHANNEL, "status")
+    await local.command(HOST, CHANNEL, "groepen")
+    await local.say("U04DAAN", "vergeet mij")
+    rows = await dump(local)
+    await local.command(HOST, CHANNEL, "close")
+    await local.command(HOST, CHANNEL, "publiceer")
+    await local.command(
+        HOST, CHANNEL, 'actie "De bibliotheek blijft open" --eigenaar @bram --wanneer 3d'
+    )
+    await local.command("U02BRAM", CHANNEL, "actie 1 klaar")
+    rows += await dump(local)
+    groups = [
+        r for r in rows if r.startswith("progress: ") and ("raadslid" in r or "griffier" in r)
+    ]
+    assert len(groups) >= 3, "the dump holds the groups said"
+    invited = [r for r in rows if r.startswith("invitees: ")]
+    assert len(invited) == 8, "four invitees, dumped twice"
+    assert any(r.endswith(("| 1", "| True")) for r in invited), "forget me made one quiet"
+    actions = [r for r in rows if r.startswith("actions: ")]
+    assert actions and all("U02BRAM" in r for r in actions), "the owner is named"
+    for row in rows:
+        leaked = [who for who in identities() if who in row]
+        if row.startswith("actions: "):
+            assert not any(answer in row for answer in answer_texts()), row[:200]
+            continue
+        if row.startswith("outbox: "):
+            continue  # messages waiting for a person carry that person's id, never an answer
+        assert not leaked, f"{leaked} stored in {row[:200]}"
+    for record in caplog.records:
+        line = record.getMessage()
+        assert not any(who in line for who in PEOPLE), f"user id logged: {line}"
+        assert "raadslid" not in line and "griffier" not in line, f"a group logged: {line}"
 
 
 async def test_secret_file_is_private_and_never_in_the_database(

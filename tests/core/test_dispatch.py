@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -137,3 +138,69 @@ async def test_recovery_leaves_rows_another_live_process_is_sending(settings: Se
     await app.dispatcher.drain()
     assert sorted(s.to for s in platform.sent if s.kind == "private") == ["U-A", "U-HOST"]
     await app.stop()
+
+
+class SlowToTell(LocalPlatform):
+    """Answers ``was_delivered`` (the look-up after a crash) only once ``told`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told = asyncio.Event()
+        self.asked: list[str | None] = []
+
+    async def was_delivered(
+        self, workspace: str, channel_id: str | None, user_id: str | None, key: str
+    ) -> bool | None:
+        self.asked.append(user_id)
+        await self.told.wait()
+        return await super().was_delivered(workspace, channel_id, user_id, key)
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_after_a_crash_the_others_are_sent_while_interrupted_deliveries_are_looked_up(
+    settings: Settings,
+) -> None:
+    """A restarted process sends at once: whether the deliveries a crash interrupted arrived
+    is asked meanwhile, all at the same time; only their recipients wait for the answer."""
+    app = await App.create(settings, clock=ManualClock())
+    platform = SlowToTell()
+    people = [Member(f"U{i:02d}", f"Persoon {i}") for i in range(12)]
+    platform.add_channel(CHANNEL, people)
+    app.add_platform(platform)
+    await app.handle(Incoming("local", "local", "U00", "start", CHANNEL))
+    async with app.db.writing() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxRow).where(OutboxRow.kind == "private").order_by(OutboxRow.id)
+            )
+        ).all()
+        everyone = {row.user_id for row in rows}
+        interrupted = {row.user_id for row in rows[:4]}
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_([row.id for row in rows[:4]]))
+            .values(status="sending", owner="the-process-that-died", lease_until=None)
+        )
+
+    def private() -> Counter[str]:
+        return Counter(s.to for s in platform.sent if s.kind == "private")
+
+    try:
+        async with asyncio.timeout(5):  # starting does not wait for the look-ups
+            await app.dispatcher.start()
+        await _until(lambda: set(private()) == everyone - interrupted)
+        await _until(lambda: len(platform.asked) == len(interrupted))
+        assert set(platform.asked) == interrupted  # asked together, not one after another
+        await asyncio.sleep(0.1)
+        assert not interrupted & set(private()), "they wait for the answer"
+        platform.told.set()  # none of them arrived
+        await _until(lambda: set(private()) == everyone)
+        await asyncio.sleep(0.1)
+        assert set(private().values()) == {1}, "each invitation once"
+    finally:
+        await app.stop()

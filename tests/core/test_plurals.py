@@ -45,6 +45,9 @@ NOUNS = {
         "stip": "stippen",
         "optie": "opties",
         "uitspraak": "uitspraken",
+        "actie": "acties",
+        "groep": "groepen",
+        "idee": "ideeën",
     },
     "en": {
         "respondent": "respondents",
@@ -64,6 +67,9 @@ NOUNS = {
         "dot": "dots",
         "option": "options",
         "statement": "statements",
+        "action": "actions",
+        "group": "groups",
+        "idea": "ideas",
     },
 }
 # Placeholders that hold a bare number in a plain (not plural) message.

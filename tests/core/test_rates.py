@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +131,99 @@ async def test_two_processes_on_postgres_share_the_learned_rate(
     finally:
         await one.dispose()
         await two.dispose()
+
+
+def _bucket_run(
+    rate: AdaptiveRate, t: ManualMonotonic, limit: float, burst: float, seconds: float
+) -> tuple[int, int]:
+    """Send as fast as ``rate`` allows for ``seconds`` against a token bucket of ``limit``/s
+    with ``burst`` tokens, pausing a whole second after each 429 (Retry-After: 1, as Slack
+    sends whole seconds); answers take 5 ms. Returns (accepted, 429s)."""
+    tokens, last, paused = burst, t.now, 0.0
+    accepted = refused = 0
+    end = t.now + seconds
+    sent = t.now
+    while t.now < end:
+        sent = max(sent + 1 / rate.rate, paused)
+        t.now = sent + 0.005  # the answer arrives
+        tokens = min(burst, tokens + (sent - last) * limit)
+        last = sent
+        if tokens >= 1:
+            tokens -= 1
+            accepted += 1
+            rate.succeeded()
+        else:
+            refused += 1
+            rate.limited()
+            paused = t.now + 1.0
+    return accepted, refused
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    limit=st.floats(3, 150),
+    burst_seconds=st.floats(0.05, 0.5),
+    start=st.floats(1, 60),
+)
+def test_from_any_start_the_rate_converges_just_under_any_limit(
+    limit: float, burst_seconds: float, start: float
+) -> None:
+    """Whatever the workspace allows (below the ceiling) and however big its bursts, within a
+    minute the rate is near the limit, and over the next minute at least 85% of what the limit
+    allows goes through, 429s and their pauses included. (Just above the limit is where the
+    probe goes looking; a big burst allowance lets it go further before the 429 comes.)"""
+    t = ManualMonotonic()
+    rate = AdaptiveRate(start, 200, clock=t.clock)
+    burst = max(1.0, limit * burst_seconds)
+    _bucket_run(rate, t, limit, burst, 60)
+    assert 0.8 * limit <= rate.rate <= 1.25 * limit, rate.rate
+    accepted, refused = _bucket_run(rate, t, limit, burst, 60)
+    assert accepted >= 0.85 * limit * 60
+    assert refused <= 10
+
+
+@settings(max_examples=100, deadline=None)
+@given(limit=st.floats(3, 150), ceiling=st.floats(1, 200), floor=st.floats(0.1, 5))
+def test_against_any_limit_the_rate_stays_between_floor_and_ceiling(
+    limit: float, ceiling: float, floor: float
+) -> None:
+    t = ManualMonotonic()
+    rate = AdaptiveRate(10, ceiling, floor, clock=t.clock)
+    for _ in range(20):
+        _bucket_run(rate, t, limit, max(1.0, limit / 10), 1)
+        assert rate.floor <= rate.rate <= ceiling
+
+
+def test_slow_start_reaches_ten_times_its_start_within_a_second() -> None:
+    """A cold start at 10/s must reach a workspace that allows 100/s quickly: every second
+    spent ramping up is most of a second lost in a fan-out of a thousand."""
+    t = ManualMonotonic()
+    rate = AdaptiveRate(10, 200, clock=t.clock)
+    while t.now < 0.8:
+        t.now += 1 / rate.rate
+        rate.succeeded()
+    assert rate.rate >= 100
+
+
+def test_a_429_right_after_a_pause_lowers_the_rate_to_what_was_accepted() -> None:
+    """Resumed after a Retry-After pause, a rate far too high draws a 429 within a few posts
+    (the burst allowance refilled during the pause). The rate then drops to what went through
+    while sending, the pause left out, not a few percent per 429, one 429 a second."""
+    t = ManualMonotonic()
+    rate = AdaptiveRate(40, 200, limited_at=42, clock=t.clock)
+    for _ in range(20):  # half a second at the 40/s the platform accepted
+        t.now += 1 / 40
+        rate.succeeded()
+    assert rate.limited()
+    t.now += 1.0  # the pause
+    for _ in range(3):
+        t.now += 1 / 40
+        rate.succeeded()
+    t.now += 1.0
+    lowered = rate.rate
+    for _ in range(3):
+        t.now += 0.01
+        rate.succeeded()
+    assert rate.limited()
+    assert rate.rate <= 0.97 * 40 * 1.02, (lowered, rate.rate)
+    assert rate.accepted() is not None and rate.accepted() == pytest.approx(40, rel=0.25)

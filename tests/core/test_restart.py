@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.core.summary import AnswerText, PhaseInfo, SynthesisRequest
+from bot.runtime.app import OnFirstUse
+from bot.synthesis import OfflineSynthesizer
 from tests.processes import WatchedProcess
 
 STORY = "Ons buurthuis ging dicht en niemand wist waarheen."
@@ -83,3 +87,41 @@ async def test_sigkill_mid_round_then_restart_goes_on(tmp_path: Path) -> None:
     assert invitations == {"U-anna": 1, "U-bram": 1, "U-chloe": 1}
     keys = Counter(s["key"] for s in sent if s["key"])
     assert keys and max(keys.values()) == 1, "no delivery sent twice"
+
+
+def test_a_restarted_bot_does_not_load_synthesis_before_it_sends() -> None:
+    """scikit-learn and SciPy take seconds to import: a bot restarted after a crash starts its
+    outbox without them (``serve`` loads them in the background once it is sending, the first
+    summary at the latest)."""
+    code = (
+        "import sys, bot.cli, bot.cli.serve, bot.runtime.app, adapters.slack.mount, "
+        "adapters.teams.mount; print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert done.stdout.strip() == "[]"
+
+
+async def test_the_default_synthesizer_is_made_once_when_the_first_summary_is_asked(
+    tmp_path: Path,
+) -> None:
+    made: list[OfflineSynthesizer] = []
+
+    def make() -> OfflineSynthesizer:
+        made.append(OfflineSynthesizer())
+        return made[-1]
+
+    synthesizer = OnFirstUse(make)
+    assert made == []
+    request = SynthesisRequest(
+        "nl",
+        (PhaseInfo("kiem", "Wat bracht je hier?", "text"),),
+        tuple(AnswerText(n, "kiem", f"De buurtapp bracht ons samen ({n})") for n in range(4)),
+    )
+    first, second = await asyncio.gather(
+        synthesizer.synthesize(request), synthesizer.synthesize(request)
+    )
+    assert len(made) == 1
+    assert first == second == await made[0].synthesize(request)

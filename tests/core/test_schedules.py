@@ -71,7 +71,9 @@ async def test_round_closes_itself_at_the_deadline_and_posts_the_summary(
     assert all(headline in final[1].fallback for headline in HEADLINES)
     assert (await round_row(local)).status == "closed"
     clock.advance(days=1)
-    assert await tick(local) == [], "a deadline fires once"
+    # a deadline fires once; the invitees' thank-you (issue 18) follows the published harvest
+    assert await tick(local) == [f"thanks:{row.id}"], "a deadline fires once"
+    assert await tick(local) == []
     assert len(local.channel(CHANNEL)) == posts + 2
 
 

@@ -2,8 +2,8 @@
 channel read), so a vote or feedback stage after ``publiceer`` takes the themes and ideas as
 the host named them (issue 17). No identity, no time.
 
-Revision ID: 0013_published_summary
-Revises: 0012_address
+Revision ID: 0014_published_summary
+Revises: 0013_actions
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_published_summary"
-down_revision = "0012_address"
+revision = "0014_published_summary"
+down_revision = "0013_actions"
 branch_labels = None
 depends_on = None
 
