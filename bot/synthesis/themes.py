@@ -2,9 +2,10 @@
 
 Answers are grouped by meaning when the packaged sentence model loads
 (:mod:`bot.synthesis.embeddings`): Ward clustering on second-order centred sentence
-embeddings (see :func:`_second_order`), cut where the silhouette, leaning slightly toward more
-themes (:data:`MEANING_BIAS`), is best (on the embeddings, or on word vectors for more than
-:data:`LARGE`).
+embeddings, joined up to :data:`LARGE` answers with the embeddings of each answer's own words
+(see :func:`_with_words` and :func:`_second_order`), cut where the silhouette, leaning
+slightly toward more themes (:data:`MEANING_BIAS`), is best (on the embeddings, or on word
+vectors for more than :data:`LARGE`).
 Without the model they are grouped by words, as follows.
 Word vectors join Snowball-stemmed word TF-IDF with character n-grams (which catch Dutch compounds:
 *buurthuis* and *buurt*). Short answers share few words, so answers are compared by their
@@ -23,6 +24,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,9 +34,10 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
+from wordfreq import word_frequency
 
 from bot.synthesis.embeddings import embed
-from bot.synthesis.language import Analyzer, plain
+from bot.synthesis.language import Analyzer, plain, written_in
 
 SAMPLE = 2000  # answers clustered directly; the rest are assigned to the nearest theme
 LARGE = 500  # answers from which word n-grams must occur twice, and cuts are scored on words
@@ -44,6 +47,11 @@ PREFIX_WEIGHT = 0.7  # of the Dutch word-prefix block against words and n-grams
 # Leaning of the embedding cut toward more themes (see _cut), tuned on SIB-200 train-split and
 # banking77 train draws: 0.1 raised Dutch AMI 0.299 to 0.311 and mixed 0.346 to 0.355.
 MEANING_BIAS = 0.1
+# Weight of the answers' words, each embedded on its own (see _words_meaning), beside the
+# whole answer's embedding; and the SIF constant that weighs a word by how rare it is in its
+# language. Both chosen on SIB-200 train-split and banking77 train draws (see _words_meaning).
+WORDS_WEIGHT = 0.5
+RARE = 1e-4
 SMALLEST = 0.05  # share of the answers below which a group does not count as a theme
 # Singular values (and row norms) below this share of the largest are taken as zero: numpy's
 # matrix_rank uses max(n, m) · eps, far too small for float32 TF-IDF and randomized SVD.
@@ -239,6 +247,8 @@ def group(
         return one
     raw = embed([texts[i] for i in sample]) if meaning else None
     embedded = _meaning(raw)
+    if embedded is not None and n <= LARGE:
+        embedded = _with_words(embedded, texts, analyzer.lang)
     if embedded is None:
         points, similar = space.points(vectors[sample]), vectors[sample]
     else:
@@ -293,4 +303,63 @@ def _meaning(embedded: np.ndarray | None) -> np.ndarray | None:
     centred = embedded - embedded.mean(axis=0)
     norms = np.linalg.norm(centred, axis=1, keepdims=True)
     result: np.ndarray = centred / np.where(norms > RELATIVE_TOLERANCE, norms, 1.0)
+    return result
+
+
+@lru_cache(maxsize=1 << 16)
+def _frequency(word: str, lang: str) -> float:
+    return float(word_frequency(word, lang))
+
+
+def _words_meaning(texts: Sequence[str], lang: str) -> np.ndarray | None:
+    """Each answer as the weighted mean of the embeddings of its own content words and
+    adjective-noun phrases, each embedded on its own (unit rows, zero for an answer without
+    words), or None without the model.
+
+    A word weighs ``RARE / (RARE + p)``, ``p`` its frequency in the answer's language
+    (wordfreq; Arora et al.'s smooth inverse frequency), so *gemeente* counts and *zeggen*
+    hardly. Each answer's words and stop words are those of the language it is written in
+    (:func:`written_in`), so a mixed round reads every answer in its own language. A whole
+    answer's embedding follows how it is said; its words say what it is about, which is what
+    a theme shares."""
+    analyzers = {lang: Analyzer(lang)}
+    bags: list[list[tuple[str, float]]] = []
+    for text in texts:
+        own = written_in(text, lang)
+        analyzer = analyzers.setdefault(own, Analyzer(own))
+        # (item, the word whose frequency weighs it): a phrase weighs as its head noun
+        heads = [(word, word) for word in analyzer.words(text) if len(word) >= 2]
+        heads += [(" ".join(p), p[-1]) for p in analyzer.noun_phrases(text) if len(p) > 1]
+        bags.append([(item, RARE / (RARE + _frequency(head, own))) for item, head in heads])
+    items = sorted({item for bag in bags for item, _ in bag})
+    if not items:
+        return np.zeros((len(texts), 0))
+    rows = embed(items)
+    if rows is None:
+        return None
+    where = {item: n for n, item in enumerate(items)}
+    result = np.zeros((len(texts), rows.shape[1]))
+    for n, bag in enumerate(bags):
+        weights = np.array([weight for _, weight in bag])
+        if len(bag) and weights.sum() > 0:
+            result[n] = weights @ rows[[where[item] for item, _ in bag]] / weights.sum()
+    return result
+
+
+def _with_words(embedded: np.ndarray, texts: Sequence[str], lang: str) -> np.ndarray:
+    """The centred sentence embeddings beside the centred word embeddings of the same answers
+    (:func:`_words_meaning`, weighted :data:`WORDS_WEIGHT`), unit length.
+
+    On SIB-200 train-split draws (the sentences held back for the final check left out),
+    Ward on ``S·X`` with the cut from the data went from AMI 0.315 to 0.364 in Dutch, 0.354 to
+    0.397 in English and 0.327 to 0.381 mixed, and on banking77 train draws from 0.793 to
+    0.814. (Tried and not kept: the words' in-round IDF instead of their frequency in the
+    language, 0.331 Dutch; Dutch compounds split into known words; words as written instead of
+    in lower case; centring each language apart in mixed rounds, 0.373 mixed.)"""
+    words = _meaning(_words_meaning(texts, lang))
+    if words is None or words.shape[1] == 0:
+        return embedded
+    joined = np.hstack([embedded, WORDS_WEIGHT * words])
+    norms = np.linalg.norm(joined, axis=1, keepdims=True)
+    result: np.ndarray = joined / np.where(norms > RELATIVE_TOLERANCE, norms, 1.0)
     return result

@@ -9,7 +9,6 @@ import copy
 import io
 
 import docx
-
 from sqlalchemy import select
 
 from bot.testing.fake_slack import FakeSlack

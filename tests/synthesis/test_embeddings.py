@@ -13,7 +13,7 @@ import pytest
 
 from bot.synthesis import OfflineSynthesizer, embeddings
 from bot.synthesis.language import Analyzer
-from bot.synthesis.themes import group
+from bot.synthesis.themes import _words_meaning, group
 
 from .conftest import round_request
 
@@ -61,6 +61,54 @@ def test_grouping_by_meaning_is_the_same_every_time() -> None:
     once, again = embeddings.embed(texts), embeddings.embed(texts)
     if once is not None and again is not None:
         assert np.array_equal(once, again)
+
+
+# The same two topics in English, for rounds where some people write English.
+LATE_EN = (
+    "The bus is always late.",
+    "My train was delayed again this morning.",
+    "Public transport never runs on time.",
+)
+GREEN_EN = (
+    "More trees in our street, please.",
+    "I want a park with lots of plants and flowers.",
+    "Give us green squares instead of stones.",
+)
+
+
+def test_a_mixed_round_is_grouped_by_topic_not_by_language() -> None:
+    assert embeddings.encoder() is not None, "the sentence model ships with the package"
+    texts = [*LATE[:3], *LATE_EN, *GREEN[:3], *GREEN_EN]
+    topic = ["late"] * 6 + ["green"] * 6
+    labels = group(texts, Analyzer("nl")).labels
+    themes = [{topic[i] for i in np.flatnonzero(labels == t)} for t in set(labels.tolist())]
+    assert len(themes) >= 2
+    assert all(len(topics) == 1 for topics in themes)
+
+
+def test_an_answers_own_words_weigh_by_how_rare_they_are_in_its_language() -> None:
+    rows = _words_meaning(["Wat zeggen ze over de gemeente?"], "nl")
+    words = embeddings.embed(["gemeente", "zeggen"])
+    assert rows is not None and words is not None
+    row = rows[0] / np.linalg.norm(rows[0])
+    assert row @ words[0] > row @ words[1] + 0.1
+
+
+def test_an_english_answer_in_a_dutch_round_is_read_as_english() -> None:
+    # Its words, stop words and word frequencies are English ones whatever the round's
+    # language: "is" and "the" are no Dutch stop words, "bus" is rare in neither.
+    in_dutch = _words_meaning(["The bus is always late.", "Meer bomen in de straat."], "nl")
+    in_english = _words_meaning(["The bus is always late.", "More trees please."], "en")
+    assert in_dutch is not None and in_english is not None
+    assert np.allclose(in_dutch[0], in_english[0], atol=1e-6)  # float32, batched apart
+
+
+def test_answers_without_words_have_no_words_meaning() -> None:
+    rows = _words_meaning(["Goed idee!", "123", "?!"], "nl")
+    assert rows is not None
+    assert np.allclose(rows[1:], 0.0)
+    assert np.linalg.norm(rows[0]) > 0
+    assert _words_meaning(["123", "!!"], "en") is not None
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,22 @@ def test_the_chunker_finds_nouns_after_articles_and_skips_verbs() -> None:
         ("new", "card"),
         ("atm",),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        ("We zijn groot geworden in dit dorp.", [("dorp",)]),
+        ("Er zijn bomen gekapt.", []),
+        ("Ze zijn blij met de nieuwe bibliotheek.", [("nieuwe", "bibliotheek")]),
+        ("Hij zette zijn fiets bij het station.", [("fiets",), ("station",)]),
+        ("Zijn fiets stond bij haar huis.", [("fiets",), ("huis",)]),
+    ],
+)
+def test_dutch_zijn_after_a_subject_is_the_verb_not_a_possessive(
+    text: str, phrases: list[tuple[str, ...]]
+) -> None:
+    assert Analyzer("nl").noun_phrases(text) == phrases
 
 
 SENTENCES = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.synthesis.language import Analyzer
+from bot.synthesis.language import Analyzer, written_in
 
 
 @pytest.mark.parametrize(
@@ -60,3 +62,26 @@ def test_the_singular_may_come_from_elsewhere_in_the_round() -> None:
     stem = analyzer.stem("cards")
     assert analyzer.surface(stem, Counter({"cards": 3})) == "card"
     assert analyzer.surface(analyzer.stem("holiday"), Counter({"holidays": 2})) == "holidays"
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "language"),
+    [
+        ("De bus komt altijd te laat bij het station.", "en", "nl"),
+        ("The bus is always late at the station.", "nl", "en"),
+        ("Ik wil graag meer bomen in de wijk", "en", "nl"),
+        ("Why was my card declined?", "nl", "en"),
+        ("", "en", "en"),
+        ("123 456 !!", "nl", "nl"),
+        ("[naam] 12", "en", "en"),
+    ],
+)
+def test_each_answer_is_read_in_the_language_it_is_written_in(
+    text: str, default: str, language: str
+) -> None:
+    assert written_in(text, default) == language
+
+
+@given(st.text(max_size=80), st.sampled_from(["nl", "en", "de", ""]))
+def test_any_text_is_read_as_dutch_or_english(text: str, default: str) -> None:
+    assert written_in(text, default) in {"nl", "en"}
