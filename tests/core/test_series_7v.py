@@ -22,7 +22,7 @@ from bot.testing import LocalDriver, ManualClock
 from storage.models import ActionRow, RoundRow
 from tests.core.conversation import CHANNEL, PEOPLE, choices, publish, setup_channel
 from tests.core.test_actions import accept_button
-from tests.core.test_ballots import buttons, press
+from tests.core.test_ballots import buttons, press, publish_result
 from tests.core.test_schedules import tick
 
 HOST = "U01ANNA"
@@ -251,6 +251,10 @@ async def test_a_whole_7v_series_with_eight_people(local: LocalDriver, clock: Ma
     # Bus: 8 dots from 8 voters (100%); housing: 4 dots from 4 of the 8 voters (50%).
     posts = len(local.channel(CHANNEL))
     await local.command(HOST, CHANNEL, "sluit")
+    assert "kijkt de uitslag na" in local.channel(CHANNEL)[-1].fallback
+    waiting = (await local.command("U04DAAN", CHANNEL, "traject")).fallback
+    assert "Stemming" not in waiting and "stippen" not in waiting, "not before it is published"
+    await publish_result(local)  # the host reviews the result first (PRODUCT.md §3)
     result = "\n".join(m.fallback for m in local.channel(CHANNEL)[posts:])
     assert "8 mensen stemden" in result, result
     top, second = labels[bus - 1], labels[housing - 1]

@@ -86,6 +86,7 @@ async def test_exploration_theme_round_vote_and_action_on_slack(
         await press(world, fake, user, "vote_add", bus)
     await world.command("UHOST", "sluit")
     await world.settle()
+    await press(world, fake, "UHOST", "stage_result", "publish")  # the host's review
     result = "\n".join(text_of(m) for m in fake.posts(CHANNEL)[-3:])
     assert "4 mensen stemden" in result, result
     assert "tiny houses voor starters op gemeentegrond: 4 stippen, van 4 stemmers (100%)" in (

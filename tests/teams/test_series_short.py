@@ -78,6 +78,7 @@ async def test_exploration_theme_round_vote_and_action_in_teams(tmp_path: Path) 
         for user in ("29:anna", "29:bram"):
             await submit(bot, user, "vote_add", bus)
         await bot.in_channel(HOST, "sluit")
+        await submit(bot, HOST, "stage_result", "publish")  # the host's review
         result = "\n".join(card_text(m) for m in bot.chat(CHANNEL)[-3:])
         assert "4 mensen stemden" in result, result
         assert "tiny houses voor starters op gemeentegrond: 4 stippen, van 4 stemmers (100%)" in (
