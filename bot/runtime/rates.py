@@ -55,6 +55,13 @@ PROBE = 0.001
 # cubic, like CUBIC's): a right limit is probed gently for half a minute (a 429 costs a whole
 # Retry-After second), one that was underestimated is found again within a minute.
 CONVEX = 20.0
+# Measured over the sending only, a rate resumed after a pause looks accepted while it spends
+# the burst allowance the pause refilled: with a big allowance, far too fast a rate goes on for
+# seconds before the next 429, and 3% off per 429 takes minutes to come down. The share of the
+# time since the previous 429 that went to its pause says how much too fast (none at a right
+# rate; most of it far above): the limit goes down by CUT of that share on top. (A whole share
+# counts the pause as sending time, the lowest the limit can be; that undershoots small bursts.)
+CUT = 0.1
 QUIET = 1.0  # 429s within this many seconds of a decrease are the same excess
 SAVE_EVERY = 2.0  # seconds between writes of one scope's rate
 
@@ -84,6 +91,7 @@ class AdaptiveRate:
         self._quiet_until = 0.0
         self._doubted = -1e9
         self._lowered = clock()
+        self._last_limited: float | None = None
 
     @property
     def slow_start(self) -> bool:
@@ -134,9 +142,28 @@ class AdaptiveRate:
             return None
         return gaps / spent
 
+    def _paused_share(self) -> float:
+        """The share of the time since the previous 429 that went to its pause (until the
+        first success after it): 0 without one, or with a sliding ``window``, whose measure
+        already counts the refused time."""
+        before = self._last_limited
+        if before is None or self.window is not None:
+            return 0.0
+        resumed = None
+        for at in reversed(self._recent):
+            if at <= before:
+                break
+            resumed = at
+        now = self._clock()
+        if resumed is None or now <= before:
+            return 0.0
+        return (resumed - before) / (now - before)
+
     def limited(self) -> bool:
         """The platform said 429: slow down (once per excess). True when the rate changed."""
         now = self._clock()
+        share = self._paused_share()
+        self._last_limited = now
         if now < self._quiet_until:
             return False
         self._quiet_until = now + QUIET
@@ -154,6 +181,7 @@ class AdaptiveRate:
             self.rate = max(self.floor, self.rate / 2)
         else:
             limit = max(self.floor, min(self.rate, max(self.rate / 2, measured)))
+            limit = max(self.floor, limit * (1 - CUT * share))
             self.limited_at = limit
             self.rate = max(self.floor, limit * DECREASE)
         self._lowered = now
