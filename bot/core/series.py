@@ -41,7 +41,7 @@ def outcome_of(summary: Summary) -> list[str]:
         if not phase.published:
             continue
         for theme in phase.themes:
-            if theme.label not in labels:
+            if theme.label and theme.label not in labels:
                 labels.append(theme.label)
     return labels
 
