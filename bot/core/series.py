@@ -35,7 +35,8 @@ RECAP_THEMES = 8
 
 
 def outcome_of(summary: Summary) -> list[str]:
-    """The labels of the themes a published summary shows, in its order, each once."""
+    """The labels of the themes a published summary shows, in its order, each once (a theme
+    without a label, whose answers share no noun, names no next round)."""
     labels: list[str] = []
     for phase in summary.phases:
         if not phase.published:
