@@ -134,6 +134,9 @@ class RoundRow(Base):
     # timer, bot/core/thanks.py): what it produced in one line, and since when it is owed.
     thanks: Mapped[str | None] = mapped_column(Text)
     thanks_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The summary as last posted in the channel (JSON of bot/core/drafts.py, only what was
+    # published): a vote or feedback on the round takes its themes as the host named them.
+    published: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index(

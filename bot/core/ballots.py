@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from bot.core.commands import CommandError
+from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.turn import Turn
 from storage.database import after_commit, after_rollback, erases
@@ -59,7 +60,13 @@ class StageContext:
 
     @property
     def lang(self) -> str:
+        """The round's language (``nl``, ``en``): for scrubbing and dates."""
         return self.round.language
+
+    @property
+    def voice(self) -> str:
+        """The catalog voice its texts speak: the language with the round's form of address."""
+        return voice(self.round.language, self.round.address)
 
     @property
     def is_open(self) -> bool:
@@ -171,7 +178,7 @@ class BallotBox:
         ctx = await self.context(turn, row)
         if (ctx.round.platform, ctx.round.workspace) != (i.platform, i.workspace):
             raise CommandError("error.stage_unknown")
-        turn.lang = ctx.lang
+        turn.lang = ctx.voice
         if not ctx.is_open:
             raise CommandError("error.stage_closed")
         ballot = await turn.session.get(

@@ -365,7 +365,8 @@ def _parse_stage(name: str, words: list[str]) -> Command:
                     raise CommandError("error.min", value=value[:10])
                 minimum = int(value)
             else:
-                raise CommandError("error.unknown_option", option=word[:40])
+                key = "error.vote_option" if name == "vote" else "error.feedback_option"
+                raise CommandError(key, option=word[:40])
             i += 2
             continue
         if name != "vote":

@@ -18,7 +18,9 @@ Nothing at all is published unless at least ``k`` distinct people reacted to the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 from bot.core.ballots import BallotBox, Choices, Item, StageContext
@@ -56,6 +58,7 @@ def classify(agree: int, disagree: int, passed: int, threshold: int) -> str | No
 class Feedback:
     name = "feedback"
     actions = frozenset({REACT, COMMENT})
+    typed: Mapping[str, str] = MappingProxyType({"opmerking": COMMENT, "comment": COMMENT})
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         found: list[Item] = []
@@ -78,7 +81,7 @@ class Feedback:
             raise CommandError("error.feedback_no_statements")
 
     def invitation(self, stage: StageContext, views: Views) -> Outgoing:
-        lang = stage.lang
+        lang = stage.voice
         lead: list[Block] = [
             Heading(views.t(lang, "stage.feedback.heading")),
             Text(views.t(lang, "stage.feedback.how", count=len(stage.items))),
@@ -88,7 +91,7 @@ class Feedback:
 
     def batch(self, stage: StageContext, first: int, choices: Choices, views: Views) -> Outgoing:
         """Statements ``first + 1 .. first + BATCH``, each with its buttons, and a comment."""
-        lang = stage.lang
+        lang = stage.voice
         items = stage.items
         shown = list(enumerate(items[first : first + BATCH], start=first + 1))
         blocks: list[Block] = []
@@ -120,7 +123,7 @@ class Feedback:
     ) -> None:
         from bot.core.stages import stage_ref
 
-        lang = stage.lang
+        lang = stage.voice
         count = len(stage.items)
         value = turn.incoming.value or ""
         if turn.incoming.action == COMMENT:
@@ -184,7 +187,7 @@ class Feedback:
     def lines(self, stage: StageContext, views: Views) -> dict[str, list[str]]:
         """The result's lines per section: consensus, divisive, unclear."""
         results = stage.results or {}
-        lang = stage.lang
+        lang = stage.voice
         sections: dict[str, list[str]] = {"consensus": [], "divisive": [], "unclear": []}
         for s in results.get("statements", []):
             sided = s["agree"] + s["disagree"]
@@ -201,8 +204,31 @@ class Feedback:
             sections[section].append(line)
         return sections
 
-    def result(self, stage: StageContext, views: Views) -> Outgoing:
-        lang = stage.lang
+    @staticmethod
+    def _comment_order(results: dict[str, Any]) -> list[tuple[str, int, int]]:
+        """(group, statement index, comment index) in the order the result shows them."""
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for s_at, s in enumerate(results.get("statements", [])):
+            for c_at in range(len(s["comments"])):
+                groups.setdefault(s["group"], []).append((s_at, c_at))
+        return [(group, s, c) for group, found in groups.items() for s, c in found]
+
+    def comments(self, results: dict[str, Any]) -> int:
+        return len(self._comment_order(results))
+
+    def without_comment(self, results: dict[str, Any], number: int) -> dict[str, Any]:
+        order = self._comment_order(results)
+        if not 1 <= number <= len(order):
+            raise CommandError("error.draft_no_quote", number=number, count=len(order))
+        _, s_at, c_at = order[number - 1]
+        statements = [dict(s) for s in results["statements"]]
+        statements[s_at]["comments"] = [
+            c for n, c in enumerate(statements[s_at]["comments"]) if n != c_at
+        ]
+        return {**results, "statements": statements}
+
+    def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
+        lang = stage.voice
         results = stage.results or {}
         heading = Heading(views.t(lang, "stage.feedback.result_heading"))
         if not results.get("published"):
@@ -219,9 +245,11 @@ class Feedback:
                 blocks.append(Text(f"*{views.t(lang, f'stage.feedback.{section}')}*"))
                 blocks.append(Text("\n".join(f"• {line}" for line in found)))
         groups: dict[str, list[str]] = {}
-        for s in results["statements"]:
-            for comment in s["comments"]:
-                groups.setdefault(s["group"], []).append(f"{s['number']}. {comment}")
+        statements = results["statements"]
+        for n, (group, s_at, c_at) in enumerate(self._comment_order(results), start=1):
+            s = statements[s_at]
+            mark = f"[{n}] " if numbered else ""
+            groups.setdefault(group, []).append(f"{mark}{s['number']}. {s['comments'][c_at]}")
         if groups:
             blocks.append(Text(f"*{views.t(lang, 'stage.feedback.comments')}*"))
             for group, comments in groups.items():
@@ -233,7 +261,7 @@ class Feedback:
         results = stage.results or {}
         if not results.get("published"):
             return None
-        lang = stage.lang
+        lang = stage.voice
         found: list[str] = []
         for section, lines in self.lines(stage, views).items():
             found.extend(f"{views.t(lang, f'stage.feedback.{section}')}: {line}" for line in lines)

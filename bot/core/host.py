@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import delete, insert, select
 
-from bot.core import invitees
+from bot.core import drafts, invitees
 from bot.core.actions import agreed
 from bot.core.ballots import StageContext
 from bot.core.commands import (
@@ -33,6 +33,7 @@ from bot.core.rounds import RoundContext
 from bot.core.segments import Segments, pending
 from bot.core.segments import question as segment_question
 from bot.core.series import Series
+from bot.core.stages import POSTED as STAGE_POSTED
 from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
 from bot.core.status import status_report
@@ -503,7 +504,7 @@ class Hosts:
         stage = await self.stages.open_in_channel(turn)
         if stage is None:
             raise CommandError("error.no_round_here")
-        turn.lang = stage.lang
+        turn.lang = stage.voice
         i = turn.incoming
         row = stage.round
         if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.host_hash:
@@ -511,16 +512,20 @@ class Hosts:
         if name == "status":
             turn.reply(await self.stages.status(turn, stage))
             return
-        await self.close_stage(turn, stage)
-        turn.reply(self.views.note(stage.lang, "stage.closed_host"))
+        outcome = await self.close_stage(turn, stage, host=i.user_id)
+        key = "stage.closed_host" if outcome == STAGE_POSTED else "stage.closed_host_review"
+        turn.reply(self.views.note(stage.voice, key))
 
-    async def close_stage(self, turn: Turn, stage: StageContext) -> None:
-        """Close ``stage`` (its result to the channel), then open the template's next one."""
+    async def close_stage(self, turn: Turn, stage: StageContext, host: str | None = None) -> str:
+        """Close ``stage`` (its result to the channel or to the host), then open the
+        template's next stage."""
         assert self.stages is not None
         humans = self._humans(turn, stage.round.channel_id)
-        await self.stages.close(turn, stage, [m.name for m in humans])
+        names = [m.name for m in humans]
+        outcome = await self.stages.close(turn, stage, names, [m.user_id for m in humans], host)
         ctx = await turn.store.context(stage.round)
         await self.stages.open_next(turn, ctx, humans)
+        return outcome
 
     async def _deliver(
         self,
@@ -567,6 +572,7 @@ class Hosts:
         body = summary_outgoing(summary, self.views.catalog)
         blocks = (Heading(heading), *body.blocks, *(footer or ()))
         turn.channel(ctx.row.channel_id, Outgoing(blocks))
+        ctx.row.published = drafts.dumps(summary)  # what a vote's options come from
 
     async def _post_summary(
         self,

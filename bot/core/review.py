@@ -205,6 +205,7 @@ class Reviews:
         if self.publication is not None:
             footer = await self.publication.published(turn, row, summary, turn.incoming.user_id)
         turn.channel(row.channel_id, Outgoing((Heading(draft.heading), *body.blocks, *footer)))
+        row.published = draft.content  # as the host left it: what a vote's options come from
         await turn.session.delete(draft)
         if row.status == "closed":
             owe(turn, self.views, row, summary)

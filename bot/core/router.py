@@ -32,6 +32,7 @@ from bot.core.participant import Participants
 from bot.core.prepared import Prepared
 from bot.core.prompts import Catalog, voice
 from bot.core.pseudonyms import Keyring
+from bot.core.results import RESULT, RESULT_REMOVE
 from bot.core.review import ACTIONS as DRAFT_ACTIONS
 from bot.core.review import Reviews
 from bot.core.rounds import Batch, RoundStore
@@ -148,6 +149,10 @@ class Dialoog:
         if i.timer is not None:
             await self.timers.fire(turn, i.timer)
             return
+        if i.action in (RESULT, RESULT_REMOVE):
+            self.metrics.commands.labels("draft").inc()
+            await self.stages.results.action(turn)
+            return
         if i.action in THEME_ACTIONS:
             self.metrics.commands.labels("theme_round").inc()
             await self.theme_rounds.action(turn)
@@ -175,6 +180,9 @@ class Dialoog:
             return
         if i.is_private:
             if await self._draft_in_private(turn):
+                return
+            if await self.stages.typed(turn):  # `opmerking 2 …` on the harvest
+                self.metrics.commands.labels("ballot").inc()
                 return
             word = participant_word(i.text) or listing_word(i.text)
             target = numbered(i.text) if word is None else None

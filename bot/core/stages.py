@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import func, select
+
 from bot.core import drafts
-from bot.core.ballots import BallotBox, Choices, Item, StageContext
+from bot.core.ballots import BallotBox, Item, StageContext
+from bot.core.ballots import Choices as Picked
 from bot.core.commands import Command, CommandError
 from bot.core.deadlines import parse_deadline
 from bot.core.harvest import gather
 from bot.core.messages import Outgoing
 from bot.core.phases import phase_kind
 from bot.core.registry import Registry, Unregistered
+from bot.core.results import REVIEW, Results
 from bot.core.rounds import RoundContext
 from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
@@ -30,6 +35,8 @@ from bot.support.settings import Settings
 from storage.models import BallotRow, DraftRow, RoundRow, StageRow
 
 log = logging.getLogger(__name__)
+POSTED = "posted"
+DRAFTED = "drafted"
 MAX_ITEMS = 60  # options or statements in one stage: more would not be read
 
 
@@ -51,6 +58,9 @@ class StageBehaviour(Protocol):
 
     name: str
     actions: frozenset[str]
+    # Words typed in the private chat that act like one of its fields: ``opmerking 2 …`` is
+    # the comment field (the console has no fields), as ``{word: action}``.
+    typed: Mapping[str, str]
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         """The options or statements, from the round's synthesis or the host's list."""
@@ -71,14 +81,23 @@ class StageBehaviour(Protocol):
     def tally(
         self,
         stage: StageContext,
-        filled: list[Choices],
+        filled: list[Picked],
         comments: list[tuple[int, str]],
     ) -> dict[str, Any]:
         """The results to keep and publish, with everything below the threshold left out."""
         ...
 
-    def result(self, stage: StageContext, views: Views) -> Outgoing:
-        """The post for the channel (from the stage's kept results)."""
+    def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
+        """The post for the channel (from the stage's kept results); ``numbered`` marks
+        each comment ``[n]`` for the host's review."""
+        ...
+
+    def comments(self, results: dict[str, Any]) -> int:
+        """How many participants' comments the results hold."""
+        ...
+
+    def without_comment(self, results: dict[str, Any], number: int) -> dict[str, Any]:
+        """The results without comment ``number`` (as numbered in the review)."""
         ...
 
     def harvest(self, stage: StageContext, views: Views) -> StageNote | None:
@@ -118,16 +137,20 @@ class Stages:
         self.settings = settings
         self.views = views
         self.box = box
+        self.results = Results(views, box, self.behaviour)
 
     def behaviour(self, kind: str) -> StageBehaviour:
         return STAGES.named(kind)
 
     async def summary_of(self, turn: Turn, ctx: RoundContext, names: list[str]) -> Summary:
         """The round's synthesis as the host last saw it: its draft (with the host's edits)
-        while there is one, else made again from the stored answers."""
+        while there is one, else the summary as it was published, else made again from the
+        stored answers."""
         draft = await turn.session.get(DraftRow, ctx.id)
         if draft is not None:
             return drafts.loads(draft.content)
+        if ctx.row.published:
+            return drafts.loads(ctx.row.published)
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
         # The options are chosen from it: never from a stand-in (prepared.py), so fetch first.
@@ -142,9 +165,10 @@ class Stages:
         opening: Opening,
         humans: list[str],
         names: list[str],
-    ) -> StageContext | None:
-        """Open a stage of ``kind`` on the closed round ``ctx`` for ``humans``; None (and a
-        note to the channel) when the synthesis has nothing to vote or react on."""
+    ) -> StageContext:
+        """Open a stage of ``kind`` on the closed round ``ctx`` for ``humans``, each invited
+        privately; refused (:class:`CommandError`) when the synthesis has nothing to vote or
+        react on."""
         behaviour = self.behaviour(kind)
         if await self.box.open_in_round(turn, ctx.id) is not None:
             raise CommandError("error.stage_running")
@@ -156,9 +180,12 @@ class Stages:
         deadline = None
         if opening.deadline is not None:
             deadline = parse_deadline(opening.deadline, turn.now, ctx.row.timezone)
-        summary = await self.summary_of(turn, ctx, names)
-        if not summary.published and not opening.listed:
-            raise CommandError("error.too_few", count=ctx.row.min_respondents)
+        if opening.listed:  # the host's own options: no synthesis needed
+            summary = Summary(ctx.lang, 0, minimum, ())
+        else:
+            summary = await self.summary_of(turn, ctx, names)
+            if not summary.published:
+                raise CommandError("error.too_few", count=ctx.row.min_respondents)
         items = behaviour.items(summary, opening, self.views, ctx.lang)[:MAX_ITEMS]
         behaviour.check(opening, items)
         stage = await self.box.open(
@@ -190,8 +217,6 @@ class Stages:
         specs = ctx.template.stages
         if not specs or ctx.row.status != "closed":
             return
-        from sqlalchemy import func, select
-
         done = await turn.session.scalar(
             select(func.count()).select_from(StageRow).where(StageRow.round_id == ctx.id)
         )
@@ -226,9 +251,18 @@ class Stages:
         row = await self.box.open_in_round(turn, round_ctx.id)
         return None if row is None else await self.box.context(turn, row)
 
-    async def close(self, turn: Turn, stage: StageContext, names: list[str]) -> None:
-        """Count, keep the results, destroy the key, post the result (or that too few took
-        part) to the channel."""
+    async def close(
+        self,
+        turn: Turn,
+        stage: StageContext,
+        names: list[str],
+        members: list[str],
+        host: str | None = None,
+    ) -> str:
+        """Count, keep the results, destroy the key; then the result to the channel
+        (``--publiceer direct``, or too few took part to show anything), or privately to
+        the host (``host``, or found among ``members``) for review first. Returns
+        :data:`POSTED` or :data:`DRAFTED`."""
         behaviour = self.behaviour(stage.row.kind)
         filled = await self.box.filled(turn, stage)
         comments = await self.box.comments(turn, stage)
@@ -239,13 +273,23 @@ class Stages:
             comments = [(item, scrub(text)) for item, text in comments]
         results = behaviour.tally(stage, filled, comments)
         await self.box.close(turn, stage, results)
-        turn.channel(stage.round.channel_id, behaviour.result(stage, self.views))
         log.info("stage %s (%s) closed; its key destroyed", stage.id, stage.row.kind)
+        round_row = stage.round
+        if round_row.publish == "direct" or not results.get("published"):
+            turn.channel(round_row.channel_id, behaviour.result(stage, self.views))
+            return POSTED
+        # PRODUCT.md §3, Publishing: the result reaches the host privately first.
+        stage.row.status = REVIEW
+        host = host or self.results.host_among(round_row, members)
+        if host is not None:
+            turn.private(host, self.results.preview(stage))
+        turn.channel(round_row.channel_id, self.views.note(stage.voice, "stage.in_review"))
+        return DRAFTED
 
     async def status(self, turn: Turn, stage: StageContext) -> Outgoing:
         invited, filled = await self.box.counts(turn, stage.id)
         return self.views.note(
-            stage.lang, f"stage.{stage.row.kind}.status", done=filled, invited=invited
+            stage.voice, f"stage.{stage.row.kind}.status", done=filled, invited=invited
         )
 
     async def action(self, turn: Turn) -> None:
@@ -257,19 +301,64 @@ class Stages:
             raise CommandError("error.choice_stale")
         await behaviour.act(turn, self.box, stage, ballot, self.views)
 
-    async def annotate(self, turn: Turn, round_id: str, summary: Summary) -> Summary:
-        """``summary`` with the priorities and agreement of the round's closed stages."""
-        notes = []
+    async def notes(self, turn: Turn, round_id: str) -> tuple[StageNote, ...]:
+        """The priorities and agreement of the round's closed (and published) stages."""
+        found = []
         for stage in await self.closed_stages(turn, round_id):
             note = self.behaviour(stage.row.kind).harvest(stage, self.views)
             if note is not None:
-                notes.append(note)
-        return dataclasses.replace(summary, stages=tuple(notes)) if notes else summary
+                found.append(note)
+        return tuple(found)
+
+    async def annotate(self, turn: Turn, round_id: str, summary: Summary) -> Summary:
+        """``summary`` with the priorities and agreement of the round's closed stages."""
+        notes = await self.notes(turn, round_id)
+        return dataclasses.replace(summary, stages=notes) if notes else summary
+
+    async def typed(self, turn: Turn) -> bool:
+        """``opmerking 2 <tekst>`` in the private chat: the field it stands for, in the
+        newest open stage the sender is invited to whose kind takes that word. False when
+        the text is no such word (it is then an answer like any other)."""
+        i = turn.incoming
+        words = i.text.split(maxsplit=2)
+        if len(words) < 3 or not words[1].isdigit():
+            return False
+        kinds = {
+            name: b.typed[words[0].casefold()]
+            for name, b in STAGES.items()
+            if words[0].casefold() in b.typed
+        }
+        if not kinds:
+            return False
+        rows = await turn.session.scalars(
+            select(StageRow)
+            .join(RoundRow, RoundRow.id == StageRow.round_id)
+            .where(
+                StageRow.status == "open",
+                StageRow.kind.in_(kinds),
+                RoundRow.platform == i.platform,
+                RoundRow.workspace == i.workspace,
+            )
+            .order_by(RoundRow.seq.desc(), StageRow.seq.desc())
+        )
+        for row in list(rows):
+            stage = await self.box.context(turn, row)
+            if stage.key is None:
+                continue
+            ballot = await turn.session.get(BallotRow, (stage.id, stage.pseudonym(i.user_id)))
+            if ballot is None:
+                continue
+            turn.lang = stage.voice
+            turn.incoming = dataclasses.replace(
+                i, action=kinds[row.kind], value=f"{words[1]}\t{words[2]}", round_id=stage.id
+            )
+            stage, ballot = await self.box.ballot(turn, stage.id)
+            await self.behaviour(row.kind).act(turn, self.box, stage, ballot, self.views)
+            return True
+        return False
 
     async def closed_stages(self, turn: Turn, round_id: str) -> list[StageContext]:
         """The round's closed stages, oldest first, for summaries and exports."""
-        from sqlalchemy import select
-
         rows = await turn.session.scalars(
             select(StageRow)
             .where(StageRow.round_id == round_id, StageRow.status == "closed")

@@ -47,7 +47,7 @@ class Timers:
             stage = await session.get(StageRow, timer.ref, with_for_update=True)
             if stage is not None and stage.status == "open" and self.hosts.stages is not None:
                 found = await self.hosts.stages.box.context(turn, stage)
-                turn.lang = found.lang
+                turn.lang = found.voice
                 await self.hosts.close_stage(turn, found)
             return
         row = await session.get(RoundRow, timer.ref, with_for_update=True)

@@ -12,6 +12,8 @@ allows 25 buttons in a row and 50 blocks in a message, a Teams card stays small.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from bot.core.ballots import BallotBox, Choices, Item, StageContext
@@ -39,6 +41,7 @@ def ranked(totals: list[int]) -> list[int]:
 class Voting:
     name = "vote"
     actions = frozenset({ADD, REMOVE, PAGE_ACTION})
+    typed: Mapping[str, str] = MappingProxyType({})
 
     def items(self, summary: Summary, opening: Opening, views: Views, lang: str) -> list[Item]:
         if opening.source == "list":
@@ -65,7 +68,7 @@ class Voting:
 
     # -- the ballot a person sees -----------------------------------------------------------
     def invitation(self, stage: StageContext, views: Views) -> Outgoing:
-        lang = stage.lang
+        lang = stage.voice
         lead: list[Block] = [
             Heading(views.t(lang, "stage.vote.heading")),
             Text(
@@ -82,7 +85,7 @@ class Voting:
 
     def ballot(self, stage: StageContext, choices: Choices, page: int, views: Views) -> Outgoing:
         """Page ``page`` of the options with the person's own dots, and the buttons."""
-        lang = stage.lang
+        lang = stage.voice
         items = stage.items
         pages = max(1, -(-len(items) // PAGE))
         page = min(max(page, 0), pages - 1)
@@ -191,7 +194,7 @@ class Voting:
         results = stage.results or {}
         if not results.get("published"):
             return []
-        lang = stage.lang
+        lang = stage.voice
         voters = int(results["voters"])
         found = []
         for option in results["options"]:
@@ -209,8 +212,14 @@ class Voting:
             )
         return found
 
-    def result(self, stage: StageContext, views: Views) -> Outgoing:
-        lang = stage.lang
+    def comments(self, results: dict[str, Any]) -> int:
+        return 0
+
+    def without_comment(self, results: dict[str, Any], number: int) -> dict[str, Any]:
+        raise CommandError("error.draft_no_quote", number=number, count=0)
+
+    def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
+        lang = stage.voice
         results = stage.results or {}
         heading = Heading(views.t(lang, "stage.vote.result_heading"))
         if not results.get("published"):
@@ -228,7 +237,7 @@ class Voting:
         found = self.lines(stage, views)
         if not found:
             return None
-        lang = stage.lang
+        lang = stage.voice
         beside = tuple(
             (
                 str(option.get("ref") or option["text"]),

@@ -86,14 +86,16 @@ async def check_secret_fits(db: Database, keyring: Keyring) -> None:
     destruction. A file of a round this database does not know is left alone: it may belong
     to another database whose bot shares the directory (``chat`` beside ``serve``)."""
     async with db.sessions() as session:
-        open_ids = set(await session.scalars(select(RoundRow.id).where(RoundRow.status == "open")))
-        # A vote's or feedback round's key file lives beside the rounds' (bot/core/ballots.py).
-        open_ids |= set(await session.scalars(select(StageRow.id).where(StageRow.status == "open")))
+        rounds = set(await session.scalars(select(RoundRow.id).where(RoundRow.status == "open")))
+        # A vote's or feedback stage's key file lives beside the rounds' (bot/core/ballots.py).
+        stages = set(await session.scalars(select(StageRow.id).where(StageRow.status == "open")))
     files = keyring.key_files
+    open_ids = rounds | stages
     for round_id in sorted(open_ids):
         if files.read(round_id) is None:
+            what = "round" if round_id in rounds else "vote or feedback stage"
             raise SecretError(
-                f"DIALOOG_KEY_DIR: no key for open round {round_id} in {files.directory} "
+                f"DIALOOG_KEY_DIR: no key for open {what} {round_id} in {files.directory} "
                 "(every process must use the same key directory)"
             )
         keyring.round_key(round_id)

@@ -3,9 +3,9 @@
 Answers are grouped by meaning when the packaged sentence model loads
 (:mod:`bot.synthesis.embeddings`): Ward clustering on second-order centred sentence
 embeddings, joined up to :data:`LARGE` answers with the embeddings of each answer's own words
-(see :func:`_with_words` and :func:`_second_order`), cut where the silhouette, leaning slightly toward more
-themes (:data:`MEANING_BIAS`), is best (on the embeddings, or on word vectors for more than
-:data:`LARGE`).
+(see :func:`_with_words` and :func:`_second_order`), cut where the silhouette, leaning
+slightly toward more themes (:data:`MEANING_BIAS`), is best (on the embeddings, or on word
+vectors for more than :data:`LARGE`).
 Without the model they are grouped by words, as follows.
 Word vectors join Snowball-stemmed word TF-IDF with character n-grams (which catch Dutch compounds:
 *buurthuis* and *buurt*). Short answers share few words, so answers are compared by their

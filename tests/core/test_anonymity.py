@@ -361,7 +361,7 @@ async def test_votes_and_reactions_hold_no_identity_and_lose_their_link_at_close
     """Issue 17: a vote and reactions with a comment, dumped while open and after close:
     no user id or name next to a ballot or comment, no time beyond the day, and once closed
     no key file is left that could recompute a ballot's pseudonym."""
-    from tests.core.test_ballots import LIST, buttons, press
+    from tests.core.test_ballots import LIST, buttons, press, publish_result
 
     caplog.set_level(logging.DEBUG)
     await run_round(local)
@@ -374,6 +374,7 @@ async def test_votes_and_reactions_hold_no_identity_and_lose_their_link_at_close
     assert any(row.startswith("ballots:") and '{"1": 1}' in row for row in during)
     assert len(local.app.keyring.key_files.round_ids()) == 1, "the stage's key, while open"
     await local.command(HOST, CHANNEL, "sluit")
+    await publish_result(local)
     await local.command(HOST, CHANNEL, "feedback")
     first = local.inbox("U03CHLOE")[-1]
     refs = [c.round_id for c in choices(first) if c.key == "react"]

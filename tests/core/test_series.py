@@ -347,7 +347,7 @@ async def test_7v_prioritises_by_vote_then_deepens_a_theme_from_its_button(
     """7V's voorkeuren session in a series: a question, then dot-voting on its themes when
     it closes (the vote kind); once its summary is published, its themes start deep-dive
     rounds (7v-verdiepen) that recap it."""
-    from tests.core.test_ballots import buttons, press
+    from tests.core.test_ballots import buttons, press, publish_result
 
     setup_channel(local, SIX)
     await local.command(HOST, CHANNEL, 'traject start "Regionale samenwerking" --methode 7v')
@@ -363,6 +363,7 @@ async def test_7v_prioritises_by_vote_then_deepens_a_theme_from_its_button(
     for user in SIX:
         await press(local, user, "vote_add", "1", add.round_id)
     await local.command(HOST, CHANNEL, "sluit")
+    await publish_result(local)  # the result, too, reaches the host first (PRODUCT.md §3)
     assert "6 stippen, van 6 stemmers (100%)" in "\n".join(
         m.fallback for m in local.channel(CHANNEL)[-3:]
     )

@@ -118,6 +118,8 @@ async def test_five_vote_on_slack_and_the_result_has_the_right_counts(
             assert all(len(b.get("elements", [])) <= 25 for b in message.blocks)
     await world.command("UHOST", "sluit")
     await world.settle()
+    assert "kijkt de uitslag na" in text_of(fake.posts(CHANNEL)[-1])
+    await press(world, fake, "UHOST", "stage_result", "publish")  # the host's review
     result = text_of(fake.posts(CHANNEL)[-1])
     assert "5 mensen stemden" in result
     assert "1. (gedeeld) Buurtbus: 4 stippen, van 3 stemmers (60%)" in result
@@ -149,6 +151,7 @@ async def test_reactions_on_slack_give_consensus_and_divisive_statements(
             await press(world, fake, user, "react", value, str(item))
     await world.command("UHOST", "sluit")
     await world.settle()
+    await press(world, fake, "UHOST", "stage_result", "publish")
     result = text_of(fake.posts(CHANNEL)[-1])
     assert "5 mensen reageerden" in result
     consensus, divisive = result.index("*Breed gedeeld*"), result.index("*Verdeeld*")

@@ -87,6 +87,8 @@ async def test_five_vote_in_teams_and_the_result_has_the_right_counts(tmp_path: 
         await bot.post(body)
         assert "Geplaatst: 1 van je 3 stippen" in card_text(bot.inbox("29:daan")[-1])
         await bot.in_channel(HOST, "sluit")
+        assert "kijkt de uitslag na" in card_text(bot.chat(CHANNEL)[-1])
+        await submit(bot, HOST, "stage_result", "publish")  # the host's review
         result = card_text(bot.chat(CHANNEL)[-1])
         assert "5 mensen stemden" in result
         assert "1. (gedeeld) Buurtbus: 4 stippen, van 3 stemmers (60%)" in result
@@ -117,8 +119,30 @@ async def test_reactions_in_teams_give_consensus_and_divisive_statements(tmp_pat
             for item, value in enumerate(values.split(), start=1):
                 await submit(bot, user, "react", value, str(item))
         await bot.in_channel(HOST, "sluit")
+        await submit(bot, HOST, "stage_result", "publish")
         result = card_text(bot.chat(CHANNEL)[-1])
         assert "5 mensen reageerden" in result
         consensus, divisive = result.index("Breed gedeeld**"), result.index("Verdeeld**")
         assert f"{statements[0]} (4 eens, 1 oneens, 0 pas; 80% eens)" in result[consensus:divisive]
         assert f"{statements[1]} (3 eens, 2 oneens, 0 pas; 60% eens)" in result[divisive:]
+
+
+async def test_a_long_list_in_teams_is_paged_with_small_cards(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FIVE) as bot:
+        await closed_round(bot)
+        options = " ".join(f'"Optie {n}"' for n in range(1, 13))
+        await bot.in_channel(HOST, f"stem {options}")
+        card = bot.inbox("29:bram")[-1]
+        buttons = [
+            action
+            for attachment in card["attachments"]
+            for element in attachment["content"]["body"]
+            for action in element.get("actions") or []
+        ]
+        assert len(buttons) <= 6, "a small card: five options and Next"
+        assert "Bladzijde 1 van 3" in card_text(card) and "Volgende ▶" in card_text(card)
+        await submit(bot, "29:bram", "vote_page", "1")
+        second = card_text(bot.inbox("29:bram")[-1])
+        assert "Optie 6" in second and "Optie 5" not in second and "◀ Vorige" in second
+        await submit(bot, "29:bram", "vote_add", "7")
+        assert "*7.* Optie 7  ●" in card_text(bot.inbox("29:bram")[-1]).replace("**", "*")
