@@ -56,12 +56,9 @@ def top_stems(scores: np.ndarray, vocabulary: Sequence[str], limit: int) -> list
     return [vocabulary[i] for i in order[:limit]]
 
 
-def keyphrase(
-    texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | None, whole: bool = False
-) -> str | None:
+def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | None) -> str | None:
     """The best YAKE keyphrase (one or two words) that contains one of the ``wanted`` stems
-    (any keyphrase when ``wanted`` is None), or with ``whole`` one ``wanted`` stem alone, ranked
-    by YAKE alone; none holds a stop word."""
+    (any keyphrase when ``wanted`` is None); none holds a stop word."""
     if not texts or (wanted is not None and not wanted):
         return None
     extractor = yake.KeywordExtractor(lan=analyzer.lang, n=2, top=20, dedup_lim=0.7)
@@ -79,8 +76,6 @@ def keyphrase(
         if not stems or len(stems) != len(phrase.split()):
             continue  # a stop word inside the phrase
         hits = [rank[s] for s in stems if s in rank] if wanted is not None else [0]
-        if whole:  # one word: two may make a phrase no answer writes, or a preposition's
-            hits = [0] if len(hits) == len(stems) == 1 else []
         if hits:
             scored.append((min(hits), -len(hits), round(float(weight), 9), phrase.casefold()))
     return min(scored)[3] if scored else None

@@ -32,7 +32,7 @@ from bot.core.summary import (
 from bot.synthesis.actors import actors
 from bot.synthesis.embeddings import embed
 from bot.synthesis.items import item_key, merged_items
-from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
+from bot.synthesis.keywords import contrast, prefix_word, presence, top_stems
 from bot.synthesis.language import Analyzer, sentences, written_in
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
@@ -191,6 +191,7 @@ class OfflineSynthesizer:
         phrases = _noun_phrases(texts, analyzer)
         nouns = {analyzer.stem(phrase[-1]) for found in phrases for phrase in found}
         phrase_words = {analyzer.stem(word) for found in phrases for p in found for word in p}
+        determined = _after_determiners(texts, analyzer)
         shared_stems = [s for s in _shared(grouping, shown, analyzer) if s in nouns]
         used_titles: set[str] = set()
         themes = []
@@ -221,14 +222,10 @@ class OfflineSynthesizer:
                 inside = [s for s in ranked if analyzer.labels_well(s) and s in phrase_words]
                 label = written(inside[0]) if inside else None
             if label is None:
-                # The chunker finds no noun where Dutch *het* may be a pronoun (*Het buurthuis
-                # bleef open*): YAKE's best keyphrase made only of words two answers share.
-                shared = [s for s in ranked if analyzer.labels_well(s)]
-                central = [texts[i] for i in _central(grouping, members)[:30]]
-                phrase = keyphrase(central, analyzer, shared, whole=True) if shared else None
-                label = (
-                    " ".join(written(analyzer.stem(w)) for w in phrase.split()) if phrase else None
-                )
+                # Where the chunker takes *het* for a pronoun (*Het buurthuis bleef open*): a
+                # word two of its answers share that some answer writes after an article.
+                after = [s for s in ranked if analyzer.labels_well(s) and s in determined]
+                label = written(after[0]) if after else None
             if label is None:
                 # No noun that two of its answers share: no word of one answer names what
                 # others did not say. The theme has no label; it is shown under a neutral
@@ -295,6 +292,17 @@ def _noun_phrases(texts: Sequence[str], analyzer: Analyzer) -> list[list[tuple[s
         own = written_in(text, analyzer.lang)
         chunker = chunkers.get(own) or chunkers.setdefault(own, Analyzer(own))
         found.append(chunker.noun_phrases(text))
+    return found
+
+
+def _after_determiners(texts: Sequence[str], analyzer: Analyzer) -> set[str]:
+    """Stems of the words any answer writes right after an article (in its own language)."""
+    chunkers = {analyzer.lang: analyzer}
+    found: set[str] = set()
+    for text in texts:
+        own = written_in(text, analyzer.lang)
+        chunker = chunkers.get(own) or chunkers.setdefault(own, Analyzer(own))
+        found |= {analyzer.stem(word) for word in chunker.after_determiners(text)}
     return found
 
 
