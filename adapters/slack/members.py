@@ -41,8 +41,12 @@ async def channel_members(client: AsyncWebClient, channel_id: str) -> list[Membe
 
 def member(user: dict[str, Any]) -> Member:
     profile = user.get("profile") or {}
-    names = [profile.get("real_name"), profile.get("display_name"), user.get("real_name")]
-    name = " ".join(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
+    # The full name to show (an action's owner), the other names for the scrubber only: one
+    # string of all of them named Bram Jansen "Bram Jansen Bram" in the channel.
+    found = [profile.get("real_name"), user.get("real_name"), profile.get("display_name")]
+    names = list(dict.fromkeys(n.strip() for n in found if isinstance(n, str) and n.strip()))
     user_id = str(user.get("id", ""))
     is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT" or bool(user.get("is_app_user"))
-    return Member(user_id=user_id, name=name or str(user.get("name", "")), is_bot=is_bot)
+    if not names:
+        return Member(user_id=user_id, name=str(user.get("name", "")), is_bot=is_bot)
+    return Member(user_id=user_id, name=names[0], is_bot=is_bot, aliases=tuple(names[1:]))

@@ -246,7 +246,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         return False
 
     from adapters.teams.inbound import TeamsBot
-    from adapters.teams.pacing import TENANT_RATE, Pacer
+    from adapters.teams.pacing import TENANT_RATE, TENANT_WINDOW, Pacer
     from adapters.teams.platform import TeamsPlatform
     from adapters.teams.references import ReferenceStore
 
@@ -280,7 +280,7 @@ async def setup(app: App, web_app: web.Application) -> bool:
         app_id=app_id,
         lang=settings.language,
         # Each tenant's rate is learned and kept in the database, within Teams' published 50/s.
-        pacer=Pacer(rates=Rates("teams", TENANT_RATE, TENANT_RATE, app.db)),
+        pacer=Pacer(rates=Rates("teams", TENANT_RATE, TENANT_RATE, app.db, window=TENANT_WINDOW)),
         on_retry=lambda status: retries.labels(status).inc(),
         service_urls=service_urls,
         downloads=app.downloads,

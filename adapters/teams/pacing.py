@@ -25,6 +25,9 @@ Window = tuple[float, int]  # (seconds, max requests in any window of that lengt
 PER_CONVERSATION: tuple[Window, ...] = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 PER_TENANT: tuple[Window, ...] = ((1.0, 50),)
 TENANT_RATE = 50.0  # the published per-tenant limit, per second: where a tenant starts
+# A tenant's requests are counted in sliding windows of this length: a learned rate measures
+# what went through over one whole window (bot.runtime.rates), not just the burst at its start.
+TENANT_WINDOW = max(seconds for seconds, _ in PER_TENANT)
 
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 

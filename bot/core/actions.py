@@ -31,7 +31,7 @@ from bot.core.deadlines import parse_deadline
 from bot.core.export import AgreedAction, action_line
 from bot.core.harvest import gather
 from bot.core.messages import Block, Choices, Heading, Option, Outgoing, Text
-from bot.core.port import Member
+from bot.core.port import Member, spoken_names
 from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.turn import Turn
@@ -61,8 +61,9 @@ def find_owner(raw: str, members: list[Member]) -> Member | None:
     if not folded:
         return None
     for member in members:
-        if member.user_id.casefold() == folded or " ".join(member.name.casefold().split()) == (
-            folded
+        names = (member.name, *member.aliases)
+        if member.user_id.casefold() == folded or any(
+            " ".join(name.casefold().split()) == folded for name in names
         ):
             return member
     first = [m for m in members if m.name and m.name.casefold().split()[0] == folded]
@@ -153,7 +154,7 @@ class Actions:
             raise CommandError("error.action_owner_unknown", owner=command.owner[:60])
         due = parse_deadline(command.due, turn.now, row.timezone)
         if command.idea is not None:
-            text = await self._idea(turn, row, command.idea, [m.name for m in members])
+            text = await self._idea(turn, row, command.idea, spoken_names(members))
         else:
             text = " ".join(command.args[0].split())
         if len(text) > MAX_TEXT:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,14 +239,7 @@ class BallotBox:
         rows = await turn.session.scalars(
             select(BallotCommentRow).where(BallotCommentRow.stage_id == ctx.id)
         )
-        found = []
-        for row in rows:
-            text = row.text
-            if text is None and row.sealed is not None and ctx.key is not None:
-                text = Keyring.open_sealed(ctx.key, ctx.id, row.id, row.sealed)
-            if text is not None:
-                found.append((row.item, text))
-        return sorted(found)
+        return sorted((row.item, text) for row, text in _opened(ctx, rows))
 
     async def close(self, turn: Turn, ctx: StageContext, results: dict[str, Any]) -> None:
         """Close the stage with its ``results``: ballots rewritten in pseudonym order,
@@ -265,23 +258,18 @@ class BallotBox:
                 select(BallotCommentRow).where(BallotCommentRow.stage_id == ctx.id)
             )
         )
-        opened = []
-        for row in rows:
-            text = row.text
-            if text is None and row.sealed is not None and ctx.key is not None:
-                text = Keyring.open_sealed(ctx.key, ctx.id, row.id, row.sealed)
-            if text is not None:
-                opened.append(
-                    {
-                        "id": uuid.uuid4().hex,
-                        "stage_id": ctx.id,
-                        "pseudonym": None,
-                        "item": row.item,
-                        "text": text,
-                        "sealed": None,
-                        "day": row.day,
-                    }
-                )
+        opened = [
+            {
+                "id": uuid.uuid4().hex,
+                "stage_id": ctx.id,
+                "pseudonym": None,
+                "item": row.item,
+                "text": text,
+                "sealed": None,
+                "day": row.day,
+            }
+            for row, text in _opened(ctx, rows)
+        ]
         opened.sort(key=lambda r: str(r["id"]))
         for stale in [*old, *rows]:
             session.expunge(stale)
@@ -335,3 +323,16 @@ class BallotBox:
         if erased:
             erases(turn.session)
         return erased
+
+
+def _opened(
+    ctx: StageContext, rows: Iterable[BallotCommentRow]
+) -> Iterator[tuple[BallotCommentRow, str]]:
+    """Each comment row with its text: as stored once the stage closed, opened with the
+    stage key while it is open; a sealed comment without the key is left out."""
+    for row in rows:
+        text = row.text
+        if text is None and row.sealed is not None and ctx.key is not None:
+            text = Keyring.open_sealed(ctx.key, ctx.id, row.id, row.sealed)
+        if text is not None:
+            yield row, text

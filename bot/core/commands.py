@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.dates import month_number
 from bot.core.export import DEFAULT_FORMAT, EXPORT_FORMATS
+from bot.core.series_files import DEFAULT_SERIES_FORMAT, SERIES_FORMATS
 
 # Every word a person may type, Dutch synonyms included, mapped to the command it means.
 CHANNEL_WORDS = {
@@ -77,7 +78,6 @@ SERIES_WORDS = {
 }
 # `export traject`: the series' harvest instead of the newest round's.
 SERIES_EXPORT_WORDS = frozenset({"traject", "series"})
-SERIES_FORMAT = "md"
 # Host commands that may name the theme of the round they mean (several theme rounds can be
 # open in one channel): `sluit --thema "Wonen"`.
 THEMED_COMMANDS = frozenset({"status", "next", "remind", "summary", "close"})
@@ -212,9 +212,10 @@ def parse(text: str) -> Command:
         return _parse_series(words)
     if name == "export" and len(words) > 1 and words[1].casefold() in SERIES_EXPORT_WORDS:
         rest = [w.casefold() for w in words[2:]]
-        if rest not in ([], [SERIES_FORMAT]):
-            raise CommandError("error.export_usage", formats=f"`export {words[1]} {SERIES_FORMAT}`")
-        return Command("export", args=(SERIES_FORMAT, "series"))
+        if len(rest) > 1 or (rest and rest[0] not in SERIES_FORMATS):
+            formats = ", ".join(f"`export {words[1]} {name}`" for name in SERIES_FORMATS)
+            raise CommandError("error.export_usage", formats=formats)
+        return Command("export", args=(rest[0] if rest else DEFAULT_SERIES_FORMAT, "series"))
     if name == "export":
         if len(words) > 2 or (len(words) == 2 and words[1].casefold() not in EXPORT_FORMATS):
             # Only the names: the command word is the reader's language's (`exporteer docx`).

@@ -22,6 +22,7 @@ from bot.core.dates import period_text
 from bot.core.export import action_line
 from bot.core.harvest import gather
 from bot.core.messages import Block, Heading, Outgoing, Text
+from bot.core.port import spoken_names
 from bot.core.prompts import language_of, voice
 from bot.core.pseudonyms import Keyring
 from bot.core.render import summary_outgoing
@@ -151,7 +152,7 @@ class Digests:
             turn.channel(digest.channel_id, Outgoing((heading, nothing, *harvest, *agreed)))
             return
         humans = turn.prepared.humans(digest.platform, digest.workspace, digest.channel_id)
-        names = [m.name for m in humans]
+        names = spoken_names(humans)
         overview: list[Block] = [heading]
         summaries: list[Outgoing] = []
         for round_id, answers, respondents in sorted(counts):

@@ -22,7 +22,7 @@ from bot.core.deadlines import parse_deadline
 from bot.core.export import DEFAULT_FORMAT, draw_file, export_format
 from bot.core.harvest import gather
 from bot.core.messages import Attachment, Block, Divider, Heading, Outgoing, Text
-from bot.core.port import Member
+from bot.core.port import Member, spoken_names
 from bot.core.prepared import Render
 from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
@@ -33,6 +33,7 @@ from bot.core.rounds import RoundContext
 from bot.core.segments import Segments, pending
 from bot.core.segments import question as segment_question
 from bot.core.series import Series
+from bot.core.series_files import series_format
 from bot.core.stages import POSTED as STAGE_POSTED
 from bot.core.stages import Opening, Stages
 from bot.core.starts import Starts
@@ -289,12 +290,12 @@ class Hosts:
         """The anonymised harvest of the newest round, privately to its host
         (bot/core/export.py)."""
         if command.args[1:] == ("series",):
-            await self._export_series(turn)
+            await self._export_series(turn, command.args[0])
             return
         ctx = await self._own_round(turn, closed_too=True)
         format_ = export_format(command.args[0] if command.args else DEFAULT_FORMAT)
         humans = self._humans(turn, ctx.row.channel_id)
-        names = [m.name for m in humans]
+        names = spoken_names(humans)
         request = await gather(turn.session, ctx, self.views.catalog, names)
         summary = await turn.prepared.summary(request)
         if self.stages is not None:  # priorities and agreement beside the themes
@@ -327,9 +328,10 @@ class Hosts:
             "round %s: export (%s, %d bytes) sent to its host", ctx.id, format_.name, len(data)
         )
 
-    async def _export_series(self, turn: Turn) -> None:
-        """The harvest of the channel's series (open, else the newest), as a Markdown file,
-        privately to whoever started it."""
+    async def _export_series(self, turn: Turn, name: str) -> None:
+        """The harvest of the channel's series (open, else the newest), as a file of the
+        registered series format ``name`` (bot/core/series_files.py), privately to whoever
+        started it."""
         i = turn.incoming
         row = await turn.session.scalar(
             select(SeriesRow)
@@ -346,17 +348,26 @@ class Hosts:
         turn.lang = row.language
         if self.keyring.host_hash(row.id, i.platform, i.workspace, i.user_id) != row.owner_hash:
             raise CommandError("error.not_series_owner")
-        data = (await self.series.markdown(turn.session, row)).encode("utf-8")
+        format_ = series_format(name)
+        data = format_.render(await self.series.document(turn.session, row))
         lang = row.language
-        name = self.views.t(lang, "series.file_name")
+        file_name = self.views.t(lang, "series.file_name")
         title = self.views.t(lang, "series.file_title")
+        heading = self.views.t(lang, "series.export_heading", name=row.name, format=format_.name)
         blocks: tuple[Block, ...] = (
-            Heading(self.views.t(lang, "series.export_heading", name=row.name, format="md")),
-            Attachment(f"{name}.md", "text/markdown", data, f"{title} (md)"),
+            Heading(heading),
+            Attachment(
+                f"{file_name}.{format_.extension}",
+                format_.mime,
+                data,
+                f"{title} ({format_.name})",
+            ),
         )
         turn.private(i.user_id, Outgoing(blocks))
-        turn.reply(self.views.note(lang, "series.export_sent", format="md"))
-        log.info("series %s: export (md, %d bytes) sent to its owner", row.id, len(data))
+        turn.reply(self.views.note(lang, "series.export_sent", format=format_.name))
+        log.info(
+            "series %s: export (%s, %d bytes) sent to its owner", row.id, format_.name, len(data)
+        )
 
     async def status(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
@@ -366,7 +377,7 @@ class Hosts:
         """``groepen``: participation per group and the views the rules allow
         (bot/core/segments.py), privately to the host of the channel's newest round."""
         ctx = await self._own_round(turn, closed_too=True)
-        names = [m.name for m in self._humans(turn, ctx.row.channel_id)]
+        names = spoken_names(self._humans(turn, ctx.row.channel_id))
         turn.reply(await self.segment_views.report(turn, ctx, names))
 
     async def next(self, turn: Turn, command: Command | None = None) -> None:
@@ -427,7 +438,8 @@ class Hosts:
     async def send_reminders(self, turn: Turn, ctx: RoundContext, slot: str | None = None) -> int:
         """See :func:`bot.core.reminders.send_reminders`."""
         humans = self._humans(turn, ctx.row.channel_id)
-        return await send_reminders(turn, ctx, humans, self.views, slot)
+        recap = await self.series.recap(turn.session, ctx.row)
+        return await send_reminders(turn, ctx, humans, self.views, slot, recap)
 
     async def summary(self, turn: Turn, command: Command | None = None) -> None:
         ctx = await self._own_round(turn, theme=command.theme if command else None)
@@ -494,7 +506,7 @@ class Hosts:
             raise CommandError("error.stage_round_open")
         humans = self._humans(turn, ctx.row.channel_id)
         await self.stages.open(
-            turn, ctx, kind, opening, [m.user_id for m in humans], [m.name for m in humans]
+            turn, ctx, kind, opening, [m.user_id for m in humans], spoken_names(humans)
         )
         turn.reply(self.views.note(ctx.voice, f"stage.{kind}.opened_host"))
 
@@ -521,7 +533,7 @@ class Hosts:
         template's next stage."""
         assert self.stages is not None
         humans = self._humans(turn, stage.round.channel_id)
-        names = [m.name for m in humans]
+        names = spoken_names(humans)
         outcome = await self.stages.close(turn, stage, names, [m.user_id for m in humans], host)
         ctx = await turn.store.context(stage.round)
         await self.stages.open_next(turn, ctx, humans)
@@ -556,9 +568,7 @@ class Hosts:
     async def _synthesize(
         self, turn: Turn, ctx: RoundContext, humans: list[Member], phases: list[str] | None
     ) -> Summary:
-        request = await gather(
-            turn.session, ctx, self.views.catalog, [m.name for m in humans], phases
-        )
+        request = await gather(turn.session, ctx, self.views.catalog, spoken_names(humans), phases)
         return await turn.prepared.summary(request)
 
     def _post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -11,11 +12,21 @@ from bot.core.messages import Outgoing
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A channel member as the platform reports it. Never stored next to an answer."""
+    """A channel member as the platform reports it. Never stored next to an answer.
+
+    ``name`` is how people see the member named (an action's owner: "Bram Jansen");
+    ``aliases`` the other names the platform knows them by (a Slack display name), which
+    the scrubber removes from answers too."""
 
     user_id: str
     name: str = ""
     is_bot: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+def spoken_names(members: Iterable[Member]) -> list[str]:
+    """Every name the members go by: what the scrubber looks for in answers."""
+    return [n for m in members for n in (m.name, *m.aliases) if n]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Reminders: a private nudge with their current prompt to everyone who has not finished, and
-the invitation to members who joined the channel after the start. Never named anywhere."""
+the invitation to members who joined the channel after the start, with the same recap of the
+series as the first invitations had (bot/core/series.py). Never named anywhere."""
 
 from __future__ import annotations
 
@@ -40,12 +41,14 @@ async def send_reminders(
     humans: list[Member],
     views: Views,
     slot: str | None = None,
+    recap: list[Block] | None = None,
 ) -> int:
     """Queue the reminders; returns how many.
 
     With ``slot`` (a scheduled reminder such as ``24h``) each pseudonym gets at most one
     reminder for that slot, recorded in ``reminders_sent``. Everyone's progress is read in
-    one query: a round can have thousands of members."""
+    one query: a round can have thousands of members. ``recap``: what a series round's
+    invitation says of its place and of the round before, for members invited late."""
     done = await sent_in_slot(turn, ctx, slot)
     lead = views.t(ctx.voice, "round.reminder")
     if slot is not None and ctx.row.deadline is not None:
@@ -77,7 +80,7 @@ async def send_reminders(
             progress[pseudonym] = row
             await invitees.record(turn, ctx, [member])
             ask = segment_question(views, ctx) if segment_options(ctx.row) else None
-            turn.private(member.user_id, views.invitation(ctx, ask))
+            turn.private(member.user_id, views.invitation(ctx, recap, ask))
             sent += 1
         elif not ctx.is_finished(row) and ctx.phase_open(row.step):
             blocks: list[Block] = [Text(lead), Divider()]

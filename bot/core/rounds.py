@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.prompts import voice
@@ -118,20 +118,7 @@ class RoundStore:
     ) -> RoundContext | None:
         """The channel's open round in ``lane`` ("" for a round started with ``start``, a
         theme for a theme round); with no lane given, the newest open round."""
-        query = (
-            select(RoundRow)
-            .where(
-                RoundRow.platform == platform,
-                RoundRow.workspace == workspace,
-                RoundRow.channel_id == channel_id,
-                RoundRow.status == "open",
-            )
-            .order_by(RoundRow.seq.desc())
-            .limit(1)
-            # Host commands and timers on one round take turns (PostgreSQL row lock), so a
-            # `close` and the deadline cannot both close it.
-            .with_for_update()
-        )
+        query = _open_rounds(platform, workspace, channel_id).limit(1)
         if lane is not None:
             query = query.where(RoundRow.lane == lane)
         row = await self.session.scalar(query)
@@ -141,17 +128,7 @@ class RoundStore:
         self, platform: str, workspace: str, channel_id: str
     ) -> list[RoundContext]:
         """Every open round of the channel (one per lane), newest first, locked."""
-        rows = await self.session.scalars(
-            select(RoundRow)
-            .where(
-                RoundRow.platform == platform,
-                RoundRow.workspace == workspace,
-                RoundRow.channel_id == channel_id,
-                RoundRow.status == "open",
-            )
-            .order_by(RoundRow.seq.desc())
-            .with_for_update()
-        )
+        rows = await self.session.scalars(_open_rounds(platform, workspace, channel_id))
         return [await self.context(row) for row in rows]
 
     async def latest_in_channel(
@@ -250,3 +227,19 @@ class RoundStore:
     async def next_seq(self) -> int:
         current = await self.session.scalar(select(func.max(RoundRow.seq)))
         return (current or 0) + 1
+
+
+def _open_rounds(platform: str, workspace: str, channel_id: str) -> Select[RoundRow]:
+    """The channel's open rounds, newest first, locked: host commands and timers on one round
+    take turns (PostgreSQL row lock), so a `close` and the deadline cannot both close it."""
+    return (
+        select(RoundRow)
+        .where(
+            RoundRow.platform == platform,
+            RoundRow.workspace == workspace,
+            RoundRow.channel_id == channel_id,
+            RoundRow.status == "open",
+        )
+        .order_by(RoundRow.seq.desc())
+        .with_for_update()
+    )

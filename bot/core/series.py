@@ -18,14 +18,17 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import agreed_action
 from bot.core.commands import Command, CommandError
+from bot.core.export import action_line
 from bot.core.messages import Block, Heading, Outgoing, Text
 from bot.core.pseudonyms import Keyring
+from bot.core.series_files import SeriesDocument
 from bot.core.summary import Summary
 from bot.core.templates import Template, Templates
 from bot.core.turn import Turn
 from bot.core.views import Views
-from storage.models import RoundRow, SeriesRow
+from storage.models import ActionRow, RoundRow, SeriesRow, StageRow
 
 log = logging.getLogger(__name__)
 MAX_NAME = 200
@@ -54,6 +57,26 @@ def record_outcome(row: RoundRow, summary: Summary) -> None:
 
 def outcome(row: RoundRow) -> list[str]:
     return list(json.loads(row.outcome)) if row.outcome else []
+
+
+async def vote_results(session: AsyncSession, round_id: str) -> list[dict[str, object]]:
+    """The options of the first published vote on ``round_id``, best first (each with its
+    ``text``, ``ref``, ``dots`` and ``rank``); empty without one. Only what the channel was
+    shown: the tallies of a closed vote that reached its threshold."""
+    rows = await session.scalars(
+        select(StageRow.results)
+        .where(
+            StageRow.round_id == round_id,
+            StageRow.kind == "vote",
+            StageRow.status == "closed",
+        )
+        .order_by(StageRow.seq)
+    )
+    for raw in rows:
+        results = json.loads(raw) if raw else {}
+        if results.get("published"):
+            return list(results.get("options", ()))
+    return []
 
 
 class Series:
@@ -209,6 +232,8 @@ class Series:
                 blocks.append(
                     Text(self.views.t(lang, "series.recap_origin", title=title, themes=themes))
                 )
+            if origin is not None and (voted := await self.vote_line(session, origin.id, lang)):
+                blocks.append(Text(voted))
             return blocks
         if series is None or row.series_place is None:
             return blocks
@@ -227,18 +252,37 @@ class Series:
                     )
                 )
             )
+        if previous is not None and (voted := await self.vote_line(session, previous.id, lang)):
+            blocks.append(Text(voted))
         return blocks
 
-    async def harvest_blocks(self, session: AsyncSession, series: SeriesRow) -> list[Block]:
-        """Every round of the series in order, each with the themes its summary published."""
+    async def vote_line(self, session: AsyncSession, round_id: str, lang: str) -> str | None:
+        """ "Stemming: buurtbus (8 stippen), wonen (4 stippen)." for a round whose vote was
+        published, else None."""
+        voted = await vote_results(session, round_id)
+        if not voted:
+            return None
+        options = ", ".join(
+            self.views.t(
+                lang,
+                "series.round_vote_option",
+                text=str(option["text"]).rstrip(".;, "),
+                dots=self.views.count(lang, "dots", int(str(option["dots"]))),
+            )
+            for option in voted
+        )
+        return self.views.t(lang, "series.round_vote", options=options)
+
+    async def entries(
+        self, session: AsyncSession, series: SeriesRow
+    ) -> tuple[str | None, list[tuple[str, list[str]]]]:
+        """The series' goal line, and every round in order: its line (``*1. Verkenning*
+        (gesloten)``) and what it produced: the themes its summary published, the result of
+        a published vote, the actions agreed on it."""
         lang = series.language
-        rows = await self.rounds(session, series)
-        blocks: list[Block] = []
-        if series.goal:
-            blocks.append(Text(self.views.t(lang, "series.started_goal", goal=series.goal)))
-        if not rows:
-            blocks.append(Text(self.views.t(lang, "series.harvest_empty")))
-        for row in rows:
+        goal = self.views.t(lang, "series.started_goal", goal=series.goal) if series.goal else None
+        found: list[tuple[str, list[str]]] = []
+        for row in await self.rounds(session, series):
             status = self.views.t(
                 lang, "series.round_open" if row.status == "open" else "series.round_closed"
             )
@@ -250,12 +294,37 @@ class Series:
                 status=status,
             )
             labels = outcome(row)
-            themes = (
+            details = [
                 self.views.t(lang, "series.round_themes", themes=", ".join(labels))
                 if labels
                 else self.views.t(lang, "series.round_no_themes")
+            ]
+            voted = await self.vote_line(session, row.id, lang)
+            if voted:
+                details.append(voted)
+            actions = await session.scalars(
+                select(ActionRow).where(ActionRow.round_id == row.id).order_by(ActionRow.number)
             )
-            blocks.append(Text(f"{line}\n{themes}"))
+            details += [
+                self.views.t(
+                    lang,
+                    "series.round_action",
+                    line=action_line(
+                        self.views.catalog, lang, agreed_action(self.views, lang, action)
+                    ),
+                )
+                for action in actions
+            ]
+            found.append((line, details))
+        return goal, found
+
+    async def harvest_blocks(self, session: AsyncSession, series: SeriesRow) -> list[Block]:
+        """Every round of the series in order, each with the themes its summary published."""
+        goal, found = await self.entries(session, series)
+        blocks: list[Block] = [Text(goal)] if goal else []
+        if not found:
+            blocks.append(Text(self.views.t(series.language, "series.harvest_empty")))
+        blocks.extend(Text("\n".join((line, *details))) for line, details in found)
         return blocks
 
     async def harvest(self, session: AsyncSession, series: SeriesRow) -> Outgoing:
@@ -274,13 +343,18 @@ class Series:
         heading = Heading(self.views.t(lang, "series.harvest_heading", name=series.name))
         return [Text(line), heading, *await self.harvest_blocks(session, series)]
 
-    async def markdown(self, session: AsyncSession, series: SeriesRow) -> str:
-        """The series' harvest as a Markdown document (``export traject md``)."""
-        lines = [
-            f"# {self.views.t(series.language, 'series.harvest_heading', name=series.name)}",
-            "",
-        ]
-        for block in await self.harvest_blocks(session, series):
-            if isinstance(block, Text):
-                lines += [block.text.replace("*", "**"), ""]
-        return "\n".join(lines)
+    async def document(self, session: AsyncSession, series: SeriesRow) -> SeriesDocument:
+        """The series' harvest as a file's content (``export traject [md|docx]``,
+        :mod:`bot.core.series_files`): what ``traject`` shows."""
+        lang = series.language
+        goal, found = await self.entries(session, series)
+        lines: list[tuple[str, str]] = [("text", goal)] if goal else []
+        if not found:
+            lines.append(("text", self.views.t(lang, "series.harvest_empty")))
+        for line, details in found:
+            lines += [("round", line), *(("text", detail) for detail in details)]
+        return SeriesDocument(
+            self.views.t(lang, "series.harvest_heading", name=series.name),
+            tuple(lines),
+            self.views.t(lang, "series.file_title"),
+        )

@@ -25,6 +25,7 @@ from bot.core.deadlines import parse_deadline
 from bot.core.harvest import gather
 from bot.core.messages import Outgoing
 from bot.core.phases import phase_kind
+from bot.core.port import spoken_names
 from bot.core.registry import Registry, Unregistered
 from bot.core.results import REVIEW, Results
 from bot.core.rounds import RoundContext
@@ -194,7 +195,9 @@ class Stages:
             kind,
             items,
             humans,
-            dots=opening.dots,
+            # No more dots than the options can hold: three dots on two options at one each
+            # would promise a dot nobody can place.
+            dots=min(opening.dots, len(items) * opening.per_option),
             per_option=opening.per_option,
             min_respondents=minimum,
             deadline=deadline,
@@ -237,7 +240,7 @@ class Stages:
                 spec.role,
                 opening,
                 [m.user_id for m in humans],
-                [m.name for m in humans],
+                spoken_names(humans),
             )
         except CommandError as error:  # too few answers to vote on: the round just ends
             log.info("round %s: template stage %s not opened (%s)", ctx.id, spec.key, error.key)

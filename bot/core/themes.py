@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.commands import Command, CommandError
 from bot.core.messages import Block, Choices, Entry, Heading, Option, Outgoing, Text
 from bot.core.pseudonyms import Keyring
-from bot.core.series import Series, outcome, record_outcome
+from bot.core.series import Series, outcome, record_outcome, vote_results
 from bot.core.summary import Summary
 from bot.core.templates import Templates
 from bot.core.turn import Turn
@@ -65,25 +67,33 @@ class Publication:
         record_outcome(row, summary)
         template = self.templates.get(row.template)
         if template is not None and template.follow_up and host is not None and outcome(row):
-            turn.private(host, self.offer(row, template.follow_up))
+            ranks = await vote_ranks(turn.session, row.id)
+            turn.private(host, self.offer(row, template.follow_up, ranks))
         return await self.series.summary_footer(turn.session, row)
 
-    def offer(self, row: RoundRow, follow_up: str) -> Outgoing:
-        """The host's buttons: a theme round per published theme, or one with a story."""
+    def offer(self, row: RoundRow, follow_up: str, ranks: dict[str, int] | None = None) -> Outgoing:
+        """The host's buttons: a theme round per published theme, or one with a story. After
+        a vote on the themes (``ranks``: label -> place), the top-voted theme comes first;
+        a button's value stays the theme's number in the published summary."""
         lang = row.language
         follow = self.templates.get(follow_up)
         assert follow is not None
+        labels = list(enumerate(outcome(row), start=1))
+        if ranks:
+            last = len(labels) + 1
+            labels.sort(key=lambda pair: (ranks.get(" ".join(pair[1].split()), last), pair[0]))
         options = tuple(
             Option(str(n), self.views.t(lang, "series.themes_button", theme=label))
-            for n, label in enumerate(outcome(row), start=1)
+            for n, label in labels
         )
-        themes = tuple(
-            Option(str(n), f"{n}. {label}") for n, label in enumerate(outcome(row), start=1)
-        )
+        themes = tuple(Option(str(n), f"{n}. {label}") for n, label in labels)
+        intro = [Text(self.views.t(lang, "series.themes_intro", template=follow.name(lang)))]
+        if ranks:
+            intro.append(Text(self.views.t(lang, "series.themes_by_vote")))
         return Outgoing(
             (
                 Heading(self.views.t(lang, "series.themes_heading")),
-                Text(self.views.t(lang, "series.themes_intro", template=follow.name(lang))),
+                *intro,
                 Choices(THEME_ROUND, options, row.id),
                 Entry(
                     THEME_STORY,
@@ -95,6 +105,16 @@ class Publication:
                 ),
             )
         )
+
+
+async def vote_ranks(session: AsyncSession, round_id: str) -> dict[str, int]:
+    """The places a published vote on ``round_id``'s themes gave them (label -> place, 1 the
+    most dots); empty without such a vote."""
+    found: dict[str, int] = {}
+    for option in await vote_results(session, round_id):
+        label = " ".join(str(option.get("ref") or option.get("text")).split())
+        found.setdefault(label, int(str(option["rank"])))
+    return found
 
 
 class ThemeRounds:

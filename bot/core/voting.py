@@ -204,7 +204,8 @@ class Voting:
                     lang,
                     key,
                     rank=option["rank"],
-                    text=option["text"],
+                    # "idee.: 4 stippen" reads badly: the colon follows the option's words
+                    text=str(option["text"]).rstrip(".;, "),
                     dots=views.count(lang, "dots", int(option["dots"])),
                     voters=option["voters"],
                     share=round(100 * int(option["voters"]) / voters),

@@ -38,6 +38,12 @@ SLOW_START_GAIN = 4.0
 # Too few accepted to measure: the rate halves (TCP's answer to a loss).
 WINDOW = 0.5
 GAP = 0.1
+# A platform that counts requests in a sliding window (Teams: a tenant's requests per second)
+# lets a burst through at whatever rate it comes, then refuses everything until the window has
+# moved on while the sender goes on with other conversations: measured as above, the refusals
+# left out as gaps, the burst looks like the limit (50/s into a tenant that takes 20/s measured
+# 45/s). Such a platform only says 429 while its window is full, so what went through in the
+# last window before the 429 *is* its limit, however the sending went: that is the measure.
 HISTORY = 4096  # successes remembered for that measure
 # Then: down to DECREASE of that limit; back up to NEAR of it quickly (RECOVER of the gap per
 # second), and above that probing slowly (PROBE of the limit per second), as TCP CUBIC does.
@@ -55,7 +61,9 @@ SAVE_EVERY = 2.0  # seconds between writes of one scope's rate
 
 class AdaptiveRate:
     """The current rate for one scope, in requests per second, between ``floor`` and
-    ``ceiling``. ``limited_at`` is the rate that last drew a 429 (None: none yet)."""
+    ``ceiling``. ``limited_at`` is the rate that last drew a 429 (None: none yet). ``window``:
+    the platform counts requests in a sliding window of that many seconds (None: it does not
+    say, as Slack does not)."""
 
     def __init__(
         self,
@@ -64,11 +72,13 @@ class AdaptiveRate:
         floor: float = 0.5,
         limited_at: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        window: float | None = None,
     ) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.rate = min(ceiling, max(self.floor, start))
         self.limited_at = limited_at
+        self.window = window
         self._clock = clock
         self._recent: deque[float] = deque(maxlen=HISTORY)
         self._quiet_until = 0.0
@@ -99,7 +109,16 @@ class AdaptiveRate:
     def accepted(self) -> float | None:
         """Requests per second that went through over the last ``WINDOW`` seconds of sending:
         a gap longer than ``GAP`` and two intervals at the current rate (a pause, or nothing to
-        send) is left out. None when too few went through to tell."""
+        send) is left out. With a sliding ``window``: how many went through in the last window,
+        per second. None when too few went through to tell."""
+        if self.window is not None:
+            since = self._clock() - self.window
+            through = 0
+            for at in reversed(self._recent):
+                if at <= since:
+                    break
+                through += 1
+            return through / self.window if through else None
         spent = 0.0
         gaps = 0
         longest = max(GAP, 2.0 / self.rate)  # a longer gap was a pause, or nothing to send
@@ -143,7 +162,8 @@ class AdaptiveRate:
 
 class Rates:
     """One :class:`AdaptiveRate` per workspace or tenant of ``platform``, stored in the
-    database (``db`` None: kept in memory only)."""
+    database (``db`` None: kept in memory only). ``window``: the platform's sliding window
+    (seconds), if it counts requests in one."""
 
     def __init__(
         self,
@@ -153,8 +173,10 @@ class Rates:
         db: Database | None = None,
         floor: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        window: float | None = None,
     ) -> None:
         self.platform = platform
+        self.window = window
         self.start = min(start, ceiling)
         self.ceiling = ceiling
         self.floor = floor
@@ -179,10 +201,17 @@ class Rates:
         try:
             stored = await self._load(scope)
             if stored is None:
-                rate = AdaptiveRate(self.start, self.ceiling, self.floor, clock=self._clock)
+                rate = AdaptiveRate(
+                    self.start, self.ceiling, self.floor, clock=self._clock, window=self.window
+                )
             else:
                 rate = AdaptiveRate(
-                    stored.rate, self.ceiling, self.floor, stored.limited_at, clock=self._clock
+                    stored.rate,
+                    self.ceiling,
+                    self.floor,
+                    stored.limited_at,
+                    clock=self._clock,
+                    window=self.window,
                 )
             self._rates[scope] = rate
             future.set_result(rate)

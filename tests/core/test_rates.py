@@ -227,3 +227,44 @@ def test_a_429_right_after_a_pause_lowers_the_rate_to_what_was_accepted() -> Non
     assert rate.limited()
     assert rate.rate <= 0.97 * 40 * 1.02, (lowered, rate.rate)
     assert rate.accepted() is not None and rate.accepted() == pytest.approx(40, rel=0.25)
+
+
+def _sliding_run(
+    rate: AdaptiveRate, t: ManualMonotonic, limit: int, seconds: float
+) -> tuple[int, int]:
+    """Send as fast as ``rate`` allows for ``seconds`` against a sliding window of ``limit``
+    requests per second, as Teams counts a tenant's: a 429 holds back only its conversation,
+    so the next request (to someone else) goes at the next slot all the same; answers take
+    5 ms. Returns (accepted, 429s)."""
+    window: list[float] = []
+    accepted = refused = 0
+    end = t.now + seconds
+    sent = t.now
+    while t.now < end:
+        sent += 1 / rate.rate
+        t.now = sent + 0.005
+        window = [at for at in window if at > sent - 1.0]
+        if len(window) < limit:
+            window.append(sent)
+            accepted += 1
+            rate.succeeded()
+        else:
+            refused += 1
+            rate.limited()
+    return accepted, refused
+
+
+@settings(max_examples=60, deadline=None)
+@given(limit=st.integers(3, 49), start=st.floats(1, 50))
+def test_against_a_sliding_window_the_rate_settles_just_under_it(limit: int, start: float) -> None:
+    """A sliding window lets a burst through at whatever rate it comes, then refuses the rest
+    of the second while the sender goes on with other conversations. Told the window, the rate
+    counts that refused time as sending: it settles near the limit (not at the burst's rate),
+    and over the next minute nearly everything goes through, with few 429s."""
+    t = ManualMonotonic()
+    rate = AdaptiveRate(start, 50, window=1.0, clock=t.clock)
+    _sliding_run(rate, t, limit, 30)
+    assert 0.8 * limit <= rate.rate <= 1.1 * limit, rate.rate
+    accepted, refused = _sliding_run(rate, t, limit, 60)
+    assert accepted >= 0.85 * limit * 60
+    assert refused <= 0.05 * accepted
