@@ -129,7 +129,12 @@ def charts(summary: Summary, catalog: Catalog) -> list[Chart]:
             title = t("choices", title=phase.title)
             out.append(Chart(title, _draw(title, chosen), tuple(chosen)))
     themes = sorted(
-        ((f"{theme.label}", theme.respondents) for p in phases for theme in p.themes),
+        (
+            (f"{theme.label}", theme.respondents)
+            for p in phases
+            for theme in p.themes
+            if theme.label  # a theme without a shared label is no bar of its own
+        ),
         key=lambda item: -item[1],
     )[:MAX_BARS]
     if themes:

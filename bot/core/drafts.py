@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from bot.core.commands import CommandError
+from bot.core.prompts import Catalog
+from bot.core.render import theme_heading
 from bot.core.summary import Item, PhaseSummary, Rest, StageNote, Summary, Theme
 
 MAX_LABEL = 80
@@ -171,10 +173,11 @@ def remove_quote(summary: Summary, number: int) -> Summary:
     return dataclasses.replace(summary, phases=tuple(phases))
 
 
-def numbered(summary: Summary) -> Summary:
+def numbered(summary: Summary, catalog: Catalog) -> Summary:
     """A copy for the host's preview: each theme label starts with its number and each quote
     or listed answer with ``[n]``, so that ``hernoem`` and ``verwijder citaat`` can point at
-    them. Numbers follow :func:`themes` and :func:`quotes`."""
+    them (a theme without a label by its neutral heading, so the host can name it). Numbers
+    follow :func:`themes` and :func:`quotes`."""
     theme_numbers = {id(t): n for n, t in enumerate(themes(summary), start=1)}
     quote_numbers = {w: n for n, w in enumerate(_where(summary), start=1)}
     phases = []
@@ -190,7 +193,8 @@ def numbered(summary: Summary) -> Summary:
         new_themes = tuple(
             dataclasses.replace(
                 theme,
-                label=f"{theme_numbers[id(theme)]}. {theme.label}",
+                label=f"{theme_numbers[id(theme)]}. "
+                f"{theme_heading(catalog, summary.language, theme)}",
                 quotes=tuple(mark((p, "theme", t, q), text) for q, text in enumerate(theme.quotes)),
             )
             for t, theme in enumerate(phase.themes)

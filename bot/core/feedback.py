@@ -66,6 +66,8 @@ class Feedback:
             if not phase.published:
                 continue
             for theme in phase.themes:
+                if not theme.label:  # no shared label: nothing to recognise oneself in
+                    continue
                 text = views.t(lang, "stage.feedback.theme_statement", label=theme.label)
                 found.append(Item(text, phase.title, theme.label))
             if phase.kind.proposes:

@@ -111,10 +111,17 @@ def _who_line(summary: Summary, catalog: Catalog, phase: PhaseSummary) -> str:
     return _t(catalog, summary, "label.who", actors=named)
 
 
+def theme_heading(catalog: Catalog, language: str, theme: Theme) -> str:
+    """A theme's label, or for a theme whose answers share no noun (no label) the neutral
+    heading under which its answers themselves are shown: never a word of one answer."""
+    return theme.label or catalog.text(language, "summary.label.loose")
+
+
 def _theme_line(summary: Summary, catalog: Catalog, theme: Theme) -> str:
     count = _count(summary, catalog, "respondents", theme.respondents)
-    line = _t(catalog, summary, "label.theme", label=theme.label, count=count)
-    beside = summary.beside(theme.label)
+    heading = theme_heading(catalog, summary.language, theme)
+    line = _t(catalog, summary, "label.theme", label=heading, count=count)
+    beside = summary.beside(theme.label) if theme.label else ""
     return f"{line} · {beside}" if beside else line
 
 

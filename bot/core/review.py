@@ -21,7 +21,7 @@ from bot.core.messages import Block, Choices, Entry, Heading, Option, Outgoing, 
 from bot.core.port import Member
 from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
-from bot.core.render import chunks, summary_outgoing
+from bot.core.render import chunks, summary_outgoing, theme_heading
 from bot.core.rounds import RoundContext
 from bot.core.summary import Summary
 from bot.core.thanks import owe
@@ -81,7 +81,7 @@ class Reviews:
         """What the host sees: the summary as it would be posted, numbered, with buttons."""
         lang = voice(round_row.language, round_row.address)
         summary = drafts.loads(draft.content)
-        body = summary_outgoing(drafts.numbered(summary), self.views.catalog)
+        body = summary_outgoing(drafts.numbered(summary, self.views.catalog), self.views.catalog)
         blocks: list[Block] = [
             Heading(self.views.t(lang, "draft.heading", heading=draft.heading)),
             Text(self.views.t(lang, "draft.intro")),
@@ -230,7 +230,7 @@ class Reviews:
     def _rename_form(self, row: RoundRow, summary: Summary) -> Outgoing:
         lang = voice(row.language, row.address)
         options = tuple(
-            Option(str(n), f"{n}. {theme.label}")
+            Option(str(n), f"{n}. {theme_heading(self.views.catalog, summary.language, theme)}")
             for n, theme in enumerate(drafts.themes(summary), start=1)
         )
         if not options:

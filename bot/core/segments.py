@@ -250,7 +250,7 @@ class Segments:
                     kept.append(quote)
                 number += 1
                 label = theme.label
-                if " ".join(label.casefold().split()) in verbatim:
+                if not label or " ".join(label.casefold().split()) in verbatim:
                     label = theme.distinct or self.views.t(lang, "segment.theme", number=number)
                 lines.append(Text(f"*{label}*"))
                 lines.extend(Quote(quote) for quote in kept)

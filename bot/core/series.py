@@ -38,13 +38,14 @@ RECAP_THEMES = 8
 
 
 def outcome_of(summary: Summary) -> list[str]:
-    """The labels of the themes a published summary shows, in its order, each once."""
+    """The labels of the themes a published summary shows, in its order, each once (a theme
+    without a label, whose answers share no noun, names no next round)."""
     labels: list[str] = []
     for phase in summary.phases:
         if not phase.published:
             continue
         for theme in phase.themes:
-            if theme.label not in labels:
+            if theme.label and theme.label not in labels:
                 labels.append(theme.label)
     return labels
 

@@ -65,6 +65,10 @@ class SynthesisRequest:
 class Theme:
     """A group of answers: a short label, how many distinct people, 1-3 verbatim quotes.
 
+    The label is empty when no noun is shared by two of the theme's answers: the theme is
+    then shown under a neutral heading (:func:`bot.core.render.theme_heading`) with its
+    answers, and is no option to vote on or react to.
+
     ``answers`` holds indices into ``SynthesisRequest.answers`` (for JSON export only).
     """
 

@@ -38,7 +38,7 @@ def result_line(views: Views, lang: str, summary: Summary) -> str:
         (theme for phase in summary.phases if phase.published for theme in phase.themes),
         key=lambda theme: -theme.respondents,
     )
-    labels = list(dict.fromkeys(theme.label for theme in themes))[:MAX_THEMES]
+    labels = list(dict.fromkeys(theme.label for theme in themes if theme.label))[:MAX_THEMES]
     if not labels:
         return views.t(lang, "thanks.no_themes")
     return views.t(lang, "thanks.themes", themes=list_text(lang, labels))

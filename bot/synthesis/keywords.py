@@ -1,23 +1,18 @@
-"""Words that describe a theme: a contrast score over word stems, and YAKE keyphrases.
+"""Words that describe a theme: a contrast score over word stems.
 
 The contrast score ranks the stems that most answers of one theme use and few others do; the
-best one, inside the YAKE keyphrase that contains it, names the theme, and the next ones say
-what sets the theme apart.
+best ones say what sets the theme apart.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import yake
 from scipy.sparse import csr_matrix
 
-from bot.synthesis.language import Analyzer, without_markers, word_prefixes
-
-_PHRASE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)*")
+from bot.synthesis.language import Analyzer, word_prefixes
 
 
 def presence(words: csr_matrix) -> csr_matrix:
@@ -54,31 +49,6 @@ def top_stems(scores: np.ndarray, vocabulary: Sequence[str], limit: int) -> list
         key=lambda i: (-round(float(scores[i]), 9), vocabulary[i]),
     )
     return [vocabulary[i] for i in order[:limit]]
-
-
-def keyphrase(texts: Sequence[str], analyzer: Analyzer, wanted: Sequence[str] | None) -> str | None:
-    """The best YAKE keyphrase (one or two words) that contains one of the ``wanted`` stems
-    (any keyphrase when ``wanted`` is None); none holds a stop word."""
-    if not texts or (wanted is not None and not wanted):
-        return None
-    extractor = yake.KeywordExtractor(lan=analyzer.lang, n=2, top=20, dedup_lim=0.7)
-    texts = [without_markers(text) for text in texts]
-    document = "\n".join(
-        text if text.rstrip().endswith((".", "!", "?")) else f"{text}." for text in texts
-    )
-    candidates = extractor.extract_keywords(document)
-    rank = {stem: i for i, stem in enumerate(wanted or ())}
-    scored: list[tuple[int, int, float, str]] = []
-    for phrase, weight in candidates:
-        if not _PHRASE.fullmatch(phrase):
-            continue  # punctuation inside: "nee. nee"
-        stems = analyzer.stems(phrase, record=False)
-        if not stems or len(stems) != len(phrase.split()):
-            continue  # a stop word inside the phrase
-        hits = [rank[s] for s in stems if s in rank] if wanted is not None else [0]
-        if hits:
-            scored.append((min(hits), -len(hits), round(float(weight), 9), phrase.casefold()))
-    return min(scored)[3] if scored else None
 
 
 def prefix_word(

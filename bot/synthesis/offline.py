@@ -2,7 +2,8 @@
 
 Per phase it counts distinct respondents and publishes nothing below ``min_respondents``;
 above it, what happens follows the phase's kind (:mod:`bot.core.phases`): a themed kind's
-answers are grouped into themes (:mod:`bot.synthesis.themes`), each with a label, the words
+answers are grouped into themes (:mod:`bot.synthesis.themes`), each with a label (or none,
+when no noun is shared by two of its answers: then its answers speak for it), the words
 that set it apart and 1-3 verbatim quotes; a listed kind's answers (headlines, dreams, ideas)
 are listed with near-duplicates merged; headlines may title story themes and ideas are
 searched for who could act. Input order never matters: answers are sorted first.
@@ -31,13 +32,12 @@ from bot.core.summary import (
 from bot.synthesis.actors import actors
 from bot.synthesis.embeddings import embed
 from bot.synthesis.items import item_key, merged_items
-from bot.synthesis.keywords import contrast, keyphrase, prefix_word, presence, top_stems
-from bot.synthesis.language import Analyzer, sentences
+from bot.synthesis.keywords import contrast, prefix_word, presence, top_stems
+from bot.synthesis.language import Analyzer, sentences, written_in
 from bot.synthesis.themes import SMALLEST, Grouping, group
 
-LABEL_WORDS = 4  # words in a theme label made of its keyphrase and next best words
+LABEL_WORDS = 4  # words in a theme label made of its nouns
 NOUN_PARTS = 3  # nouns in a label: the theme's best, and what else most of its answers name
-LABEL_PARTS = 3  # a title, not a list of words (keyphrase labels, when no noun is found)
 MAX_QUOTE = 300  # characters; a longer answer is quoted by its most typical sentence
 FEW = 5  # answers in no theme are listed themselves up to this many, else only counted
 
@@ -51,7 +51,7 @@ class _Answer:
 
 
 class OfflineSynthesizer:
-    """Deterministic synthesis with scikit-learn, Snowball stems and YAKE keyphrases."""
+    """Deterministic synthesis with scikit-learn, sentence embeddings and Snowball stems."""
 
     def __init__(
         self, max_themes: int = 6, max_quotes: int = 3, smallest: float = SMALLEST
@@ -188,8 +188,10 @@ class OfflineSynthesizer:
         ]
         shown = [t for t in range(grouping.count) if len(people[t]) >= minimum]
         fits = _fitting(grouping, shown)
-        phrases = [analyzer.noun_phrases(text) for text in texts]
+        phrases = _noun_phrases(texts, analyzer)
         nouns = {analyzer.stem(phrase[-1]) for found in phrases for phrase in found}
+        phrase_words = {analyzer.stem(word) for found in phrases for p in found for word in p}
+        determined = _after_determiners(texts, analyzer)
         shared_stems = [s for s in _shared(grouping, shown, analyzer) if s in nouns]
         used_titles: set[str] = set()
         themes = []
@@ -215,13 +217,27 @@ class OfflineSynthesizer:
             if label is None:
                 label = _noun_label(own_phrases, analyzer, [], written)
             if label is None:
-                central = [texts[i] for i in _central(grouping, members)[:30]]
-                label = _label(central, analyzer, [], written)
+                # A word two of its answers share that the chunker read inside a noun phrase,
+                # though not as its head: *gemeente* in *de gemeente plaatst bankjes*.
+                inside = [s for s in ranked if analyzer.labels_well(s) and s in phrase_words]
+                label = written(inside[0]) if inside else None
+            if label is None:
+                # Where the chunker takes *het* for a pronoun (*Het buurthuis bleef open*): a
+                # word two of its answers share that some answer writes after an article.
+                after = [s for s in ranked if analyzer.labels_well(s) and s in determined]
+                label = written(after[0]) if after else None
+            if label is None:
+                # No noun that two of its answers share: no word of one answer names what
+                # others did not say. The theme has no label; it is shown under a neutral
+                # heading with its answers themselves (bot.core.render).
+                label = ""
             label_stems = set(analyzer.stems(label, record=False))
             # With a single theme there is nothing to set it apart from.
             apart = [written(s) for s in best if s not in label_stems and s not in shared_stems][:3]
             apart = apart if len(shown) > 1 else []
-            quotes, positions = self._quotes(grouping, members, answers, analyzer, best)
+            # A theme without a label is read through its answers: all of them, when few.
+            limit = len(members) if not label and len(members) <= FEW else self.max_quotes
+            quotes, positions = self._quotes(grouping, members, answers, analyzer, best, limit)
             quoted.update(answers[i].index for i in positions)
             themes.append(
                 Theme(
@@ -242,9 +258,10 @@ class OfflineSynthesizer:
         answers: list[_Answer],
         analyzer: Analyzer,
         best: Sequence[str],
+        limit: int,
     ) -> tuple[tuple[str, ...], list[int]]:
-        """Up to ``max_quotes`` typical answers of a theme, verbatim, from different people,
-        and their positions in ``answers``."""
+        """Up to ``limit`` typical answers of a theme, verbatim, from different people, and
+        their positions in ``answers``."""
         quotes: list[str] = []
         positions: list[int] = []
         seen_people: set[int] = set()
@@ -260,9 +277,33 @@ class OfflineSynthesizer:
             positions.append(i)
             seen_people.add(answer.respondent)
             seen_texts.add(item_key(quote))
-            if len(quotes) == self.max_quotes:
+            if len(quotes) == limit:
                 break
         return tuple(quotes), positions
+
+
+def _noun_phrases(texts: Sequence[str], analyzer: Analyzer) -> list[list[tuple[str, ...]]]:
+    """Each answer's noun phrases, found by the chunker of the language it is written in
+    (:func:`written_in`): the English chunker sees no noun in *Meer bankjes in het park*, and
+    without one a theme of answers that all say *bankjes* would have no label."""
+    chunkers = {analyzer.lang: analyzer}
+    found = []
+    for text in texts:
+        own = written_in(text, analyzer.lang)
+        chunker = chunkers.get(own) or chunkers.setdefault(own, Analyzer(own))
+        found.append(chunker.noun_phrases(text))
+    return found
+
+
+def _after_determiners(texts: Sequence[str], analyzer: Analyzer) -> set[str]:
+    """Stems of the words any answer writes right after an article (in its own language)."""
+    chunkers = {analyzer.lang: analyzer}
+    found: set[str] = set()
+    for text in texts:
+        own = written_in(text, analyzer.lang)
+        chunker = chunkers.get(own) or chunkers.setdefault(own, Analyzer(own))
+        found |= {analyzer.stem(word) for word in chunker.after_determiners(text)}
+    return found
 
 
 def _written(texts: Sequence[str], analyzer: Analyzer) -> Callable[[str], str]:
@@ -293,7 +334,8 @@ def _noun_label(
     """A theme's name from the noun phrases its answers write: its best noun, with the
     adjective the answers most often put before it (*gezamenlijke stresstest*), then its next
     noun when two answers use it too (*provincie · waterschap*); the head in the singular when
-    the answers write both. Without such a noun, the noun phrase its answers write most."""
+    the answers write both. Without such a noun, the noun phrase its answers write most, when
+    at least two of them write it; else None."""
     by_head: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
     for found in phrases:
         for phrase in set(found):
@@ -317,7 +359,8 @@ def _noun_label(
 
     if not best:
         heads = Counter({stem: sum(c.values()) for stem, c in by_head.items()})
-        usable = [(n, s) for s, n in heads.items() if analyzer.labels_well(s)]
+        # A head noun only one answer writes would name the theme after that answer.
+        usable = [(n, s) for s, n in heads.items() if n >= 2 and analyzer.labels_well(s)]
         if not usable:
             return None
         return part(min(usable, key=lambda ns: (-ns[0], ns[1]))[1])
@@ -332,47 +375,6 @@ def _noun_label(
     return " · ".join(parts)
 
 
-def _label(
-    texts: Sequence[str],
-    analyzer: Analyzer,
-    best: Sequence[str],
-    written: Callable[[str], str] | None = None,
-) -> str:
-    """The keyphrase around the theme's best word, then its next words (each as its own
-    keyphrase when that fits) until the label holds ``LABEL_PARTS`` parts or ``LABEL_WORDS``
-    words: *add money · american express* rather than *add money · american*.
-
-    Without a word that two answers share, the best YAKE keyphrase of the answers names it.
-    """
-    if not best:
-        words = analyzer.words(texts[0])
-        return keyphrase(texts, analyzer, None) or (words[0] if words else texts[0][:40])
-    form = written or analyzer.surface
-
-    def phrase_of(stems: Sequence[str]) -> str | None:
-        phrase = keyphrase(texts, analyzer, stems)
-        return _singular_head(phrase, form, analyzer) if phrase else None
-
-    parts = [phrase_of(best[:1]) or form(best[0])]
-    held = set(analyzer.stems(parts[0], record=False))
-    count = len(parts[0].split())
-    for stem in best[1:]:
-        if count >= LABEL_WORDS or len(parts) >= LABEL_PARTS:
-            break
-        part = form(stem)
-        if stem in held or _repeats(part, parts, analyzer):
-            continue
-        phrase = phrase_of([stem])
-        if phrase and count + len(phrase.split()) <= LABEL_WORDS:
-            stems = set(analyzer.stems(phrase, record=False))
-            if not stems & held and not _repeats(phrase, parts, analyzer):
-                part = phrase
-        parts.append(part)
-        held |= set(analyzer.stems(part, record=False)) | {stem}
-        count += len(part.split())
-    return " · ".join(parts)
-
-
 def _repeats(part: str, parts: Sequence[str], analyzer: Analyzer) -> bool:
     """Whether a word of ``part`` is the plural or singular of a word already in the label.
 
@@ -384,19 +386,6 @@ def _repeats(part: str, parts: Sequence[str], analyzer: Analyzer) -> bool:
         for word in part.split()
         for other in held
     )
-
-
-def _singular_head(phrase: str, form: Callable[[str], str], analyzer: Analyzer) -> str:
-    """A keyphrase with its last word (the head of a noun phrase) singular where the theme's
-    form of that word is its singular: *physical card* for *physical cards*.
-
-    A one-word keyphrase is written as the theme writes that word most: YAKE picks among a
-    word's forms by case and position, not by how often the answers use each."""
-    *words, last = phrase.split()
-    if not words:
-        return form(analyzer.stem(last))
-    singular = form(analyzer.stem(last))
-    return " ".join([*words, singular]) if analyzer.plural(last, singular) else phrase
 
 
 def _central(grouping: Grouping, members: np.ndarray) -> list[int]:

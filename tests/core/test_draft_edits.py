@@ -96,11 +96,15 @@ def test_edits_only_take_away_and_a_draft_survives_storage(
 @settings(max_examples=60, deadline=None)
 @given(summaries())
 def test_the_preview_numbers_exactly_what_can_be_removed(summary: Summary) -> None:
-    numbered = drafts.numbered(summary)
+    catalog = Catalog.load()
+    numbered = drafts.numbered(summary, catalog)
     expected = [f"[{n}] {text}" for n, text in enumerate(drafts.quotes(summary), start=1)]
     assert drafts.quotes(numbered) == expected
     labels = [t.label for t in drafts.themes(numbered)]
-    assert labels == [f"{n}. {t.label}" for n, t in enumerate(drafts.themes(summary), start=1)]
+    loose = catalog.text(summary.language, "summary.label.loose")
+    assert labels == [
+        f"{n}. {t.label or loose}" for n, t in enumerate(drafts.themes(summary), start=1)
+    ]
 
 
 def test_removing_one_quote_removes_that_one() -> None:

@@ -98,7 +98,8 @@ def _check(summary: Summary, request: SynthesisRequest, texts: list[str]) -> Non
         if not phase.published:
             assert not phase.themes and not phase.items
         for theme in phase.themes:
-            assert theme.label.strip()
+            # A label, or none (no noun two of its answers share): then its answers show.
+            assert theme.label.strip() or (not theme.label and theme.quotes)
             assert 1 <= theme.respondents <= len(people)
             assert all(any(q in t for t in texts) for q in theme.quotes)
         assert all(any(item.text in t for t in texts) for item in phase.items)

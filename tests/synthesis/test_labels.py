@@ -1,5 +1,7 @@
 """Labels a person would write: nouns the answers themselves use, never verbs, adverbs, stop
-words or fragments; a participant's headline only where it describes the theme."""
+words or fragments, never a word of one answer (a theme whose answers share no noun is shown
+under a neutral heading with its answers); a participant's headline only where it describes
+the theme."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.prompts import Catalog
+from bot.core.render import summary_markdown, summary_outgoing
 from bot.core.summary import AnswerText, PhaseInfo, Summary, SynthesisRequest
 from bot.synthesis import OfflineSynthesizer, embeddings
 from bot.synthesis.language import Analyzer, stop_words
@@ -226,3 +230,103 @@ def test_a_prefix_label_is_a_word_of_the_answers_whatever_they_write(
     analyzer = Analyzer(language)
     word = prefix_word(members, others, analyzer)
     assert word is None or word in {w for text in members for w in analyzer.words(text)}
+
+
+# Five answers about where people come from that share no noun: the grouping by meaning puts
+# them together, but no word of theirs says what they share. The old fallback named the theme
+# after one answer ("achtergrond", "background").
+BUS_NL = [
+    "De bus naar het ziekenhuis rijdt maar twee keer per dag.",
+    "We willen ook op zondag een bus, niet alleen doordeweeks.",
+    "Bij de bushalte van de school staat geen abri.",
+    "Ouderen komen niet meer op de markt sinds de bus is geschrapt.",
+    "Mijn dochter wacht na het voetballen een uur op de bus.",
+]
+ORIGIN_NL = [
+    "Mijn ouders komen uit Suriname.",
+    "Ik heb een Poolse achtergrond.",
+    "Opa en oma kwamen uit Marokko.",
+    "Half Turks, half Nederlands.",
+    "Geboren in Eritrea, opgegroeid in Utrecht.",
+]
+BUS_EN = [
+    "The bus to the hospital only runs twice a day.",
+    "We need a bus on Sundays, not only on weekdays.",
+    "The bus stop at the school has no shelter.",
+    "Older people cannot reach the market since the bus stopped.",
+    "My daughter waits an hour for the bus after football.",
+]
+ORIGIN_EN = [
+    "I am of Caribbean descent.",
+    "My background is Polish.",
+    "Heritage: Nigerian.",
+    "Grandparents came over from Pakistan.",
+    "Mixed race, white mum and black dad.",
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "shared", "loose"), [("nl", BUS_NL, ORIGIN_NL), ("en", BUS_EN, ORIGIN_EN)]
+)
+def test_a_theme_whose_answers_share_no_noun_gets_the_neutral_heading_and_its_answers(
+    catalog: Catalog, language: str, shared: list[str], loose: list[str]
+) -> None:
+    texts = shared + loose
+    summary = _summary(language, texts)
+    themes = summary.phases[0].themes
+    by_answers = {frozenset(texts[i] for i in t.answers): t for t in themes}
+    assert by_answers.keys() == {frozenset(shared), frozenset(loose)}, themes
+    assert by_answers[frozenset(shared)].label == "bus"
+    nameless = by_answers[frozenset(loose)]
+    assert nameless.label == ""
+    # A theme of a few answers shows the answers themselves, all of them.
+    assert sorted(nameless.quotes) == sorted(loose)
+    heading = catalog.text(language, "summary.label.loose")
+    count = catalog.count(language, "respondents", len(loose))
+    line = catalog.text(language, "summary.label.theme", label=heading, count=count)
+    markdown = summary_markdown(summary, catalog)
+    chat = summary_outgoing(summary, catalog).fallback
+    for rendered in (markdown, chat):
+        assert line in rendered
+        for word in ("achtergrond", "background", "Poolse", "Polish"):
+            # The one answer's word appears inside its quote, never as a heading.
+            assert f"{word} (" not in rendered and f"# {word}" not in rendered
+
+
+LOOSE_POOL = SENTENCES + BUS_NL + ORIGIN_NL + BUS_EN + ORIGIN_EN
+
+
+def _in_two_answers(word: str, answers: list[str], analyzer: Analyzer) -> bool:
+    """Whether two of the answers write ``word``, counting its other forms (same stem), or a
+    word that starts as it does (a Dutch compound named by the part two answers share)."""
+    stem = analyzer.stem(word)
+    start = word[:5]
+    writing = 0
+    for answer in answers:
+        words = analyzer.words(answer)
+        if any(analyzer.stem(w) == stem for w in words) or (
+            len(start) == 5 and any(w.startswith(start) for w in words)
+        ):
+            writing += 1
+    return writing >= 2
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    picks=st.lists(st.sampled_from(LOOSE_POOL), min_size=6, max_size=16),
+    language=st.sampled_from(["nl", "en"]),
+)
+def test_a_labels_words_occur_in_two_of_its_answers_or_the_heading_is_the_neutral_one(
+    catalog: Catalog, picks: list[str], language: str
+) -> None:
+    summary = _summary(language, picks)
+    analyzer = Analyzer(language)
+    loose = catalog.text(language, "summary.label.loose")
+    markdown = summary_markdown(summary, catalog)
+    for theme in summary.phases[0].themes:
+        own = [picks[i] for i in theme.answers]
+        if not theme.label:
+            assert f"{loose} (" in markdown
+            continue
+        for word in _words(theme.label):
+            assert _in_two_answers(word, own, analyzer), (theme.label, word, own)
