@@ -28,7 +28,7 @@ from bot.core.commands import CommandError
 from bot.core.messages import Block, Entry, Heading, Option, Outgoing, Quote, Text
 from bot.core.messages import Choices as Buttons
 from bot.core.normalise import is_blank
-from bot.core.stages import Opening, register
+from bot.core.stages import Opening, register, result_heading
 from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -228,13 +228,11 @@ class Feedback:
         return {**results, "statements": statements}
 
     def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
+        heading, withheld = result_heading(stage, views)
+        if withheld is not None:
+            return withheld
         lang = stage.voice
         results = stage.results or {}
-        heading = Heading(views.t(lang, "stage.feedback.result_heading"))
-        if not results.get("published"):
-            return Outgoing(
-                (heading, Text(views.t(lang, "stage.too_few", min=stage.row.min_respondents)))
-            )
         people = views.count(lang, "people", int(results["people"]))
         blocks: list[Block] = [
             heading,

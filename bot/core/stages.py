@@ -23,7 +23,7 @@ from bot.core.ballots import Choices as Picked
 from bot.core.commands import Command, CommandError
 from bot.core.deadlines import parse_deadline
 from bot.core.harvest import gather
-from bot.core.messages import Outgoing
+from bot.core.messages import Heading, Outgoing, Text
 from bot.core.phases import phase_kind
 from bot.core.port import spoken_names
 from bot.core.registry import Registry, Unregistered
@@ -105,6 +105,17 @@ class StageBehaviour(Protocol):
         """What the closed stage adds to summaries, digests and exports (None below the
         threshold)."""
         ...
+
+
+def result_heading(stage: StageContext, views: Views) -> tuple[Heading, Outgoing | None]:
+    """The heading of a closed stage's result, and the whole result when too few took part
+    to publish anything (PRODUCT.md §4: below the threshold only that it was too few)."""
+    lang = stage.voice
+    heading = Heading(views.t(lang, f"stage.{stage.row.kind}.result_heading"))
+    if (stage.results or {}).get("published"):
+        return heading, None
+    too_few = Text(views.t(lang, "stage.too_few", min=stage.row.min_respondents))
+    return heading, Outgoing((heading, too_few))
 
 
 class UnknownStage(Unregistered):

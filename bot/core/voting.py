@@ -20,7 +20,7 @@ from bot.core.ballots import BallotBox, Choices, Item, StageContext
 from bot.core.commands import CommandError
 from bot.core.messages import Block, Heading, Option, Outgoing, Text
 from bot.core.messages import Choices as Buttons
-from bot.core.stages import Opening, register
+from bot.core.stages import Opening, register, result_heading
 from bot.core.summary import StageNote, Summary
 from bot.core.turn import Turn
 from bot.core.views import Views
@@ -220,13 +220,11 @@ class Voting:
         raise CommandError("error.draft_no_quote", number=number, count=0)
 
     def result(self, stage: StageContext, views: Views, numbered: bool = False) -> Outgoing:
+        heading, withheld = result_heading(stage, views)
+        if withheld is not None:
+            return withheld
         lang = stage.voice
         results = stage.results or {}
-        heading = Heading(views.t(lang, "stage.vote.result_heading"))
-        if not results.get("published"):
-            return Outgoing(
-                (heading, Text(views.t(lang, "stage.too_few", min=stage.row.min_respondents)))
-            )
         intro = views.t(
             lang,
             "stage.vote.result_intro",
