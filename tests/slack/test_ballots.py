@@ -6,11 +6,10 @@ within Slack's limits; then reactions give consensus and divisive statements."""
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
 
-from bot.testing.fake_slack import TEAM, FakeSlack, Message
-from tests.slack.world import CHANNEL, World, people, text_of
+from bot.testing.fake_slack import FakeSlack, Message
+from tests.slack.world import CHANNEL, World, button_press, people, text_of
 
 LIST = 'stem "Buurtbus" "Langer open bibliotheek" "Bankjes op het plein" --punten 3 --per-optie 2'
 
@@ -60,30 +59,9 @@ def payload(
         and any(e.get("value") == value for e in b["elements"])
     )
     element = next(e for e in block["elements"] if e.get("value") == value)
-    return {
-        "type": "block_actions",
-        "team": {"id": TEAM},
-        "user": {"id": user, "team_id": TEAM},
-        "api_app_id": "A0001",
-        "trigger_id": trigger or f"trigger.ballot.{next(_triggers)}",
-        "channel": {"id": message.channel},
-        "container": {"type": "message", "message_ts": message.ts},
-        "message": {
-            "type": "message",
-            "ts": message.ts,
-            "text": message.text,
-            "blocks": message.blocks,
-        },
-        "actions": [
-            {
-                "type": "button",
-                "block_id": block["block_id"],
-                "action_id": element["action_id"],
-                "value": value,
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
+    return button_press(
+        user, message, block, element, trigger or f"trigger.ballot.{next(_triggers)}"
+    )
 
 
 async def press(

@@ -133,31 +133,9 @@ class World:
         for block in message.blocks:
             for element in block.get("elements", []):
                 if element.get("type") == "button" and element.get("value") == value:
+                    trigger = f"trigger.{next(self._ids)}"
                     return await self.interaction(
-                        {
-                            "type": "block_actions",
-                            "team": {"id": TEAM},
-                            "user": {"id": user, "team_id": TEAM},
-                            "api_app_id": "A0001",
-                            "trigger_id": f"trigger.{next(self._ids)}",
-                            "channel": {"id": message.channel},
-                            "container": {"type": "message", "message_ts": message.ts},
-                            "message": {
-                                "type": "message",
-                                "ts": message.ts,
-                                "text": message.text,
-                                "blocks": message.blocks,
-                            },
-                            "actions": [
-                                {
-                                    "type": "button",
-                                    "block_id": block["block_id"],
-                                    "action_id": element["action_id"],
-                                    "value": value,
-                                    "action_ts": f"{time.time():.6f}",
-                                }
-                            ],
-                        }
+                        button_press(user, message, block, element, trigger)
                     )
         raise AssertionError(f"no button {value!r} on the message")
 
@@ -223,3 +201,34 @@ def people(fake: FakeSlack, count: int, channel: str = CHANNEL) -> list[str]:
     fake.add_user("UOTHERBOT", "Other Bot", is_bot=True)
     fake.add_channel(channel, ["UHOST", *users, "UOTHERBOT", "UBOT0001"])
     return users
+
+
+def button_press(
+    user: str, message: Message, block: dict[str, Any], element: dict[str, Any], trigger: str
+) -> dict[str, Any]:
+    """A press on the button ``element`` of ``block`` in ``message``, as Slack sends it: the
+    whole message comes along."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0001",
+        "trigger_id": trigger,
+        "channel": {"id": message.channel},
+        "container": {"type": "message", "message_ts": message.ts},
+        "message": {
+            "type": "message",
+            "ts": message.ts,
+            "text": message.text,
+            "blocks": message.blocks,
+        },
+        "actions": [
+            {
+                "type": "button",
+                "block_id": block["block_id"],
+                "action_id": element["action_id"],
+                "value": element["value"],
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
