@@ -30,7 +30,7 @@ from bot.core.commands import CommandError
 from bot.core.prompts import voice
 from bot.core.pseudonyms import Keyring
 from bot.core.turn import Turn
-from storage.database import after_commit, after_rollback, erases
+from storage.database import after_commit, erases
 from storage.models import BallotCommentRow, BallotRow, RoundRow, StageRow, insert_rows
 
 Choices = dict[str, Any]
@@ -124,8 +124,7 @@ class BallotBox:
             select(func.count()).select_from(StageRow).where(StageRow.round_id == round_row.id)
         )
         stage_id = uuid.uuid4().hex
-        key = self.keyring.new_round_key(stage_id)
-        after_rollback(turn.session, lambda: self.keyring.destroy_round_key(stage_id))
+        key = self.keyring.new_key_in(turn.session, stage_id)
         row = StageRow(
             id=stage_id,
             round_id=round_row.id,

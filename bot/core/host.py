@@ -46,7 +46,7 @@ from bot.core.turn import Turn
 from bot.core.views import Views
 from bot.support.metrics import Metrics
 from bot.support.settings import Settings
-from storage.database import after_commit, after_rollback, erases
+from storage.database import after_commit, erases
 from storage.models import AnswerRow, ProgressRow, RoundRow, SeriesRow, columns, insert_rows
 
 log = logging.getLogger(__name__)
@@ -151,10 +151,7 @@ class Hosts:
             phase_seconds = int((deadline - turn.now).total_seconds()) // len(template.phases)
         humans = self._humans(turn, channel_id)
         round_id = uuid.uuid4().hex
-        # Written to its key file before the round exists, destroyed again if the start
-        # rolls back.
-        key = self.keyring.new_round_key(round_id)
-        after_rollback(turn.session, lambda: self.keyring.destroy_round_key(round_id))
+        key = self.keyring.new_key_in(turn.session, round_id)
         row = RoundRow(
             id=round_id,
             platform=i.platform,

@@ -21,7 +21,9 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import after_rollback
 from storage.keys import KeyFiles
 
 _SEP = "\x1f"
@@ -81,6 +83,13 @@ class Keyring:
         """A fresh round key, stored wrapped in its key file before it is used."""
         key = secrets.token_bytes(32)
         self.key_files.write(round_id, self.wrap(round_id, key))
+        return key
+
+    def new_key_in(self, session: AsyncSession, key_id: str) -> bytes:
+        """A fresh key for a round or stage that ``session`` is creating: written to its key
+        file before the row exists, destroyed again if the session rolls back."""
+        key = self.new_round_key(key_id)
+        after_rollback(session, lambda: self.destroy_round_key(key_id))
         return key
 
     def round_key(self, round_id: str) -> bytes | None:
